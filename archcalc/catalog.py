@@ -1,0 +1,100 @@
+"""Finding and loading spec files: built-in networks by name, or a user's YAML file by path."""
+
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from archcalc.errors import ArchcalcError
+from archcalc.spec import ENTRY_KINDS, NetworkSpec
+
+try:  # the C loader is much faster; both are *safe* loaders (no object construction)
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+
+def specs_dir() -> Path:
+    """The built-in specs: packaged as ``archcalc/specs`` in a wheel, ``specs/`` in a checkout."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "specs"
+    return packaged if packaged.is_dir() else here.parent / "specs"
+
+
+def builtin_names() -> list[str]:
+    return sorted(p.stem for p in specs_dir().glob("*.yaml"))
+
+
+def _is_path(net: str) -> bool:
+    return net.endswith((".yaml", ".yml")) or "/" in net or "\\" in net
+
+
+def format_validation_error(source: str, err: ValidationError) -> str:
+    """One line: ``file: field.path: reason (got …)``, plus how many other problems there are."""
+    first = err.errors()[0]
+    loc: list[str] = []
+    for i, part in enumerate(first["loc"]):
+        prev = first["loc"][i - 1] if i else None
+        if isinstance(prev, int) and part in ENTRY_KINDS:
+            continue  # the discriminator tag pydantic inserts after a list index
+        loc.append(str(part))
+    where = ".".join(loc) or "(top level)"
+    msg = first["msg"]
+    got = first.get("input")
+    detail = f" (got {got!r})" if isinstance(got, str | int | float | bool) and len(repr(got)) < 40 else ""
+    more = f" [and {err.error_count() - 1} more problem(s)]" if err.error_count() > 1 else ""
+    return f"{source}: {where}: {msg}{detail}{more}"
+
+
+def parse_spec(text: str, source: str) -> NetworkSpec:
+    """Parse YAML text (safe loader only) and validate it as a :class:`NetworkSpec`."""
+    try:
+        data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ArchcalcError(f"{source}: not valid YAML{where}: {problem}") from None
+    if not isinstance(data, dict):
+        raise ArchcalcError(f"{source}: a spec must be a YAML mapping (name, title, width, body …)")
+    try:
+        return NetworkSpec.model_validate(data)
+    except ValidationError as e:
+        raise ArchcalcError(format_validation_error(source, e)) from None
+
+
+def load_file(path: Path) -> NetworkSpec:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ArchcalcError(f"spec file {path} does not exist") from None
+    except OSError as e:
+        raise ArchcalcError(f"spec file {path} cannot be read: {e.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ArchcalcError(f"{path}: not a UTF-8 text file") from None
+    return parse_spec(text, str(path))
+
+
+@lru_cache(maxsize=64)
+def _load_builtin(name: str) -> NetworkSpec:
+    return load_file(specs_dir() / f"{name}.yaml")
+
+
+def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
+    """A built-in name (``mobilenet_v1``), a path to a YAML spec, or a spec object."""
+    if isinstance(net, NetworkSpec):
+        return net
+    if isinstance(net, Path) or _is_path(net):
+        return load_file(Path(net))
+    names = builtin_names()
+    if net in names:
+        return _load_builtin(net)
+    close = difflib.get_close_matches(net, names, n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    raise ArchcalcError(f"unknown network {net!r}{hint} (`archcalc list` shows the built-in ones)")

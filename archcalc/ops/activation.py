@@ -1,0 +1,31 @@
+"""Element-wise nonlinearities: no parameters, no MACs under any convention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from archcalc.ops.base import Op, Shape
+
+ActName = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish"]
+ACTIVATIONS: tuple[str, ...] = ("relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish")
+
+
+@dataclass(frozen=True, slots=True)
+class Activation(Op):
+    """ReLU, ReLU6, h-swish x·ReLU6(x+3)/6, h-sigmoid ReLU6(x+3)/6, sigmoid, swish x·σ(x).
+
+    Counted as 0 MACs by the papers and by fvcore (which skips these ops).
+    """
+
+    kind: ClassVar[str] = "activation"
+    fn: str
+
+    def out_shape(self, inputs: list[Shape]) -> Shape:
+        return inputs[0]
+
+    def category(self) -> str:
+        return "Activation"
+
+    def describe(self) -> str:
+        return self.fn

@@ -1,0 +1,68 @@
+"""The primitive-op protocol: every primitive layer kind answers the same questions.
+
+A resolved graph is made of primitives only (conv with groups, linear, batch norm, activation,
+pooling, add, multiply, concat, flatten). Each primitive kind is one frozen dataclass that knows
+its output shape, its parameters, its multiply-accumulates (MACs) under each counting convention,
+and the weight elements it reads. Cost, traffic and (later) the torch builder are looked up by
+``kind``; nothing else in the code branches on layer kinds.
+"""
+
+from __future__ import annotations
+
+from math import prod
+from typing import ClassVar
+
+Shape = tuple[int, ...]
+"""A tensor shape without the batch dimension: ``(C, H, W)`` for maps, ``(F,)`` for vectors."""
+
+
+def numel(shape: Shape) -> int:
+    """Number of elements of one sample's tensor: the product of its dimensions."""
+    return prod(shape)
+
+
+class Op:
+    """Base class of primitive layer kinds. Subclasses are frozen dataclasses."""
+
+    kind: ClassVar[str]
+    n_inputs: ClassVar[int | None] = 1  # None: any number >= 1
+
+    def out_shape(self, inputs: list[Shape]) -> Shape:
+        """Output shape for the given input shapes; raises on a mismatch or a collapsed map."""
+        raise NotImplementedError
+
+    def weight_params(self) -> int:
+        """Learnable conv / linear weights and biases (the papers' parameter count)."""
+        return 0
+
+    def bias_params(self) -> int:
+        """The bias part of :meth:`weight_params`."""
+        return 0
+
+    def norm_params(self) -> int:
+        """Learnable normalisation parameters (batch norm γ and β): counted by torch, not papers."""
+        return 0
+
+    def buffer_elems(self) -> int:
+        """Non-learnable state read at inference (batch norm running mean and variance)."""
+        return 0
+
+    def macs(self, inputs: list[Shape], out: Shape) -> int:
+        """Multiply-accumulates under the paper convention: conv and linear only."""
+        return 0
+
+    def fvcore_macs(self, inputs: list[Shape], out: Shape) -> int:
+        """What fvcore's FlopCountAnalysis counts for this op (its default handles)."""
+        return 0
+
+    def weights_read(self) -> int:
+        """Elements of weights and state read by one forward pass (traffic rule)."""
+        return self.weight_params() + self.norm_params() + self.buffer_elems()
+
+    def category(self) -> str:
+        """The layer-type bucket of MobileNet V1 Table 2 (``Conv 1×1``, ``Fully Connected`` …)."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """Short human description of the op's arguments (filter shape, stride …)."""
+        return self.kind

@@ -1,0 +1,43 @@
+"""Batch normalisation (inference mode)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from archcalc.errors import ArchcalcError
+from archcalc.ops.base import Op, Shape, numel
+
+
+@dataclass(frozen=True, slots=True)
+class BatchNorm2d(Op):
+    """Batch norm over C channels, eval mode.
+
+    params (torch) = 2C (γ, β); buffers = 2C (running mean, variance); paper MACs = 0.
+    fvcore MACs = 2 per input element with affine (γ, β), 1 without (``batchnorm_flop_jit``).
+    """
+
+    kind: ClassVar[str] = "batchnorm2d"
+    channels: int
+    affine: bool = True
+
+    def out_shape(self, inputs: list[Shape]) -> Shape:
+        (shape,) = inputs
+        if shape[0] != self.channels:
+            raise ArchcalcError(f"batch norm over {self.channels} channels got {shape[0]}")
+        return shape
+
+    def norm_params(self) -> int:
+        return 2 * self.channels if self.affine else 0
+
+    def buffer_elems(self) -> int:
+        return 2 * self.channels
+
+    def fvcore_macs(self, inputs: list[Shape], out: Shape) -> int:
+        return numel(inputs[0]) * (2 if self.affine else 1)
+
+    def category(self) -> str:
+        return "BatchNorm"
+
+    def describe(self) -> str:
+        return f"{self.channels}"

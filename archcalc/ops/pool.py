@@ -1,0 +1,81 @@
+"""Pooling: windowed max / average and global (adaptive) pooling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from archcalc.errors import ArchcalcError, CollapseError
+from archcalc.ops.base import Op, Shape, numel
+from archcalc.ops.conv import conv_out_size
+
+
+def _ceil_out(size: int, k: int, stride: int, padding: int) -> int:
+    """torch ceil_mode: ⌈(D + 2p − k)/s⌉ + 1, minus one if the last window starts in the padding."""
+    out = -(-(size + 2 * padding - k) // stride) + 1
+    if (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Pool2d(Op):
+    """Max or average pooling with a k×k window.  0 MACs (papers and fvcore alike)."""
+
+    kind: ClassVar[str] = "pool2d"
+    op: str  # "max" | "avg"
+    kernel: int
+    stride: int
+    padding: int = 0
+    ceil_mode: bool = False
+
+    def out_shape(self, inputs: list[Shape]) -> Shape:
+        (shape,) = inputs
+        if len(shape) != 3:
+            raise ArchcalcError(f"{self.op} pool expects a C×H×W map, got a vector")
+        c, h, w = shape
+        if self.ceil_mode:
+            ho = _ceil_out(h, self.kernel, self.stride, self.padding)
+            wo = _ceil_out(w, self.kernel, self.stride, self.padding)
+        else:
+            ho = conv_out_size(h, self.kernel, self.stride, self.padding, 1)
+            wo = conv_out_size(w, self.kernel, self.stride, self.padding, 1)
+        if ho < 1 or wo < 1:
+            raise CollapseError(
+                f"output collapses to zero size ({h}×{w} input, {self.kernel}×{self.kernel} "
+                f"window, stride {self.stride}, padding {self.padding})"
+            )
+        return (c, ho, wo)
+
+    def category(self) -> str:
+        return "Pool"
+
+    def describe(self) -> str:
+        return f"{self.op} {self.kernel}×{self.kernel} s{self.stride}"
+
+
+@dataclass(frozen=True, slots=True)
+class GlobalPool(Op):
+    """Global (adaptive, output 1×1) pooling of a C×H×W map to C×1×1.
+
+    0 MACs for the papers; fvcore counts ``adaptive_avg_pool2d`` as 1 per input element (C·H·W)
+    and skips adaptive max pooling.
+    """
+
+    kind: ClassVar[str] = "global_pool"
+    op: str  # "avg" | "max"
+
+    def out_shape(self, inputs: list[Shape]) -> Shape:
+        (shape,) = inputs
+        if len(shape) != 3:
+            raise ArchcalcError("global pool expects a C×H×W map, got a vector")
+        return (shape[0], 1, 1)
+
+    def fvcore_macs(self, inputs: list[Shape], out: Shape) -> int:
+        return numel(inputs[0]) if self.op == "avg" else 0
+
+    def category(self) -> str:
+        return "Pool"
+
+    def describe(self) -> str:
+        return f"global {self.op}"

@@ -1,0 +1,77 @@
+"""Parameter-free tensor plumbing: flatten, residual add, scale multiply, channel concat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from archcalc.errors import ArchcalcError
+from archcalc.ops.base import Op, Shape, numel
+
+
+def _fmt(shape: Shape) -> str:
+    return "×".join(str(d) for d in shape)
+
+
+@dataclass(frozen=True, slots=True)
+class Flatten(Op):
+    """C×H×W → (C·H·W,).  0 MACs."""
+
+    kind: ClassVar[str] = "flatten"
+
+    def out_shape(self, inputs: list[Shape]) -> Shape:
+        return (numel(inputs[0]),)
+
+    def category(self) -> str:
+        return "Reshape"
+
+
+@dataclass(frozen=True, slots=True)
+class Add(Op):
+    """Element-wise sum of equal-shape tensors (residual add).  0 MACs (fvcore skips aten::add)."""
+
+    kind: ClassVar[str] = "add"
+    n_inputs: ClassVar[int | None] = None
+
+    def out_shape(self, inputs: list[Shape]) -> Shape:
+        if len(inputs) < 2 or any(s != inputs[0] for s in inputs):
+            raise ArchcalcError(f"add needs equal shapes, got {', '.join(map(_fmt, inputs))}")
+        return inputs[0]
+
+    def category(self) -> str:
+        return "Elementwise"
+
+
+@dataclass(frozen=True, slots=True)
+class Mul(Op):
+    """Element-wise product with broadcasting of a C×1×1 gate (squeeze-and-excite scale).  0 MACs."""
+
+    kind: ClassVar[str] = "mul"
+    n_inputs: ClassVar[int | None] = 2
+
+    def out_shape(self, inputs: list[Shape]) -> Shape:
+        a, b = inputs
+        if len(a) != len(b) or any(x != y and y != 1 for x, y in zip(a, b, strict=True)):
+            raise ArchcalcError(f"mul cannot broadcast {_fmt(b)} onto {_fmt(a)}")
+        return a
+
+    def category(self) -> str:
+        return "Elementwise"
+
+
+@dataclass(frozen=True, slots=True)
+class Concat(Op):
+    """Concatenation along channels of maps with equal H×W.  0 MACs."""
+
+    kind: ClassVar[str] = "concat"
+    n_inputs: ClassVar[int | None] = None
+
+    def out_shape(self, inputs: list[Shape]) -> Shape:
+        if len(inputs) < 2 or any(s[1:] != inputs[0][1:] for s in inputs):
+            raise ArchcalcError(
+                f"concat needs equal spatial sizes, got {', '.join(map(_fmt, inputs))}"
+            )
+        return (sum(s[0] for s in inputs), *inputs[0][1:])
+
+    def category(self) -> str:
+        return "Concat"

@@ -1,0 +1,46 @@
+"""What resolution knows while expanding rows: α, the width rule and the knob values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from archcalc.errors import ArchcalcError
+from archcalc.spec import NetworkSpec, WidthMode
+from archcalc.width import scale_channels
+
+KnobValues = dict[str, bool | int | float | str]
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    spec: NetworkSpec
+    alpha: float
+    knobs: KnobValues = field(default_factory=dict)
+
+    def value(self, v: object) -> object:
+        """A literal, or the value of the knob a ``$name`` reference names."""
+        if isinstance(v, str) and v.startswith("$"):
+            return self.knobs[v[1:]]
+        return v
+
+    def int(self, v: object, where: str) -> int:
+        x = self.value(v)
+        if isinstance(x, bool) or not isinstance(x, int) or x < 1:
+            raise ArchcalcError(f"{where}: expected a positive integer, got {x!r} (from {v})")
+        return x
+
+    def bool(self, v: object, where: str) -> bool:
+        x = self.value(v)
+        if not isinstance(x, bool):
+            raise ArchcalcError(f"{where}: expected true or false, got {x!r} (from {v})")
+        return x
+
+    def channels(self, v: object, mode: WidthMode, where: str) -> int:
+        """Channel count after α (see :func:`archcalc.width.scale_channels`); refuses zero."""
+        c = scale_channels(self.int(v, where), self.alpha, self.spec.width, mode)
+        if c < 1:
+            raise ArchcalcError(
+                f"{where}: α={self.alpha:g} leaves {c} channels (from {self.value(v)}); "
+                "use a larger --alpha"
+            )
+        return c
