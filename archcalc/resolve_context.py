@@ -40,7 +40,6 @@ class Context:
         c = scale_channels(self.int(v, where), self.alpha, self.spec.width, mode)
         if c < 1:
             raise ArchcalcError(
-                f"{where}: α={self.alpha:g} leaves {c} channels (from {self.value(v)}); "
-                "use a larger --alpha"
+                f"{where}: α={self.alpha:g} leaves {c} channels (from {self.value(v)}); use a larger --alpha"
             )
         return c

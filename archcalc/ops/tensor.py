@@ -68,9 +68,7 @@ class Concat(Op):
 
     def out_shape(self, inputs: list[Shape]) -> Shape:
         if len(inputs) < 2 or any(s[1:] != inputs[0][1:] for s in inputs):
-            raise ArchcalcError(
-                f"concat needs equal spatial sizes, got {', '.join(map(_fmt, inputs))}"
-            )
+            raise ArchcalcError(f"concat needs equal spatial sizes, got {', '.join(map(_fmt, inputs))}")
         return (sum(s[0] for s in inputs), *inputs[0][1:])
 
     def category(self) -> str:

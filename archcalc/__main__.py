@@ -1,0 +1,3 @@
+from archcalc.cli import run
+
+run()

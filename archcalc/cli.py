@@ -1,0 +1,150 @@
+"""The ``archcalc`` command line. Analytic commands (table, compare, list, schema) never import torch."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import click
+import typer
+
+from archcalc.errors import ArchcalcError
+
+app = typer.Typer(
+    name="archcalc",
+    help="Analytic cost model for lightweight CNNs: params, MACs and memory traffic per layer, "
+    "under named counting conventions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+NetArg = Annotated[str, typer.Argument(help="a built-in network (see `archcalc list`) or a spec .yaml path")]
+AlphaOpt = Annotated[float, typer.Option("--alpha", help="width multiplier α > 0")]
+ResOpt = Annotated[int | None, typer.Option("--res", help="input side in pixels (default: the spec's)")]
+RhoOpt = Annotated[
+    float | None, typer.Option("--rho", help="resolution multiplier ρ: res = round(ρ·default)")
+]
+ParamOpt = Annotated[list[str] | None, typer.Option("--param", help="a spec knob, NAME=VALUE (repeatable)")]
+ConvOpt = Annotated[str, typer.Option("--convention", help="paper | fvcore | torch")]
+DtypeOpt = Annotated[str, typer.Option("--dtype", help="element size for bytes: fp32 | fp16 | bf16 | int8")]
+FormatOpt = Annotated[str, typer.Option("--format", help="table | json | csv | markdown")]
+
+
+@app.command()
+def table(
+    net: NetArg,
+    alpha: AlphaOpt = 1.0,
+    res: ResOpt = None,
+    rho: RhoOpt = None,
+    param: ParamOpt = None,
+    convention: ConvOpt = "paper",
+    dtype: DtypeOpt = "fp32",
+    fmt: FormatOpt = "table",
+    summary: Annotated[bool, typer.Option("--summary", help="totals and breakdown only")] = False,
+) -> None:
+    """Per-layer params, MACs and memory traffic of a network, with totals and a breakdown by type."""
+    from archcalc.catalog import load_spec
+    from archcalc.conventions import get_convention
+    from archcalc.cost import report
+    from archcalc.dtypes import dtype_bytes
+    from archcalc.render import check_format, emit, render_report
+    from archcalc.resolve import parse_param_args, resolve
+
+    check_format(fmt)
+    get_convention(convention)
+    dtype_bytes(dtype)
+    spec = load_spec(net)
+    resolved = resolve(spec, alpha, res, rho, parse_param_args(param or []))
+    emit(render_report(report(resolved, convention, dtype), fmt, summary))
+
+
+@app.command()
+def compare(
+    designs: Annotated[list[str], typer.Argument(help="designs: standard depthwise pointwise dwsep group")],
+    dk: Annotated[int, typer.Option("--dk", help="kernel side D_K")] = 3,
+    m: Annotated[int, typer.Option("--m", help="input channels M")] = 512,
+    n: Annotated[int, typer.Option("--n", help="output channels N")] = 512,
+    df: Annotated[int, typer.Option("--df", help="input feature map side D_F")] = 14,
+    stride: Annotated[int, typer.Option("--stride", help="stride (output side ⌈D_F/stride⌉)")] = 1,
+    groups: Annotated[int, typer.Option("--groups", help="groups G of the `group` design")] = 1,
+    alpha: AlphaOpt = 1.0,
+    rho: Annotated[float, typer.Option("--rho", help="resolution multiplier ρ on D_F")] = 1.0,
+    dtype: DtypeOpt = "fp32",
+    fmt: FormatOpt = "table",
+) -> None:
+    """Single-layer designs side by side: params, MACs, bytes, formula, ratio to the first."""
+    from archcalc.compare import compare as run
+    from archcalc.dtypes import dtype_bytes
+    from archcalc.render import check_format, emit, render_comparison
+
+    check_format(fmt)
+    dtype_bytes(dtype)
+    emit(render_comparison(run(designs, dk, m, n, df, stride, groups, alpha, rho, dtype), fmt))
+
+
+@app.command("list")
+def list_networks(fmt: FormatOpt = "table") -> None:
+    """The built-in networks, one line each, with their knobs and defaults."""
+    from archcalc.catalog import builtin_names, load_spec
+    from archcalc.render import check_format, emit_json
+
+    check_format(fmt)
+    specs = [load_spec(name) for name in builtin_names()]
+    if fmt == "json":
+        emit_json(
+            [
+                {
+                    "name": s.name,
+                    "title": s.title,
+                    "resolution": s.input.resolution,
+                    "knobs": {k: v.default for k, v in s.knobs.items()},
+                    "source": s.source,
+                }
+                for s in specs
+            ]
+        )
+        return
+    for s in specs:
+        knobs = " ".join(
+            f"{k}={json.dumps(v.default)}" + (f"∈{{{','.join(map(str, v.choices))}}}" if v.choices else "")
+            for k, v in s.knobs.items()
+        )
+        line = f"{s.name:<20} {s.title:<22} res {s.input.resolution:<4} knobs: {knobs or '-'}  ({s.source})"
+        sys.stdout.write(line + "\n")
+
+
+@app.command()
+def schema() -> None:
+    """The JSON Schema of spec files."""
+    from archcalc.render import emit_json
+    from archcalc.spec import NetworkSpec
+
+    emit_json(NetworkSpec.model_json_schema())
+
+
+def _fail(message: str, code: int = 2) -> int:
+    sys.stderr.write(f"archcalc: error: {' '.join(message.split())}\n")
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: bad input → one line on stderr and exit code 2, never a traceback."""
+    try:
+        result = app(args=argv, prog_name="archcalc", standalone_mode=False)
+    except ArchcalcError as e:
+        return _fail(str(e))
+    except click.UsageError as e:
+        return _fail(e.format_message(), 2)
+    except click.ClickException as e:
+        return _fail(e.format_message(), e.exit_code)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        return _fail("interrupted", 130)
+    except BrokenPipeError:
+        return 0
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:  # pragma: no cover - console-script shim
+    sys.exit(main())
