@@ -179,6 +179,11 @@ def resolve_dims(
 ) -> LayerDims:
     """Apply α (⌊α·M⌋, ⌊α·N⌋) and ρ (round(ρ·D_F)) to the given sizes, refusing impossible ones."""
     dk, m, n, df = (_pos_int(v, o) for v, o in ((dk, "--dk"), (m, "--m"), (n, "--n"), (df, "--df")))
+    if dk % 2 == 0:
+        raise ArchcalcError(
+            f"--dk {dk} is even: the paper's formulas assume 'same' padding (output side = input "
+            "side / stride), which a symmetric pad gives only for odd kernels"
+        )
     stride, groups = _pos_int(stride, "--stride"), _pos_int(groups, "--groups")
     alpha, rho = _pos_real(alpha, "--alpha"), _pos_real(rho, "--rho")
     am, an = math.floor(alpha * m + 1e-9), math.floor(alpha * n + 1e-9)

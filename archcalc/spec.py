@@ -67,6 +67,12 @@ class ConvEntry(Entry):
     bias: StrictBool | None = Field(None, description="default: a bias only when there is no BN")
     width: WidthMode = "scaled"
 
+    @model_validator(mode="after")
+    def _same_needs_odd_kernel(self) -> ConvEntry:
+        if self.padding == "same" and self.k % 2 == 0:
+            raise ValueError(f"padding 'same' needs an odd kernel, k is {self.k}; give padding as a number")
+        return self
+
 
 class DwSepEntry(Entry):
     """Depthwise-separable pair: D_K×D_K depthwise conv (stride here) then 1×1 pointwise conv,
@@ -80,6 +86,14 @@ class DwSepEntry(Entry):
     act: Act = "relu"
     separable: BoolArg = True
     width: WidthMode = "scaled"
+
+    @model_validator(mode="after")
+    def _odd_kernel(self) -> DwSepEntry:
+        if self.k % 2 == 0:
+            raise ValueError(
+                f"a depthwise-separable pair pads 'same', which needs an odd kernel; k is {self.k}"
+            )
+        return self
 
 
 class PoolEntry(Entry):

@@ -59,6 +59,7 @@ def assert_refused(result, *fragments: str) -> None:
         (["compare", "standard", "--m", "0"], ["--m", "≥ 1"]),
         (["compare", "standard", "--df", "-3"], ["--df"]),
         (["compare", "standard", "--dk", "0"], ["--dk"]),
+        (["compare", "standard", "--dk", "4"], ["--dk 4 is even"]),
         (["compare", "group", "--m", "512", "--n", "512", "--groups", "3"], ["groups=3", "512"]),
         (["compare", "group", "--groups", "0"], ["--groups"]),
         (["compare", "dwsep", "--alpha", "0.001"], ["--alpha", "channels"]),
@@ -82,7 +83,9 @@ def test_collapsed_layer_is_named(cli, tmp_path: Path) -> None:
     spec.write_text(GOOD_SPEC)
     assert cli("table", str(spec), "--summary").code == 0
     # 16 px → 5 px after the first 7×7/2 valid conv → the second one has nothing to convolve.
-    assert_refused(cli("table", str(spec), "--res", "16"), "layer body.1.conv", "collapses to zero size", "5×5")
+    assert_refused(
+        cli("table", str(spec), "--res", "16"), "layer body.1.conv", "collapses to zero size", "5×5"
+    )
 
 
 def test_zero_channels_are_named(cli, tmp_path: Path) -> None:
@@ -102,6 +105,7 @@ def test_zero_channels_are_named(cli, tmp_path: Path) -> None:
         (GOOD_SPEC.replace("width: {rule: truncate}", ""), ["width", "Field required"]),
         (GOOD_SPEC.replace("out: 8, k: 7", "out: $depth, k: 7", 1), ["unknown knob $depth"]),
         (GOOD_SPEC.replace("stride: 2", "stride: two", 1), ["body.0.stride"]),
+        (GOOD_SPEC.replace("k: 7, stride: 2, padding: 0", "k: 4", 1), ["body.0", "odd kernel"]),
         ("\xff\xfe binary", ["not a UTF-8"]),
     ],
 )

@@ -7,11 +7,11 @@ disagree, the test pins down which erratum or convention explains it instead of 
 from __future__ import annotations
 
 import pytest
+from conftest import v1
 
 from archcalc.catalog import load_spec
 from archcalc.compare import compare
 from archcalc.resolve import resolve
-from conftest import v1
 
 M = 1e6
 
@@ -144,7 +144,9 @@ def test_table_2_parameter_shares_count_weights_without_biases() -> None:
         ("dwsep", 0.75, 0.714, 15.1, 0.15),
     ],
 )
-def test_table_3_through_compare(design: str, alpha: float, rho: float, macs_m: float, params_m: float) -> None:
+def test_table_3_through_compare(
+    design: str, alpha: float, rho: float, macs_m: float, params_m: float
+) -> None:
     c = compare([design], dk=3, m=512, n=512, df=14, alpha=alpha, rho=rho)
     (d,) = c.designs
     decimals = 0 if macs_m >= 100 else 1
@@ -242,4 +244,7 @@ def test_rho_is_the_resolution_multiplier() -> None:
     # ρ = 0.714 ↔ 160 (§3.4); --rho and --res give the same network.
     spec = load_spec("mobilenet_v1")
     assert resolve(spec, rho=0.714).resolution == 160
-    assert resolve(spec, rho=0.714).graph.output.out_shape == resolve(spec, resolution=160).graph.output.out_shape
+    assert (
+        resolve(spec, rho=0.714).graph.output.out_shape
+        == resolve(spec, resolution=160).graph.output.out_shape
+    )

@@ -1,0 +1,196 @@
+"""The CLI's outputs: every format, built-in and user specs, and no torch on the analytic path."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from archcalc.catalog import specs_dir
+
+M = 10**6
+
+
+def test_table_json_is_exact_and_labelled(cli) -> None:
+    r = cli("table", "mobilenet_v1", "--alpha", "0.5", "--res", "160", "--format", "json")
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    assert data["convention"] == "paper"
+    assert data["alpha"] == 0.5 and data["resolution"] == 160
+    assert data["input_shape"] == [3, 160, 160] and data["output_shape"] == [1000]
+    t = data["totals"]
+    # Hand count for 0.5 MobileNet-160: first conv 27·16·80², dw/pw pairs, FC 512·1000 (+1000 bias).
+    assert t["macs"] == 76_524_800 and isinstance(t["macs"], int)
+    assert t["params_without_bn"] == 1_320_648
+    assert t["flops"] == 2 * t["macs"]
+    assert sum(x["macs"] for x in data["layers"]) == t["macs"]
+    assert sum(x["params"] for x in data["layers"]) == t["params"]
+    assert set(data["by_convention"]) == {"paper", "fvcore", "torch"}
+    for c in data["by_convention"].values():
+        assert c["macs_rule"] and c["params_rule"]
+
+
+def test_convention_switch_changes_the_labelled_figures(cli) -> None:
+    paper = json.loads(cli("table", "mobilenet_v1", "--format", "json", "--summary").out)
+    fv = json.loads(
+        cli("table", "mobilenet_v1", "--format", "json", "--summary", "--convention", "fvcore").out
+    )
+    assert "layers" not in paper
+    assert fv["convention"] == "fvcore"
+    # fvcore adds 2 MACs per BN input element and 1 per element entering the global average pool.
+    bn_elems = paper["totals"]["params_with_bn"] - paper["totals"]["params_without_bn"]  # 2·ΣC_bn
+    assert bn_elems == 21_888
+    # By hand from Table 1: every conv output passes through one BN.
+    bn_inputs = 32 * 112 * 112  # conv0
+    m, df = 32, 112
+    for n, s in [
+        (64, 1),
+        (128, 2),
+        (128, 1),
+        (256, 2),
+        (256, 1),
+        (512, 2),
+        *[(512, 1)] * 5,
+        (1024, 2),
+        (1024, 1),
+    ]:
+        df = -(-df // s)
+        bn_inputs += m * df * df + n * df * df  # dw output, pw output
+        m = n
+    extra = fv["totals"]["macs"] - paper["totals"]["macs"]
+    assert extra == 2 * bn_inputs + 1024 * 7 * 7
+    # fvcore 0.1.5's FlopCountAnalysis on a torch MobileNet V1 (eval, 1×3×224×224) printed 578,875,904.
+    assert fv["totals"]["macs"] == 578_875_904
+    assert fv["totals"]["params"] == paper["totals"]["params_with_bn"]
+
+
+def test_csv_and_markdown(cli) -> None:
+    r = cli("table", "mobilenet_v1", "--format", "csv")
+    assert r.code == 0
+    rows = list(csv.DictReader(io.StringIO(r.out)))
+    assert rows[-1]["name"] == "TOTAL"
+    assert sum(int(x["macs[paper]"]) for x in rows[:-1]) == int(rows[-1]["macs[paper]"]) == 568_740_352
+    md = cli("table", "mobilenet_v1", "--format", "markdown", "--summary").out
+    assert md.startswith("**MobileNet V1**") and "| TOTAL |" in md
+
+
+def test_rich_table_names_the_convention(cli) -> None:
+    out = cli("table", "mobilenet_v1").out
+    assert "MACs [paper]" in out and "params with BN [torch]" in out
+    assert "sep13.pw.conv" in out and "568,740,352" in out
+    assert "Conv DW 3×3" in out
+
+
+def test_compare_json(cli) -> None:
+    r = cli(
+        "compare",
+        "standard",
+        "dwsep",
+        "--dk",
+        "3",
+        "--m",
+        "512",
+        "--n",
+        "512",
+        "--df",
+        "14",
+        "--format",
+        "json",
+    )
+    d = json.loads(r.out)
+    std, sep = d["designs"]
+    assert std["macs"] == 462_422_016 and sep["macs"] == 52_283_392
+    assert sep["vs_standard_formula"] == "1/N + 1/D_K²"
+    assert abs(sep["vs_standard_formula_value"] - (1 / 512 + 1 / 9)) < 1e-12
+    assert abs(sep["macs_ratio"] - sep["vs_standard_formula_value"]) < 1e-12  # exact for stride 1
+
+
+def test_compare_group_and_stride(cli) -> None:
+    r = cli(
+        "compare",
+        "standard",
+        "group",
+        "pointwise",
+        "depthwise",
+        "--m",
+        "64",
+        "--n",
+        "128",
+        "--df",
+        "15",
+        "--stride",
+        "2",
+        "--groups",
+        "4",
+        "--format",
+        "json",
+    )
+    d = json.loads(r.out)
+    assert d["df"] == 8  # ⌈15 / 2⌉
+    std, grp, pw, dw = d["designs"]
+    assert std["macs"] == 9 * 64 * 128 * 64
+    assert grp["macs"] == 9 * 16 * 128 * 64 and grp["macs_ratio"] == 0.25
+    assert pw["macs"] == 64 * 128 * 64
+    assert dw["macs"] == 9 * 64 * 64
+
+
+def test_list_and_schema(cli) -> None:
+    out = cli("list").out.splitlines()
+    assert any(line.startswith("mobilenet_v1 ") and "shallow=false" in line for line in out)
+    assert len(out) == len(list(specs_dir().glob("*.yaml")))
+    schema = json.loads(cli("schema").out)
+    assert schema["title"] == "NetworkSpec"
+    assert {"stem", "body", "head", "width", "knobs"} <= set(schema["properties"])
+
+
+def test_user_spec_file(cli, tmp_path: Path) -> None:
+    spec = tmp_path / "my_net.yaml"
+    spec.write_text(
+        """
+name: my_net
+title: My net
+source: a test
+input: {channels: 3, resolution: 32}
+width: {rule: round_divisible, divisor: 8}
+knobs:
+  wide: {default: 16, help: first conv width}
+stem:
+  - {kind: conv, out: $wide, k: 3}
+body:
+  - {kind: dwsep, out: 32, stride: 2, repeat: 2, act: relu6}
+head:
+  - {kind: global_pool}
+  - {kind: flatten}
+  - {kind: linear, out: 10, width: fixed}
+"""
+    )
+    r = cli("table", str(spec), "--format", "json", "--param", "wide=24")
+    assert r.code == 0, r.err
+    d = json.loads(r.out)
+    # conv 3×3×3×24 on 32² (+BN, no bias); dwsep 24→32 stride 2 to 16²; dwsep 32→32 on 16²; fc 32·10+10
+    macs = 27 * 24 * 32 * 32 + (9 * 24 + 24 * 32) * 16 * 16 + (9 * 32 + 32 * 32) * 16 * 16 + 320
+    assert d["totals"]["macs"] == macs
+    assert d["totals"]["params_without_bn"] == 27 * 24 + 9 * 24 + 24 * 32 + 9 * 32 + 32 * 32 + 330
+    assert [x["name"] for x in d["layers"]][:4] == [
+        "stem.0.conv",
+        "stem.0.bn",
+        "stem.0.act",
+        "body.0.0.dw.conv",
+    ]
+
+
+def test_works_from_any_directory_and_never_imports_torch(tmp_path: Path) -> None:
+    for args in (["table", "mobilenet_v1", "--format", "json"], ["compare", "standard", "dwsep"]):
+        p = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "archcalc", *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+        assert p.returncode == 0, p.stderr[-500:]
+        imported = {line.split("|")[-1].strip() for line in p.stderr.splitlines() if "import time:" in line}
+        assert "archcalc.cli" in imported
+        assert not {m for m in imported if m.split(".")[0] in ("torch", "fvcore", "numpy")}, args
