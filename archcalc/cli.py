@@ -45,8 +45,8 @@ def table(
 ) -> None:
     """Per-layer params, MACs and memory traffic of a network, with totals and a breakdown by type."""
     from archcalc.catalog import load_spec
+    from archcalc.closed_form import report
     from archcalc.conventions import get_convention
-    from archcalc.cost import report
     from archcalc.dtypes import dtype_bytes
     from archcalc.render import check_format, emit, render_report
     from archcalc.resolve import parse_param_args, resolve
@@ -74,7 +74,7 @@ def compare(
     fmt: FormatOpt = "table",
 ) -> None:
     """Single-layer designs side by side: params, MACs, bytes, formula, ratio to the first."""
-    from archcalc.compare import compare as run
+    from archcalc.designs import compare as run
     from archcalc.dtypes import dtype_bytes
     from archcalc.render import check_format, emit, render_comparison
 

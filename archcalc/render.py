@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -12,8 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from archcalc.compare import Comparison
-from archcalc.cost import Report
+from archcalc.closed_form import Report
+from archcalc.designs import Comparison
 from archcalc.errors import ArchcalcError
 
 FORMATS: tuple[str, ...] = ("table", "json", "csv", "markdown")
@@ -27,7 +28,8 @@ def check_format(fmt: str) -> str:
 
 def console() -> Console:
     """A console that does not squeeze tables to 80 columns when output is piped."""
-    return Console(width=None if sys.stdout.isatty() else 220, soft_wrap=False)
+    wide = sys.stdout.isatty() or "COLUMNS" in os.environ
+    return Console(width=None if wide else 220, soft_wrap=False)
 
 
 def _add_row(t: Table, *cells: object) -> None:
@@ -277,36 +279,33 @@ def render_comparison(c: Comparison, fmt: str) -> str | list[Table]:
         + (f", ρ={c.rho:g}" if c.rho != 1 else "")
     )
     t = Table(
-        title=f"Single-layer designs — {dims} — convention 'paper' (conv weights, no BN), bytes at {c.dtype}",
-        caption="D_F is the output side; ratios are to the first design. "
-        "The paper's ratio formula assumes stride 1.",
+        title=f"Single-layer designs — {dims}\nconvention 'paper' (conv weights, no BN), bytes at {c.dtype}",
+        caption="D_F is the output side; ratios are to the first design.",
     )
-    for col in (
-        "design",
-        "MACs =",
-        "params =",
-        "params",
-        "MACs",
-        "bytes",
-        f"MACs ÷ {first}",
-        f"params ÷ {first}",
-        "paper: MACs ÷ standard",
-    ):
-        t.add_column(col, justify="left" if col in ("design", "MACs =", "params =") else "right")
+    t.add_column("design", no_wrap=True)
+    for col in ("params", "MACs", "bytes", f"MACs ÷ {first}", f"params ÷ {first}"):
+        t.add_column(col, justify="right", no_wrap=True)
+    f = Table(title="Formulas (MobileNet §3; the ratio assumes stride 1)")
+    for col in ("design", "MACs =", "params =", "MACs ÷ standard ="):
+        f.add_column(col)
     for d in c.designs:
         _add_row(
             t,
             d.kind,
-            d.macs_formula,
-            d.params_formula,
             f"{d.params:,}",
             f"{d.macs:,}",
             f"{d.bytes_read + d.bytes_written:,}",
             f"{d.macs_ratio:.4f}",
             f"{d.params_ratio:.4f}",
+        )
+        _add_row(
+            f,
+            d.kind,
+            d.macs_formula,
+            d.params_formula,
             f"{d.vs_standard_formula} = {d.vs_standard_formula_value:.4f}",
         )
-    return [t]
+    return [t, f]
 
 
 def emit(obj: str | Table | list[Table]) -> None:

@@ -4,7 +4,7 @@ import pytest
 
 from archcalc.catalog import load_spec
 from archcalc.cli import main
-from archcalc.cost import Report, report
+from archcalc.closed_form import Report, report
 from archcalc.resolve import resolve
 
 

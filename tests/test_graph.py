@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from archcalc.cost import layer_costs
+from archcalc.closed_form import layer_costs
 from archcalc.errors import ArchcalcError, CollapseError
 from archcalc.graph import INPUT, GraphBuilder
 from archcalc.ops import Add, BatchNorm2d, Concat, Conv2d, GlobalPool, Mul, Pool2d

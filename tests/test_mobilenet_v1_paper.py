@@ -10,7 +10,7 @@ import pytest
 from conftest import v1
 
 from archcalc.catalog import load_spec
-from archcalc.compare import compare
+from archcalc.designs import compare
 from archcalc.resolve import resolve
 
 M = 1e6

@@ -7,7 +7,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archcalc.compare import compare
+from archcalc.designs import compare
 from archcalc.spec import WidthRule
 from archcalc.width import make_divisible, scale_channels
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, Field
 
 from archcalc.blocks import conv_bn_act
-from archcalc.cost import LayerCost, layer_costs
+from archcalc.closed_form import LayerCost, layer_costs
 from archcalc.errors import ArchcalcError
 from archcalc.graph import GraphBuilder
 
