@@ -46,7 +46,7 @@ def _m(x: int) -> str:
 
 
 def _settings(r: Report) -> str:
-    knobs = ", ".join(f"{k}={v}" for k, v in r.knobs.items())
+    knobs = ", ".join(f"{k}={json.dumps(v)}" for k, v in r.knobs.items())
     return f"α={r.alpha:g}, {r.resolution}×{r.resolution}" + (f", {knobs}" if knobs else "")
 
 
