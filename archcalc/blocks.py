@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from archcalc.errors import ArchcalcError
 from archcalc.graph import GraphBuilder
 from archcalc.ops import (
     Activation,
@@ -122,8 +123,13 @@ def _flatten(e: FlattenEntry, ctx: Context, b: GraphBuilder, name: str, first: b
 def _linear(e: LinearEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
     out = ctx.channels(e.out, e.width, f"{name}.out")
     in_shape = b.shape()
+    if len(in_shape) != 1:
+        raise ArchcalcError(
+            f"layer {name} (linear): needs a vector input but gets a "
+            f"{'×'.join(map(str, in_shape))} map; add a global_pool or flatten row before it"
+        )
     fc = f"{name}.fc" if e.act != "none" else name
-    b.op(fc, Linear, in_features=in_shape[0] if len(in_shape) == 1 else -1, out_features=out, bias=e.bias)
+    b.op(fc, Linear, in_features=in_shape[0], out_features=out, bias=e.bias)
     if e.act != "none":
         b.op(f"{name}.act", Activation, fn=e.act)
 

@@ -55,7 +55,10 @@ def table(
     get_convention(convention)
     dtype_bytes(dtype)
     spec = load_spec(net)
-    resolved = resolve(spec, alpha, res, rho, parse_param_args(param or []))
+    try:
+        resolved = resolve(spec, alpha, res, rho, parse_param_args(param or []))
+    except ArchcalcError as e:
+        raise ArchcalcError(f"{net}: {e}") from None
     emit(render_report(report(resolved, convention, dtype), fmt, summary))
 
 

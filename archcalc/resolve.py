@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -75,7 +76,7 @@ def _coerce_knob(name: str, knob: KnobSpec, raw: object) -> bool | int | float |
                     raise ValueError
         except ValueError:
             raise ArchcalcError(
-                f"--param {name}={raw}: expected {want.__name__} (default {knob.default!r})"
+                f"--param {name}={raw}: expected {want.__name__} (default {json.dumps(knob.default)})"
             ) from None
     else:
         value = raw  # type: ignore[assignment]
@@ -83,7 +84,7 @@ def _coerce_knob(name: str, knob: KnobSpec, raw: object) -> bool | int | float |
         if want is float and isinstance(value, int) and not isinstance(value, bool):
             value, ok = float(value), True
         if not ok:
-            raise ArchcalcError(f"knob {name}={raw!r}: expected {want.__name__} (default {knob.default!r})")
+            raise ArchcalcError(f"knob {name}={raw!r}: expected {want.__name__} (default {json.dumps(knob.default)})")
     if knob.choices is not None and value not in knob.choices:
         allowed = ", ".join(str(c) for c in knob.choices)
         raise ArchcalcError(f"--param {name}={raw}: must be one of {allowed}")

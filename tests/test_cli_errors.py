@@ -106,6 +106,7 @@ def test_zero_channels_are_named(cli, tmp_path: Path) -> None:
         (GOOD_SPEC.replace("out: 8, k: 7", "out: $depth, k: 7", 1), ["unknown knob $depth"]),
         (GOOD_SPEC.replace("stride: 2", "stride: two", 1), ["body.0.stride"]),
         (GOOD_SPEC.replace("k: 7, stride: 2, padding: 0", "k: 4", 1), ["body.0", "odd kernel"]),
+        (GOOD_SPEC.replace("  - {kind: flatten}\n", ""), ["head.1 (linear)", "needs a vector", "flatten"]),
         ("\xff\xfe binary", ["not a UTF-8"]),
     ],
 )
