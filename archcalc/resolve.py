@@ -84,7 +84,8 @@ def _coerce_knob(name: str, knob: KnobSpec, raw: object) -> bool | int | float |
         if want is float and isinstance(value, int) and not isinstance(value, bool):
             value, ok = float(value), True
         if not ok:
-            raise ArchcalcError(f"knob {name}={raw!r}: expected {want.__name__} (default {json.dumps(knob.default)})")
+            default = json.dumps(knob.default)
+            raise ArchcalcError(f"knob {name}={raw!r}: expected {want.__name__} (default {default})")
     if knob.choices is not None and value not in knob.choices:
         allowed = ", ".join(str(c) for c in knob.choices)
         raise ArchcalcError(f"--param {name}={raw}: must be one of {allowed}")
