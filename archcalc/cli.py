@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from collections.abc import Callable, Iterator
+from typing import Annotated, TypeVar
 
 import typer
 
 from archcalc.errors import ArchcalcError
+
+T = TypeVar("T")
 
 app = typer.Typer(
     name="archcalc",
@@ -118,12 +121,74 @@ def list_networks(fmt: FormatOpt = "table") -> None:
 
 
 @app.command()
+def validate(
+    net: Annotated[str | None, typer.Argument(help="a built-in network or a spec .yaml path")] = None,
+    alpha: AlphaOpt = 1.0,
+    res: ResOpt = None,
+    rho: RhoOpt = None,
+    param: ParamOpt = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="every built-in network at several (α, resolution, knob) settings")
+    ] = False,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Build the torch model from the spec and check every layer against fvcore and torch's counter.
+
+    Exit 0 only if every layer matches exactly (MACs, params, output shape), 1 otherwise.
+    """
+    from archcalc.catalog import builtin_names, load_spec
+    from archcalc.render import check_format, emit, render_validations
+    from archcalc.resolve import parse_param_args, resolve
+
+    check_format(fmt)
+    if all_ == (net is not None):
+        raise ArchcalcError("give a network, or --all, but not both")
+    from archcalc.validate import default_settings
+    from archcalc.validate import validate as check
+
+    runs = []
+    if all_:
+        for name in builtin_names():
+            spec = load_spec(name)
+            for a, r, knobs in default_settings(resolve(spec)):
+                runs.append(resolve(spec, a, r, knobs=knobs))
+    else:
+        assert net is not None
+        spec = load_spec(net)
+        try:
+            runs.append(resolve(spec, alpha, res, rho, parse_param_args(param or [])))
+        except ArchcalcError as e:
+            raise ArchcalcError(f"{net}: {e}") from None
+    results = [
+        check(r)
+        for r in _progress(runs, "validating", lambda r: f"{r.spec.name} α={r.alpha:g} {r.resolution}px")
+    ]
+    emit(render_validations(results, fmt))
+    if not all(v.ok for v in results):
+        raise typer.Exit(1)
+
+
+@app.command()
 def schema() -> None:
     """The JSON Schema of spec files."""
     from archcalc.render import emit_json
     from archcalc.spec import NetworkSpec
 
     emit_json(NetworkSpec.model_json_schema())
+
+
+def _progress(items: list[T], verb: str, label: Callable[[T], str]) -> Iterator[T]:
+    """Yield ``items`` while a rich progress bar on stderr says which one is running."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(verb, total=len(items))
+        for item in items:
+            bar.update(task, description=f"{verb} {label(item)}")
+            yield item
+            bar.advance(task)
 
 
 def _fail(message: str, code: int = 2) -> int:

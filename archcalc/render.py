@@ -8,6 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
@@ -16,6 +17,9 @@ from rich.table import Table
 from archcalc.closed_form import Report
 from archcalc.designs import Comparison
 from archcalc.errors import ArchcalcError
+
+if TYPE_CHECKING:
+    from archcalc.validate import Validation
 
 FORMATS: tuple[str, ...] = ("table", "json", "csv", "markdown")
 
@@ -319,3 +323,143 @@ def emit(obj: str | Table | list[Table]) -> None:
 
 def emit_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+def render_validations(results: list[Validation], fmt: str) -> str | list[Table]:
+    """fvcore / torch cross-checks: per-layer diffs for one run, a summary row per run."""
+    if fmt == "json":
+        if len(results) == 1:
+            return results[0].model_dump_json(indent=2) + "\n"
+        return "[\n" + ",\n".join(v.model_dump_json(indent=2) for v in results) + "\n]\n"
+    if fmt in ("csv", "markdown"):
+        header = [
+            "network",
+            "alpha",
+            "resolution",
+            "knobs",
+            "layer",
+            "kind",
+            "shape",
+            "torch_shape",
+            "macs[fvcore]",
+            "fvcore_macs",
+            "params[torch]",
+            "fvcore_params",
+            "flops[torch]",
+            "flop_counter_flops",
+            "ok",
+        ]
+        rows = [
+            [
+                v.network,
+                v.alpha,
+                v.resolution,
+                json.dumps(v.knobs),
+                c.name,
+                c.kind,
+                _shape(c.shape),
+                _shape(c.torch_shape),
+                c.macs,
+                c.fvcore_macs,
+                c.params,
+                c.fvcore_params,
+                c.flops,
+                c.flop_counter_flops,
+                c.ok,
+            ]
+            for v in results
+            for c in v.layers
+        ]
+        return _grid(header, rows, fmt)
+    tables: list[Table] = []
+    for v in results:
+        shown = v.layers if len(results) == 1 else [c for c in v.layers if not c.ok]
+        if not shown:
+            continue
+        t = Table(
+            title=escape(
+                f"{v.network} — α={v.alpha:g}, {v.resolution}×{v.resolution} {json.dumps(v.knobs)} — "
+                "archcalc vs fvcore and torch, layer by layer"
+            ),
+            caption="MACs: archcalc 'fvcore' convention vs FlopCountAnalysis.by_module(); "
+            "params: archcalc 'torch' convention vs parameter_count(); "
+            "FLOPs: 2 × archcalc 'torch' MACs vs FlopCounterMode",
+        )
+        for col in (
+            "layer",
+            "kind",
+            "shape",
+            "MACs",
+            "fvcore",
+            "params",
+            "fvcore",
+            "FLOPs",
+            "FlopCounter",
+            "ok",
+        ):
+            t.add_column(col, justify="left" if col in ("layer", "kind", "shape") else "right")
+        for c in shown:
+            shape = (
+                _shape(c.shape)
+                if c.shape == c.torch_shape
+                else f"{_shape(c.shape)} ≠ {_shape(c.torch_shape)}"
+            )
+            _add_row(
+                t,
+                c.name,
+                c.kind,
+                shape,
+                f"{c.macs:,}",
+                f"{c.fvcore_macs:,}",
+                f"{c.params:,}",
+                f"{c.fvcore_params:,}",
+                f"{c.flops:,}",
+                f"{c.flop_counter_flops:,}",
+                "✓" if c.ok else "✗",
+            )
+        tables.append(t)
+    s = Table(title="Totals: closed form vs real counters on the torch model built from the same graph")
+    for col in (
+        "network",
+        "α",
+        "res",
+        "knobs",
+        "layers",
+        "MACs [fvcore]",
+        "fvcore total",
+        "params [torch]",
+        "fvcore params",
+        "FLOPs [torch]",
+        "FlopCounterMode",
+        "ok",
+    ):
+        s.add_column(escape(col), justify="left" if col in ("network", "knobs") else "right")
+    for v in results:
+        _add_row(
+            s,
+            v.network,
+            f"{v.alpha:g}",
+            v.resolution,
+            json.dumps(v.knobs) if v.knobs else "",
+            len(v.layers),
+            f"{v.macs:,}",
+            f"{v.fvcore_total:,}",
+            f"{v.params:,}",
+            f"{v.fvcore_params:,}",
+            f"{v.torch_convention_flops:,}",
+            f"{v.flop_counter_flops:,}",
+            "✓" if v.ok else f"✗ {v.mismatches}",
+        )
+    tables.append(s)
+    skipped = {(o.op, o.archcalc_counts): 0 for v in results for o in v.skipped_ops}
+    for v in results:
+        for o in v.skipped_ops:
+            skipped[(o.op, o.archcalc_counts)] += o.calls
+    if skipped:
+        k = Table(title="Ops fvcore skipped, and what archcalc counts for them")
+        for col in ("op", "calls", "archcalc"):
+            k.add_column(col)
+        for (op, rule), calls in sorted(skipped.items()):
+            _add_row(k, op, calls, rule)
+        tables.append(k)
+    return tables

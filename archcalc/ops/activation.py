@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from archcalc.ops.base import Op, Shape
 
@@ -29,3 +29,8 @@ class Activation(Op):
 
     def describe(self) -> str:
         return self.fn
+
+    def torch_module(self) -> Any:
+        from archcalc.torch_modules import ACTIVATION_MODULES
+
+        return ACTIVATION_MODULES[self.fn]()

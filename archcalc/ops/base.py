@@ -10,7 +10,7 @@ and the weight elements it reads. Cost, traffic and (later) the torch builder ar
 from __future__ import annotations
 
 from math import prod
-from typing import ClassVar
+from typing import Any, ClassVar
 
 Shape = tuple[int, ...]
 """A tensor shape without the batch dimension: ``(C, H, W)`` for maps, ``(F,)`` for vectors."""
@@ -66,3 +66,7 @@ class Op:
     def describe(self) -> str:
         """Short human description of the op's arguments (filter shape, stride …)."""
         return self.kind
+
+    def torch_module(self) -> Any:
+        """The equivalent ``torch.nn.Module`` (torch is imported only inside this method)."""
+        raise NotImplementedError

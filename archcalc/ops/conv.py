@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError, CollapseError
 from archcalc.ops.base import Op, Shape, numel
@@ -87,6 +87,20 @@ class Conv2d(Op):
         if self.groups > 1:
             return f"Conv group {k}"
         return f"Conv {k}"
+
+    def torch_module(self) -> Any:
+        from torch import nn
+
+        return nn.Conv2d(
+            self.in_channels,
+            self.out_channels,
+            self.kernel,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.groups,
+            self.bias,
+        )
 
     def describe(self) -> str:
         k = f"{self.kernel[0]}×{self.kernel[1]}"

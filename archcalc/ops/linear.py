@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
 from archcalc.ops.base import Op, Shape
@@ -51,3 +51,8 @@ class Linear(Op):
 
     def describe(self) -> str:
         return f"{self.in_features}×{self.out_features}"
+
+    def torch_module(self) -> Any:
+        from torch import nn
+
+        return nn.Linear(self.in_features, self.out_features, self.bias)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
 from archcalc.ops.base import Op, Shape, numel
@@ -41,3 +41,8 @@ class BatchNorm2d(Op):
 
     def describe(self) -> str:
         return f"{self.channels}"
+
+    def torch_module(self) -> Any:
+        from torch import nn
+
+        return nn.BatchNorm2d(self.channels, affine=self.affine)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError, CollapseError
 from archcalc.ops.base import Op, Shape, numel
@@ -29,6 +29,12 @@ class Pool2d(Op):
     padding: int = 0
     ceil_mode: bool = False
 
+    def __post_init__(self) -> None:
+        if self.padding > self.kernel // 2:
+            raise ArchcalcError(
+                f"pool padding {self.padding} is more than half the {self.kernel}×{self.kernel} window"
+            )
+
     def out_shape(self, inputs: list[Shape]) -> Shape:
         (shape,) = inputs
         if len(shape) != 3:
@@ -52,6 +58,12 @@ class Pool2d(Op):
 
     def describe(self) -> str:
         return f"{self.op} {self.kernel}×{self.kernel} s{self.stride}"
+
+    def torch_module(self) -> Any:
+        from torch import nn
+
+        cls = nn.MaxPool2d if self.op == "max" else nn.AvgPool2d
+        return cls(self.kernel, self.stride, self.padding, ceil_mode=self.ceil_mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,3 +91,8 @@ class GlobalPool(Op):
 
     def describe(self) -> str:
         return f"global {self.op}"
+
+    def torch_module(self) -> Any:
+        from torch import nn
+
+        return nn.AdaptiveAvgPool2d(1) if self.op == "avg" else nn.AdaptiveMaxPool2d(1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
 from archcalc.ops.base import Op, Shape, numel
@@ -25,6 +25,11 @@ class Flatten(Op):
     def category(self) -> str:
         return "Reshape"
 
+    def torch_module(self) -> Any:
+        from archcalc import torch_modules
+
+        return torch_modules.Flatten()
+
 
 @dataclass(frozen=True, slots=True)
 class Add(Op):
@@ -40,6 +45,11 @@ class Add(Op):
 
     def category(self) -> str:
         return "Elementwise"
+
+    def torch_module(self) -> Any:
+        from archcalc import torch_modules
+
+        return torch_modules.Add()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +68,11 @@ class Mul(Op):
     def category(self) -> str:
         return "Elementwise"
 
+    def torch_module(self) -> Any:
+        from archcalc import torch_modules
+
+        return torch_modules.Mul()
+
 
 @dataclass(frozen=True, slots=True)
 class Concat(Op):
@@ -73,3 +88,8 @@ class Concat(Op):
 
     def category(self) -> str:
         return "Concat"
+
+    def torch_module(self) -> Any:
+        from archcalc import torch_modules
+
+        return torch_modules.Concat()
