@@ -16,6 +16,7 @@ from collections import Counter
 from pydantic import BaseModel, Field
 
 from archcalc.conventions import CONVENTIONS
+from archcalc.graph import Graph
 from archcalc.resolve import Resolved
 from archcalc.torch_build import require
 
@@ -75,15 +76,30 @@ class Validation(BaseModel):
 
 
 def validate(resolved: Resolved) -> Validation:
-    """Build the model of ``resolved.graph`` and compare every layer with fvcore and torch."""
+    """Build the model of a resolved network and compare every layer with fvcore and torch."""
+    return validate_graph(
+        resolved.graph, resolved.spec.name, resolved.alpha, resolved.resolution, dict(resolved.knobs)
+    )
+
+
+def validate_graph(
+    graph: Graph,
+    network: str = "graph",
+    alpha: float = 1.0,
+    resolution: int | None = None,
+    knobs: dict[str, bool | int | float | str] | None = None,
+) -> Validation:
+    """Build the torch model of ``graph`` and compare every layer with fvcore and torch."""
     require("torch", "fvcore")
     import torch
-    from fvcore.nn import FlopCountAnalysis, parameter_count
     from torch.utils.flop_counter import FlopCounterMode
+
+    with warnings.catch_warnings():  # fvcore's import uses the deprecated torch.jit.script
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from fvcore.nn import FlopCountAnalysis, parameter_count
 
     from archcalc.torch_build import build, total_params
 
-    graph = resolved.graph
     model = build(graph)
     x = model.example_input()
     shapes = model.output_shapes(x)
@@ -135,10 +151,10 @@ def validate(resolved: Resolved) -> Validation:
         macs_total == fv_total and params_total == int(fv_params[""]) == tp and fc_total == torch_flops
     )
     return Validation(
-        network=resolved.spec.name,
-        alpha=resolved.alpha,
-        resolution=resolved.resolution,
-        knobs=dict(resolved.knobs),
+        network=network,
+        alpha=alpha,
+        resolution=resolution if resolution is not None else graph.input_shape[-1],
+        knobs=knobs or {},
         layers=checks,
         macs=macs_total,
         fvcore_total=fv_total,
