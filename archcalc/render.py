@@ -418,30 +418,23 @@ def render_validations(results: list[Validation], fmt: str) -> str | list[Table]
                 "✓" if c.ok else "✗",
             )
         tables.append(t)
-    s = Table(title="Totals: closed form vs real counters on the torch model built from the same graph")
-    for col in (
-        "network",
-        "α",
-        "res",
-        "knobs",
-        "layers",
-        "MACs [fvcore]",
-        "fvcore total",
-        "params [torch]",
-        "fvcore params",
-        "FLOPs [torch]",
-        "FlopCounterMode",
-        "ok",
-    ):
-        s.add_column(escape(col), justify="left" if col in ("network", "knobs") else "right")
+    s = Table(
+        title="Totals: closed form vs real counters on the torch model built from the same graph",
+        caption="MACs: archcalc 'fvcore' convention vs FlopCountAnalysis.total(); params: archcalc "
+        "'torch' convention vs parameter_count(); FLOPs: 2 × archcalc 'torch' MACs vs FlopCounterMode. "
+        "Settings show knobs off their defaults.",
+    )
+    s.add_column("network", no_wrap=True)
+    s.add_column("setting", min_width=14)
+    for col in ("MACs", "fvcore", "params", "fvcore", "FLOPs", "FlopCounter", "ok"):
+        s.add_column(escape(col), justify="right", no_wrap=True)
     for v in results:
+        spec_knobs = _non_default_knobs(v)
+        setting = f"α={v.alpha:g} {v.resolution}px" + (f" {spec_knobs}" if spec_knobs else "")
         _add_row(
             s,
             v.network,
-            f"{v.alpha:g}",
-            v.resolution,
-            json.dumps(v.knobs) if v.knobs else "",
-            len(v.layers),
+            setting,
             f"{v.macs:,}",
             f"{v.fvcore_total:,}",
             f"{v.params:,}",
@@ -463,3 +456,16 @@ def render_validations(results: list[Validation], fmt: str) -> str | list[Table]
             _add_row(k, op, calls, rule)
         tables.append(k)
     return tables
+
+
+def _non_default_knobs(v: Validation) -> str:
+    from archcalc.catalog import builtin_names, load_spec
+
+    if v.network not in builtin_names():
+        return " ".join(f"{k}={json.dumps(x)}" for k, x in v.knobs.items())
+    spec = load_spec(v.network)
+    return " ".join(
+        f"{k}={json.dumps(x)}"
+        for k, x in v.knobs.items()
+        if k not in spec.knobs or spec.knobs[k].default != x
+    )
