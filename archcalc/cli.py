@@ -143,6 +143,8 @@ def validate(
     check_format(fmt)
     if all_ == (net is not None):
         raise ArchcalcError("give a network, or --all, but not both")
+    if all_ and (alpha != 1.0 or res is not None or rho is not None or param):
+        raise ArchcalcError("--alpha, --res, --rho and --param set one network; --all uses its own settings")
     from archcalc.validate import default_settings
     from archcalc.validate import validate as check
 
@@ -150,7 +152,7 @@ def validate(
     if all_:
         for name in builtin_names():
             spec = load_spec(name)
-            for a, r, knobs in default_settings(resolve(spec)):
+            for a, r, knobs in default_settings(spec):
                 runs.append(resolve(spec, a, r, knobs=knobs))
     else:
         assert net is not None

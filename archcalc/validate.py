@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from archcalc.conventions import CONVENTIONS
 from archcalc.graph import Graph
 from archcalc.resolve import Resolved
+from archcalc.spec import NetworkSpec
 from archcalc.torch_build import require
 
 # What archcalc counts for the ops fvcore skips: every one of them is 0 MACs in every convention.
@@ -174,10 +175,9 @@ def validate_graph(
     )
 
 
-def default_settings(resolved_default: Resolved) -> list[tuple[float, int, dict[str, object]]]:
+def default_settings(spec: NetworkSpec) -> list[tuple[float, int, dict[str, object]]]:
     """The settings `validate --all` checks for a network: its defaults, a narrower and smaller
     configuration, and each knob moved off its default (bools flipped, every other choice)."""
-    spec = resolved_default.spec
     res = spec.input.resolution
     small = max(32, round(res * 0.714))
     out: list[tuple[float, int, dict[str, object]]] = [(1.0, res, {}), (0.5, small, {})]

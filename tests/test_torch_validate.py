@@ -61,7 +61,7 @@ def test_validate_all_builtin_networks_exactly(cli) -> None:
 
 def test_settings_cover_every_knob() -> None:
     spec = load_spec("mobilenet_v1")
-    knobs = [k for _, _, k in default_settings(resolve(spec))]
+    knobs = [k for _, _, k in default_settings(spec)]
     assert {"separable": False} in knobs and {"shallow": True} in knobs
 
 
@@ -102,6 +102,7 @@ def test_missing_torch_stack_is_a_clear_error(cli, monkeypatch: pytest.MonkeyPat
         (["validate", "mobilenet_v1", "--all"], "not both"),
         (["validate", "mobilenet_v1", "--alpha", "0"], "--alpha"),
         (["validate", "nosuchnet"], "unknown network"),
+        (["validate", "--all", "--alpha", "0.5"], "--all uses its own settings"),
     ],
 )
 def test_validate_bad_input(cli, args: list[str], fragment: str) -> None:
