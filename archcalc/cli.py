@@ -171,6 +171,26 @@ def validate(
 
 
 @app.command()
+def paper(net: NetArg, fmt: FormatOpt = "table") -> None:
+    """Every published figure held for a network next to the computed value, with its source.
+
+    Exit 1 if a figure is not reproduced at its printed precision (or an erratum stops being one).
+    """
+    from archcalc.catalog import load_spec
+    from archcalc.published import check_figures
+    from archcalc.render import check_format, emit, render_figures
+
+    check_format(fmt)
+    spec = load_spec(net)
+    if not spec.published:
+        raise ArchcalcError(f"{net}: the spec holds no published figures")
+    checks = check_figures(spec)
+    emit(render_figures(spec.title, checks, fmt))
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+@app.command()
 def schema() -> None:
     """The JSON Schema of spec files."""
     from archcalc.render import emit_json

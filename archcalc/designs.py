@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, Field
 
-from archcalc.blocks import conv_bn_act
+from archcalc.blocks.basic import conv_bn_act
 from archcalc.closed_form import LayerCost, layer_costs
 from archcalc.errors import ArchcalcError
 from archcalc.graph import GraphBuilder

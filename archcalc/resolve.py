@@ -138,7 +138,7 @@ def resolve(
         name = entry.name or where
         repeat = ctx.int(entry.repeat, f"{name}.repeat")
         b.row = name
-        expand = BLOCKS[entry.kind]
+        expand = BLOCKS[entry.kind].expand
         for i in range(repeat):
             expand(entry, ctx, b, name if repeat == 1 else f"{name}.{i}", i == 0)
     if not b.graph.nodes:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from archcalc.errors import ArchcalcError
-from archcalc.spec import NetworkSpec, WidthMode
+from archcalc.spec_types import WidthMode
 from archcalc.width import scale_channels
+
+if TYPE_CHECKING:
+    from archcalc.spec import NetworkSpec
 
 KnobValues = dict[str, bool | int | float | str]
 

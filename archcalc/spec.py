@@ -10,131 +10,16 @@ scales channel counts; an entry's ``width`` says whether α applies to it at all
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictFloat,
-    StrictInt,
-    StringConstraints,
-    model_validator,
-)
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, StringConstraints, model_validator
 
-KnobRef = Annotated[str, StringConstraints(pattern=r"^\$[A-Za-z_][A-Za-z0-9_]*$")]
-"""A reference to a declared knob, written ``$name``."""
+from archcalc.blocks import BLOCKS
+from archcalc.spec_types import Identifier, PosInt, WidthRule
+from archcalc.spec_types import Strict as _Strict
 
-PosInt = Annotated[int, Field(ge=1)]
-NonNegInt = Annotated[int, Field(ge=0)]
-IntArg = PosInt | KnobRef
-BoolArg = StrictBool | KnobRef
-Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-Act = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "none"]
-WidthMode = Literal["scaled", "fixed", "grow_only"]
-"""``scaled``: α applies (width rule); ``fixed``: α never applies (e.g. classifier outputs);
-``grow_only``: scaled by max(α, 1), i.e. kept for α < 1 (MobileNet V2's last conv)."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Entry(_Strict):
-    """Fields shared by every row: a name, a repeat count and knob conditions."""
-
-    name: Identifier | None = Field(None, description="row name; default: section.index")
-    repeat: IntArg = Field(1, description="how many times the row's block is stacked")
-    only_if: KnobRef | None = Field(None, description="keep the row only if this bool knob is true")
-    unless: KnobRef | None = Field(None, description="drop the row if this bool knob is true")
-
-
-class ConvEntry(Entry):
-    """Convolution + batch norm + activation (a "Conv" row)."""
-
-    kind: Literal["conv"]
-    out: IntArg = Field(description="output channels before the width multiplier")
-    k: PosInt = Field(3, description="square kernel size D_K")
-    stride: IntArg = 1
-    padding: Literal["same"] | NonNegInt = Field(
-        "same", description="'same' pads d·(k−1)/2 on each side (output = ⌈input/stride⌉ for odd k)"
-    )
-    dilation: PosInt = 1
-    groups: PosInt | Literal["depthwise"] = 1
-    bn: StrictBool = True
-    act: Act = "relu"
-    bias: StrictBool | None = Field(None, description="default: a bias only when there is no BN")
-    width: WidthMode = "scaled"
-
-    @model_validator(mode="after")
-    def _same_needs_odd_kernel(self) -> ConvEntry:
-        if self.padding == "same" and self.k % 2 == 0:
-            raise ValueError(f"padding 'same' needs an odd kernel, k is {self.k}; give padding as a number")
-        return self
-
-
-class DwSepEntry(Entry):
-    """Depthwise-separable pair: D_K×D_K depthwise conv (stride here) then 1×1 pointwise conv,
-    each followed by BN and the activation. ``separable: false`` replaces the pair by one full
-    D_K×D_K convolution (MobileNet V1 Table 4's "Conv MobileNet")."""
-
-    kind: Literal["dwsep"]
-    out: IntArg
-    k: PosInt = 3
-    stride: IntArg = 1
-    act: Act = "relu"
-    separable: BoolArg = True
-    width: WidthMode = "scaled"
-
-    @model_validator(mode="after")
-    def _odd_kernel(self) -> DwSepEntry:
-        if self.k % 2 == 0:
-            raise ValueError(
-                f"a depthwise-separable pair pads 'same', which needs an odd kernel; k is {self.k}"
-            )
-        return self
-
-
-class PoolEntry(Entry):
-    """Windowed max or average pooling."""
-
-    kind: Literal["pool"]
-    op: Literal["max", "avg"]
-    k: PosInt
-    stride: PosInt | None = Field(None, description="default: the window size")
-    padding: NonNegInt = 0
-    ceil_mode: StrictBool = False
-
-
-class GlobalPoolEntry(Entry):
-    """Global (adaptive 1×1) pooling over the whole map."""
-
-    kind: Literal["global_pool"]
-    op: Literal["avg", "max"] = "avg"
-
-
-class FlattenEntry(Entry):
-    """C×H×W → C·H·W vector."""
-
-    kind: Literal["flatten"]
-
-
-class LinearEntry(Entry):
-    """Fully connected layer (optionally followed by an activation)."""
-
-    kind: Literal["linear"]
-    out: IntArg
-    bias: StrictBool = True
-    act: Act = "none"
-    width: WidthMode = "scaled"
-
-
-LayerEntry = Annotated[
-    ConvEntry | DwSepEntry | PoolEntry | GlobalPoolEntry | FlattenEntry | LinearEntry,
-    Field(discriminator="kind"),
-]
-ENTRY_KINDS: tuple[str, ...] = ("conv", "dwsep", "pool", "global_pool", "flatten", "linear")
+LayerEntry = Annotated[Union[tuple(BLOCKS[k].entry for k in BLOCKS)], Field(discriminator="kind")]  # noqa: UP007
+ENTRY_KINDS: tuple[str, ...] = tuple(BLOCKS)
 
 KnobValue = StrictBool | StrictInt | StrictFloat | str
 
@@ -157,17 +42,49 @@ class KnobSpec(_Strict):
         return type(self.default).__name__
 
 
-class WidthRule(_Strict):
-    """How α scales a channel count c.
+Convention = Literal["paper", "fvcore", "torch"]
+Printed = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9,]*(\.[0-9]+)?\s*[KMG]?$")]
+"""A figure as printed: ``325M``, ``4.2M``, ``0.31G``, ``1,248,424`` (an exact count)."""
 
-    ``truncate``:        max(⌊α·c⌋, min_value)                         (MobileNet V1, eq. 6)
-    ``round_divisible``: c' = max(min_value or d, ⌊α·c + d/2⌋ // d · d), plus d if c' < 0.9·α·c
-                         (torchvision / TF ``_make_divisible`` with divisor d)
+
+class Setting(_Strict):
+    alpha: float = 1.0
+    resolution: PosInt | None = Field(None, description="default: the spec's")
+    knobs: dict[str, KnobValue] = Field(default_factory=dict)
+
+
+class PublishedFigure(_Strict):
+    """One published figure (MACs and/or params of one configuration), with its source.
+
+    A figure is reproduced when the count, under the stated convention, rounds to the printed value
+    at its printed precision (half a unit of the last printed digit, or ``*_unit`` where the printed
+    zeros are not significant, e.g. 15300 M printed to the hundred). ``status: erratum`` marks a
+    figure a careful count does not reproduce: ``note`` says why and ``expect_*`` is what the count
+    prints as at the same precision.
     """
 
-    rule: Literal["truncate", "round_divisible"]
-    divisor: PosInt = 8
-    min_value: PosInt | None = None
+    source: str = Field(description="paper and table, or implementation and file")
+    label: str = Field(description="the row as the source names it, e.g. '0.75 MobileNet-224'")
+    setting: Setting = Field(default_factory=Setting)
+    macs: Printed | None = None
+    params: Printed | None = None
+    macs_unit: Printed | None = Field(None, description="precision of `macs` when not its last digit")
+    params_unit: Printed | None = None
+    macs_convention: Convention = "paper"
+    params_convention: Convention = "paper"
+    top1: float | None = Field(None, description="ImageNet top-1 accuracy (%) the source reports")
+    status: Literal["reproduced", "erratum"] = "reproduced"
+    expect_macs: Printed | None = None
+    expect_params: Printed | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _erratum_explained(self) -> PublishedFigure:
+        if self.status == "erratum" and not (self.note and (self.expect_macs or self.expect_params)):
+            raise ValueError("an erratum needs a note and expect_macs or expect_params")
+        if self.macs is None and self.params is None and self.top1 is None:
+            raise ValueError("a published figure needs macs, params or top1")
+        return self
 
 
 class InputSpec(_Strict):
@@ -186,13 +103,17 @@ class NetworkSpec(_Strict):
     source: str = Field(description="paper and table the layout follows")
     input: InputSpec = InputSpec()
     width: WidthRule
-    knobs: dict[Identifier, KnobSpec] = {}
+    knobs: dict[Identifier, KnobSpec] = Field(default_factory=dict)
     defaults: dict[str, dict[str, Any]] = Field(
-        {}, description="arguments applied to every entry of a kind, e.g. {dwsep: {act: relu6}}"
+        default_factory=dict,
+        description="arguments applied to every entry of a kind, e.g. {dwsep: {act: relu6}}",
     )
-    stem: list[LayerEntry] = []
-    body: list[LayerEntry] = []
-    head: list[LayerEntry] = []
+    stem: list[LayerEntry] = Field(default_factory=list)
+    body: list[LayerEntry] = Field(default_factory=list)
+    head: list[LayerEntry] = Field(default_factory=list)
+    published: list[PublishedFigure] = Field(
+        default_factory=list, description="figures the papers and reference implementations print"
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from archcalc.spec import WidthMode, WidthRule
+from archcalc.spec_types import WidthMode, WidthRule
 
 
 def make_divisible(value: float, divisor: int, min_value: int | None = None) -> int:

@@ -7,7 +7,7 @@ import pytest
 from archcalc.closed_form import layer_costs
 from archcalc.errors import ArchcalcError, CollapseError
 from archcalc.graph import INPUT, GraphBuilder
-from archcalc.ops import Add, BatchNorm2d, Concat, Conv2d, GlobalPool, Mul, Pool2d
+from archcalc.ops import AdaptivePool2d, Add, BatchNorm2d, Concat, Conv2d, Mul, Pool2d
 from archcalc.width import make_divisible
 
 
@@ -37,7 +37,7 @@ def test_squeeze_excite_scale_and_fvcore_counts() -> None:
     b = GraphBuilder((32, 7, 7))
     b.op("bn", BatchNorm2d, channels=32)
     x = b.current
-    b.op("pool", GlobalPool, op="avg")
+    b.op("pool", AdaptivePool2d, op="avg")
     b.op("fc1", Conv2d, in_channels=32, out_channels=8, kernel=(1, 1), bias=True)
     b.op("fc2", Conv2d, in_channels=8, out_channels=32, kernel=(1, 1), bias=True)
     b.add("scale", Mul(), [x, b.current])

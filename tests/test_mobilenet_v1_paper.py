@@ -98,7 +98,7 @@ def test_table_1_rows() -> None:
         assert node.in_shapes[0] == in_shape, node.name
         if typ != "fc":
             assert node.op.stride == (stride, stride), node.name
-    pool = next(n for n in g if n.kind == "global_pool")
+    pool = next(n for n in g if n.kind == "adaptive_pool")
     assert pool.in_shapes[0] == (1024, 7, 7)  # "Avg Pool / s1, Pool 7×7, 7×7×1024"
     assert g.output.out_shape == (1000,)
 

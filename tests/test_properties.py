@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archcalc.designs import compare
-from archcalc.spec import WidthRule
+from archcalc.spec_types import WidthRule
 from archcalc.width import make_divisible, scale_channels
 
 sizes = st.integers(min_value=1, max_value=2048)

@@ -10,18 +10,18 @@ from __future__ import annotations
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from archcalc.blocks import conv_bn_act
+from archcalc.blocks.basic import conv_bn_act
 from archcalc.errors import CollapseError
 from archcalc.graph import GraphBuilder
 from archcalc.ops import (
     ACTIVATIONS,
     Activation,
+    AdaptivePool2d,
     Add,
     BatchNorm2d,
     Concat,
     Conv2d,
     Flatten,
-    GlobalPool,
     Linear,
     Mul,
     Pool2d,
@@ -97,7 +97,7 @@ def simple_layers(draw: st.DrawFn) -> GraphBuilder:
         except CollapseError:
             assume(False)
     elif kind == "global":
-        b.op("gp", GlobalPool, op=draw(st.sampled_from(["avg", "max"])))
+        b.op("gp", AdaptivePool2d, op=draw(st.sampled_from(["avg", "max"])), output=draw(st.integers(1, 4)))
     else:
         b.op("act", Activation, fn=draw(st.sampled_from(ACTIVATIONS)))
     return b
@@ -132,7 +132,7 @@ def small_dags(draw: st.DrawFn) -> GraphBuilder:
             right = conv_bn_act(b, f"{n}.right", draw(st.sampled_from([2, 4])), 3)
             b.add(f"{n}.cat", Concat(), [x, left, right] if draw(st.booleans()) else [left, right])
         elif block == "se":
-            b.op(f"{n}.pool", GlobalPool, op="avg")
+            b.op(f"{n}.pool", AdaptivePool2d, op="avg")
             b.op(f"{n}.fc1", Conv2d, in_channels=ch, out_channels=max(1, ch // 4), kernel=(1, 1), bias=True)
             b.op(f"{n}.relu", Activation, fn="relu")
             b.op(f"{n}.fc2", Conv2d, in_channels=max(1, ch // 4), out_channels=ch, kernel=(1, 1), bias=True)
@@ -140,7 +140,7 @@ def small_dags(draw: st.DrawFn) -> GraphBuilder:
             b.add(f"{n}.scale", Mul(), [x, b.current])
         else:
             b.op(n, Pool2d, op="max", kernel=3, stride=2, padding=1)
-    b.op("head.pool", GlobalPool, op="avg")
+    b.op("head.pool", AdaptivePool2d, op="avg")
     b.op("head.flatten", Flatten)
     b.op("head.fc", Linear, in_features=b.shape()[0], out_features=10)
     return b

@@ -7,28 +7,43 @@ from archcalc.ops.base import Op, Shape, numel
 from archcalc.ops.conv import Conv2d
 from archcalc.ops.linear import Linear
 from archcalc.ops.norm import BatchNorm2d
-from archcalc.ops.pool import GlobalPool, Pool2d
-from archcalc.ops.tensor import Add, Concat, Flatten, Mul
+from archcalc.ops.pool import AdaptivePool2d, Pool2d
+from archcalc.ops.tensor import Add, ChannelShuffle, Concat, Flatten, Mul, Slice
 
 PRIMITIVES: dict[str, type[Op]] = {
     cls.kind: cls
-    for cls in (Conv2d, Linear, BatchNorm2d, Activation, Pool2d, GlobalPool, Flatten, Add, Mul, Concat)
+    for cls in (
+        Conv2d,
+        Linear,
+        BatchNorm2d,
+        Activation,
+        Pool2d,
+        AdaptivePool2d,
+        Flatten,
+        Add,
+        Mul,
+        Concat,
+        Slice,
+        ChannelShuffle,
+    )
 }
 
 __all__ = [
     "ACTIVATIONS",
     "PRIMITIVES",
     "Activation",
+    "AdaptivePool2d",
     "Add",
     "BatchNorm2d",
+    "ChannelShuffle",
     "Concat",
     "Conv2d",
     "Flatten",
-    "GlobalPool",
     "Linear",
     "Mul",
     "Op",
     "Pool2d",
     "Shape",
+    "Slice",
     "numel",
 ]

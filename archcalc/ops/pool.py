@@ -67,21 +67,22 @@ class Pool2d(Op):
 
 
 @dataclass(frozen=True, slots=True)
-class GlobalPool(Op):
-    """Global (adaptive, output 1×1) pooling of a C×H×W map to C×1×1.
+class AdaptivePool2d(Op):
+    """Adaptive pooling of a C×H×W map to C×o×o (o = 1: global pooling).
 
-    0 MACs for the papers; fvcore counts ``adaptive_avg_pool2d`` as 1 per input element (C·H·W)
-    and skips adaptive max pooling.
+    0 MACs for the papers; fvcore counts ``adaptive_avg_pool2d`` as 1 per input element (C·H·W),
+    whatever the output size, and skips adaptive max pooling.
     """
 
-    kind: ClassVar[str] = "global_pool"
+    kind: ClassVar[str] = "adaptive_pool"
     op: str  # "avg" | "max"
+    output: int = 1
 
     def out_shape(self, inputs: list[Shape]) -> Shape:
         (shape,) = inputs
         if len(shape) != 3:
-            raise ArchcalcError("global pool expects a C×H×W map, got a vector")
-        return (shape[0], 1, 1)
+            raise ArchcalcError("adaptive pool expects a C×H×W map, got a vector")
+        return (shape[0], self.output, self.output)
 
     def fvcore_macs(self, inputs: list[Shape], out: Shape) -> int:
         return numel(inputs[0]) if self.op == "avg" else 0
@@ -90,9 +91,12 @@ class GlobalPool(Op):
         return "Pool"
 
     def describe(self) -> str:
-        return f"global {self.op}"
+        return (
+            f"global {self.op}" if self.output == 1 else f"adaptive {self.op} → {self.output}×{self.output}"
+        )
 
     def torch_module(self) -> Any:
         from torch import nn
 
-        return nn.AdaptiveAvgPool2d(1) if self.op == "avg" else nn.AdaptiveMaxPool2d(1)
+        cls = nn.AdaptiveAvgPool2d if self.op == "avg" else nn.AdaptiveMaxPool2d
+        return cls(self.output)

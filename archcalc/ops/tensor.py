@@ -93,3 +93,56 @@ class Concat(Op):
         from archcalc import torch_modules
 
         return torch_modules.Concat()
+
+
+@dataclass(frozen=True, slots=True)
+class Slice(Op):
+    """Channels [start, stop) of a map (ShuffleNet V2's channel split).  0 MACs."""
+
+    kind: ClassVar[str] = "slice"
+    start: int
+    stop: int
+
+    def out_shape(self, inputs: list[Shape]) -> Shape:
+        (shape,) = inputs
+        if not 0 <= self.start < self.stop <= shape[0]:
+            raise ArchcalcError(f"channel slice [{self.start}, {self.stop}) is outside 0..{shape[0]}")
+        return (self.stop - self.start, *shape[1:])
+
+    def category(self) -> str:
+        return "Reshape"
+
+    def describe(self) -> str:
+        return f"channels {self.start}:{self.stop}"
+
+    def torch_module(self) -> Any:
+        from archcalc import torch_modules
+
+        return torch_modules.Slice(self.start, self.stop)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelShuffle(Op):
+    """ShuffleNet's channel shuffle with g groups: reshape to g×(C/g), transpose, flatten.  0 MACs."""
+
+    kind: ClassVar[str] = "shuffle"
+    groups: int
+
+    def out_shape(self, inputs: list[Shape]) -> Shape:
+        (shape,) = inputs
+        if shape[0] % self.groups:
+            raise ArchcalcError(
+                f"channel shuffle with {self.groups} groups needs channels divisible by it, got {shape[0]}"
+            )
+        return shape
+
+    def category(self) -> str:
+        return "Reshape"
+
+    def describe(self) -> str:
+        return f"g{self.groups}"
+
+    def torch_module(self) -> Any:
+        from archcalc import torch_modules
+
+        return torch_modules.ChannelShuffle(self.groups)

@@ -1,4 +1,4 @@
-"""Block kinds: each spec entry kind expands into primitive layers (registry keyed by kind).
+"""Basic row kinds: conv, depthwise-separable pair, pooling, flatten, linear.
 
 Names: a row ``name`` expands to ``name.conv``, ``name.bn``, ``name.act``; a depthwise-separable
 row to ``name.dw.*`` and ``name.pw.*``; repeated rows get ``name.0``, ``name.1`` …
@@ -6,32 +6,104 @@ row to ``name.dw.*`` and ``name.pw.*``; repeated rows get ``name.0``, ``name.1``
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Literal
 
+from pydantic import Field, StrictBool, model_validator
+
+from archcalc.blocks import block
 from archcalc.errors import ArchcalcError
 from archcalc.graph import GraphBuilder
-from archcalc.ops import (
-    Activation,
-    BatchNorm2d,
-    Conv2d,
-    Flatten,
-    GlobalPool,
-    Linear,
-    Pool2d,
-)
+from archcalc.ops import Activation, AdaptivePool2d, BatchNorm2d, Conv2d, Flatten, Linear, Pool2d
 from archcalc.resolve_context import Context
-from archcalc.spec import (
-    ConvEntry,
-    DwSepEntry,
-    FlattenEntry,
-    GlobalPoolEntry,
-    LinearEntry,
-    PoolEntry,
-)
+from archcalc.spec_types import Act, BoolArg, Entry, IntArg, NonNegInt, PosInt, WidthMode
 
-Expander = Callable[[Any, Context, GraphBuilder, str, bool], None]
-"""(entry, context, builder, name, first_repeat) → appends the block's primitives."""
+
+class ConvEntry(Entry):
+    """Convolution + batch norm + activation (a "Conv" row)."""
+
+    kind: Literal["conv"]
+    out: IntArg = Field(description="output channels before the width multiplier")
+    k: PosInt = Field(3, description="square kernel size D_K")
+    stride: IntArg = 1
+    padding: Literal["same"] | NonNegInt = Field(
+        "same", description="'same' pads d·(k−1)/2 on each side (output = ⌈input/stride⌉ for odd k)"
+    )
+    dilation: PosInt = 1
+    groups: PosInt | Literal["depthwise"] = 1
+    bn: StrictBool = True
+    act: Act = "relu"
+    bias: StrictBool | None = Field(None, description="default: a bias only when there is no BN")
+    width: WidthMode = "scaled"
+
+    @model_validator(mode="after")
+    def _same_needs_odd_kernel(self) -> ConvEntry:
+        if self.padding == "same" and self.k % 2 == 0:
+            raise ValueError(f"padding 'same' needs an odd kernel, k is {self.k}; give padding as a number")
+        return self
+
+
+class DwSepEntry(Entry):
+    """Depthwise-separable pair: D_K×D_K depthwise conv (stride here) then 1×1 pointwise conv,
+    each followed by BN and the activation. ``separable: false`` replaces the pair by one full
+    D_K×D_K convolution (MobileNet V1 Table 4's "Conv MobileNet")."""
+
+    kind: Literal["dwsep"]
+    out: IntArg
+    k: PosInt = 3
+    stride: IntArg = 1
+    act: Act = "relu"
+    separable: BoolArg = True
+    width: WidthMode = "scaled"
+
+    @model_validator(mode="after")
+    def _odd_kernel(self) -> DwSepEntry:
+        if self.k % 2 == 0:
+            raise ValueError(
+                f"a depthwise-separable pair pads 'same', which needs an odd kernel; k is {self.k}"
+            )
+        return self
+
+
+class PoolEntry(Entry):
+    """Windowed max or average pooling."""
+
+    kind: Literal["pool"]
+    op: Literal["max", "avg"]
+    k: PosInt
+    stride: PosInt | None = Field(None, description="default: the window size")
+    padding: NonNegInt = 0
+    ceil_mode: StrictBool = False
+
+
+class GlobalPoolEntry(Entry):
+    """Global (adaptive 1×1) pooling over the whole map."""
+
+    kind: Literal["global_pool"]
+    op: Literal["avg", "max"] = "avg"
+
+
+class AdaptivePoolEntry(Entry):
+    """Adaptive pooling to a fixed output×output map (torchvision VGG: 7, AlexNet: 6)."""
+
+    kind: Literal["adaptive_pool"]
+    op: Literal["avg", "max"] = "avg"
+    output: PosInt
+
+
+class FlattenEntry(Entry):
+    """C×H×W → C·H·W vector."""
+
+    kind: Literal["flatten"]
+
+
+class LinearEntry(Entry):
+    """Fully connected layer (optionally followed by an activation)."""
+
+    kind: Literal["linear"]
+    out: IntArg
+    bias: StrictBool = True
+    act: Act = "none"
+    width: WidthMode = "scaled"
 
 
 def conv_bn_act(
@@ -69,6 +141,7 @@ def conv_bn_act(
     return b.current
 
 
+@block(ConvEntry)
 def _conv(e: ConvEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
     in_ch = b.shape()[0]
     out = ctx.channels(e.out, e.width, f"{name}.out")
@@ -88,6 +161,7 @@ def _conv(e: ConvEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -
     )
 
 
+@block(DwSepEntry)
 def _dwsep(e: DwSepEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
     """D_K·D_K·M·D_F² (depthwise) + M·N·D_F² (pointwise), eq. 5 of the MobileNet paper."""
     out = ctx.channels(e.out, e.width, f"{name}.out")
@@ -100,6 +174,7 @@ def _dwsep(e: DwSepEntry, ctx: Context, b: GraphBuilder, name: str, first: bool)
         conv_bn_act(b, name, out, e.k, stride, act=e.act)
 
 
+@block(PoolEntry)
 def _pool(e: PoolEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
     b.op(
         name,
@@ -112,14 +187,22 @@ def _pool(e: PoolEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -
     )
 
 
+@block(GlobalPoolEntry)
 def _global_pool(e: GlobalPoolEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
-    b.op(name, GlobalPool, op=e.op)
+    b.op(name, AdaptivePool2d, op=e.op, output=1)
 
 
+@block(AdaptivePoolEntry)
+def _adaptive_pool(e: AdaptivePoolEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
+    b.op(name, AdaptivePool2d, op=e.op, output=e.output)
+
+
+@block(FlattenEntry)
 def _flatten(e: FlattenEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
     b.op(name, Flatten)
 
 
+@block(LinearEntry)
 def _linear(e: LinearEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
     out = ctx.channels(e.out, e.width, f"{name}.out")
     in_shape = b.shape()
@@ -132,13 +215,3 @@ def _linear(e: LinearEntry, ctx: Context, b: GraphBuilder, name: str, first: boo
     b.op(fc, Linear, in_features=in_shape[0], out_features=out, bias=e.bias)
     if e.act != "none":
         b.op(f"{name}.act", Activation, fn=e.act)
-
-
-BLOCKS: dict[str, Expander] = {
-    "conv": _conv,
-    "dwsep": _dwsep,
-    "pool": _pool,
-    "global_pool": _global_pool,
-    "flatten": _flatten,
-    "linear": _linear,
-}

@@ -1,0 +1,46 @@
+"""Field types and the row base class shared by the spec schema and the block kinds."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+
+KnobRef = Annotated[str, StringConstraints(pattern=r"^\$[A-Za-z_][A-Za-z0-9_]*$")]
+"""A reference to a declared knob, written ``$name``."""
+
+PosInt = Annotated[int, Field(ge=1)]
+NonNegInt = Annotated[int, Field(ge=0)]
+IntArg = PosInt | KnobRef
+BoolArg = StrictBool | KnobRef
+Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+Act = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "none"]
+WidthMode = Literal["scaled", "fixed", "grow_only"]
+"""``scaled``: α applies (width rule); ``fixed``: α never applies (e.g. classifier outputs);
+``grow_only``: scaled by max(α, 1), i.e. kept for α < 1 (MobileNet V2's last conv)."""
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Entry(Strict):
+    """Fields shared by every row: a name, a repeat count and knob conditions."""
+
+    name: Identifier | None = Field(None, description="row name; default: section.index")
+    repeat: IntArg = Field(1, description="how many times the row's block is stacked")
+    only_if: KnobRef | None = Field(None, description="keep the row only if this bool knob is true")
+    unless: KnobRef | None = Field(None, description="drop the row if this bool knob is true")
+
+
+class WidthRule(Strict):
+    """How α scales a channel count c.
+
+    ``truncate``:        max(⌊α·c⌋, min_value)                         (MobileNet V1, eq. 6)
+    ``round_divisible``: c' = max(min_value or d, ⌊α·c + d/2⌋ // d · d), plus d if c' < 0.9·α·c
+                         (torchvision / TF ``_make_divisible`` with divisor d)
+    """
+
+    rule: Literal["truncate", "round_divisible"]
+    divisor: PosInt = 8
+    min_value: PosInt | None = None
