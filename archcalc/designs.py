@@ -22,6 +22,7 @@ from archcalc.blocks.basic import conv_bn_act
 from archcalc.closed_form import LayerCost, layer_costs
 from archcalc.errors import ArchcalcError
 from archcalc.graph import GraphBuilder
+from archcalc.ops import ChannelShuffle, Concat, Conv2d
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,9 @@ class LayerDims:
     df_in: int
     stride: int
     groups: int
+    t: int = 6
+    squeeze: int = 1
+    bottleneck: int = 1
 
     @property
     def df(self) -> int:
@@ -72,6 +76,53 @@ def _dwsep(b: GraphBuilder, d: LayerDims) -> None:
 
 def _group(b: GraphBuilder, d: LayerDims) -> None:
     conv_bn_act(b, "gconv", d.n, d.dk, d.stride, groups=d.groups, bn=False, act="none", bias=False)
+
+
+def _fire(b: GraphBuilder, d: LayerDims) -> None:
+    """SqueezeNet Fire: squeeze 1×1 M→S, then expand 1×1 S→N/2 ‖ expand D_K×D_K S→N/2, concat."""
+    sq = conv_bn_act(b, "squeeze", d.squeeze, 1, d.stride, bn=False, act="none", bias=False)
+    e1 = conv_bn_act(b, "expand1x1", d.n // 2, 1, bn=False, act="none", bias=False)
+    b.current = sq
+    e3 = conv_bn_act(b, "expand3x3", d.n - d.n // 2, d.dk, bn=False, act="none", bias=False)
+    b.add("concat", Concat(), [e1, e3])
+
+
+def _shuffle(b: GraphBuilder, d: LayerDims) -> None:
+    """ShuffleNet unit body: group 1×1 M→m (G groups), shuffle, depthwise D_K×D_K m, group 1×1 m→N."""
+    conv_bn_act(b, "gconv1", d.bottleneck, 1, groups=d.groups, bn=False, act="none", bias=False)
+    b.op("shuffle", ChannelShuffle, groups=d.groups)
+    conv_bn_act(b, "dw", d.bottleneck, d.dk, d.stride, groups=d.bottleneck, bn=False, act="none", bias=False)
+    conv_bn_act(b, "gconv2", d.n, 1, groups=d.groups, bn=False, act="none", bias=False)
+
+
+def _inverted_residual(b: GraphBuilder, d: LayerDims) -> None:
+    """MobileNet V2 bottleneck: expand 1×1 M→tM, depthwise D_K×D_K tM (stride), project 1×1 tM→N."""
+    conv_bn_act(b, "expand", d.t * d.m, 1, bn=False, act="none", bias=False)
+    conv_bn_act(b, "dw", d.t * d.m, d.dk, d.stride, groups=d.t * d.m, bn=False, act="none", bias=False)
+    conv_bn_act(b, "project", d.n, 1, bn=False, act="none", bias=False)
+
+
+def _spatial(b: GraphBuilder, d: LayerDims) -> None:
+    """Spatially separable: D_K×1 M→N (vertical stride), then 1×D_K N→N (horizontal stride)."""
+    pad = d.dk // 2
+    b.op(
+        "conv_kx1",
+        Conv2d,
+        in_channels=d.m,
+        out_channels=d.n,
+        kernel=(d.dk, 1),
+        stride=(d.stride, 1),
+        padding=(pad, 0),
+    )
+    b.op(
+        "conv_1xk",
+        Conv2d,
+        in_channels=d.n,
+        out_channels=d.n,
+        kernel=(1, d.dk),
+        stride=(1, d.stride),
+        padding=(0, pad),
+    )
 
 
 DESIGNS: dict[str, Design] = {
@@ -122,6 +173,45 @@ DESIGNS: dict[str, Design] = {
             "1/G",
             lambda d: 1 / d.groups,
         ),
+        Design(
+            "fire",
+            "SqueezeNet Fire module: squeeze S, expand N/2 1×1 + N/2 D_K×D_K (--squeeze S)",
+            "M·S·D_F·D_F + S·(N/2)·D_F·D_F + D_K·D_K·S·(N/2)·D_F·D_F",
+            "M·S + S·(N/2) + D_K·D_K·S·(N/2)",
+            _fire,
+            "(M·S + S·(N/2)·(1 + D_K²)) / (D_K²·M·N)",
+            lambda d: (d.m * d.squeeze + d.squeeze * (d.n // 2) * (1 + d.dk**2)) / (d.dk**2 * d.m * d.n),
+        ),
+        Design(
+            "shuffle",
+            "ShuffleNet unit: group 1×1, shuffle, depthwise, group 1×1 (--groups G, --bottleneck m)",
+            "(M·m/G + D_K·D_K·m + m·N/G)·D_F·D_F",
+            "M·m/G + D_K·D_K·m + m·N/G",
+            _shuffle,
+            "(M·m/G + D_K²·m + m·N/G) / (D_K²·M·N)",
+            lambda d: (
+                (d.m * d.bottleneck / d.groups + d.dk**2 * d.bottleneck + d.bottleneck * d.n / d.groups)
+                / (d.dk**2 * d.m * d.n)
+            ),
+        ),
+        Design(
+            "inverted_residual",
+            "MobileNet V2 bottleneck: expand ×t, depthwise, linear projection (--t)",
+            "M·t·D_F·D_F·(M + D_K² + N)  [V2 paper, stride 1]",
+            "M·tM + D_K·D_K·tM + tM·N",
+            _inverted_residual,
+            "t·(M + D_K² + N) / (D_K²·N)",
+            lambda d: d.t * (d.m + d.dk**2 + d.n) / (d.dk**2 * d.n),
+        ),
+        Design(
+            "spatial",
+            "spatially separable: D_K×1 (M→N) then 1×D_K (N→N)",
+            "D_K·M·N·D_F·D_F + D_K·N·N·D_F·D_F",
+            "D_K·M·N + D_K·N·N",
+            _spatial,
+            "(M + N) / (D_K·M)",
+            lambda d: (d.m + d.n) / (d.dk * d.m),
+        ),
     )
 }
 
@@ -152,6 +242,9 @@ class Comparison(BaseModel):
     df: int = Field(description="output side D_F used in the formulas")
     stride: int
     groups: int
+    t: int
+    squeeze: int
+    bottleneck: int
     alpha: float
     rho: float
     designs: list[DesignCost]
@@ -175,9 +268,22 @@ def _pos_real(value: float, option: str) -> float:
 
 
 def resolve_dims(
-    dk: int, m: int, n: int, df: int, stride: int = 1, groups: int = 1, alpha: float = 1.0, rho: float = 1.0
+    dk: int,
+    m: int,
+    n: int,
+    df: int,
+    stride: int = 1,
+    groups: int = 1,
+    alpha: float = 1.0,
+    rho: float = 1.0,
+    t: int = 6,
+    squeeze: int | None = None,
+    bottleneck: int | None = None,
 ) -> LayerDims:
-    """Apply α (⌊α·M⌋, ⌊α·N⌋) and ρ (round(ρ·D_F)) to the given sizes, refusing impossible ones."""
+    """Apply α (⌊α·M⌋, ⌊α·N⌋) and ρ (round(ρ·D_F)) to the given sizes, refusing impossible ones.
+
+    Defaults: Fire squeeze S = max(1, ⌊N/8⌋) (SqueezeNet's SR = 0.125), ShuffleNet bottleneck
+    m = max(1, ⌊N/4⌋) (ShuffleNet §3.3)."""
     dk, m, n, df = (_pos_int(v, o) for v, o in ((dk, "--dk"), (m, "--m"), (n, "--n"), (df, "--df")))
     if dk % 2 == 0:
         raise ArchcalcError(
@@ -192,7 +298,10 @@ def resolve_dims(
     rdf = round(rho * df)
     if rdf < 1:
         raise ArchcalcError(f"--rho {rho:g} shrinks D_F={df} to {rho * df:g}, below 1 pixel")
-    return LayerDims(dk, am, an, rdf, stride, groups)
+    t = _pos_int(t, "--t")
+    sq = _pos_int(squeeze, "--squeeze") if squeeze is not None else max(1, an // 8)
+    bn = _pos_int(bottleneck, "--bottleneck") if bottleneck is not None else max(1, an // 4)
+    return LayerDims(dk, am, an, rdf, stride, groups, t, sq, bn)
 
 
 def compare(
@@ -206,6 +315,9 @@ def compare(
     alpha: float = 1.0,
     rho: float = 1.0,
     dtype: str = "fp32",
+    t: int = 6,
+    squeeze: int | None = None,
+    bottleneck: int | None = None,
 ) -> Comparison:
     """Cost each design at the same sizes; ratios are to the first design."""
     if not kinds:
@@ -215,7 +327,11 @@ def compare(
             close = difflib.get_close_matches(k, list(DESIGNS), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
             raise ArchcalcError(f"unknown design {k!r}{hint} (designs: {', '.join(DESIGNS)})")
-    d = resolve_dims(dk, m, n, df, stride, groups, alpha, rho)
+    d = resolve_dims(dk, m, n, df, stride, groups, alpha, rho, t, squeeze, bottleneck)
+    if "fire" in kinds and d.n % 2:
+        raise ArchcalcError(
+            f"fire: --n {d.n} is odd; a Fire module splits N into N/2 expand 1×1 + N/2 expand 3×3"
+        )
     costs: list[DesignCost] = []
     for k in kinds:
         design = DESIGNS[k]
@@ -256,6 +372,9 @@ def compare(
         df=d.df,
         stride=d.stride,
         groups=d.groups,
+        t=d.t,
+        squeeze=d.squeeze,
+        bottleneck=d.bottleneck,
         alpha=alpha,
         rho=rho,
         designs=costs,

@@ -280,6 +280,9 @@ def render_comparison(c: Comparison, fmt: str) -> str | list[Table]:
         f"D_K={c.dk}, M={c.m}, N={c.n}, D_F={c.df}"
         + (f" (input {c.df_in}, stride {c.stride})" if c.stride != 1 else "")
         + (f", G={c.groups}" if c.groups != 1 else "")
+        + (f", t={c.t}" if any(d.kind == "inverted_residual" for d in c.designs) else "")
+        + (f", S={c.squeeze}" if any(d.kind == "fire" for d in c.designs) else "")
+        + (f", m={c.bottleneck}" if any(d.kind == "shuffle" for d in c.designs) else "")
         + (f"; α={c.alpha:g}" if c.alpha != 1 else "")
         + (f", ρ={c.rho:g}" if c.rho != 1 else "")
     )
@@ -290,7 +293,7 @@ def render_comparison(c: Comparison, fmt: str) -> str | list[Table]:
     t.add_column("design", no_wrap=True)
     for col in ("params", "MACs", "bytes", f"MACs ÷ {first}", f"params ÷ {first}"):
         t.add_column(col, justify="right", no_wrap=True)
-    f = Table(title="Formulas (MobileNet §3; the ratio assumes stride 1)")
+    f = Table(title="Formulas (symbols as in MobileNet §3; the ratio to a standard conv assumes stride 1)")
     for col in ("design", "MACs =", "params =", "MACs ÷ standard ="):
         f.add_column(col)
     for d in c.designs:

@@ -53,3 +53,37 @@ def test_width_rules(alpha: float, c: int) -> None:
     assert rd % 8 == 0 and rd >= 8 and rd >= 0.9 * alpha * c
     assert scale_channels(c, alpha, WidthRule(rule="truncate"), "fixed") == c
     assert make_divisible(alpha * c, 8) == rd
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    dk=kernels,
+    m=st.integers(1, 512),
+    n=st.integers(1, 256).map(lambda x: 2 * x),
+    df=maps,
+    t=st.integers(1, 6),
+    s=st.integers(1, 64),
+)
+def test_fire_inverted_residual_spatial(dk: int, m: int, n: int, df: int, t: int, s: int) -> None:
+    c = compare(["standard", "fire", "inverted_residual", "spatial"], dk=dk, m=m, n=n, df=df, t=t, squeeze=s)
+    std, fire, ir, sp = c.designs
+    hw = df * df
+    assert fire.macs == hw * (m * s + s * (n // 2) + dk * dk * s * (n // 2))
+    assert fire.params == m * s + s * (n // 2) + dk * dk * s * (n // 2)
+    # MobileNet V2 §3.3: h·w·d′·t·(d′ + k² + d″) for a stride-1 bottleneck
+    assert ir.macs == hw * m * t * (m + dk * dk + n)
+    assert sp.macs == dk * m * n * hw + dk * n * n * hw
+    for d in (fire, ir, sp):
+        assert math.isclose(d.macs / std.macs, d.vs_standard_formula_value, rel_tol=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(dk=kernels, g=st.sampled_from([1, 2, 3, 4, 8]), k=st.integers(1, 16), df=maps, data=st.data())
+def test_shufflenet_unit(dk: int, g: int, k: int, df: int, data: st.DataObject) -> None:
+    """ShuffleNet §3.2: a stride-1 unit on c channels with bottleneck m costs hw(2cm/g + 9m) for 3×3."""
+    c = g * 4 * k
+    m = g * data.draw(st.integers(1, 2 * k))
+    (unit,) = compare(["shuffle"], dk=dk, m=c, n=c, df=df, groups=g, bottleneck=m).designs
+    assert unit.macs * g == df * df * (2 * c * m + g * dk * dk * m)
+    if dk == 3:
+        assert unit.macs * g == df * df * (2 * c * m + 9 * m * g)
