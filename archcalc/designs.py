@@ -250,9 +250,15 @@ class Comparison(BaseModel):
     designs: list[DesignCost]
 
 
+MAX_SIZE = 1_000_000
+"""Largest D_K, M, N, D_F, α, ρ (and α·M, ρ·D_F) accepted by ``compare``."""
+
+
 def _pos_int(value: int, option: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ArchcalcError(f"{option} must be a whole number ≥ 1, got {value!r}")
+    if value > MAX_SIZE:
+        raise ArchcalcError(f"{option} {value} is larger than the supported maximum {MAX_SIZE:,}")
     return value
 
 
@@ -264,6 +270,8 @@ def _pos_real(value: float, option: str) -> float:
         or value <= 0
     ):
         raise ArchcalcError(f"{option} must be a finite number > 0, got {value!r}")
+    if value > MAX_SIZE:
+        raise ArchcalcError(f"{option} {value:g} is larger than the supported maximum {MAX_SIZE:,}")
     return float(value)
 
 
@@ -293,6 +301,8 @@ def resolve_dims(
     stride, groups = _pos_int(stride, "--stride"), _pos_int(groups, "--groups")
     alpha, rho = _pos_real(alpha, "--alpha"), _pos_real(rho, "--rho")
     am, an = math.floor(alpha * m + 1e-9), math.floor(alpha * n + 1e-9)
+    if max(am, an, rho * df) > MAX_SIZE:
+        raise ArchcalcError(f"--alpha / --rho scale a size past the supported maximum {MAX_SIZE:,}")
     if am < 1 or an < 1:
         raise ArchcalcError(f"--alpha {alpha:g} leaves {am} input / {an} output channels; need ≥ 1")
     rdf = round(rho * df)

@@ -29,12 +29,20 @@ class Resolved:
     graph: Graph
 
 
+MAX_ALPHA = 1000.0
+"""Largest width multiplier accepted: far past any real network, well inside exact arithmetic."""
+MAX_RESOLUTION = 1_000_000
+"""Largest input side in pixels accepted."""
+
+
 def check_alpha(alpha: object) -> float:
-    """α must be a finite real number > 0."""
+    """α must be a finite real number, 0 < α ≤ MAX_ALPHA."""
     if isinstance(alpha, bool) or not isinstance(alpha, int | float):
         raise ArchcalcError(f"--alpha must be a number, got {alpha!r}")
     if not math.isfinite(alpha) or alpha <= 0:
         raise ArchcalcError(f"--alpha must be a finite number > 0, got {alpha}")
+    if alpha > MAX_ALPHA:
+        raise ArchcalcError(f"--alpha {alpha:g} is larger than the supported maximum {MAX_ALPHA:g}")
     return float(alpha)
 
 
@@ -45,10 +53,16 @@ def input_resolution(spec: NetworkSpec, res: int | None = None, rho: float | Non
     if res is not None:
         if isinstance(res, bool) or not isinstance(res, int) or res < 1:
             raise ArchcalcError(f"--res must be a whole number of pixels ≥ 1, got {res!r}")
+        if res > MAX_RESOLUTION:
+            raise ArchcalcError(f"--res {res} is larger than the supported maximum {MAX_RESOLUTION:,} pixels")
         return res
     if rho is not None:
         if isinstance(rho, bool) or not isinstance(rho, int | float) or not math.isfinite(rho) or rho <= 0:
             raise ArchcalcError(f"--rho must be a finite number > 0, got {rho!r}")
+        if rho * spec.input.resolution > MAX_RESOLUTION:
+            raise ArchcalcError(
+                f"--rho {rho:g} gives more than the supported maximum of {MAX_RESOLUTION:,} pixels"
+            )
         r = round(rho * spec.input.resolution)
         if r < 1:
             raise ArchcalcError(

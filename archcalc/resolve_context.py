@@ -24,6 +24,8 @@ class Context:
     def value(self, v: object) -> object:
         """A literal, or the value of the knob a ``$name`` reference names."""
         if isinstance(v, str) and v.startswith("$"):
+            if v[1:] not in self.knobs:
+                raise ArchcalcError(f"{v} names no knob of {self.spec.name}")
             return self.knobs[v[1:]]
         return v
 

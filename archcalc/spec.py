@@ -24,6 +24,17 @@ ENTRY_KINDS: tuple[str, ...] = tuple(BLOCKS)
 KnobValue = StrictBool | StrictInt | StrictFloat | str
 
 
+def _knob_refs(value: object) -> list[str]:
+    """Every ``$knob`` string in a field value, looking inside lists and mappings."""
+    if isinstance(value, str):
+        return [value] if value.startswith("$") else []
+    if isinstance(value, list | tuple):
+        return [r for v in value for r in _knob_refs(v)]
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in _knob_refs(v)]
+    return []
+
+
 class KnobSpec(_Strict):
     """A network-specific switch, set from the CLI with ``--param NAME=VALUE``."""
 
@@ -82,6 +93,9 @@ class PublishedFigure(_Strict):
     def _erratum_explained(self) -> PublishedFigure:
         if self.status == "erratum" and not (self.note and (self.expect_macs or self.expect_params)):
             raise ValueError("an erratum needs a note and expect_macs or expect_params")
+        for unit in (self.macs_unit, self.params_unit):
+            if unit is not None and not any(c in "123456789" for c in unit):
+                raise ValueError(f"a precision unit must be > 0, got {unit!r}")
         if self.macs is None and self.params is None and self.top1 is None:
             raise ValueError("a published figure needs macs, params or top1")
         return self
@@ -144,11 +158,10 @@ class NetworkSpec(_Strict):
         for section, i, entry in self.entries():
             where = f"{section}.{i}"
             for field, value in entry:
-                if isinstance(value, str) and value.startswith("$"):
-                    knob = value[1:]
-                    if knob not in self.knobs:
+                for ref in _knob_refs(value):
+                    if ref[1:] not in self.knobs:
                         known = ", ".join(self.knobs) or "none declared"
-                        raise ValueError(f"{where}.{field}: unknown knob {value} (knobs: {known})")
+                        raise ValueError(f"{where}.{field}: unknown knob {ref} (knobs: {known})")
             name = entry.name or where
             if name in names:
                 raise ValueError(f"{where}.name: {name!r} is used by two rows")

@@ -16,10 +16,15 @@ from collections import Counter
 from pydantic import BaseModel, Field
 
 from archcalc.conventions import CONVENTIONS
+from archcalc.errors import ArchcalcError
 from archcalc.graph import Graph
+from archcalc.ops import numel
 from archcalc.resolve import Resolved
 from archcalc.spec import NetworkSpec
 from archcalc.torch_build import require
+
+MAX_ACTIVATION_BYTES = 4 * 2**30
+"""validate refuses a model whose largest activation (fp32), three times over, exceeds this."""
 
 # What archcalc counts for the ops fvcore skips: every one of them is 0 MACs in every convention.
 SKIPPED_OP_RULES: dict[str, str] = {
@@ -92,6 +97,26 @@ def validate_graph(
 ) -> Validation:
     """Build the torch model of ``graph`` and compare every layer with fvcore and torch."""
     require("torch", "fvcore")
+    largest = max(numel(n.out_shape) for n in graph) * 4
+    if 3 * largest > MAX_ACTIVATION_BYTES:
+        raise ArchcalcError(
+            f"{network}: validate runs the real model, and at this size one activation alone is "
+            f"{largest / 2**30:.1f} GiB; use a smaller --res or --alpha"
+        )
+    try:
+        return _validate_graph(graph, network, alpha, resolution, knobs)
+    except (RuntimeError, MemoryError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ArchcalcError(f"{network}: the torch model could not be run: {first}") from None
+
+
+def _validate_graph(
+    graph: Graph,
+    network: str,
+    alpha: float,
+    resolution: int | None,
+    knobs: dict[str, bool | int | float | str] | None,
+) -> Validation:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from test_mobilenet_v1_paper import hand_count
+
 from archcalc.catalog import specs_dir
 
 M = 10**6
@@ -22,9 +24,8 @@ def test_table_json_is_exact_and_labelled(cli) -> None:
     assert data["alpha"] == 0.5 and data["resolution"] == 160
     assert data["input_shape"] == [3, 160, 160] and data["output_shape"] == [1000]
     t = data["totals"]
-    # Hand count for 0.5 MobileNet-160: first conv 27·16·80², dw/pw pairs, FC 512·1000 (+1000 bias).
-    assert t["macs"] == 76_524_800 and isinstance(t["macs"], int)
-    assert t["params_without_bn"] == 1_320_648
+    # the hand count of tests/test_mobilenet_v1_paper.py (Table 1 worked by hand)
+    assert (t["macs"], t["params_without_bn"]) == hand_count(0.5, 160) and isinstance(t["macs"], int)
     assert t["flops"] == 2 * t["macs"]
     assert sum(x["macs"] for x in data["layers"]) == t["macs"]
     assert sum(x["params"] for x in data["layers"]) == t["params"]
@@ -42,7 +43,17 @@ def test_convention_switch_changes_the_labelled_figures(cli) -> None:
     assert fv["convention"] == "fvcore"
     # fvcore adds 2 MACs per BN input element and 1 per element entering the global average pool.
     bn_elems = paper["totals"]["params_with_bn"] - paper["totals"]["params_without_bn"]  # 2·ΣC_bn
-    assert bn_elems == 21_888
+    assert bn_elems == 2 * (
+        32
+        + sum(
+            m + n
+            for m, n in zip(
+                [32, 64, 128, 128, 256, 256, *[512] * 6, 1024],
+                [64, 128, 128, 256, 256, *[512] * 6, 1024, 1024],
+                strict=True,
+            )
+        )
+    )
     # By hand from Table 1: every conv output passes through one BN.
     bn_inputs = 32 * 112 * 112  # conv0
     m, df = 32, 112
@@ -72,7 +83,11 @@ def test_csv_and_markdown(cli) -> None:
     assert r.code == 0
     rows = list(csv.DictReader(io.StringIO(r.out)))
     assert rows[-1]["name"] == "TOTAL"
-    assert sum(int(x["macs[paper]"]) for x in rows[:-1]) == int(rows[-1]["macs[paper]"]) == 568_740_352
+    assert (
+        sum(int(x["macs[paper]"]) for x in rows[:-1])
+        == int(rows[-1]["macs[paper]"])
+        == hand_count(1.0, 224)[0]
+    )
     md = cli("table", "mobilenet_v1", "--format", "markdown", "--summary").out
     assert md.startswith("**MobileNet V1**") and "| TOTAL |" in md
 
@@ -102,7 +117,8 @@ def test_compare_json(cli) -> None:
     )
     d = json.loads(r.out)
     std, sep = d["designs"]
-    assert std["macs"] == 462_422_016 and sep["macs"] == 52_283_392
+    assert std["macs"] == 3 * 3 * 512 * 512 * 14 * 14  # eq. 2; Table 3: 462 M
+    assert sep["macs"] == 3 * 3 * 512 * 14 * 14 + 512 * 512 * 14 * 14  # eq. 5; Table 3: 52.3 M
     assert sep["vs_standard_formula"] == "1/N + 1/D_K²"
     assert abs(sep["vs_standard_formula_value"] - (1 / 512 + 1 / 9)) < 1e-12
     assert abs(sep["macs_ratio"] - sep["vs_standard_formula_value"]) < 1e-12  # exact for stride 1

@@ -71,6 +71,12 @@ def assert_refused(result, *fragments: str) -> None:
         (["compare", "fire", "--squeeze", "-1"], ["--squeeze"]),
         (["compare", "standard", "--format", "yaml"], ["--format"]),
         (["compare"], ["Missing argument"]),
+        (["table", "mobilenet_v2", "--alpha", "1e308"], ["--alpha", "supported maximum"]),
+        (["table", "mobilenet_v1", "--rho", "1e308"], ["--rho", "supported maximum"]),
+        (["table", "mobilenet_v1", "--res", "2000000"], ["--res", "supported maximum"]),
+        (["compare", "standard", "--alpha", "1e308"], ["--alpha", "supported maximum"]),
+        (["compare", "standard", "--m", "99999999999"], ["--m", "supported maximum"]),
+        (["validate", "mobilenet_v1", "--res", "60000"], ["validate runs the real model", "GiB"]),
         (["nosuchcommand"], ["nosuchcommand"]),
     ],
 )
@@ -112,6 +118,14 @@ def test_zero_channels_are_named(cli, tmp_path: Path) -> None:
         (GOOD_SPEC.replace("k: 7, stride: 2, padding: 0", "k: 4", 1), ["body.0", "odd kernel"]),
         (GOOD_SPEC.replace("  - {kind: flatten}\n", ""), ["head.1 (linear)", "needs a vector", "flatten"]),
         ("\xff\xfe binary", ["not a UTF-8"]),
+        (
+            GOOD_SPEC.replace("head:", "  - {kind: xception, widths: [$nope, 8], stride: 2}\nhead:"),
+            ["unknown knob $nope"],
+        ),
+        (
+            GOOD_SPEC + "published:\n  - {source: s, label: l, macs: 1M, macs_unit: '0'}\n",
+            ["published.0", "precision unit must be > 0"],
+        ),
     ],
 )
 def test_bad_spec_file(cli, tmp_path: Path, text: str, fragments: list[str]) -> None:

@@ -187,15 +187,20 @@ def test_fire_module_layout() -> None:
 # The README's GFLOPS: 1.72 (v1.0) is reproduced by the Caffe model, 0.72 (v1.1) by nothing.
 def test_readme_gflops_v1_0_is_the_caffe_model_at_227() -> None:
     count = net("squeezenet1_0", res=227).totals.macs
-    assert count == 832_667_936 and round(2 * count / G, 2) == 1.67  # torchvision layout
+    assert (
+        count == hand_count("squeezenet1_0", 227)[0] and round(2 * count / G, 2) == 1.67
+    )  # torchvision layout
     # The Caffe deploy.prototxt gives conv10 (1×1, 512 → 1000) pad 1: a 15×15 output, not 13×13.
     caffe = count + 512 * 1000 * (15 * 15 - 13 * 13)
-    assert caffe == 861_339_936 and round(2 * caffe / G, 2) == 1.72
+    assert round(2 * caffe / G, 2) == 1.72
 
 
 def test_readme_gflops_v1_1_is_not_reproduced() -> None:
     caffe = net("squeezenet1_1", res=227).totals.macs  # v1.1's conv10 is unpadded
-    assert caffe == 387_747_520 and hand_count("squeezenet1_1", 227)[2] == [113, 56, 28, 14]
+    assert (caffe, [113, 56, 28, 14]) == (
+        hand_count("squeezenet1_1", 227)[0],
+        hand_count("squeezenet1_1", 227)[2],
+    )
     assert round(2 * caffe / G, 2) == 0.78
     assert round(2 * net("squeezenet1_1").totals.macs / G, 2) == 0.70
     # 0.72 is the v1.0 figure over the README's "2.4x"; the counted ratio is 2.22
