@@ -17,6 +17,7 @@ from rich.table import Table
 from archcalc.closed_form import Report
 from archcalc.designs import Comparison
 from archcalc.errors import ArchcalcError
+from archcalc.ops import fmt_shape
 
 if TYPE_CHECKING:
     from archcalc.published import FigureCheck
@@ -43,7 +44,7 @@ def _add_row(t: Table, *cells: object) -> None:
 
 
 def _shape(s: Sequence[int]) -> str:
-    return "×".join(str(d) for d in s)
+    return fmt_shape(list(s))
 
 
 def _m(x: int) -> str:

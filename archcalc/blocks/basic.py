@@ -13,7 +13,7 @@ from pydantic import Field, StrictBool, model_validator
 from archcalc.blocks import block
 from archcalc.errors import ArchcalcError
 from archcalc.graph import GraphBuilder
-from archcalc.ops import Activation, AdaptivePool2d, BatchNorm2d, Conv2d, Flatten, Linear, Pool2d
+from archcalc.ops import Activation, AdaptivePool2d, BatchNorm2d, Conv2d, Flatten, Linear, Pool2d, fmt_shape
 from archcalc.resolve_context import Context
 from archcalc.spec_types import Act, BoolArg, Entry, IntArg, NonNegInt, PosInt, WidthMode
 
@@ -209,7 +209,7 @@ def _linear(e: LinearEntry, ctx: Context, b: GraphBuilder, name: str, first: boo
     if len(in_shape) != 1:
         raise ArchcalcError(
             f"layer {name} (linear): needs a vector input but gets a "
-            f"{'×'.join(map(str, in_shape))} map; add a global_pool or flatten row before it"
+            f"{fmt_shape(in_shape)} map; add a global_pool or flatten row before it"
         )
     fc = f"{name}.fc" if e.act != "none" else name
     b.op(fc, Linear, in_features=in_shape[0], out_features=out, bias=e.bias)

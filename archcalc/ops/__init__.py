@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from archcalc.ops.activation import ACTIVATIONS, Activation
-from archcalc.ops.base import Op, Shape, numel
+from archcalc.ops.base import Op, Shape, fmt_shape, numel
 from archcalc.ops.conv import Conv2d
 from archcalc.ops.linear import Linear
 from archcalc.ops.norm import BatchNorm2d
@@ -45,5 +45,6 @@ __all__ = [
     "Pool2d",
     "Shape",
     "Slice",
+    "fmt_shape",
     "numel",
 ]

@@ -16,6 +16,11 @@ Shape = tuple[int, ...]
 """A tensor shape without the batch dimension: ``(C, H, W)`` for maps, ``(F,)`` for vectors."""
 
 
+def fmt_shape(shape: Shape | list[int]) -> str:
+    """``(32, 112, 112)`` → ``32×112×112``."""
+    return "×".join(str(d) for d in shape)
+
+
 def numel(shape: Shape) -> int:
     """Number of elements of one sample's tensor: the product of its dimensions."""
     return prod(shape)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError, CollapseError
-from archcalc.ops.base import Op, Shape, numel
+from archcalc.ops.base import Op, Shape, fmt_shape, numel
 
 
 def conv_out_size(size: int, k: int, stride: int, padding: int, dilation: int) -> int:
@@ -54,7 +54,7 @@ class Conv2d(Op):
     def out_shape(self, inputs: list[Shape]) -> Shape:
         (shape,) = inputs
         if len(shape) != 3 or shape[0] != self.in_channels:
-            raise ArchcalcError(f"conv expects {self.in_channels}×H×W input, got {_fmt(shape)}")
+            raise ArchcalcError(f"conv expects {self.in_channels}×H×W input, got {fmt_shape(shape)}")
         _, h, w = shape
         ho = conv_out_size(h, self.kernel[0], self.stride[0], self.padding[0], self.dilation[0])
         wo = conv_out_size(w, self.kernel[1], self.stride[1], self.padding[1], self.dilation[1])
@@ -114,7 +114,3 @@ class Conv2d(Op):
         if self.dilation != (1, 1):
             extra += f" d{self.dilation[0]}"
         return shape + extra
-
-
-def _fmt(shape: Shape) -> str:
-    return "×".join(str(d) for d in shape)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
-from archcalc.ops.base import Op, Shape
+from archcalc.ops.base import Op, Shape, fmt_shape
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,7 @@ class Linear(Op):
         if shape != (self.in_features,):
             raise ArchcalcError(
                 f"linear expects a vector of {self.in_features} features, got shape "
-                f"{'×'.join(map(str, shape))} (flatten or pool first)"
+                f"{fmt_shape(shape)} (flatten or pool first)"
             )
         return (self.out_features,)
 

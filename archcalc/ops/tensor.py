@@ -6,11 +6,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
-from archcalc.ops.base import Op, Shape, numel
-
-
-def _fmt(shape: Shape) -> str:
-    return "×".join(str(d) for d in shape)
+from archcalc.ops.base import Op, Shape, fmt_shape, numel
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +36,7 @@ class Add(Op):
 
     def out_shape(self, inputs: list[Shape]) -> Shape:
         if len(inputs) < 2 or any(s != inputs[0] for s in inputs):
-            raise ArchcalcError(f"add needs equal shapes, got {', '.join(map(_fmt, inputs))}")
+            raise ArchcalcError(f"add needs equal shapes, got {', '.join(map(fmt_shape, inputs))}")
         return inputs[0]
 
     def category(self) -> str:
@@ -62,7 +58,7 @@ class Mul(Op):
     def out_shape(self, inputs: list[Shape]) -> Shape:
         a, b = inputs
         if len(a) != len(b) or any(x != y and y != 1 for x, y in zip(a, b, strict=True)):
-            raise ArchcalcError(f"mul cannot broadcast {_fmt(b)} onto {_fmt(a)}")
+            raise ArchcalcError(f"mul cannot broadcast {fmt_shape(b)} onto {fmt_shape(a)}")
         return a
 
     def category(self) -> str:
@@ -83,7 +79,7 @@ class Concat(Op):
 
     def out_shape(self, inputs: list[Shape]) -> Shape:
         if len(inputs) < 2 or any(s[1:] != inputs[0][1:] for s in inputs):
-            raise ArchcalcError(f"concat needs equal spatial sizes, got {', '.join(map(_fmt, inputs))}")
+            raise ArchcalcError(f"concat needs equal spatial sizes, got {', '.join(map(fmt_shape, inputs))}")
         return (sum(s[0] for s in inputs), *inputs[0][1:])
 
     def category(self) -> str:
