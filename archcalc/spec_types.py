@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 KnobRef = Annotated[str, StringConstraints(pattern=r"^\$[A-Za-z_][A-Za-z0-9_]*$")]
 """A reference to a declared knob, written ``$name``."""
@@ -12,6 +12,16 @@ KnobRef = Annotated[str, StringConstraints(pattern=r"^\$[A-Za-z_][A-Za-z0-9_]*$"
 PosInt = Annotated[int, Field(ge=1)]
 NonNegInt = Annotated[int, Field(ge=0)]
 IntArg = PosInt | KnobRef
+
+
+def _odd(k: int) -> int:
+    if k % 2 == 0:
+        raise ValueError(f"'same' padding (k−1)/2 on each side needs an odd kernel; k is {k}")
+    return k
+
+
+OddKernel = Annotated[int, Field(ge=1), AfterValidator(_odd)]
+"""A kernel side for layers that pad 'same' symmetrically, as torch does: odd only."""
 BoolArg = StrictBool | KnobRef
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 Act = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "none"]

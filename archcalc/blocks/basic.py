@@ -15,7 +15,7 @@ from archcalc.errors import ArchcalcError
 from archcalc.graph import GraphBuilder
 from archcalc.ops import Activation, AdaptivePool2d, BatchNorm2d, Conv2d, Flatten, Linear, Pool2d, fmt_shape
 from archcalc.resolve_context import Context
-from archcalc.spec_types import Act, BoolArg, Entry, IntArg, NonNegInt, PosInt, WidthMode
+from archcalc.spec_types import Act, BoolArg, Entry, IntArg, NonNegInt, OddKernel, PosInt, WidthMode
 
 
 class ConvEntry(Entry):
@@ -49,19 +49,11 @@ class DwSepEntry(Entry):
 
     kind: Literal["dwsep"]
     out: IntArg
-    k: PosInt = 3
+    k: OddKernel = 3
     stride: IntArg = 1
     act: Act = "relu"
     separable: BoolArg = True
     width: WidthMode = "scaled"
-
-    @model_validator(mode="after")
-    def _odd_kernel(self) -> DwSepEntry:
-        if self.k % 2 == 0:
-            raise ValueError(
-                f"a depthwise-separable pair pads 'same', which needs an odd kernel; k is {self.k}"
-            )
-        return self
 
 
 class PoolEntry(Entry):

@@ -55,7 +55,7 @@ from archcalc.errors import ArchcalcError
 from archcalc.graph import GraphBuilder
 from archcalc.ops import Activation, AdaptivePool2d, Add, Conv2d, Mul
 from archcalc.resolve_context import Context
-from archcalc.spec_types import Act, BoolArg, Entry, IntArg, PosInt, WidthMode
+from archcalc.spec_types import Act, BoolArg, Entry, IntArg, OddKernel, PosInt, WidthMode
 from archcalc.width import make_divisible
 
 
@@ -71,7 +71,7 @@ class InvertedResidualEntry(Entry):
     exp: IntArg | None = Field(
         None, description="absolute expanded width before the width multiplier (MobileNet V3's 'exp size')"
     )
-    k: PosInt = Field(3, description="depthwise kernel size ('same' padding, so odd)")
+    k: OddKernel = Field(3, description="depthwise kernel size ('same' padding, so odd)")
     stride: IntArg = Field(1, description="stride of the depthwise conv, first repeat only")
     act: Act = Field("relu6", description="activation after the expand and the depthwise conv")
     residual: BoolArg = Field(True, description="add the input when stride = 1 and input width = out")
@@ -88,11 +88,9 @@ class InvertedResidualEntry(Entry):
     width: WidthMode = "scaled"
 
     @model_validator(mode="after")
-    def _one_expansion_and_odd_kernel(self) -> InvertedResidualEntry:
+    def _one_expansion(self) -> InvertedResidualEntry:
         if (self.t is None) == (self.exp is None):
             raise ValueError("give exactly one of t (expansion ratio) and exp (absolute expanded width)")
-        if self.k % 2 == 0:
-            raise ValueError(f"the depthwise conv pads 'same', which needs an odd kernel; k is {self.k}")
         return self
 
 

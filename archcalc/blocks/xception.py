@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, StrictBool, model_validator
+from pydantic import Field, StrictBool
 
 from archcalc.blocks import block
 from archcalc.blocks.basic import conv_bn_act
@@ -39,7 +39,7 @@ from archcalc.errors import ArchcalcError
 from archcalc.graph import GraphBuilder
 from archcalc.ops import Activation, Add, BatchNorm2d, Conv2d, Pool2d
 from archcalc.resolve_context import Context
-from archcalc.spec_types import Act, BoolArg, Entry, IntArg, PosInt, WidthMode
+from archcalc.spec_types import Act, BoolArg, Entry, IntArg, OddKernel, WidthMode
 
 POOL_K = 3
 """The window of Xception's downsampling max pool (Keras ``MaxPooling2D((3, 3), strides=(2, 2))``)."""
@@ -50,18 +50,12 @@ class SepConvEntry(Entry):
 
     kind: Literal["sepconv"]
     out: IntArg = Field(description="output channels before the width multiplier")
-    k: PosInt = Field(3, description="depthwise kernel size ('same' padding, so odd)")
+    k: OddKernel = Field(3, description="depthwise kernel size ('same' padding, so odd)")
     stride: IntArg = Field(1, description="stride of the depthwise conv")
     pre_act: Act = Field("none", description="activation before the depthwise conv")
     bn: StrictBool = True
     act: Act = Field("none", description="activation after the BN")
     width: WidthMode = "scaled"
-
-    @model_validator(mode="after")
-    def _odd_kernel(self) -> SepConvEntry:
-        if self.k % 2 == 0:
-            raise ValueError(f"a separable conv pads 'same', which needs an odd kernel; k is {self.k}")
-        return self
 
 
 class XceptionEntry(Entry):
@@ -70,19 +64,13 @@ class XceptionEntry(Entry):
 
     kind: Literal["xception"]
     widths: list[IntArg] = Field(min_length=1, description="output channels of each sepconv, in order")
-    k: PosInt = Field(3, description="depthwise kernel size of the sepconvs")
+    k: OddKernel = Field(3, description="depthwise kernel size of the sepconvs")
     stride: Literal[1, 2] = Field(
         1, description="2: 3×3/2 max pool on the chain and a 1×1/2 conv + BN shortcut; 1: identity shortcut"
     )
     first_act: BoolArg = Field(True, description="activation before the first sepconv too")
     act: Act = Field("relu", description="the activation before each sepconv")
     width: WidthMode = "scaled"
-
-    @model_validator(mode="after")
-    def _odd_kernel(self) -> XceptionEntry:
-        if self.k % 2 == 0:
-            raise ValueError(f"a separable conv pads 'same', which needs an odd kernel; k is {self.k}")
-        return self
 
 
 def separable_conv(
