@@ -73,24 +73,25 @@ class GraphModule(nn.Module):
         ]
         self.eval()
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, shapes: dict[str, tuple[int, ...]] | None = None) -> torch.Tensor:
+        """Run the layers in graph order; if ``shapes`` is given, record each layer's output shape
+        (batch dimension dropped) in it."""
         env: dict[str, torch.Tensor] = {INPUT: x}
         out = x
         for (name, module, inputs), free in zip(self._steps, self._free_after, strict=True):
             out = module(*(env[t] for t in inputs))
             env[name] = out
+            if shapes is not None:
+                shapes[name] = tuple(out.shape[1:])
             for t in free:
                 del env[t]
         return out
 
     def output_shapes(self, x: torch.Tensor) -> dict[str, tuple[int, ...]]:
         """Every layer's output shape (batch dimension dropped) for input ``x``."""
-        env: dict[str, torch.Tensor] = {INPUT: x}
         shapes: dict[str, tuple[int, ...]] = {}
         with torch.no_grad():
-            for name, module, inputs in self._steps:
-                env[name] = module(*(env[t] for t in inputs))
-                shapes[name] = tuple(env[name].shape[1:])
+            self(x, shapes)
         return shapes
 
     def example_input(self, batch: int = 1) -> torch.Tensor:

@@ -128,7 +128,6 @@ def _validate_graph(
 
     model = build(graph)
     x = model.example_input()
-    shapes = model.output_shapes(x)
 
     logging.getLogger("fvcore").setLevel(logging.ERROR)
     with warnings.catch_warnings():
@@ -140,8 +139,9 @@ def _validate_graph(
         skipped = Counter(flops.unsupported_ops())
     fv_params = parameter_count(model)
 
+    shapes: dict[str, tuple[int, ...]] = {}  # recorded during the FlopCounterMode pass
     with FlopCounterMode(display=False) as counter, torch.no_grad():
-        model(x)
+        model(x, shapes)
     fc_total = int(counter.get_total_flops())
     root = type(model).__name__
     fc_layers = {k.removeprefix(f"{root}."): sum(v.values()) for k, v in counter.get_flop_counts().items()}
