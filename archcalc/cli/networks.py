@@ -1,0 +1,73 @@
+"""`archcalc list`, `paper` and `schema`: what the built-in specs hold."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+
+from archcalc.cli.app import app
+from archcalc.cli.options import FormatOpt, NetArg
+from archcalc.errors import ArchcalcError
+
+
+@app.command("list")
+def list_networks(fmt: FormatOpt = "table") -> None:
+    """The built-in networks, one line each, with their knobs and defaults."""
+    from archcalc.catalog import builtin_names, load_spec
+    from archcalc.render.common import check_format, emit_json
+
+    check_format(fmt)
+    specs = [load_spec(name) for name in builtin_names()]
+    if fmt == "json":
+        emit_json(
+            [
+                {
+                    "name": s.name,
+                    "title": s.title,
+                    "resolution": s.input.resolution,
+                    "knobs": {k: v.default for k, v in s.knobs.items()},
+                    "source": s.source,
+                }
+                for s in specs
+            ]
+        )
+        return
+    for s in specs:
+        knobs = " ".join(
+            f"{k}={json.dumps(v.default)}" + (f"∈{{{','.join(map(str, v.choices))}}}" if v.choices else "")
+            for k, v in s.knobs.items()
+        )
+        line = f"{s.name:<20} {s.title:<22} res {s.input.resolution:<4} knobs: {knobs or '-'}  ({s.source})"
+        sys.stdout.write(line + "\n")
+
+
+@app.command()
+def paper(net: NetArg, fmt: FormatOpt = "table") -> None:
+    """Every published figure held for a network next to the computed value, with its source.
+
+    Exit 1 if a figure is not reproduced at its printed precision (or an erratum stops being one).
+    """
+    from archcalc.catalog import load_spec
+    from archcalc.published import check_figures
+    from archcalc.render.common import check_format, emit
+    from archcalc.render.figures import render_figures
+
+    check_format(fmt)
+    spec = load_spec(net)
+    if not spec.published:
+        raise ArchcalcError(f"{net}: the spec holds no published figures")
+    checks = check_figures(spec)
+    emit(render_figures(spec.title, checks, fmt))
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
+@app.command()
+def schema() -> None:
+    """The JSON Schema of spec files."""
+    from archcalc.render.common import emit_json
+    from archcalc.spec import NetworkSpec
+
+    emit_json(NetworkSpec.model_json_schema())

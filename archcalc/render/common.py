@@ -1,0 +1,69 @@
+"""What every renderer shares: the formats, the console, plain-text rows, CSV / Markdown grids, output."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from archcalc.errors import ArchcalcError
+from archcalc.ops import fmt_shape
+
+FORMATS: tuple[str, ...] = ("table", "json", "csv", "markdown")
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise ArchcalcError(f"--format {fmt!r} is not known; choose one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def console() -> Console:
+    """A console that does not squeeze tables to 80 columns when output is piped."""
+    wide = sys.stdout.isatty() or "COLUMNS" in os.environ
+    return Console(width=None if wide else 220, soft_wrap=False)
+
+
+def add_row(t: Table, *cells: object) -> None:
+    """Add a row of plain text (no rich markup: "[paper]" must print as is)."""
+    t.add_row(*(escape(str(c)) for c in cells))
+
+
+def shape_str(s: Sequence[int]) -> str:
+    return fmt_shape(list(s))
+
+
+def mega(x: int) -> str:
+    return f"{x / 1e6:,.3f} M"
+
+
+def grid(header: Sequence[str], rows: Sequence[Sequence[object]], fmt: str) -> str:
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(header)
+        w.writerows(rows)
+        return buf.getvalue()
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+def emit(obj: str | Table | list[Table]) -> None:
+    if isinstance(obj, str):
+        sys.stdout.write(obj)
+        return
+    con = console()
+    for t in obj if isinstance(obj, list) else [obj]:
+        con.print(t)
+
+
+def emit_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")

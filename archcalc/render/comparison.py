@@ -1,0 +1,81 @@
+"""``archcalc compare``: single-layer designs side by side, with their formulas."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from archcalc.designs import Comparison
+from archcalc.render.common import add_row, grid
+
+
+def render_comparison(c: Comparison, fmt: str) -> str | list[Table]:
+    if fmt == "json":
+        return c.model_dump_json(indent=2) + "\n"
+    first = c.designs[0].kind
+    header = [
+        "design",
+        "MACs formula",
+        "params formula",
+        "params[paper]",
+        "macs[paper]",
+        f"bytes[{c.dtype}]",
+        f"macs_vs_{first}",
+        f"params_vs_{first}",
+        "paper_ratio_vs_standard",
+        "paper_ratio_value",
+    ]
+    rows = [
+        [
+            d.kind,
+            d.macs_formula,
+            d.params_formula,
+            d.params,
+            d.macs,
+            d.bytes_read + d.bytes_written,
+            f"{d.macs_ratio:.6f}",
+            f"{d.params_ratio:.6f}",
+            d.vs_standard_formula,
+            f"{d.vs_standard_formula_value:.6f}",
+        ]
+        for d in c.designs
+    ]
+    if fmt in ("csv", "markdown"):
+        return grid(header, rows, fmt)
+    dims = (
+        f"D_K={c.dk}, M={c.m}, N={c.n}, D_F={c.df}"
+        + (f" (input {c.df_in}, stride {c.stride})" if c.stride != 1 else "")
+        + (f", G={c.groups}" if c.groups != 1 else "")
+        + (f", t={c.t}" if any(d.kind == "inverted_residual" for d in c.designs) else "")
+        + (f", S={c.squeeze}" if any(d.kind == "fire" for d in c.designs) else "")
+        + (f", m={c.bottleneck}" if any(d.kind == "shuffle" for d in c.designs) else "")
+        + (f"; α={c.alpha:g}" if c.alpha != 1 else "")
+        + (f", ρ={c.rho:g}" if c.rho != 1 else "")
+    )
+    t = Table(
+        title=f"Single-layer designs — {dims}\nconvention 'paper' (conv weights, no BN), bytes at {c.dtype}",
+        caption="D_F is the output side; ratios are to the first design.",
+    )
+    t.add_column("design", no_wrap=True)
+    for col in ("params", "MACs", "bytes", f"MACs ÷ {first}", f"params ÷ {first}"):
+        t.add_column(col, justify="right", no_wrap=True)
+    f = Table(title="Formulas (symbols as in MobileNet §3; the ratio to a standard conv assumes stride 1)")
+    for col in ("design", "MACs =", "params =", "MACs ÷ standard ="):
+        f.add_column(col)
+    for d in c.designs:
+        add_row(
+            t,
+            d.kind,
+            f"{d.params:,}",
+            f"{d.macs:,}",
+            f"{d.bytes_read + d.bytes_written:,}",
+            f"{d.macs_ratio:.4f}",
+            f"{d.params_ratio:.4f}",
+        )
+        add_row(
+            f,
+            d.kind,
+            d.macs_formula,
+            d.params_formula,
+            f"{d.vs_standard_formula} = {d.vs_standard_formula_value:.4f}",
+        )
+    return [t, f]

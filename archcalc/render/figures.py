@@ -1,0 +1,84 @@
+"""``archcalc paper``: published figures next to the count."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+
+from archcalc.render.common import add_row, grid
+
+if TYPE_CHECKING:
+    from archcalc.published import FigureCheck
+
+
+def render_figures(title: str, checks: list[FigureCheck], fmt: str) -> str | list[Table]:
+    """Published figures next to the count (``archcalc paper``)."""
+    if fmt == "json":
+        return "[\n" + ",\n".join(c.model_dump_json(indent=2) for c in checks) + "\n]\n"
+    header = [
+        "source",
+        "label",
+        "setting",
+        "quantity",
+        "convention",
+        "printed",
+        "computed",
+        "computed_printed",
+        "relative_difference",
+        "status",
+        "ok",
+        "note",
+    ]
+    rows = [
+        [
+            c.source,
+            c.label,
+            c.setting,
+            c.quantity,
+            c.convention,
+            c.printed,
+            c.computed,
+            c.computed_printed,
+            f"{c.relative_difference:+.4%}",
+            c.status,
+            c.ok,
+            c.note or "",
+        ]
+        for c in checks
+    ]
+    if fmt in ("csv", "markdown"):
+        return grid(header, rows, fmt)
+    t = Table(
+        title=f"{title}: published figures vs the closed-form count",
+        caption="A figure is reproduced when the count prints as it at its printed precision. "
+        "An erratum is a figure a careful count does not reproduce; the note says why.",
+    )
+    for col in ("source", "label", "setting", "figure", "printed", "count", "count printed", "Δ", "status"):
+        t.add_column(col, justify="right" if col in ("printed", "count", "count printed", "Δ") else "left")
+    notes: list[str] = []
+    for c in checks:
+        status = ("✓ " if c.ok else "✗ ") + c.status
+        if c.note and c.status == "erratum":
+            notes.append(f"{c.label}: {c.note}")
+            status += f" [{len(notes)}]"
+        add_row(
+            t,
+            c.source,
+            c.label,
+            c.setting,
+            f"{c.quantity} [{c.convention}]",
+            c.printed,
+            f"{c.computed:,}",
+            c.computed_printed,
+            f"{c.relative_difference:+.2%}",
+            status,
+        )
+    out = [t]
+    if notes:
+        n = Table(title="Errata", show_header=False)
+        n.add_column("note")
+        for i, text in enumerate(notes, 1):
+            add_row(n, f"[{i}] {text}")
+        out.append(n)
+    return out

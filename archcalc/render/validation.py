@@ -1,0 +1,160 @@
+"""``archcalc validate``: the closed form against fvcore and torch, per layer and per run."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from rich.markup import escape
+from rich.table import Table
+
+from archcalc.render.common import add_row, grid, shape_str
+
+if TYPE_CHECKING:
+    from archcalc.validate import Validation
+
+
+def render_validations(results: list[Validation], fmt: str) -> str | list[Table]:
+    """fvcore / torch cross-checks: per-layer diffs for one run, a summary row per run."""
+    if fmt == "json":
+        if len(results) == 1:
+            return results[0].model_dump_json(indent=2) + "\n"
+        return "[\n" + ",\n".join(v.model_dump_json(indent=2) for v in results) + "\n]\n"
+    if fmt in ("csv", "markdown"):
+        header = [
+            "network",
+            "alpha",
+            "resolution",
+            "knobs",
+            "layer",
+            "kind",
+            "shape",
+            "torch_shape",
+            "macs[fvcore]",
+            "fvcore_macs",
+            "params[torch]",
+            "fvcore_params",
+            "flops[torch]",
+            "flop_counter_flops",
+            "ok",
+        ]
+        rows = [
+            [
+                v.network,
+                v.alpha,
+                v.resolution,
+                json.dumps(v.knobs),
+                c.name,
+                c.kind,
+                shape_str(c.shape),
+                shape_str(c.torch_shape),
+                c.macs,
+                c.fvcore_macs,
+                c.params,
+                c.fvcore_params,
+                c.flops,
+                c.flop_counter_flops,
+                c.ok,
+            ]
+            for v in results
+            for c in v.layers
+        ]
+        return grid(header, rows, fmt)
+    tables: list[Table] = []
+    for v in results:
+        shown = v.layers if len(results) == 1 else [c for c in v.layers if not c.ok]
+        if not shown:
+            continue
+        t = Table(
+            title=escape(
+                f"{v.network} — α={v.alpha:g}, {v.resolution}×{v.resolution} {json.dumps(v.knobs)} — "
+                "archcalc vs fvcore and torch, layer by layer"
+            ),
+            caption="MACs: archcalc 'fvcore' convention vs FlopCountAnalysis.by_module(); "
+            "params: archcalc 'torch' convention vs parameter_count(); "
+            "FLOPs: 2 × archcalc 'torch' MACs vs FlopCounterMode",
+        )
+        for col in (
+            "layer",
+            "kind",
+            "shape",
+            "MACs",
+            "fvcore",
+            "params",
+            "fvcore",
+            "FLOPs",
+            "FlopCounter",
+            "ok",
+        ):
+            t.add_column(col, justify="left" if col in ("layer", "kind", "shape") else "right")
+        for c in shown:
+            shape = (
+                shape_str(c.shape)
+                if c.shape == c.torch_shape
+                else f"{shape_str(c.shape)} ≠ {shape_str(c.torch_shape)}"
+            )
+            add_row(
+                t,
+                c.name,
+                c.kind,
+                shape,
+                f"{c.macs:,}",
+                f"{c.fvcore_macs:,}",
+                f"{c.params:,}",
+                f"{c.fvcore_params:,}",
+                f"{c.flops:,}",
+                f"{c.flop_counter_flops:,}",
+                "✓" if c.ok else "✗",
+            )
+        tables.append(t)
+    s = Table(
+        title="Totals: closed form vs real counters on the torch model built from the same graph",
+        caption="MACs: archcalc 'fvcore' convention vs FlopCountAnalysis.total(); params: archcalc "
+        "'torch' convention vs parameter_count(); FLOPs: 2 × archcalc 'torch' MACs vs FlopCounterMode. "
+        "Settings show knobs off their defaults.",
+    )
+    s.add_column("network", no_wrap=True)
+    s.add_column("setting", min_width=14)
+    for col in ("MACs", "fvcore", "params", "fvcore", "FLOPs", "FlopCounter", "ok"):
+        s.add_column(escape(col), justify="right", no_wrap=True)
+    for v in results:
+        spec_knobs = _non_default_knobs(v)
+        setting = f"α={v.alpha:g} {v.resolution}px" + (f" {spec_knobs}" if spec_knobs else "")
+        add_row(
+            s,
+            v.network,
+            setting,
+            f"{v.macs:,}",
+            f"{v.fvcore_total:,}",
+            f"{v.params:,}",
+            f"{v.fvcore_params:,}",
+            f"{v.torch_convention_flops:,}",
+            f"{v.flop_counter_flops:,}",
+            "✓" if v.ok else f"✗ {v.mismatches}",
+        )
+    tables.append(s)
+    skipped = {(o.op, o.archcalc_counts): 0 for v in results for o in v.skipped_ops}
+    for v in results:
+        for o in v.skipped_ops:
+            skipped[(o.op, o.archcalc_counts)] += o.calls
+    if skipped:
+        k = Table(title="Ops fvcore skipped, and what archcalc counts for them")
+        for col in ("op", "calls", "archcalc"):
+            k.add_column(col)
+        for (op, rule), calls in sorted(skipped.items()):
+            add_row(k, op, calls, rule)
+        tables.append(k)
+    return tables
+
+
+def _non_default_knobs(v: Validation) -> str:
+    from archcalc.catalog import builtin_names, load_spec
+
+    if v.network not in builtin_names():
+        return " ".join(f"{k}={json.dumps(x)}" for k, x in v.knobs.items())
+    spec = load_spec(v.network)
+    return " ".join(
+        f"{k}={json.dumps(x)}"
+        for k, x in v.knobs.items()
+        if k not in spec.knobs or spec.knobs[k].default != x
+    )
