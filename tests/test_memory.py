@@ -427,3 +427,11 @@ def test_memory_never_imports_torch(tmp_path: Path) -> None:
     imported = {line.split("|")[-1].strip() for line in p.stderr.splitlines() if "import time:" in line}
     assert "archcalc.memory" in imported
     assert not {m for m in imported if m.split(".")[0] in ("torch", "fvcore", "numpy")}
+
+
+def test_library_api() -> None:
+    import archcalc
+
+    m = archcalc.activation_memory("mobilenet_v1", 0.5, 160, dtype="fp16", rule="fused")
+    # α = 0.5 at 160: the first pointwise op reads 16×80² and writes 32×80² (fp16)
+    assert m.peak_bytes == 2 * (16 + 32) * 80 * 80 and m.rule == "fused"
