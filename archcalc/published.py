@@ -4,7 +4,7 @@ A printed figure carries its own precision: ``4.2M`` means 4.15 M ≤ x ≤ 4.25
 568.5 M ≤ x ≤ 569.5 M, ``1,248,424`` is exact. A figure is reproduced when the count, under the
 figure's convention, lies within half a unit of its last printed digit (or of its ``*_unit``).
 A printed model size is in megabytes (``megabyte``: MB = 10^6 or MiB = 2^20 bytes) and is checked
-against :func:`archcalc.size.size_report` at the figure's storage setting (the expected size, or the
+against :func:`archcalc.model_size.size_report` at the figure's storage setting (the expected size, or the
 Huffman estimate where the setting says so); a ratio is the reference bytes over those bytes.
 """
 
@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from archcalc.closed_form import Report, report
 from archcalc.resolve import Resolved, resolve
-from archcalc.size import LayerSetting, size_report
+from archcalc.model_size import LayerSetting, size_report
 from archcalc.spec import NetworkSpec, PublishedFigure, PublishedSize
 
 _SCALE = {"": Decimal(1), "K": Decimal(10) ** 3, "M": Decimal(10) ** 6, "G": Decimal(10) ** 9}

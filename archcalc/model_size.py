@@ -138,9 +138,17 @@ class SizeReport(BaseModel):
     workers: int
     layer_settings: dict[str, LayerSetting]
     storage_format: str = Field(description="the format and formula the compressed figures use")
-    assumptions: list[str]
+    params_assumption: str
+    filler_assumption: str | None = Field(description="set when anything is pruned")
+    huffman_assumption: str | None = Field(description="set when the Huffman estimate is asked for")
+    gradient_assumption: str
     layers: list[LayerSize]
     totals: SizeTotals
+
+    @property
+    def assumptions(self) -> list[str]:
+        notes = (self.params_assumption, self.filler_assumption, self.huffman_assumption)
+        return [a for a in (*notes, self.gradient_assumption) if a]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -183,8 +191,8 @@ def expected_fillers_per_nonzero(density: float, index_bits: int) -> float:
     """E[⌊Z / 2^I⌋] for Z ~ Geometric(D) on {0, 1, …}: q / (1 − q) with q = (1 − D)^(2^I)."""
     if density >= 1:
         return 0.0
-    q = math.exp((2**index_bits) * math.log1p(-density))
-    return q / (1 - q)
+    log_q = (2**index_bits) * math.log1p(-density)
+    return math.exp(log_q) / -math.expm1(log_q)
 
 
 def gap_entropy_bits(density: float) -> float:
@@ -328,22 +336,25 @@ def size_report(
         allreduce_bytes=allreduce_bytes(grad, workers),
     )
     spec = resolved.spec
-    assumptions = [
+    pruned = density < 1 or any(o.density is not None and o.density < 1 for o in overrides.values())
+    params_note = (
         f"parameters: {conv.params_rule} (convention '{convention}'); pruning and clustering apply to "
-        "conv / linear weights and biases, BN γ/β (if counted) stay dense at the dtype",
-    ]
-    if density < 1 or any(o.density is not None and o.density < 1 for o in overrides.values()):
-        assumptions.append(
-            "fillers: expected count if each weight survives pruning independently (geometric gaps); "
-            "compressed_bytes_min assumes no run of zeros exceeds 2^I − 1"
-        )
-    if huffman:
-        assumptions.append(
-            "Huffman: an ESTIMATE, not a measurement — relative indices at their entropy h(D)/D bits "
-            "per survivor under independent pruning; cluster indices assumed used uniformly (no gain "
-            "on values); code tables not counted"
-        )
-    assumptions.append(
+        "conv / linear weights and biases, BN γ/β (if counted) stay dense at the dtype"
+    )
+    filler_note = (
+        "fillers: expected count if each weight survives pruning independently (geometric gaps); "
+        "the lower bound assumes no run of zeros exceeds 2^I − 1"
+        if pruned
+        else None
+    )
+    huffman_note = (
+        "Huffman: an ESTIMATE, not a measurement — relative indices at their entropy h(D)/D bits "
+        "per survivor under independent pruning; cluster indices assumed used uniformly (no gain "
+        "on values); code tables not counted"
+        if huffman
+        else None
+    )
+    gradient_note = (
         f"gradient traffic: ring all-reduce, 2·(N−1)/N × dense gradient bytes at {dtype} per worker "
         f"per step, N = {workers}"
     )
@@ -364,7 +375,10 @@ def size_report(
         workers=workers,
         layer_settings=dict(overrides),
         storage_format=_format_text(density, bits, index_bits, dtype, w, bool(overrides)),
-        assumptions=assumptions,
+        params_assumption=params_note,
+        filler_assumption=filler_note,
+        huffman_assumption=huffman_note,
+        gradient_assumption=gradient_note,
         layers=rows,
         totals=totals,
     )
