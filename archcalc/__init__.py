@@ -71,8 +71,8 @@ def size(
     worker for ``workers`` (formulas and assumptions: :mod:`archcalc.model_size`). Bad settings raise
     :class:`archcalc.errors.ArchcalcError` naming the option."""
     from archcalc.catalog import load_spec
-    from archcalc.resolve import resolve
     from archcalc.model_size import size_report
+    from archcalc.resolve import resolve
 
     resolved = resolve(load_spec(net), alpha, resolution, rho, knobs)
     return size_report(resolved, convention, dtype, bits, density, index_bits, workers, huffman, layers)

@@ -162,7 +162,9 @@ def check_density(value: object, option: str = "--density") -> float:
         or not math.isfinite(value)
         or not 0 < value <= 1
     ):
-        raise ArchcalcError(f"{option} must be a number in (0, 1] (the fraction of weights kept), got {value!r}")
+        raise ArchcalcError(
+            f"{option} must be a number in (0, 1] (the fraction of weights kept), got {value!r}"
+        )
     return float(value)
 
 
@@ -417,7 +419,9 @@ def parse_layer_args(items: list[str]) -> dict[str, LayerSetting]:
     for item in items:
         name, *pairs = item.split(":")
         if not name or not pairs:
-            raise ArchcalcError(f"--layer {item!r}: expected NAME:KEY=VALUE[:KEY=VALUE] (keys density, bits, index_bits)")
+            raise ArchcalcError(
+                f"--layer {item!r}: expected NAME:KEY=VALUE[:KEY=VALUE] (keys density, bits, index_bits)"
+            )
         values: dict[str, float | int] = {}
         for pair in pairs:
             key, sep, value = pair.partition("=")

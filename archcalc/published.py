@@ -17,8 +17,8 @@ from decimal import Decimal
 from pydantic import BaseModel, Field
 
 from archcalc.closed_form import Report, report
-from archcalc.resolve import Resolved, resolve
 from archcalc.model_size import LayerSetting, size_report
+from archcalc.resolve import Resolved, resolve
 from archcalc.spec import NetworkSpec, PublishedFigure, PublishedSize
 
 _SCALE = {"": Decimal(1), "K": Decimal(10) ** 3, "M": Decimal(10) ** 6, "G": Decimal(10) ** 9}
@@ -135,9 +135,12 @@ def _storage_text(f: PublishedFigure) -> str:
     if s.density < 1:
         parts.append(f"density {s.density:g}, {s.index_bits}-bit relative index")
     if s.layers:
-        parts.append("per layer: " + "; ".join(
-            f"{k} " + " ".join(f"{kk}={vv:g}" for kk, vv in v.items()) for k, v in s.layers.items()
-        ))
+        parts.append(
+            "per layer: "
+            + "; ".join(
+                f"{k} " + " ".join(f"{kk}={vv:g}" for kk, vv in v.items()) for k, v in s.layers.items()
+            )
+        )
     if s.huffman:
         parts.append("Huffman ESTIMATE")
     return ", ".join(parts)

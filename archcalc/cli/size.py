@@ -46,10 +46,10 @@ def size(
     from archcalc.catalog import load_spec
     from archcalc.conventions import get_convention
     from archcalc.dtypes import dtype_bytes
+    from archcalc.model_size import parse_layer_args, size_report
     from archcalc.render.common import check_format, emit
     from archcalc.render.size import render_size
     from archcalc.resolve import parse_param_args, resolve
-    from archcalc.model_size import parse_layer_args, size_report
 
     check_format(fmt)
     get_convention(convention)
