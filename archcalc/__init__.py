@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from archcalc.closed_form import Report
     from archcalc.designs import Comparison
     from archcalc.memory import MemoryReport
+    from archcalc.model_size import LayerSetting, SizeReport
     from archcalc.spec import NetworkSpec
 
 
@@ -69,6 +70,34 @@ def activation_memory(
     return memory_report(resolve(load_spec(net), alpha, resolution, rho, knobs), dtype, rule)
 
 
+def size(
+    net: str | Path | NetworkSpec,
+    alpha: float = 1.0,
+    resolution: int | None = None,
+    *,
+    rho: float | None = None,
+    convention: str = "paper",
+    dtype: str = "fp32",
+    bits: int | None = None,
+    density: float = 1.0,
+    index_bits: int = 4,
+    workers: int = 1,
+    huffman: bool = False,
+    layers: dict[str, LayerSetting | dict[str, Any]] | None = None,
+    **knobs: Any,
+) -> SizeReport:
+    """Weight storage of ``net`` per layer and in total — dense at ``dtype``, pruned to ``density``
+    with ``index_bits`` relative indices, clustered to ``bits`` — and the ring all-reduce bytes per
+    worker for ``workers`` (formulas and assumptions: :mod:`archcalc.model_size`). Bad settings raise
+    :class:`archcalc.errors.ArchcalcError` naming the option."""
+    from archcalc.catalog import load_spec
+    from archcalc.model_size import size_report
+    from archcalc.resolve import resolve
+
+    resolved = resolve(load_spec(net), alpha, resolution, rho, knobs)
+    return size_report(resolved, convention, dtype, bits, density, index_bits, workers, huffman, layers)
+
+
 def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
     """A built-in network by name, or a spec file by path, validated."""
     from archcalc.catalog import load_spec as load
@@ -76,4 +105,4 @@ def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
     return load(net)
 
 
-__all__ = ["__version__", "activation_memory", "compare", "cost", "load_spec"]
+__all__ = ["__version__", "activation_memory", "compare", "cost", "load_spec", "size"]

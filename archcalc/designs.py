@@ -11,6 +11,7 @@ To add a design: write a builder and register a :class:`Design` in ``DESIGNS``.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import math
 from collections.abc import Callable
@@ -38,6 +39,7 @@ class LayerDims:
     t: int = 6
     squeeze: int = 1
     bottleneck: int = 1
+    rank: int = 0
 
     @property
     def df(self) -> int:
@@ -123,6 +125,13 @@ def _spatial(b: GraphBuilder, d: LayerDims) -> None:
         stride=(1, d.stride),
         padding=(0, pad),
     )
+
+
+def _svd(b: GraphBuilder, d: LayerDims) -> None:
+    """Low-rank (truncated SVD) factorization of an M×N fully connected or 1×1 layer W ≈ U·V:
+    a 1×1 conv M→R (stride here) then a 1×1 conv R→N. A fully connected layer is D_F = 1."""
+    conv_bn_act(b, "svd_u", d.rank, 1, d.stride, bn=False, act="none", bias=False)
+    conv_bn_act(b, "svd_v", d.n, 1, 1, bn=False, act="none", bias=False)
 
 
 DESIGNS: dict[str, Design] = {
@@ -212,6 +221,15 @@ DESIGNS: dict[str, Design] = {
             "(M + N) / (D_K·M)",
             lambda d: (d.m + d.n) / (d.dk * d.m),
         ),
+        Design(
+            "svd",
+            "low-rank (SVD) factorization of an M×N 1×1 / FC layer: M→R then R→N (--rank R; FC: --df 1)",
+            "(M·R + R·N)·D_F·D_F",
+            "M·R + R·N",
+            _svd,
+            "R·(M + N) / (D_K²·M·N)  [vs the unfactorized 1×1: R·(M + N) / (M·N)]",
+            lambda d: d.rank * (d.m + d.n) / (d.dk**2 * d.m * d.n),
+        ),
     )
 }
 
@@ -245,6 +263,7 @@ class Comparison(BaseModel):
     t: int
     squeeze: int
     bottleneck: int
+    rank: int | None = Field(None, description="rank R of the `svd` design")
     alpha: float
     rho: float
     designs: list[DesignCost]
@@ -328,8 +347,12 @@ def compare(
     t: int = 6,
     squeeze: int | None = None,
     bottleneck: int | None = None,
+    rank: int | None = None,
 ) -> Comparison:
-    """Cost each design at the same sizes; ratios are to the first design."""
+    """Cost each design at the same sizes; ratios are to the first design.
+
+    ``svd`` needs ``rank`` R, 1 ≤ R ≤ min(M, N) (after α): a rank of min(M, N) is already the full
+    matrix, and a larger one is not a factorization."""
     if not kinds:
         raise ArchcalcError(f"name at least one design: {', '.join(DESIGNS)}")
     for k in kinds:
@@ -338,6 +361,14 @@ def compare(
             hint = f"; did you mean {close[0]}?" if close else ""
             raise ArchcalcError(f"unknown design {k!r}{hint} (designs: {', '.join(DESIGNS)})")
     d = resolve_dims(dk, m, n, df, stride, groups, alpha, rho, t, squeeze, bottleneck)
+    if "svd" in kinds:
+        limit = min(d.m, d.n)
+        if rank is None:
+            raise ArchcalcError(f"svd: give the rank with --rank R (1 ≤ R ≤ min(M, N) = {limit})")
+        r = _pos_int(rank, "--rank")
+        if r > limit:
+            raise ArchcalcError(f"--rank {r} is larger than min(M, N) = min({d.m}, {d.n}) = {limit}")
+        d = dataclasses.replace(d, rank=r)
     if "fire" in kinds and d.n % 2:
         raise ArchcalcError(
             f"fire: --n {d.n} is odd; a Fire module splits N into N/2 expand 1×1 + N/2 expand 3×3"
@@ -385,6 +416,7 @@ def compare(
         t=d.t,
         squeeze=d.squeeze,
         bottleneck=d.bottleneck,
+        rank=d.rank or None,
         alpha=alpha,
         rho=rho,
         designs=costs,

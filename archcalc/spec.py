@@ -64,6 +64,42 @@ class Setting(_Strict):
     knobs: dict[str, KnobValue] = Field(default_factory=dict)
 
 
+class StorageSetting(_Strict):
+    """How a printed model size stores its weights (``archcalc size``'s options, as data)."""
+
+    dtype: Literal["fp32", "fp16", "bf16", "int8"] = "fp32"
+    bits: Annotated[int, Field(ge=1, le=32)] | None = Field(None, description="cluster-index bits B")
+    density: Annotated[float, Field(gt=0, le=1)] = Field(1.0, description="fraction of weights kept")
+    index_bits: Annotated[int, Field(ge=1, le=32)] = Field(4, description="relative-index bits I")
+    huffman: StrictBool = Field(False, description="compare the Huffman estimate (an estimate)")
+    layers: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="per-layer density / bits / index_bits, by row or layer name"
+    )
+
+
+class PublishedSize(_Strict):
+    """A printed model size (in megabytes) or compression ratio, at one storage setting.
+
+    ``megabyte`` says which megabyte reproduces the figure (MB = 10^6 bytes, MiB = 2^20 bytes).
+    ``ratio`` is the reference size ÷ this size: the reference is ``ratio_to`` (another built-in
+    network) dense at fp32, or this network dense at fp32."""
+
+    storage: StorageSetting = Field(default_factory=StorageSetting)
+    megabyte: Literal["MB", "MiB"] = "MB"
+    mb: Printed | None = Field(None, description="the size as printed, in megabytes")
+    mb_unit: Printed | None = None
+    ratio: Printed | None = Field(None, description="'510' for '510× smaller'")
+    ratio_to: Identifier | None = None
+    expect_mb: Printed | None = None
+    expect_ratio: Printed | None = None
+
+    @model_validator(mode="after")
+    def _something_printed(self) -> PublishedSize:
+        if self.mb is None and self.ratio is None:
+            raise ValueError("a published size needs mb or ratio")
+        return self
+
+
 class PublishedFigure(_Strict):
     """One published figure (MACs and/or params of one configuration), with its source.
 
@@ -84,6 +120,7 @@ class PublishedFigure(_Strict):
     macs_convention: Convention = "paper"
     params_convention: Convention = "paper"
     top1: float | None = Field(None, description="ImageNet top-1 accuracy (%) the source reports")
+    size: PublishedSize | None = Field(None, description="a model size or compression ratio")
     status: Literal["reproduced", "erratum"] = "reproduced"
     expect_macs: Printed | None = None
     expect_params: Printed | None = None
@@ -91,13 +128,16 @@ class PublishedFigure(_Strict):
 
     @model_validator(mode="after")
     def _erratum_explained(self) -> PublishedFigure:
-        if self.status == "erratum" and not (self.note and (self.expect_macs or self.expect_params)):
-            raise ValueError("an erratum needs a note and expect_macs or expect_params")
+        expect_size = self.size is not None and (self.size.expect_mb or self.size.expect_ratio)
+        if self.status == "erratum" and not (
+            self.note and (self.expect_macs or self.expect_params or expect_size)
+        ):
+            raise ValueError("an erratum needs a note and expect_macs, expect_params or size.expect_*")
         for unit in (self.macs_unit, self.params_unit):
             if unit is not None and not any(c in "123456789" for c in unit):
                 raise ValueError(f"a precision unit must be > 0, got {unit!r}")
-        if self.macs is None and self.params is None and self.top1 is None:
-            raise ValueError("a published figure needs macs, params or top1")
+        if self.macs is None and self.params is None and self.top1 is None and self.size is None:
+            raise ValueError("a published figure needs macs, params, top1 or size")
         return self
 
 

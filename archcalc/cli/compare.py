@@ -15,7 +15,8 @@ def compare(
     designs: Annotated[
         list[str],
         typer.Argument(
-            help="designs: standard depthwise pointwise dwsep group fire shuffle inverted_residual spatial"
+            help="designs: standard depthwise pointwise dwsep group fire shuffle inverted_residual "
+            "spatial svd"
         ),
     ],
     dk: Annotated[int, typer.Option("--dk", help="kernel side D_K")] = 3,
@@ -33,6 +34,7 @@ def compare(
     bottleneck: Annotated[
         int | None, typer.Option("--bottleneck", help="ShuffleNet bottleneck width m (default N/4)")
     ] = None,
+    rank: Annotated[int | None, typer.Option("--rank", help="rank R of `svd` (1 ≤ R ≤ min(M, N))")] = None,
     alpha: AlphaOpt = 1.0,
     rho: Annotated[float, typer.Option("--rho", help="resolution multiplier ρ on D_F")] = 1.0,
     dtype: DtypeOpt = "fp32",
@@ -48,6 +50,6 @@ def compare(
     dtype_bytes(dtype)
     emit(
         render_comparison(
-            run(designs, dk, m, n, df, stride, groups, alpha, rho, dtype, t, squeeze, bottleneck), fmt
+            run(designs, dk, m, n, df, stride, groups, alpha, rho, dtype, t, squeeze, bottleneck, rank), fmt
         )
     )

@@ -48,6 +48,7 @@ def render_comparison(c: Comparison, fmt: str) -> str | list[Table]:
         + (f", t={c.t}" if any(d.kind == "inverted_residual" for d in c.designs) else "")
         + (f", S={c.squeeze}" if any(d.kind == "fire" for d in c.designs) else "")
         + (f", m={c.bottleneck}" if any(d.kind == "shuffle" for d in c.designs) else "")
+        + (f", R={c.rank}" if any(d.kind == "svd" for d in c.designs) else "")
         + (f"; α={c.alpha:g}" if c.alpha != 1 else "")
         + (f", ρ={c.rho:g}" if c.rho != 1 else "")
     )
