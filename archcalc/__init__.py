@@ -16,11 +16,13 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from pathlib import Path
 
     from archcalc.closed_form import Report
     from archcalc.designs import Comparison
     from archcalc.spec import NetworkSpec
+    from archcalc.sweeps import Sweep
 
 
 def cost(
@@ -42,6 +44,24 @@ def cost(
     return report(resolve(load_spec(net), alpha, resolution, rho, knobs), convention, dtype)
 
 
+def sweep(
+    net: str | Path | NetworkSpec,
+    alphas: Iterable[float] | None = None,
+    resolutions: Iterable[int] | None = None,
+    *,
+    convention: str = "paper",
+    dtype: str = "fp32",
+    **knobs: Any,
+) -> Sweep:
+    """Totals of ``net`` at every (α, resolution) of the grid, α-major; default grid: the spec's
+    ``sweep`` section (see :func:`archcalc.sweeps.default_grid`). Each point equals
+    ``cost(net, α, resolution, **knobs).totals`` exactly, plus the published top-1 where known."""
+    from archcalc.catalog import load_spec
+    from archcalc.sweeps import run_sweep
+
+    return run_sweep(load_spec(net), alphas, resolutions, knobs, convention, dtype)
+
+
 def compare(kinds: list[str], **sizes: Any) -> Comparison:
     """Single-layer designs side by side (see :func:`archcalc.designs.compare`)."""
     from archcalc.designs import compare as run
@@ -56,4 +76,4 @@ def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
     return load(net)
 
 
-__all__ = ["__version__", "compare", "cost", "load_spec"]
+__all__ = ["__version__", "compare", "cost", "load_spec", "sweep"]

@@ -1,0 +1,214 @@
+"""Many configurations of one network at once: every (α, resolution) of a grid, totals per point.
+
+Each point carries the totals of ``archcalc.cost`` at that configuration (MACs and params under the
+sweep's convention, params with and without BN, traffic at the dtype), the model size
+``params × dtype bytes``, and the published ImageNet top-1 where a source reports that exact
+configuration (:mod:`archcalc.accuracy`). Per α the network is resolved once and the totals for
+every resolution come from :mod:`archcalc.sweep_engine` (exact; it falls back to the full
+``resolve`` + ``report`` path wherever its assumptions do not hold).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from pydantic import BaseModel, Field
+
+from archcalc.accuracy import config_key, top1_table
+from archcalc.closed_form import report
+from archcalc.conventions import get_convention
+from archcalc.dtypes import dtype_bytes
+from archcalc.resolve import check_alpha, input_resolution, knob_values, resolve
+from archcalc.spec import NetworkSpec
+from archcalc.sweep_engine import LevelMismatch, matches, plan
+
+TOTAL_KEYS = (
+    "macs",
+    "params",
+    "params_without_bn",
+    "params_with_bn",
+    "weight_bytes",
+    "bytes_read",
+    "bytes_written",
+)
+
+
+class SweepPoint(BaseModel):
+    """One configuration's totals. ``macs`` and ``params`` follow the sweep's ``convention``."""
+
+    alpha: float
+    resolution: int
+    macs: int
+    params: int
+    params_without_bn: int = Field(description="conv + linear weights and biases (paper)")
+    params_with_bn: int = Field(description="every learnable parameter, BN γ/β included (torch)")
+    model_bytes: int = Field(description="params × dtype bytes: the weights to store")
+    weight_bytes: int = Field(description="weights read per inference: + BN γ, β, mean, var")
+    bytes_read: int
+    bytes_written: int
+    peak_memory_bytes: int | None = Field(None, description="peak live activations at the dtype")
+    latency_ms: float | None = Field(None, description="predicted on the sweep's device profile")
+    top1: float | None = Field(None, description="published ImageNet top-1 (%) for this configuration")
+    top1_source: str | None = None
+    top1_label: str | None = None
+
+
+class Sweep(BaseModel):
+    """A grid of configurations of one network, every figure labelled with its convention."""
+
+    network: str
+    title: str
+    knobs: dict[str, bool | int | float | str]
+    convention: str = Field(description="convention of every `macs` and `params` below")
+    macs_rule: str
+    params_rule: str
+    dtype: str
+    dtype_bytes: int
+    peak_memory_rule: str | None = None
+    latency_profile: str | None = None
+    alphas: list[float]
+    resolutions: list[int]
+    points: list[SweepPoint]
+    evaluated_on_levels: int = Field(description="points computed by the level engine (the rest: full path)")
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    alphas: list[float]
+    resolutions: list[int]
+    source: str
+
+
+def _unique(xs: Iterable) -> list:
+    return list(dict.fromkeys(xs))
+
+
+def check_grid(spec: NetworkSpec, alphas: Iterable[float], resolutions: Iterable[int]) -> Grid:
+    """Validated, de-duplicated α and resolution lists (order kept); one-line errors name the option."""
+    a = _unique(check_alpha(x) for x in alphas)
+    r = _unique(input_resolution(spec, x) for x in resolutions)
+    if not a:
+        from archcalc.errors import ArchcalcError
+
+        raise ArchcalcError("--alpha: give at least one width multiplier")
+    if not r:
+        from archcalc.errors import ArchcalcError
+
+        raise ArchcalcError("--res: give at least one resolution")
+    return Grid(a, r, "given")
+
+
+def default_grid(spec: NetworkSpec) -> Grid:
+    """The spec's ``sweep`` grid; without one, {1} ∪ the published α's × the default resolution ∪ the
+    published resolutions."""
+    if spec.sweep is not None:
+        return Grid(list(spec.sweep.alphas), list(spec.sweep.resolutions), spec.sweep.source)
+    alphas = sorted({1.0} | {f.setting.alpha for f in spec.published})
+    res = sorted(
+        {spec.input.resolution} | {f.setting.resolution or spec.input.resolution for f in spec.published}
+    )
+    return Grid(alphas, res, "derived: α = 1 and the published α's × the default and published resolutions")
+
+
+def _full_totals(
+    spec: NetworkSpec, alpha: float, res: int, knobs: Mapping[str, object], conv: str, dtype: str
+):
+    t = report(resolve(spec, alpha, res, knobs=knobs), conv, dtype).totals
+    return {k: getattr(t, k) for k in TOTAL_KEYS}
+
+
+def grid_totals(
+    spec: NetworkSpec,
+    alphas: Sequence[float],
+    resolutions: Sequence[int],
+    knobs: Mapping[str, object],
+    convention: str,
+    dtype: str,
+) -> tuple[list[tuple[float, int, dict[str, int]]], int]:
+    """Totals of every (α, resolution), α-major, and how many came from the level engine."""
+    b = dtype_bytes(dtype)
+    out: list[tuple[float, int, dict[str, int]]] = []
+    fast = 0
+    probes: dict = {}
+    sides: dict[tuple, list | None] = {}
+    for alpha in alphas:
+        p = None
+        if len(resolutions) > 1:
+            ref = resolve(spec, alpha, max(resolutions), knobs=knobs)
+            p = plan(ref.graph, convention, b, probes)
+            if p is not None:
+                other = resolve(spec, alpha, min(resolutions), knobs=knobs)
+                if not matches(p, ref.graph, other.graph):
+                    p = None
+        signature = p.signature if p is not None else None
+        for res in resolutions:
+            totals = None
+            if p is not None:
+                key = (signature, res)
+                if key not in sides:
+                    try:
+                        sides[key] = p.sides(res)
+                    except LevelMismatch:
+                        sides[key] = None
+                try:
+                    if sides[key] is None:
+                        raise LevelMismatch
+                    totals = p.totals(res, sides[key])
+                    fast += 1
+                except LevelMismatch:
+                    totals = None
+            if totals is None:
+                totals = _full_totals(spec, alpha, res, knobs, convention, dtype)
+            out.append((alpha, res, totals))
+    return out, fast
+
+
+def run_sweep(
+    spec: NetworkSpec,
+    alphas: Iterable[float] | None = None,
+    resolutions: Iterable[int] | None = None,
+    knobs: Mapping[str, object] | None = None,
+    convention: str = "paper",
+    dtype: str = "fp32",
+) -> Sweep:
+    """Every (α, resolution) of the grid (default: :func:`default_grid`) at the given knobs."""
+    conv = get_convention(convention)
+    b = dtype_bytes(dtype)
+    d = default_grid(spec)
+    grid = check_grid(
+        spec, d.alphas if alphas is None else alphas, d.resolutions if resolutions is None else resolutions
+    )
+    values = knob_values(spec, knobs)
+    rows, fast = grid_totals(spec, grid.alphas, grid.resolutions, values, convention, dtype)
+    acc = top1_table(spec)
+    points: list[SweepPoint] = []
+    for alpha, res, t in rows:
+        top = acc.get(config_key(alpha, res, values))
+        points.append(
+            SweepPoint(
+                alpha=alpha,
+                resolution=res,
+                model_bytes=t["params"] * b,
+                peak_memory_bytes=None,
+                latency_ms=None,
+                top1=top.value if top else None,
+                top1_source=top.source if top else None,
+                top1_label=top.label if top else None,
+                **t,
+            )
+        )
+    return Sweep(
+        network=spec.name,
+        title=spec.title,
+        knobs=values,
+        convention=conv.name,
+        macs_rule=conv.macs_rule,
+        params_rule=conv.params_rule,
+        dtype=dtype,
+        dtype_bytes=b,
+        alphas=grid.alphas,
+        resolutions=grid.resolutions,
+        points=points,
+        evaluated_on_levels=fast,
+    )
