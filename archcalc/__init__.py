@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from archcalc.closed_form import Report
     from archcalc.designs import Comparison
+    from archcalc.memory import MemoryReport
     from archcalc.spec import NetworkSpec
     from archcalc.sweeps import Sweep
 
@@ -69,6 +70,25 @@ def compare(kinds: list[str], **sizes: Any) -> Comparison:
     return run(kinds, **sizes)
 
 
+def activation_memory(
+    net: str | Path | NetworkSpec,
+    alpha: float = 1.0,
+    resolution: int | None = None,
+    *,
+    rho: float | None = None,
+    dtype: str = "fp32",
+    rule: str = "materialize",
+    **knobs: Any,
+) -> MemoryReport:
+    """Largest tensor per spatial resolution and peak live activation bytes of ``net`` at ``dtype``
+    under a liveness ``rule`` (``materialize``, ``fused``, ``streamed``; see :mod:`archcalc.memory`)."""
+    from archcalc.catalog import load_spec
+    from archcalc.memory import memory_report
+    from archcalc.resolve import resolve
+
+    return memory_report(resolve(load_spec(net), alpha, resolution, rho, knobs), dtype, rule)
+
+
 def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
     """A built-in network by name, or a spec file by path, validated."""
     from archcalc.catalog import load_spec as load
@@ -76,4 +96,4 @@ def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
     return load(net)
 
 
-__all__ = ["__version__", "compare", "cost", "load_spec", "sweep"]
+__all__ = ["__version__", "activation_memory", "compare", "cost", "load_spec", "sweep"]

@@ -16,3 +16,11 @@ ParamOpt = Annotated[list[str] | None, typer.Option("--param", help="a spec knob
 ConvOpt = Annotated[str, typer.Option("--convention", help="paper | fvcore | torch")]
 DtypeOpt = Annotated[str, typer.Option("--dtype", help="element size for bytes: fp32 | fp16 | bf16 | int8")]
 FormatOpt = Annotated[str, typer.Option("--format", help="table | json | csv | markdown")]
+MemRuleOpt = Annotated[
+    str,
+    typer.Option(
+        "--rule",
+        help="materialize (every op writes its output) | fused (conv+BN+act one op) | streamed "
+        "(fused, and MobileNet V2 bottlenecks streamed one inner channel at a time, §5.2)",
+    ),
+]

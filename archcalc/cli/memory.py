@@ -1,0 +1,37 @@
+"""`archcalc memory`: largest tensor per spatial resolution and peak activation memory of a network."""
+
+from __future__ import annotations
+
+from archcalc.cli.app import app
+from archcalc.cli.options import AlphaOpt, DtypeOpt, FormatOpt, MemRuleOpt, NetArg, ParamOpt, ResOpt, RhoOpt
+from archcalc.errors import ArchcalcError
+
+
+@app.command()
+def memory(
+    net: NetArg,
+    alpha: AlphaOpt = 1.0,
+    res: ResOpt = None,
+    rho: RhoOpt = None,
+    param: ParamOpt = None,
+    dtype: DtypeOpt = "fp32",
+    rule: MemRuleOpt = "materialize",
+    fmt: FormatOpt = "table",
+) -> None:
+    """Largest tensor per spatial resolution (MobileNet V2 Table 3) and the peak of live activations."""
+    from archcalc.catalog import load_spec
+    from archcalc.dtypes import dtype_bytes
+    from archcalc.memory import check_rule, memory_report
+    from archcalc.render.common import check_format, emit
+    from archcalc.render.memory import render_memory
+    from archcalc.resolve import parse_param_args, resolve
+
+    check_format(fmt)
+    dtype_bytes(dtype)
+    check_rule(rule)
+    spec = load_spec(net)
+    try:
+        resolved = resolve(spec, alpha, res, rho, parse_param_args(param or []))
+    except ArchcalcError as e:
+        raise ArchcalcError(f"{net}: {e}") from None
+    emit(render_memory(memory_report(resolved, dtype, rule), fmt))
