@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import mul
 
 from archcalc.conventions import Convention, get_convention
 from archcalc.errors import ArchcalcError
@@ -71,6 +72,14 @@ class Plan:
     coefs: dict[str, list[int]]
     checks: list[tuple[Op, tuple[_Tensor, ...]]] = field(default_factory=list)
     tensors: dict[str, _Tensor] = field(default_factory=dict)
+    peak: list[tuple[int, tuple[int, ...]]] = field(default_factory=list)
+    """Live activation elements per step as (constant, coefficient per level), dominated steps
+    removed: the peak is the largest of these at the level areas."""
+
+    def peak_elements(self, sides: list[Side]) -> int:
+        """Peak live activation elements (the ``materialize`` rule of :mod:`archcalc.memory`)."""
+        areas = [h * w for h, w in sides]
+        return max(c + sum(map(mul, v, areas)) for c, v in self.peak)
 
     @property
     def signature(self) -> tuple:
@@ -109,10 +118,8 @@ class Plan:
             sides = self.sides(resolution)
         self.check(sides)
         areas = [h * w for h, w in sides]
-        return {
-            k: c + sum(a * x for a, x in zip(self.coefs[k], areas, strict=True) if a)
-            for k, c in self.consts.items()
-        }
+        coefs = self.coefs
+        return {k: c + sum(map(mul, coefs[k], areas)) for k, c in self.consts.items()}
 
 
 def _shape(t: _Tensor, sides: list[Side]) -> Shape:
@@ -327,7 +334,44 @@ def plan(
         params_with_bn=c_wp + c_np,
         weight_bytes=b * c_w,
     )
-    return Plan(levels, consts, coefs, checks, tensors)
+    return Plan(levels, consts, coefs, checks, tensors, _live_steps(graph, tensors, levels))
+
+
+def _live_steps(
+    graph: Graph, tensors: dict[str, _Tensor], levels: list[_Level]
+) -> list[tuple[int, tuple[int, ...]]]:
+    """Per step (one node each), the elements of every live tensor as (constant, per-level coefficients).
+
+    The ``materialize`` rule of :mod:`archcalc.memory`: tensor T is live at steps first(T)…last(T),
+    where first(T) is the node writing it (0 for the image), last(T) its last reader (the final step
+    for the graph's output, first(T) for an unread tensor). Steps dominated by another (no larger in
+    any coefficient) cannot hold the maximum at any resolution and are dropped."""
+    nodes = graph.nodes
+    n = len(nodes)
+    first: dict[str, int] = {INPUT: 0}
+    last: dict[str, int] = {INPUT: 0}
+    for k, node in enumerate(nodes):
+        first[node.name] = last[node.name] = k
+        for t in node.inputs:
+            last[t] = k
+    last[nodes[-1].name] = n - 1
+    width = len(levels) + 1  # slot 0: constant elements
+    delta = [[0] * width for _ in range(n + 1)]
+    for name, t in tensors.items():
+        const = levels[t.level].const
+        slot, amount = (0, t.coef * const[0] * const[1]) if const is not None else (t.level + 1, t.coef)
+        delta[first[name]][slot] += amount
+        delta[last[name] + 1][slot] -= amount
+    run = [0] * width
+    steps: set[tuple[int, ...]] = set()
+    for k in range(n):
+        run = [a + d for a, d in zip(run, delta[k], strict=True)]
+        steps.add(tuple(run))
+    kept: list[tuple[int, ...]] = []
+    for v in sorted(steps, key=sum, reverse=True):
+        if not any(all(a >= b for a, b in zip(w, v, strict=True)) for w in kept):
+            kept.append(v)
+    return [(v[0], v[1:]) for v in kept]
 
 
 def matches(plan_: Plan, graph: Graph, other: Graph) -> bool:

@@ -19,9 +19,10 @@ from archcalc.accuracy import config_key, top1_table
 from archcalc.closed_form import report
 from archcalc.conventions import get_convention
 from archcalc.dtypes import dtype_bytes
+from archcalc.graph import Graph
 from archcalc.resolve import check_alpha, input_resolution, knob_values, resolve
 from archcalc.spec import NetworkSpec
-from archcalc.sweep_engine import LevelMismatch, matches, plan
+from archcalc.sweep_engine import LevelMismatch, Plan, matches, plan
 
 TOTAL_KEYS = (
     "macs",
@@ -112,10 +113,32 @@ def default_grid(spec: NetworkSpec) -> Grid:
 
 
 def _full_totals(
-    spec: NetworkSpec, alpha: float, res: int, knobs: Mapping[str, object], conv: str, dtype: str
-):
-    t = report(resolve(spec, alpha, res, knobs=knobs), conv, dtype).totals
-    return {k: getattr(t, k) for k in TOTAL_KEYS}
+    spec: NetworkSpec,
+    alpha: float,
+    res: int,
+    knobs: Mapping[str, object],
+    conv: str,
+    dtype: str,
+    memory_rule: str | None,
+) -> dict[str, int]:
+    """The plain path: ``resolve`` + ``report`` (+ ``memory.peak_activation_bytes``)."""
+    from archcalc.memory import peak_activation_bytes
+
+    r = resolve(spec, alpha, res, knobs=knobs)
+    t = report(r, conv, dtype).totals
+    out = {k: getattr(t, k) for k in TOTAL_KEYS}
+    if memory_rule is not None:
+        out["peak_memory_bytes"] = peak_activation_bytes(r.graph, dtype_bytes(dtype), memory_rule)
+    return out
+
+
+def _peak_agrees(p: Plan, graphs: Iterable[Graph], b: int, rule: str) -> bool:
+    """The plan's peak equals :func:`archcalc.memory.peak_activation_bytes` on real graphs."""
+    from archcalc.memory import peak_activation_bytes
+
+    return rule == "materialize" and all(
+        p.peak_elements(p.sides(g.input_shape[1])) * b == peak_activation_bytes(g, b, rule) for g in graphs
+    )
 
 
 def grid_totals(
@@ -125,8 +148,14 @@ def grid_totals(
     knobs: Mapping[str, object],
     convention: str,
     dtype: str,
+    memory_rule: str | None = "materialize",
 ) -> tuple[list[tuple[float, int, dict[str, int]]], int]:
-    """Totals of every (α, resolution), α-major, and how many came from the level engine."""
+    """Totals of every (α, resolution), α-major, and how many came from the level engine.
+
+    Per α: resolve at the largest and the smallest resolution, plan on the first, keep the plan only
+    if it predicts the second exactly (layers, shapes, and peak memory against
+    :mod:`archcalc.memory`); every other configuration is then a few multiply-adds. Where the plan
+    is refused, or a resolution does not fit the levels, the configuration takes the full path."""
     b = dtype_bytes(dtype)
     out: list[tuple[float, int, dict[str, int]]] = []
     fast = 0
@@ -139,7 +168,9 @@ def grid_totals(
             p = plan(ref.graph, convention, b, probes)
             if p is not None:
                 other = resolve(spec, alpha, min(resolutions), knobs=knobs)
-                if not matches(p, ref.graph, other.graph):
+                if not matches(p, ref.graph, other.graph) or (
+                    memory_rule is not None and not _peak_agrees(p, (ref.graph, other.graph), b, memory_rule)
+                ):
                     p = None
         signature = p.signature if p is not None else None
         for res in resolutions:
@@ -151,15 +182,18 @@ def grid_totals(
                         sides[key] = p.sides(res)
                     except LevelMismatch:
                         sides[key] = None
+                at = sides[key]
                 try:
-                    if sides[key] is None:
+                    if at is None:
                         raise LevelMismatch
-                    totals = p.totals(res, sides[key])
+                    totals = p.totals(res, at)
+                    if memory_rule is not None:
+                        totals["peak_memory_bytes"] = p.peak_elements(at) * b
                     fast += 1
                 except LevelMismatch:
                     totals = None
             if totals is None:
-                totals = _full_totals(spec, alpha, res, knobs, convention, dtype)
+                totals = _full_totals(spec, alpha, res, knobs, convention, dtype, memory_rule)
             out.append((alpha, res, totals))
     return out, fast
 
@@ -171,6 +205,7 @@ def run_sweep(
     knobs: Mapping[str, object] | None = None,
     convention: str = "paper",
     dtype: str = "fp32",
+    memory_rule: str | None = "materialize",
 ) -> Sweep:
     """Every (α, resolution) of the grid (default: :func:`default_grid`) at the given knobs."""
     conv = get_convention(convention)
@@ -180,17 +215,21 @@ def run_sweep(
         spec, d.alphas if alphas is None else alphas, d.resolutions if resolutions is None else resolutions
     )
     values = knob_values(spec, knobs)
-    rows, fast = grid_totals(spec, grid.alphas, grid.resolutions, values, convention, dtype)
-    acc = top1_table(spec)
+    if memory_rule is not None:
+        from archcalc.memory import RULES, check_rule
+
+        check_rule(memory_rule)
+    rows, fast = grid_totals(spec, grid.alphas, grid.resolutions, values, convention, dtype, memory_rule)
+    here = config_key(1.0, 1, values)[2]
+    acc = {(a, r): top for (a, r, k), top in top1_table(spec).items() if k == here}
     points: list[SweepPoint] = []
     for alpha, res, t in rows:
-        top = acc.get(config_key(alpha, res, values))
+        top = acc.get((alpha, res))
         points.append(
             SweepPoint(
                 alpha=alpha,
                 resolution=res,
                 model_bytes=t["params"] * b,
-                peak_memory_bytes=None,
                 latency_ms=None,
                 top1=top.value if top else None,
                 top1_source=top.source if top else None,
@@ -207,6 +246,7 @@ def run_sweep(
         params_rule=conv.params_rule,
         dtype=dtype,
         dtype_bytes=b,
+        peak_memory_rule=None if memory_rule is None else f"{memory_rule}: {RULES[memory_rule]}",
         alphas=grid.alphas,
         resolutions=grid.resolutions,
         points=points,
