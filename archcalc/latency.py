@@ -5,15 +5,17 @@ Pure Python, no torch: ``archcalc table --latency`` uses it. The profile comes f
 
 The model is a roofline with one set of constants per layer kind k (see :data:`KINDS`)::
 
-    t(layer) = max(MACs · B / R_k,  bytes(B) / W_k) + o_k
+    t(layer) = max(MACs · B / R_k,  bytes(B) / (e_k · W(bytes(B)))) + o_k
 
     bytes(B) = B · (activation bytes read + activation bytes written) + weight bytes
 
-where B is the batch, R_k the kind's sustained MAC rate (MAC/s), W_k its sustained bandwidth
-(bytes/s) and o_k its per-call overhead (s). Which term is the larger decides the layer's ``bound``:
-``compute`` (right of the ridge point R_k / W_k MACs/byte), ``memory`` (left of it), or ``overhead``
-when o_k exceeds both. The network's time is the sum over its layers (eager execution, one call per
-layer, nothing overlapped).
+where B is the batch, R_k the kind's sustained MAC rate (MAC/s), W(b) the bandwidth of a plain
+tensor copy moving b bytes on this machine (measured at several sizes and interpolated log–log:
+caches make small copies several times faster than large ones), e_k the kind's efficiency relative
+to that copy, and o_k its per-call overhead (s). Which term is the larger decides the layer's
+``bound``: ``compute`` (right of the ridge point R_k / (e_k·W) MACs/byte), ``memory`` (left of
+it), or ``overhead`` when o_k exceeds both. The network's time is the sum over its layers (eager
+execution, one call per layer, nothing overlapped).
 
 What is predicted for the layers torch does not really run as a data pass:
 
@@ -30,8 +32,10 @@ The bytes are the closed form's traffic at the report's dtype; the profile is me
 
 from __future__ import annotations
 
+import math
 import os
 import re
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -70,7 +74,9 @@ _OP_KIND: dict[str, str] = {
     "slice": "view",
 }
 
-FORMULA = "t = max(MACs·B / R_kind, bytes(B) / W_kind) + o_kind; bytes(B) = B·activations + weights"
+FORMULA = (
+    "t = max(MACs·B / R_kind, bytes(B) / (e_kind·W_copy(bytes))) + o_kind; bytes(B) = B·activations + weights"
+)
 
 DEFAULT_PROFILE = "default"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -96,7 +102,11 @@ class KindModel(BaseModel):
     """The roofline constants of one layer kind."""
 
     mac_rate: float | None = Field(None, gt=0, description="sustained MACs per second (None: no MAC term)")
-    bandwidth: float | None = Field(None, gt=0, description="sustained bytes per second (None: no byte term)")
+    bw_efficiency: float | None = Field(
+        None,
+        gt=0,
+        description="bandwidth as a fraction of a plain copy's at the same size (None: no byte term)",
+    )
     overhead: float = Field(ge=0, description="seconds per call on top of the roofline")
     samples: int = Field(0, ge=0, description="calibration shapes the constants were fitted to")
     fit_error: float | None = Field(
@@ -105,7 +115,7 @@ class KindModel(BaseModel):
 
 
 class DeviceProfile(BaseModel):
-    """A machine's measured MAC rates, bandwidths and overheads, per layer kind."""
+    """A machine's measured copy bandwidth, MAC rates, efficiencies and overheads, per layer kind."""
 
     name: str
     created: str = Field(description="when it was measured (ISO 8601)")
@@ -116,7 +126,12 @@ class DeviceProfile(BaseModel):
     dtype: Literal["fp32"] = "fp32"
     quick: bool = Field(False, description="measured with --quick (few shapes, short runs)")
     peak_mac_rate: float = Field(gt=0, description="large GEMM, MACs per second")
-    copy_bandwidth: float = Field(gt=0, description="large tensor copy, bytes (read + written) per second")
+    copy_bandwidth: float = Field(gt=0, description="largest tensor copy, bytes (read + written) per second")
+    bandwidth_curve: list[tuple[float, float]] = Field(
+        min_length=1,
+        description="[bytes moved, bytes per second] of a tensor copy, ascending in bytes; "
+        "W(b) interpolates it log–log and is constant past either end",
+    )
     call_overhead: float = Field(ge=0, description="a tiny op through an nn.Module call, seconds")
     kinds: dict[str, KindModel] = Field(description="roofline constants per layer kind (see KINDS)")
 
@@ -132,14 +147,31 @@ class DeviceProfile(BaseModel):
             if self.kinds[k].mac_rate is None:
                 raise ValueError(f"kinds.{k}.mac_rate is required")
         for k, m in self.kinds.items():
-            if k != "view" and m.bandwidth is None:
-                raise ValueError(f"kinds.{k}.bandwidth is required")
+            if k != "view" and m.bw_efficiency is None:
+                raise ValueError(f"kinds.{k}.bw_efficiency is required")
+        xs = [b for b, _ in self.bandwidth_curve]
+        if any(b <= 0 or w <= 0 for b, w in self.bandwidth_curve) or xs != sorted(set(xs)):
+            raise ValueError("bandwidth_curve must hold positive [bytes, bytes/s] pairs, ascending in bytes")
         return self
 
-    def ridge(self, kind: str) -> float | None:
-        """The kind's ridge point R/W in MACs per byte (None for kinds without a MAC term)."""
+    def bandwidth(self, nbytes: float) -> float:
+        """W(b): copy bandwidth (bytes/s) at ``nbytes`` moved, log–log interpolated in the curve."""
+        pts = self.bandwidth_curve
+        if nbytes <= pts[0][0]:
+            return pts[0][1]
+        for (b0, w0), (b1, w1) in pairwise(pts):
+            if nbytes <= b1:
+                f = (math.log(nbytes) - math.log(b0)) / (math.log(b1) - math.log(b0))
+                return math.exp(math.log(w0) + f * (math.log(w1) - math.log(w0)))
+        return pts[-1][1]
+
+    def ridge(self, kind: str, nbytes: float) -> float | None:
+        """The kind's ridge point R_k / (e_k·W(b)) in MACs per byte, for a layer moving ``nbytes``
+        (None for kinds without a MAC term)."""
         m = self.kinds[kind]
-        return m.mac_rate / m.bandwidth if m.mac_rate and m.bandwidth else None
+        if not m.mac_rate or not m.bw_efficiency:
+            return None
+        return m.mac_rate / (m.bw_efficiency * self.bandwidth(nbytes))
 
 
 class LayerLatency(BaseModel):
@@ -147,7 +179,7 @@ class LayerLatency(BaseModel):
     kind: str = Field(description="profile kind (see archcalc.latency.KINDS)")
     seconds: float
     compute_seconds: float = Field(description="MACs·B / R_kind (0 for kinds without a MAC term)")
-    memory_seconds: float = Field(description="bytes(B) / W_kind")
+    memory_seconds: float = Field(description="bytes(B) / (e_kind·W_copy(bytes(B)))")
     overhead_seconds: float
     bound: Literal["compute", "memory", "overhead"]
 
@@ -166,19 +198,24 @@ class LatencyPrediction(BaseModel):
     by_kind_ms: dict[str, float]
 
 
+def moved_bytes(layer: LayerCost, batch: int = 1) -> int:
+    """bytes(B) = B·(activation bytes read + written) + weight bytes (weights are read once)."""
+    return batch * (layer.bytes_read + layer.bytes_written - layer.weight_bytes) + layer.weight_bytes
+
+
 def _terms(layer: LayerCost, profile: DeviceProfile, batch: int) -> tuple[str, float, float, float]:
     kind = layer_kind(layer)
     m = profile.kinds[kind]
     if kind == "view":
         return kind, 0.0, 0.0, m.overhead
     compute = layer.macs * batch / m.mac_rate if kind in COMPUTE_KINDS and m.mac_rate else 0.0
-    activations = layer.bytes_read + layer.bytes_written - layer.weight_bytes
-    memory = (batch * activations + layer.weight_bytes) / m.bandwidth if m.bandwidth else 0.0
+    nbytes = moved_bytes(layer, batch)
+    memory = nbytes / (m.bw_efficiency * profile.bandwidth(nbytes)) if m.bw_efficiency else 0.0
     return kind, compute, memory, m.overhead
 
 
 def layer_seconds(layer: LayerCost, profile: DeviceProfile, batch: int = 1) -> float:
-    """Predicted seconds of one layer: max(MACs·B / R_k, bytes(B) / W_k) + o_k (see module doc)."""
+    """Predicted seconds of one layer: max(MACs·B / R_k, bytes(B) / (e_k·W)) + o_k (see module doc)."""
     _, compute, memory, overhead = _terms(layer, profile, batch)
     return max(compute, memory) + overhead
 
