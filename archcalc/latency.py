@@ -5,11 +5,14 @@ Pure Python, no torch: ``archcalc table --latency`` uses it. The profile comes f
 
 The model is a roofline with one set of constants per layer kind k (see :data:`KINDS`)::
 
-    t(layer) = max(MACs · B / R_k,  bytes(B) / (e_k · W(bytes(B)))) + o_k
+    t(layer) = max(work_k / R_k,  bytes(B) / (e_k · W(bytes(B)))) + o_k
 
     bytes(B) = B · (activation bytes read + activation bytes written) + weight bytes
+    work_k   = MACs · B  for conv and linear kinds (R_k in MAC/s),
+               bytes(B)  for the data kinds (R_k in bytes/s: a flat processing rate, e.g. the
+                         comparisons of a max pool or the exp of a sigmoid)
 
-where B is the batch, R_k the kind's sustained MAC rate (MAC/s), W(b) the bandwidth of a plain
+where B is the batch, R_k the kind's sustained rate, W(b) the bandwidth of a plain
 tensor copy moving b bytes on this machine (measured at several sizes and interpolated log–log:
 caches make small copies several times faster than large ones), e_k the kind's efficiency relative
 to that copy, and o_k its per-call overhead (s). Which term is the larger decides the layer's
@@ -20,9 +23,9 @@ execution, one call per layer, nothing overlapped).
 What is predicted for the layers torch does not really run as a data pass:
 
 - ``view`` (flatten, channel slice): torch returns a view, no bytes move; t = o_k only.
-- elementwise (batch norm, activation, add, mul), pooling and ``copy`` (concat, channel shuffle):
-  no compute term, t = bytes / W_k + o_k. Their MACs (fvcore counts batch norm and average
-  pooling) are ignored, so the prediction is the same under every counting convention.
+- batch norm, elementwise (activation, add, mul), pooling and ``copy`` (concat, channel shuffle):
+  priced on bytes only. Their MACs (fvcore counts batch norm and average pooling) are ignored, so
+  the prediction is the same under every counting convention.
 - Nothing is fused: ``archcalc time`` runs the graph eagerly, one torch module per node, so
   conv, batch norm and activation are timed (and predicted) as three calls.
 
@@ -50,8 +53,10 @@ KINDS: dict[str, str] = {
     "depthwise": "depthwise convolution (groups = input channels)",
     "grouped": "group convolution (1 < groups < input channels)",
     "linear": "fully connected layer",
-    "elementwise": "batch norm, activation, residual add, squeeze-and-excite multiply",
-    "pool": "max / average pooling, windowed or global",
+    "batchnorm": "batch norm (eval: a per-channel scale and shift)",
+    "elementwise": "activation, residual add, squeeze-and-excite multiply",
+    "pool": "windowed max / average pooling",
+    "global_pool": "global or adaptive pooling",
     "copy": "concat, channel shuffle (a data copy, no arithmetic)",
     "view": "flatten, channel slice (a torch view: no data moves)",
 }
@@ -62,12 +67,12 @@ COMPUTE_KINDS: tuple[str, ...] = ("dense", "pointwise", "depthwise", "grouped", 
 
 _OP_KIND: dict[str, str] = {
     "linear": "linear",
-    "batchnorm2d": "elementwise",
+    "batchnorm2d": "batchnorm",
     "activation": "elementwise",
     "add": "elementwise",
     "mul": "elementwise",
     "pool2d": "pool",
-    "adaptive_pool": "pool",
+    "adaptive_pool": "global_pool",
     "concat": "copy",
     "shuffle": "copy",
     "flatten": "view",
@@ -75,7 +80,8 @@ _OP_KIND: dict[str, str] = {
 }
 
 FORMULA = (
-    "t = max(MACs·B / R_kind, bytes(B) / (e_kind·W_copy(bytes))) + o_kind; bytes(B) = B·activations + weights"
+    "t = max(work / R_kind, bytes(B) / (e_kind·W_copy(bytes))) + o_kind; work = MACs·B (conv, linear) "
+    "or bytes(B) (data kinds); bytes(B) = B·activations + weights"
 )
 
 DEFAULT_PROFILE = "default"
@@ -101,7 +107,10 @@ def layer_kind(layer: LayerCost) -> str:
 class KindModel(BaseModel):
     """The roofline constants of one layer kind."""
 
-    mac_rate: float | None = Field(None, gt=0, description="sustained MACs per second (None: no MAC term)")
+    mac_rate: float | None = Field(None, gt=0, description="sustained MACs per second (compute kinds)")
+    byte_rate: float | None = Field(
+        None, gt=0, description="processing rate in bytes per second, flat in size (data kinds; None: none)"
+    )
     bw_efficiency: float | None = Field(
         None,
         gt=0,
@@ -178,7 +187,7 @@ class LayerLatency(BaseModel):
     name: str
     kind: str = Field(description="profile kind (see archcalc.latency.KINDS)")
     seconds: float
-    compute_seconds: float = Field(description="MACs·B / R_kind (0 for kinds without a MAC term)")
+    compute_seconds: float = Field(description="work / R_kind (MACs·B, or bytes(B) for data kinds)")
     memory_seconds: float = Field(description="bytes(B) / (e_kind·W_copy(bytes(B)))")
     overhead_seconds: float
     bound: Literal["compute", "memory", "overhead"]
@@ -208,8 +217,11 @@ def _terms(layer: LayerCost, profile: DeviceProfile, batch: int) -> tuple[str, f
     m = profile.kinds[kind]
     if kind == "view":
         return kind, 0.0, 0.0, m.overhead
-    compute = layer.macs * batch / m.mac_rate if kind in COMPUTE_KINDS and m.mac_rate else 0.0
     nbytes = moved_bytes(layer, batch)
+    if kind in COMPUTE_KINDS:
+        compute = layer.macs * batch / m.mac_rate if m.mac_rate else 0.0
+    else:
+        compute = nbytes / m.byte_rate if m.byte_rate else 0.0
     memory = nbytes / (m.bw_efficiency * profile.bandwidth(nbytes)) if m.bw_efficiency else 0.0
     return kind, compute, memory, m.overhead
 
