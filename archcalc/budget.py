@@ -15,13 +15,17 @@ first (more computation within the budget: the usual proxy for accuracy); ties b
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from archcalc.errors import ArchcalcError
 from archcalc.spec import NetworkSpec
-from archcalc.sweeps import SweepPoint, run_sweep
+from archcalc.sweeps import Sweep, SweepPoint, run_sweep
 from archcalc.units import parse_bytes, parse_count, parse_time_ms
+
+if TYPE_CHECKING:
+    from archcalc.latency import DeviceProfile
 
 RULE = (
     "fits: every given limit holds (≤). Pareto front: no other fitting configuration has α and "
@@ -64,6 +68,8 @@ class Fit(BaseModel):
     macs_rule: str
     params_rule: str
     dtype: str
+    peak_memory_rule: str | None = None
+    latency_profile: str | None = None
     limits: Limits
     rule: str = RULE
     searched: int = Field(description="configurations in the search grid")
@@ -119,13 +125,31 @@ def fit_budget(
     knobs: Mapping[str, object] | None = None,
     convention: str = "paper",
     dtype: str = "fp32",
+    memory_rule: str | None = "materialize",
+    profile: DeviceProfile | None = None,
 ) -> Fit:
-    """Sweep the grid (default: the spec's), keep what fits ``limits``, split front and rest."""
-    if limits.max_peak_memory is not None:
-        raise ArchcalcError("--max-peak-memory: peak-memory figures are not available in this build")
-    if limits.max_latency_ms is not None:
-        raise ArchcalcError("--max-latency: latency predictions are not available in this build")
-    s = run_sweep(spec, alphas, resolutions, knobs, convention, dtype)
+    """Sweep the grid (default: the spec's), keep what fits ``limits``, split front and rest.
+
+    A peak-memory limit needs ``memory_rule``; a latency limit needs a device ``profile``."""
+    if limits.max_peak_memory is not None and memory_rule is None:
+        raise ArchcalcError("--max-peak-memory needs a memory rule (materialize, fused or streamed)")
+    if limits.max_latency_ms is not None and profile is None:
+        raise ArchcalcError(
+            "--max-latency needs a device profile: run `archcalc calibrate` first (or pass --profile NAME)"
+        )
+    return fit_sweep(
+        run_sweep(spec, alphas, resolutions, knobs, convention, dtype, memory_rule, profile), limits
+    )
+
+
+def fit_sweep(s: Sweep, limits: Limits) -> Fit:
+    """The points of ``s`` that fit ``limits``: Pareto front and the rest, each best first."""
+    if limits.max_peak_memory is not None and s.peak_memory_rule is None:
+        raise ArchcalcError("--max-peak-memory needs a memory rule (materialize, fused or streamed)")
+    if limits.max_latency_ms is not None and s.latency_profile is None:
+        raise ArchcalcError(
+            "--max-latency needs a device profile: run `archcalc calibrate` first (or pass --profile NAME)"
+        )
     fitting = [p for p in s.points if not limits.violations(p)]
     front, others = pareto_front(fitting)
     return Fit(
@@ -136,6 +160,8 @@ def fit_budget(
         macs_rule=s.macs_rule,
         params_rule=s.params_rule,
         dtype=s.dtype,
+        peak_memory_rule=s.peak_memory_rule,
+        latency_profile=s.latency_profile,
         limits=limits,
         searched=len(s.points),
         front=front,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -23,6 +24,9 @@ from archcalc.graph import Graph
 from archcalc.resolve import check_alpha, input_resolution, knob_values, resolve
 from archcalc.spec import NetworkSpec
 from archcalc.sweep_engine import LevelMismatch, Plan, matches, plan
+
+if TYPE_CHECKING:
+    from archcalc.latency import DeviceProfile
 
 TOTAL_KEYS = (
     "macs",
@@ -132,6 +136,23 @@ def _full_totals(
     return out
 
 
+def predict_ms(
+    spec: NetworkSpec,
+    alpha: float,
+    res: int,
+    knobs: Mapping[str, object],
+    convention: str,
+    dtype: str,
+    profile: DeviceProfile,
+) -> float:
+    """Predicted latency (ms) of one configuration: :func:`archcalc.latency.predict` on its report.
+
+    Per configuration on the full path: the roofline is a maximum per layer, not a sum of level terms."""
+    from archcalc.latency import predict
+
+    return predict(report(resolve(spec, alpha, res, knobs=knobs), convention, dtype), profile).total_ms
+
+
 def _peak_agrees(p: Plan, graphs: Iterable[Graph], b: int, rule: str) -> bool:
     """The plan's peak equals :func:`archcalc.memory.peak_activation_bytes` on real graphs."""
     from archcalc.memory import peak_activation_bytes
@@ -206,6 +227,7 @@ def run_sweep(
     convention: str = "paper",
     dtype: str = "fp32",
     memory_rule: str | None = "materialize",
+    profile: DeviceProfile | None = None,
 ) -> Sweep:
     """Every (α, resolution) of the grid (default: :func:`default_grid`) at the given knobs."""
     conv = get_convention(convention)
@@ -225,12 +247,13 @@ def run_sweep(
     points: list[SweepPoint] = []
     for alpha, res, t in rows:
         top = acc.get((alpha, res))
+        if profile is not None:
+            t["latency_ms"] = predict_ms(spec, alpha, res, values, convention, dtype, profile)
         points.append(
             SweepPoint(
                 alpha=alpha,
                 resolution=res,
                 model_bytes=t["params"] * b,
-                latency_ms=None,
                 top1=top.value if top else None,
                 top1_source=top.source if top else None,
                 top1_label=top.label if top else None,
@@ -247,6 +270,7 @@ def run_sweep(
         dtype=dtype,
         dtype_bytes=b,
         peak_memory_rule=None if memory_rule is None else f"{memory_rule}: {RULES[memory_rule]}",
+        latency_profile=None if profile is None else profile.name,
         alphas=grid.alphas,
         resolutions=grid.resolutions,
         points=points,

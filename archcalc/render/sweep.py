@@ -59,7 +59,12 @@ def _exact_row(title: str, p: SweepPoint, memory: bool, latency: str | None) -> 
 
 
 def _human_row(title: str, p: SweepPoint, memory: bool, latency: str | None) -> list[object]:
-    row: list[object] = [label(title, p), f"{p.macs / 1e6:,.2f}", f"{p.params / 1e6:,.3f}", _mb(p.model_bytes)]
+    row: list[object] = [
+        label(title, p),
+        f"{p.macs / 1e6:,.2f}",
+        f"{p.params / 1e6:,.3f}",
+        _mb(p.model_bytes),
+    ]
     if memory:
         row.append(_mb(p.peak_memory_bytes))
     if latency:
@@ -121,7 +126,10 @@ def render_sweep(s: Sweep, fmt: str) -> str | Table:
         rows = [_exact_row(s.title, p, memory, s.latency_profile) for p in s.points]
         text = grid(_header(s.convention, s.dtype, memory, s.latency_profile), rows, fmt)
         if fmt == "markdown":
-            text = f"**{s.title}** sweep ({_knobs(s.knobs) or 'no knobs'}; convention `{s.convention}`)\n\n" + text
+            text = (
+                f"**{s.title}** sweep ({_knobs(s.knobs) or 'no knobs'}; convention `{s.convention}`)\n\n"
+                + text
+            )
         return text
     heading = f"{s.title} — {len(s.points)} configurations" + (f" — {_knobs(s.knobs)}" if s.knobs else "")
     caption = _caption(s.macs_rule, s.params_rule, s.peak_memory_rule, s.latency_profile)
