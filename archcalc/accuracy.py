@@ -2,8 +2,9 @@
 
 A published figure's ``setting`` (α, resolution — the spec's default when absent — and knobs, the
 spec's defaults for those not named) must equal the configuration exactly. Where several sources give
-a top-1 for the same configuration, the first in the spec's list wins (the paper before later
-re-implementations); every value carries its source and the row label the source prints.
+a top-1 for the same configuration, the first in the spec's list wins; every value carries its
+source and the row label the source prints, so a figure measured on a slightly different layout
+(e.g. TF-Slim's 1001-class checkpoints, or a paper's layout the spec marks as an erratum) is named.
 """
 
 from __future__ import annotations
