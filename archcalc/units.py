@@ -30,7 +30,7 @@ TIME_MS: dict[str, Decimal] = {
     "MS": Decimal(1),
     "S": Decimal(1000),
     "US": Decimal("0.001"),
-    "µS": Decimal("0.001"),
+    "ΜS": Decimal("0.001"),  # "µs" upper-cased (µ → Greek capital mu)
 }
 
 _NUMBER = r"(?P<num>[0-9][0-9,_]*(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)"
