@@ -49,7 +49,8 @@ def test_bytes(text: str, value: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "text,ms", [("10ms", 10.0), ("1.5s", 1500.0), ("200us", 0.2), ("200µs", 0.2), ("12", 12.0), ("0.5 ms", 0.5)]
+    "text,ms",
+    [("10ms", 10.0), ("1.5s", 1500.0), ("200us", 0.2), ("200µs", 0.2), ("12", 12.0), ("0.5 ms", 0.5)],
 )
 def test_times(text: str, ms: float) -> None:
     assert math.isclose(parse_time_ms(text, "--max-latency"), ms)
