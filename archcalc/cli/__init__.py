@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from archcalc.cli import check, compare, networks, table  # noqa: F401  (registers the commands)
+from archcalc.cli import calibrate, check, compare, networks, table, time  # noqa: F401  (registers the commands)
 from archcalc.cli.app import app
 from archcalc.errors import ArchcalcError
 

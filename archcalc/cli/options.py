@@ -16,3 +16,10 @@ ParamOpt = Annotated[list[str] | None, typer.Option("--param", help="a spec knob
 ConvOpt = Annotated[str, typer.Option("--convention", help="paper | fvcore | torch")]
 DtypeOpt = Annotated[str, typer.Option("--dtype", help="element size for bytes: fp32 | fp16 | bf16 | int8")]
 FormatOpt = Annotated[str, typer.Option("--format", help="table | json | csv | markdown")]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile", help="device profile name (archcalc calibrate --profile NAME; default: 'default')"
+    ),
+]
+ThreadsOpt = Annotated[int | None, typer.Option("--threads", help="torch threads (default: all cores)")]
