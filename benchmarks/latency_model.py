@@ -28,11 +28,11 @@ from statistics import median
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from archcalc.catalog import builtin_names, load_spec  # noqa: E402
-from archcalc.closed_form import report  # noqa: E402
-from archcalc.errors import ArchcalcError  # noqa: E402
-from archcalc.latency import load_profile, predict, save_profile  # noqa: E402
-from archcalc.resolve import resolve  # noqa: E402
+from archcalc.catalog import builtin_names, load_spec
+from archcalc.closed_form import report
+from archcalc.errors import ArchcalcError
+from archcalc.latency import load_profile, predict, save_profile
+from archcalc.resolve import Resolved, resolve
 
 ALPHAS = (0.5, 1.0)
 RESOLUTIONS = (160, 224)
@@ -59,7 +59,7 @@ def kendall_tau_b(x: list[float], y: list[float]) -> float:
     return (conc - disc) / denom if denom else 0.0
 
 
-def measure_forward(resolved, threads: int, repeats: int, rounds: int) -> float:  # noqa: ANN001
+def measure_forward(resolved: Resolved, threads: int, repeats: int, rounds: int) -> float:
     """Seconds per forward: the least over rounds of the median of ``repeats`` forwards."""
     import torch
 
@@ -102,8 +102,9 @@ def main() -> int:
     t_cal = time.perf_counter() - t0
 
     rows: list[tuple[str, float, int, int, float, float]] = []
+    head = ("network", "α", "res", "MMACs", "measured ms", "predicted ms", "err %")
     print(
-        f"{'network':22s} {'α':>4s} {'res':>4s} {'MMACs':>9s} {'measured ms':>12s} {'predicted ms':>13s} {'err %':>7s}"
+        f"{head[0]:22s} {head[1]:>4s} {head[2]:>4s} {head[3]:>9s} {head[4]:>12s} {head[5]:>13s} {head[6]:>7s}"
     )
     for net in args.nets or builtin_names():
         spec = load_spec(net)
