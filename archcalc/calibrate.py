@@ -12,7 +12,8 @@ Then, per layer kind (:data:`archcalc.latency.KINDS`), a fixed grid of synthetic
 (channels 8–512 × sides 7–112, plus a 3-channel stem) is timed through the same torch modules
 ``archcalc time`` uses, and the kind's constants (R_k, e_k, o_k) are fitted by minimising
 Σ |log t_model − log t_measured| with Nelder–Mead (e_k and o_k kept within the bounds below).
-The grid is generic: no layer is taken from a built-in network, so ``benchmarks/latency_model.py`` evaluates the model on networks it never saw.
+The grid is generic: no layer is taken from a built-in network, so
+``benchmarks/latency_model.py`` evaluates the model on networks it never saw.
 """
 
 from __future__ import annotations

@@ -109,6 +109,11 @@ def time_calls(fn: Callable[[], Any], warmup: int, repeats: int) -> list[float]:
     return out
 
 
+def default_threads() -> int:
+    """torch's own default thread count (the physical cores it sees)."""
+    return torch.get_num_threads()
+
+
 def check_settings(threads: int, batch: int, warmup: int, repeats: int) -> None:
     """One-line errors for impossible run settings."""
     if threads < 1:

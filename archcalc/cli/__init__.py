@@ -10,7 +10,17 @@ import sys
 
 import typer
 
-from archcalc.cli import budget, check, compare, memory, networks, sweep, table  # noqa: F401  (registers the commands)
+from archcalc.cli import (  # noqa: F401  (registers the commands)
+    budget,
+    calibrate,
+    check,
+    compare,
+    memory,
+    networks,
+    sweep,
+    table,
+    time,
+)
 from archcalc.cli.app import app
 from archcalc.errors import ArchcalcError
 

@@ -44,3 +44,10 @@ LatencyProfileOpt = Annotated[
 NoLatencyOpt = Annotated[
     bool, typer.Option("--no-latency", help="skip predicted latency even if a profile exists")
 ]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile", help="device profile name (archcalc calibrate --profile NAME; default: 'default')"
+    ),
+]
+ThreadsOpt = Annotated[int | None, typer.Option("--threads", help="torch threads (default: all cores)")]
