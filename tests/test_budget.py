@@ -135,3 +135,46 @@ def test_budget_errors(cli, args: list[str], fragment: str) -> None:
     r = cli("budget", "mobilenet_v1", *args)
     assert r.code == 2 and r.out == ""
     assert fragment in r.err and r.err.count("\n") == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Latency: a hand-made profile where every layer is compute-bound at one MAC rate and the data kinds
+# cost nothing, so the prediction is MACs / rate + overheads, worked by hand.
+def _profile():
+    from archcalc.latency import COMPUTE_KINDS, KINDS, DeviceProfile
+
+    kinds = {
+        k: {"mac_rate": 1e9, "bw_efficiency": 1.0, "overhead": 0.0}
+        if k in COMPUTE_KINDS
+        else {"byte_rate": 1e30, "bw_efficiency": 1.0, "overhead": 0.0}
+        for k in KINDS
+    }
+    kinds["view"] = {"overhead": 0.0}
+    return DeviceProfile.model_validate(
+        {
+            "name": "handmade",
+            "created": "2026-01-01T00:00:00",
+            "cpu": "none",
+            "threads": 1,
+            "torch_version": "none",
+            "peak_mac_rate": 1e9,
+            "copy_bandwidth": 1e30,
+            "bandwidth_curve": [[1.0, 1e30]],
+            "call_overhead": 0.0,
+            "kinds": kinds,
+        }
+    )
+
+
+def test_latency_per_configuration_and_limit() -> None:
+    prof = _profile()
+    s = archcalc.sweep("mobilenet_v1", [0.5, 1.0], [160, 224], profile=prof)
+    for p in s.points:
+        # 1e9 MACs/s, memory free: t = MACs / 1e9 s = MACs / 1e6 ms (hand count of Table 1)
+        assert abs(p.latency_ms - hand_count(p.alpha, p.resolution)[0] / 1e6) < 1e-9
+    assert s.latency_profile == "handmade"
+    # 300 ms = 300 M MACs: 1-160 (290.68 M), 0.75-192 (239.27 M), 0.5-224 (149.50 M) are the largest
+    # that fit in each direction (1-192 is 418.12 M, 0.75-224 is 325.40 M). Top-1 67.2 (Table 7),
+    # 67.2 (TF-Slim), 63.7 (Table 6); the tie goes to more MACs.
+    f = archcalc.fit("mobilenet_v1", max_latency_ms="300ms", profile=prof)
+    assert [(p.alpha, p.resolution) for p in f.front] == [(1.0, 160), (0.75, 192), (0.5, 224)]
