@@ -50,12 +50,19 @@ def main() -> None:
     per_cost = statistics.median(cost_times)
     print(f"mobilenet_v2 sweep: {n:,} configurations ({len(ALPHAS)} α × {len(RESOLUTIONS)} resolutions)")
     print(f"  points on the level engine: {result.evaluated_on_levels:,} of {n:,}")
-    print(f"  archcalc.sweep   median of {args.repeat}: {sweep_med:.3f} s   ({1e6 * per_sweep:.1f} µs/config)")
-    print(f"  archcalc.cost    median of {args.sample}: {1e3 * per_cost:.3f} ms/config"
-          f"   (10,000 configs ≈ {per_cost * n:.1f} s)")
+    print(
+        f"  archcalc.sweep   median of {args.repeat}: {sweep_med:.3f} s   ({1e6 * per_sweep:.1f} µs/config)"
+    )
+    print(
+        f"  archcalc.cost    median of {args.sample}: {1e3 * per_cost:.3f} ms/config"
+        f"   (10,000 configs ≈ {per_cost * n:.1f} s)"
+    )
     print(f"  speed-up per configuration: {per_cost / per_sweep:.0f}×")
-    print(f"  target ≤ 1 s: {'met' if sweep_med <= 1.0 else 'NOT met'} (runs: "
-          + ", ".join(f"{t:.3f}" for t in sweep_times) + ")")
+    print(
+        f"  target ≤ 1 s: {'met' if sweep_med <= 1.0 else 'NOT met'} (runs: "
+        + ", ".join(f"{t:.3f}" for t in sweep_times)
+        + ")"
+    )
 
 
 if __name__ == "__main__":

@@ -68,14 +68,28 @@ def test_latency_limit_needs_a_profile(tmp_path, monkeypatch) -> None:
 
 def _point(alpha: float, res: int, macs: int, top1: float | None = None) -> SweepPoint:
     return SweepPoint(
-        alpha=alpha, resolution=res, macs=macs, params=1, params_without_bn=1, params_with_bn=1,
-        model_bytes=4, weight_bytes=4, bytes_read=1, bytes_written=1, top1=top1,
-    )  # fmt: skip
+        alpha=alpha,
+        resolution=res,
+        macs=macs,
+        params=1,
+        params_without_bn=1,
+        params_with_bn=1,
+        model_bytes=4,
+        weight_bytes=4,
+        bytes_read=1,
+        bytes_written=1,
+        top1=top1,
+    )
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from([0.25, 0.5, 0.75, 1.0, 1.4]), st.sampled_from([96, 128, 160, 224])),
-                unique=True, max_size=20))  # fmt: skip
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([0.25, 0.5, 0.75, 1.0, 1.4]), st.sampled_from([96, 128, 160, 224])),
+        unique=True,
+        max_size=20,
+    )
+)
 def test_front_is_the_set_of_undominated_configurations(cfgs: list[tuple[float, int]]) -> None:
     points = [_point(a, r, int(a * a * r * r)) for a, r in cfgs]
     front, others = pareto_front(points)
@@ -100,8 +114,19 @@ def test_known_top1_ranks_first() -> None:
 # The command.
 def test_budget_command(cli, tmp_path) -> None:
     out = tmp_path / "budget.png"
-    r = cli("budget", "mobilenet_v1", "--max-macs", "150M", "--max-params", "2M", "--format", "json", "--plot",
-            str(out), "--no-latency")  # fmt: skip
+    r = cli(
+        "budget",
+        "mobilenet_v1",
+        "--max-macs",
+        "150M",
+        "--max-params",
+        "2M",
+        "--format",
+        "json",
+        "--plot",
+        str(out),
+        "--no-latency",
+    )
     assert r.code == 0, r.err
     data = json.loads(r.out)
     assert [(p["alpha"], p["resolution"]) for p in data["front"]] == [(0.5, 224)]
