@@ -16,13 +16,17 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from pathlib import Path
 
+    from archcalc.budget import Fit
     from archcalc.closed_form import Report
     from archcalc.designs import Comparison
+    from archcalc.latency import DeviceProfile
     from archcalc.memory import MemoryReport
     from archcalc.model_size import LayerSetting, SizeReport
     from archcalc.spec import NetworkSpec
+    from archcalc.sweeps import Sweep
 
 
 def cost(
@@ -42,6 +46,75 @@ def cost(
     from archcalc.resolve import resolve
 
     return report(resolve(load_spec(net), alpha, resolution, rho, knobs), convention, dtype)
+
+
+def sweep(
+    net: str | Path | NetworkSpec,
+    alphas: Iterable[float] | None = None,
+    resolutions: Iterable[int] | None = None,
+    *,
+    convention: str = "paper",
+    dtype: str = "fp32",
+    memory_rule: str | None = "materialize",
+    profile: str | DeviceProfile | None = None,
+    **knobs: Any,
+) -> Sweep:
+    """Totals of ``net`` at every (α, resolution) of the grid, α-major.
+
+    The default grid is the spec's ``sweep`` section (see :func:`archcalc.sweeps.default_grid`).
+    Each point equals ``cost(net, α, resolution, **knobs).totals`` exactly, with the model size
+    (params × dtype bytes), peak activation memory under ``memory_rule`` (None: skip), predicted
+    latency on device ``profile`` (a saved profile's name or a profile object; None: skip) and the
+    published top-1 where a source reports that configuration."""
+    from archcalc.catalog import load_spec
+    from archcalc.sweeps import run_sweep
+
+    return run_sweep(
+        load_spec(net), alphas, resolutions, knobs, convention, dtype, memory_rule, _profile(profile)
+    )
+
+
+def fit(
+    net: str | Path | NetworkSpec,
+    max_macs: int | str | None = None,
+    max_params: int | str | None = None,
+    max_bytes: int | str | None = None,
+    max_peak_memory: int | str | None = None,
+    max_latency_ms: float | str | None = None,
+    *,
+    alphas: Iterable[float] | None = None,
+    resolutions: Iterable[int] | None = None,
+    convention: str = "paper",
+    dtype: str = "fp32",
+    memory_rule: str | None = "materialize",
+    profile: str | DeviceProfile | None = None,
+    **knobs: Any,
+) -> Fit:
+    """The configurations of ``net`` that fit the budget; ``.front`` is the Pareto front, best first.
+
+    Limits are numbers or strings with units (``"150M"`` MACs, ``"2MiB"`` = 2·1024² bytes, ``"2MB"``
+    = 2·10⁶, ``"10ms"``; see :mod:`archcalc.units`); ``max_bytes`` bounds params × dtype bytes. The
+    search grid defaults to the spec's. A latency limit uses ``profile`` or the saved default one.
+    The front and the order are defined in :mod:`archcalc.budget`."""
+    from archcalc.budget import fit_budget, parse_limits
+    from archcalc.catalog import load_spec
+
+    limits = parse_limits(max_macs, max_params, max_bytes, max_peak_memory, max_latency_ms)
+    prof = _profile(profile, required=limits.max_latency_ms is not None)
+    return fit_budget(
+        load_spec(net), limits, alphas, resolutions, knobs, convention, dtype, memory_rule, prof
+    )
+
+
+def _profile(profile: str | DeviceProfile | None, required: bool = False) -> DeviceProfile | None:
+    """A device profile from its name, or as given; with ``required``, the saved default one."""
+    if profile is None and not required:
+        return None
+    if profile is None or isinstance(profile, str):
+        from archcalc.latency import require_profile
+
+        return require_profile(profile)
+    return profile
 
 
 def compare(kinds: list[str], **sizes: Any) -> Comparison:
@@ -105,4 +178,4 @@ def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
     return load(net)
 
 
-__all__ = ["__version__", "activation_memory", "compare", "cost", "load_spec", "size"]
+__all__ = ["__version__", "activation_memory", "compare", "cost", "fit", "load_spec", "size", "sweep"]

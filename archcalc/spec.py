@@ -146,6 +146,15 @@ class InputSpec(_Strict):
     resolution: PosInt = Field(224, description="default input side in pixels")
 
 
+class SweepGrid(_Strict):
+    """The default search grid of ``archcalc sweep`` / ``budget`` (the configurations the sources
+    publish), overridable with ``--alpha`` / ``--res``."""
+
+    alphas: Annotated[list[Annotated[float, Field(gt=0)]], Field(min_length=1)]
+    resolutions: Annotated[list[PosInt], Field(min_length=1)]
+    source: str = Field("", description="where the grid comes from")
+
+
 SECTIONS: tuple[str, ...] = ("stem", "body", "head")
 
 
@@ -168,6 +177,7 @@ class NetworkSpec(_Strict):
     published: list[PublishedFigure] = Field(
         default_factory=list, description="figures the papers and reference implementations print"
     )
+    sweep: SweepGrid | None = Field(None, description="default (α, resolution) grid for sweep / budget")
 
     @model_validator(mode="before")
     @classmethod

@@ -81,6 +81,18 @@ class Validation(BaseModel):
     ok: bool
 
 
+def check_runnable(graph: Graph, network: str, command: str, batch: int = 1) -> None:
+    """Refuse a model whose largest fp32 activation (at ``batch``), three times over, exceeds
+    :data:`MAX_ACTIVATION_BYTES`: ``command`` would have to run it for real."""
+    largest = max(numel(n.out_shape) for n in graph) * 4 * batch
+    if 3 * largest > MAX_ACTIVATION_BYTES:
+        raise ArchcalcError(
+            f"{network}: {command} runs the real model, and at this size one activation alone is "
+            f"{largest / 2**30:.1f} GiB; use a smaller --res or --alpha"
+            + (" or --batch" if batch > 1 else "")
+        )
+
+
 def validate(resolved: Resolved) -> Validation:
     """Build the model of a resolved network and compare every layer with fvcore and torch."""
     return validate_graph(
@@ -97,12 +109,7 @@ def validate_graph(
 ) -> Validation:
     """Build the torch model of ``graph`` and compare every layer with fvcore and torch."""
     require("torch", "fvcore")
-    largest = max(numel(n.out_shape) for n in graph) * 4
-    if 3 * largest > MAX_ACTIVATION_BYTES:
-        raise ArchcalcError(
-            f"{network}: validate runs the real model, and at this size one activation alone is "
-            f"{largest / 2**30:.1f} GiB; use a smaller --res or --alpha"
-        )
+    check_runnable(graph, network, "validate")
     try:
         return _validate_graph(graph, network, alpha, resolution, knobs)
     except (RuntimeError, MemoryError) as e:

@@ -10,7 +10,18 @@ import sys
 
 import typer
 
-from archcalc.cli import check, compare, memory, networks, size, table  # noqa: F401  (registers the commands)
+from archcalc.cli import (  # noqa: F401  (registers the commands)
+    budget,
+    calibrate,
+    check,
+    compare,
+    memory,
+    networks,
+    size,
+    sweep,
+    table,
+    time,
+)
 from archcalc.cli.app import app
 from archcalc.errors import ArchcalcError
 

@@ -24,3 +24,30 @@ MemRuleOpt = Annotated[
         "(fused, and MobileNet V2 bottlenecks streamed one inner channel at a time, §5.2)",
     ),
 ]
+AlphaListOpt = Annotated[
+    str | None, typer.Option("--alpha", help="width multipliers, comma-separated (default: the spec's grid)")
+]
+ResListOpt = Annotated[
+    str | None,
+    typer.Option("--res", help="input sides in pixels, comma-separated (default: the spec's grid)"),
+]
+PlotOpt = Annotated[
+    str | None, typer.Option("--plot", help="also draw the Pareto chart to FILE.png (needs matplotlib)")
+]
+PlotYOpt = Annotated[str, typer.Option("--y", help="chart's y axis: params | latency | peak_memory")]
+LatencyProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile", help="device profile for predicted latency (default: the saved default, if any)"
+    ),
+]
+NoLatencyOpt = Annotated[
+    bool, typer.Option("--no-latency", help="skip predicted latency even if a profile exists")
+]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile", help="device profile name (archcalc calibrate --profile NAME; default: 'default')"
+    ),
+]
+ThreadsOpt = Annotated[int | None, typer.Option("--threads", help="torch threads (default: all cores)")]

@@ -7,7 +7,17 @@ from typing import Annotated
 import typer
 
 from archcalc.cli.app import app
-from archcalc.cli.options import AlphaOpt, ConvOpt, DtypeOpt, FormatOpt, NetArg, ParamOpt, ResOpt, RhoOpt
+from archcalc.cli.options import (
+    AlphaOpt,
+    ConvOpt,
+    DtypeOpt,
+    FormatOpt,
+    NetArg,
+    ParamOpt,
+    ProfileOpt,
+    ResOpt,
+    RhoOpt,
+)
 from archcalc.errors import ArchcalcError
 
 
@@ -22,6 +32,13 @@ def table(
     dtype: DtypeOpt = "fp32",
     fmt: FormatOpt = "table",
     summary: Annotated[bool, typer.Option("--summary", help="totals and breakdown only")] = False,
+    traffic: Annotated[
+        bool, typer.Option("--traffic", help="bytes read / written, weight bytes, intensity, bound vs ridge")
+    ] = False,
+    latency: Annotated[
+        bool, typer.Option("--latency", help="predicted time per layer from a device profile (calibrate)")
+    ] = False,
+    profile: ProfileOpt = None,
 ) -> None:
     """Per-layer params, MACs and memory traffic of a network, with totals and a breakdown by type."""
     from archcalc.catalog import load_spec
@@ -40,4 +57,21 @@ def table(
         resolved = resolve(spec, alpha, res, rho, parse_param_args(param or []))
     except ArchcalcError as e:
         raise ArchcalcError(f"{net}: {e}") from None
-    emit(render_report(report(resolved, convention, dtype), fmt, summary))
+    rep = report(resolved, convention, dtype)
+    if not (traffic or latency):
+        if profile is not None:
+            raise ArchcalcError("--profile is used with --traffic or --latency")
+        emit(render_report(rep, fmt, summary))
+        return
+    from archcalc.latency import load_profile, predict, require_profile
+    from archcalc.render.latency import render_cost_extras
+
+    prof = require_profile(profile) if latency else load_profile(profile)
+    if prof is None:
+        import sys
+
+        sys.stderr.write(
+            "archcalc: note: no device profile saved, so no ridge point: `archcalc calibrate` makes one\n"
+        )
+    prediction = predict(rep, prof) if latency and prof is not None else None
+    emit(render_cost_extras(rep, fmt, summary, traffic, prof, prediction))

@@ -1,0 +1,369 @@
+"""Measuring this machine for the latency model (``archcalc calibrate``): a :class:`DeviceProfile`.
+
+Micro-benchmarks, each timed as in :mod:`archcalc.timing` (warm-up, then the median of repeats):
+
+- peak MAC rate: an n×n by n×n ``torch.mm`` (n = 1024; 512 with ``quick``), n³ MACs;
+- copy bandwidth W(b): ``Tensor.clone`` of tensors from 32 KiB to 128 MiB (b = 2 × size moved,
+  read + written), less the time of a one-element clone; largest first, so the allocator has reached
+  its steady state before the small ones are timed;
+- call overhead: ``nn.ReLU`` on a one-element tensor through a module call.
+
+Then, per layer kind (:data:`archcalc.latency.KINDS`), a fixed grid of synthetic single-layer graphs
+(channels 8–512 × sides 7–112, plus a 3-channel stem) is timed through the same torch modules
+``archcalc time`` uses, and the kind's constants (R_k, e_k, o_k) are fitted by minimising
+Σ |log t_model − log t_measured| with Nelder–Mead (e_k and o_k kept within the bounds below).
+The grid is generic: no layer is taken from a built-in network, so
+``benchmarks/latency_model.py`` evaluates the model on networks it never saw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import platform
+import socket
+from collections.abc import Callable, Iterable, Iterator
+from statistics import median
+from typing import Any
+
+import torch
+
+from archcalc.closed_form import LayerCost, layer_costs
+from archcalc.graph import INPUT, Graph, GraphBuilder
+from archcalc.latency import COMPUTE_KINDS, KINDS, DeviceProfile, KindModel, layer_kind, moved_bytes
+from archcalc.ops import (
+    Activation,
+    AdaptivePool2d,
+    Add,
+    BatchNorm2d,
+    ChannelShuffle,
+    Concat,
+    Conv2d,
+    Flatten,
+    Linear,
+    Mul,
+    Pool2d,
+    Slice,
+)
+from archcalc.timing import threads_set, time_calls
+from archcalc.torch_build import build
+
+EFFICIENCY_BOUNDS = (math.log(1e-3), math.log(4.0))
+"""e_k is fitted in [0.001, 4] × the copy bandwidth."""
+OVERHEAD_BOUNDS = (math.log(1e-7), math.log(1e-2))
+"""o_k is fitted in [0.1 µs, 10 ms]."""
+CHANNELS = (8, 32, 128, 512)
+SIDES = (7, 14, 28, 56, 112)
+
+
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo`` on Linux, else :func:`platform.processor`)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _grid(quick: bool, max_elems: int = 2**21) -> list[tuple[int, int]]:
+    pairs = [(c, s) for c in CHANNELS for s in SIDES if 2**10 <= c * s * s <= max_elems]
+    return pairs[::4] if quick else pairs
+
+
+def _graph(shape: tuple[int, ...], build_fn: Callable[[GraphBuilder], None]) -> Graph:
+    b = GraphBuilder(shape)
+    build_fn(b)
+    return b.graph
+
+
+def samples(quick: bool) -> dict[str, list[Graph]]:
+    """Per kind, the synthetic graphs whose last layer is timed (all earlier layers only feed it)."""
+    g: dict[str, list[Graph]] = {k: [] for k in KINDS}
+    grid = _grid(quick)
+    cap = 5e7 if quick else 4e8  # MACs per sample
+    for i, (c, s) in enumerate(grid):
+        k = 3 if i % 2 == 0 else 5
+        st = 1 if i % 3 else 2
+        g["depthwise"].append(
+            _graph(
+                (c, s, s),
+                lambda b, c=c, k=k, st=st: b.op(
+                    "x",
+                    Conv2d,
+                    None,
+                    in_channels=c,
+                    out_channels=c,
+                    kernel=(k, k),
+                    stride=(st, st),
+                    padding=(k // 2, k // 2),
+                    groups=c,
+                ),
+            )
+        )
+        for cin, cout in ((c, 4 * c), (4 * c, c)):
+            if cin * cout * s * s <= cap and cin <= 2048:
+                g["pointwise"].append(
+                    _graph(
+                        (cin, s, s),
+                        lambda b, cin=cin, cout=cout: b.op(
+                            "x", Conv2d, None, in_channels=cin, out_channels=cout, kernel=(1, 1)
+                        ),
+                    )
+                )
+        for st in (1, 2):
+            if 9 * c * c * s * s / st**2 <= cap:
+                g["dense"].append(
+                    _graph(
+                        (c, s, s),
+                        lambda b, c=c, st=st: b.op(
+                            "x",
+                            Conv2d,
+                            None,
+                            in_channels=c,
+                            out_channels=c,
+                            kernel=(3, 3),
+                            stride=(st, st),
+                            padding=(1, 1),
+                        ),
+                    )
+                )
+        gc = max(c, 16) * 3
+        k, groups = ((1, 3), (1, 8), (3, 2))[i % 3]
+        if k * k * gc * gc // groups * s * s <= cap and gc * s * s <= 2**21:
+            g["grouped"].append(
+                _graph(
+                    (gc, s, s),
+                    lambda b, gc=gc, k=k, groups=groups: b.op(
+                        "x",
+                        Conv2d,
+                        None,
+                        in_channels=gc,
+                        out_channels=gc,
+                        kernel=(k, k),
+                        padding=(k // 2, k // 2),
+                        groups=groups,
+                    ),
+                )
+            )
+        fn = ("relu", "hswish", "relu6", "sigmoid")[i % 4]
+        g["elementwise"].append(_graph((c, s, s), lambda b, fn=fn: b.op("x", Activation, None, fn=fn)))
+        if i % 2:
+            g["elementwise"].append(_graph((c, s, s), lambda b: b.op("x", Add, [INPUT, INPUT])))
+            g["copy"].append(_graph((c, s, s), lambda b: b.op("x", Concat, [INPUT, INPUT])))
+            g["view"].append(_graph((c, s, s), lambda b, c=c: b.op("x", Slice, None, start=0, stop=c // 2)))
+        else:
+            g["elementwise"].append(
+                _graph(
+                    (c, s, s),
+                    lambda b: (
+                        b.op("g", AdaptivePool2d, None, op="avg", output=1),
+                        b.op("x", Mul, [INPUT, "g"]),
+                    ),
+                )
+            )
+            g["copy"].append(_graph((2 * c, s, s), lambda b: b.op("x", ChannelShuffle, None, groups=2)))
+            g["view"].append(_graph((c, s, s), lambda b: b.op("x", Flatten, None)))
+        g["batchnorm"].append(_graph((c, s, s), lambda b, c=c: b.op("x", BatchNorm2d, None, channels=c)))
+        g["pool"].append(
+            _graph(
+                (c, s, s),
+                lambda b, i=i: b.op(
+                    "x", Pool2d, None, op=("max", "avg")[i % 2], kernel=3, stride=2, padding=1
+                ),
+            )
+        )
+        g["global_pool"].append(
+            _graph((c, s, s), lambda b: b.op("x", AdaptivePool2d, None, op="avg", output=1))
+        )
+    for cout in (3, 16, 32):
+        for s in (112, 224) if not quick else (112,):
+            g["dense"].append(
+                _graph(
+                    (3, s, s),
+                    lambda b, cout=cout: b.op(
+                        "x",
+                        Conv2d,
+                        None,
+                        in_channels=3,
+                        out_channels=cout,
+                        kernel=(3, 3),
+                        stride=(2, 2),
+                        padding=(1, 1),
+                    ),
+                )
+            )
+    feats = (
+        ((256, 1000), (1024, 1000))
+        if quick
+        else ((128, 1000), (512, 1000), (1024, 1000), (2048, 1000), (1280, 1000), (4096, 4096))
+    )
+    for fin, fout in feats:
+        g["linear"].append(
+            _graph(
+                (fin,),
+                lambda b, fin=fin, fout=fout: b.op("x", Linear, None, in_features=fin, out_features=fout),
+            )
+        )
+    return g
+
+
+def _time_last(graph: Graph, budget: float, rounds: int) -> tuple[LayerCost, float]:
+    """The last layer's cost row and its time on real inputs: the least, over ``rounds`` rounds of
+    ≈ ``budget`` s each, of the round's median (other processes on the machine only add time)."""
+    model = build(graph)
+    env: dict[str, Any] = {INPUT: model.example_input()}
+    for name, module, inputs in model._steps[:-1]:
+        env[name] = module(*(env[t] for t in inputs))
+    _, module, inputs = model._steps[-1]
+    args = tuple(env[t] for t in inputs)
+    first = time_calls(lambda: module(*args), 2, 3)
+    reps = max(5, min(50, int(budget / max(median(first), 1e-7))))
+    t = min(median(time_calls(lambda: module(*args), 1, reps)) for _ in range(rounds))
+    return layer_costs(graph)[-1], t
+
+
+def _robust(fn: Callable[[], Any], reps: int, rounds: int) -> float:
+    """The least, over ``rounds`` rounds, of the median of ``reps`` timed calls (after 2 warm-ups)."""
+    return min(median(time_calls(fn, 2, reps)) for _ in range(rounds))
+
+
+def _nelder_mead(f: Callable[[list[float]], float], x0: list[float], steps: int = 400) -> list[float]:
+    """Minimise ``f`` from ``x0`` (standard reflection/expansion/contraction/shrink)."""
+    n = len(x0)
+    simplex = [list(x0)] + [[x + (0.5 if i == j else 0.0) for j, x in enumerate(x0)] for i in range(n)]
+    vals = [f(x) for x in simplex]
+    for _ in range(steps):
+        order = sorted(range(n + 1), key=lambda i: vals[i])
+        simplex, vals = [simplex[i] for i in order], [vals[i] for i in order]
+        centroid = [sum(p[j] for p in simplex[:-1]) / n for j in range(n)]
+        worst = simplex[-1]
+        refl = [c + (c - w) for c, w in zip(centroid, worst, strict=True)]
+        fr = f(refl)
+        if fr < vals[0]:
+            exp = [c + 2 * (c - w) for c, w in zip(centroid, worst, strict=True)]
+            fe = f(exp)
+            simplex[-1], vals[-1] = (exp, fe) if fe < fr else (refl, fr)
+        elif fr < vals[-2]:
+            simplex[-1], vals[-1] = refl, fr
+        else:
+            con = [c + 0.5 * (w - c) for c, w in zip(centroid, worst, strict=True)]
+            fc = f(con)
+            if fc < vals[-1]:
+                simplex[-1], vals[-1] = con, fc
+            else:
+                best = simplex[0]
+                simplex = [best] + [
+                    [b + 0.5 * (x - b) for b, x in zip(best, p, strict=True)] for p in simplex[1:]
+                ]
+                vals = [vals[0]] + [f(p) for p in simplex[1:]]
+        if max(vals) - min(vals) < 1e-10:
+            break
+    return simplex[min(range(n + 1), key=lambda i: vals[i])]
+
+
+def fit_kind(kind: str, data: list[tuple[LayerCost, float]], profile: DeviceProfile) -> KindModel:
+    """Constants of ``kind`` minimising Σ |log t_model − log t_measured| over ``data``."""
+    from archcalc.latency import layer_seconds
+
+    if kind == "view":
+        o = median(t for _, t in data)
+        return KindModel(
+            overhead=o, samples=len(data), fit_error=_err(kind, data, profile, KindModel(overhead=o))
+        )
+    compute = kind in COMPUTE_KINDS
+
+    def model(x: list[float]) -> KindModel:
+        return KindModel(
+            mac_rate=math.exp(x[0]) if compute else None,
+            byte_rate=None if compute else math.exp(x[0]),
+            bw_efficiency=math.exp(min(max(x[1], EFFICIENCY_BOUNDS[0]), EFFICIENCY_BOUNDS[1])),
+            overhead=math.exp(min(max(x[2], OVERHEAD_BOUNDS[0]), OVERHEAD_BOUNDS[1])),
+        )
+
+    def loss(x: list[float]) -> float:
+        m = model(x)
+        p = profile.model_copy(update={"kinds": {**profile.kinds, kind: m}})
+        return sum(abs(math.log(layer_seconds(c, p)) - math.log(t)) for c, t in data)
+
+    x0 = [
+        math.log(profile.peak_mac_rate * 0.5 if compute else profile.copy_bandwidth),
+        math.log(0.5),
+        math.log(max(profile.call_overhead, 1e-7)),
+    ]
+    best = min((_nelder_mead(loss, x0), _nelder_mead(loss, [v - 1.0 for v in x0])), key=loss)
+    m = model(best)
+    return m.model_copy(update={"samples": len(data), "fit_error": _err(kind, data, profile, m)})
+
+
+def _err(kind: str, data: list[tuple[LayerCost, float]], profile: DeviceProfile, m: KindModel) -> float:
+    from archcalc.latency import layer_seconds
+
+    p = profile.model_copy(update={"kinds": {**profile.kinds, kind: m}})
+    return median(abs(layer_seconds(c, p) - t) / t for c, t in data)
+
+
+def _identity(items: list[Any]) -> Iterable[Any]:
+    return items
+
+
+def calibrate(
+    name: str,
+    threads: int,
+    quick: bool = False,
+    wrap: Callable[[list[Any]], Iterable[Any] | Iterator[Any]] = _identity,
+) -> DeviceProfile:
+    """Measure this machine and fit every kind's constants (see module doc); nothing is saved."""
+    budget = 0.02 if quick else 0.05
+    with threads_set(threads), torch.inference_mode():
+        one = torch.zeros(1)
+        relu = torch.nn.ReLU()
+        rounds = 1 if quick else 3
+        overhead = _robust(lambda: relu(one), 200, rounds)
+        n = 512 if quick else 1024
+        a, b = torch.randn(n, n), torch.randn(n, n)
+        gemm = _robust(lambda: torch.mm(a, b), 5, rounds)
+        tiny = _robust(lambda: one.clone(), 200, rounds)
+        curve: list[tuple[float, float]] = []
+        sizes = (2**16, 2**20, 2**24) if quick else tuple(2**k for k in range(15, 28, 2))
+        for size in sorted(sizes, reverse=True):
+            x = torch.empty(size // 4)
+            reps = 5 if size >= 2**24 else 30
+            t = _robust(lambda x=x: x.clone(), reps, rounds)
+            curve.append((2.0 * size, 2.0 * size / max(t - tiny, 0.1 * t)))
+            del x
+        curve.sort()
+        profile = DeviceProfile(
+            name=name,
+            created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            host=socket.gethostname(),
+            cpu=cpu_model(),
+            threads=threads,
+            torch_version=torch.__version__,
+            quick=quick,
+            peak_mac_rate=n**3 / gemm,
+            copy_bandwidth=curve[-1][1],
+            bandwidth_curve=curve,
+            call_overhead=overhead,
+            kinds={
+                k: KindModel(
+                    mac_rate=n**3 / gemm if k in COMPUTE_KINDS else None,
+                    bw_efficiency=None if k == "view" else 1.0,
+                    overhead=overhead,
+                )
+                for k in KINDS
+            },
+        )
+        jobs = [(k, g) for k, gs in samples(quick).items() for g in gs]
+        measured: dict[str, list[tuple[LayerCost, float]]] = {k: [] for k in KINDS}
+        for k, g in wrap(jobs):
+            cost, t = _time_last(g, budget, 1 if quick else 3)
+            assert layer_kind(cost) == k, (k, cost.name, cost.category)
+            measured[k].append((cost, t))
+    kinds = {k: fit_kind(k, measured[k], profile) for k in KINDS}
+    return profile.model_copy(update={"kinds": kinds})
+
+
+__all__ = ["calibrate", "cpu_model", "fit_kind", "moved_bytes", "samples"]

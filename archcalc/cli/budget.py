@@ -1,0 +1,97 @@
+"""`archcalc budget`: the configurations of a network that fit a budget, Pareto front first."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from archcalc.cli.app import app
+from archcalc.cli.options import (
+    AlphaListOpt,
+    ConvOpt,
+    DtypeOpt,
+    FormatOpt,
+    LatencyProfileOpt,
+    MemRuleOpt,
+    NetArg,
+    NoLatencyOpt,
+    ParamOpt,
+    PlotOpt,
+    PlotYOpt,
+    ResListOpt,
+)
+from archcalc.errors import ArchcalcError
+
+
+@app.command()
+def budget(
+    net: NetArg,
+    max_macs: Annotated[str | None, typer.Option("--max-macs", help="MACs, e.g. 150M, 1.5G")] = None,
+    max_params: Annotated[str | None, typer.Option("--max-params", help="parameters, e.g. 2M")] = None,
+    max_bytes: Annotated[
+        str | None,
+        typer.Option("--max-bytes", help="weights to store (params × dtype bytes), e.g. 2MiB, 2MB"),
+    ] = None,
+    max_peak_memory: Annotated[
+        str | None, typer.Option("--max-peak-memory", help="peak live activations, e.g. 512KiB")
+    ] = None,
+    max_latency: Annotated[
+        str | None, typer.Option("--max-latency", help="predicted latency, e.g. 10ms (needs a profile)")
+    ] = None,
+    alpha: AlphaListOpt = None,
+    res: ResListOpt = None,
+    param: ParamOpt = None,
+    convention: ConvOpt = "paper",
+    dtype: DtypeOpt = "fp32",
+    rule: MemRuleOpt = "materialize",
+    profile: LatencyProfileOpt = None,
+    no_latency: NoLatencyOpt = False,
+    fmt: FormatOpt = "table",
+    plot: PlotOpt = None,
+    y: PlotYOpt = "params",
+) -> None:
+    """Configurations that fit every limit: the Pareto front (best first), then the rest."""
+    from archcalc.budget import fit_sweep, parse_limits
+    from archcalc.catalog import load_spec
+    from archcalc.cli.sweep import check_y, device_profile, parse_alphas, parse_resolutions
+    from archcalc.conventions import get_convention
+    from archcalc.dtypes import dtype_bytes
+    from archcalc.memory import check_rule
+    from archcalc.plots import check_plot_path
+    from archcalc.render.common import check_format, emit
+    from archcalc.render.sweep import render_fit
+    from archcalc.resolve import parse_param_args
+    from archcalc.sweeps import run_sweep
+
+    check_format(fmt)
+    get_convention(convention)
+    dtype_bytes(dtype)
+    check_rule(rule)
+    limits = parse_limits(max_macs, max_params, max_bytes, max_peak_memory, max_latency)
+    path = check_plot_path(plot) if plot is not None else None
+    alphas, resolutions = parse_alphas(alpha), parse_resolutions(res)
+    spec = load_spec(net)
+    prof = device_profile(profile, no_latency, dtype)
+    if limits.max_latency_ms is not None and prof is None:
+        if no_latency:
+            raise ArchcalcError("--max-latency cannot be checked with --no-latency")
+        from archcalc.latency import require_profile
+
+        prof = require_profile(None)
+    if path is not None:
+        check_y(y, prof is not None)
+    try:
+        everything = run_sweep(
+            spec, alphas, resolutions, parse_param_args(param or []), convention, dtype, rule, prof
+        )
+    except ArchcalcError as e:
+        raise ArchcalcError(f"{net}: {e}") from None
+    f = fit_sweep(everything, limits)
+    emit(render_fit(f, fmt))
+    if path is not None:
+        from archcalc.plots.pareto import draw_pareto
+
+        draw_pareto(
+            f.title, everything.points, path, y, f.convention, f.dtype, f.latency_profile, f.limits, f.front
+        )

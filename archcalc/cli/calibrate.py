@@ -1,0 +1,41 @@
+"""`archcalc calibrate`: measure this machine and save a device profile for the latency model."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from archcalc.cli.app import app
+from archcalc.cli.options import FormatOpt, ProfileOpt, ThreadsOpt
+from archcalc.cli.progress import progress
+from archcalc.errors import ArchcalcError
+
+
+@app.command()
+def calibrate(
+    profile: ProfileOpt = None,
+    threads: ThreadsOpt = None,
+    quick: Annotated[bool, typer.Option("--quick", help="a few shapes, short runs (seconds, rough)")] = False,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Measure MAC rates, copy bandwidth and per-call overheads per layer kind; save the profile.
+
+    The profile is JSON in the config directory ($ARCHCALC_CONFIG_DIR, else
+    $XDG_CONFIG_HOME/archcalc, else ~/.config/archcalc), under profiles/NAME.json.
+    """
+    from archcalc.latency import DEFAULT_PROFILE, check_profile_name, save_profile
+    from archcalc.render.common import check_format, emit
+    from archcalc.render.latency import render_profile
+
+    check_format(fmt)
+    name = check_profile_name(profile or DEFAULT_PROFILE)
+    if threads is not None and threads < 1:
+        raise ArchcalcError(f"--threads {threads}: must be at least 1")
+    from archcalc.calibrate import calibrate as run
+    from archcalc.timing import default_threads
+
+    n = threads if threads is not None else default_threads()
+    result = run(name, n, quick, wrap=lambda jobs: progress(jobs, "calibrating", lambda j: j[0]))
+    path = save_profile(result)
+    emit(render_profile(result, fmt, path))

@@ -1,0 +1,128 @@
+"""`archcalc sweep`: a network over a grid of width multipliers and resolutions (MobileNet V1 Tables 6–7)."""
+
+from __future__ import annotations
+
+import math
+
+from archcalc.cli.app import app
+from archcalc.cli.options import (
+    AlphaListOpt,
+    ConvOpt,
+    DtypeOpt,
+    FormatOpt,
+    LatencyProfileOpt,
+    MemRuleOpt,
+    NetArg,
+    NoLatencyOpt,
+    ParamOpt,
+    PlotOpt,
+    PlotYOpt,
+    ResListOpt,
+)
+from archcalc.errors import ArchcalcError
+
+
+def parse_alphas(text: str | None) -> list[float] | None:
+    """``"0.25,0.5,1"`` → [0.25, 0.5, 1.0]; None keeps the spec's grid."""
+    if text is None:
+        return None
+    from archcalc.units import parse_list
+
+    out = []
+    for item in parse_list(text, "--alpha"):
+        try:
+            value = float(item)
+        except ValueError:
+            raise ArchcalcError(f"--alpha {item!r} is not a number (in {text!r})") from None
+        if not math.isfinite(value) or value <= 0:
+            raise ArchcalcError(f"--alpha {item!r} must be a finite number > 0 (in {text!r})")
+        out.append(value)
+    return out
+
+
+def parse_resolutions(text: str | None) -> list[int] | None:
+    """``"128,160,224"`` → [128, 160, 224]; None keeps the spec's grid."""
+    if text is None:
+        return None
+    from archcalc.units import parse_list
+
+    out = []
+    for item in parse_list(text, "--res"):
+        try:
+            value = int(item)
+        except ValueError:
+            raise ArchcalcError(f"--res {item!r} is not a whole number of pixels (in {text!r})") from None
+        out.append(value)
+    return out
+
+
+def device_profile(name: str | None, no_latency: bool, dtype: str) -> object | None:
+    """The profile to predict latency with: ``--profile NAME``, else the saved default when it was
+    measured at ``dtype``, else none."""
+    if no_latency:
+        if name is not None:
+            raise ArchcalcError("give --profile or --no-latency, not both")
+        return None
+    from archcalc.latency import load_profile, require_profile
+
+    if name is not None:
+        return require_profile(name)
+    profile = load_profile(None)
+    return profile if profile is not None and profile.dtype == dtype else None
+
+
+def check_y(y: str, latency: bool) -> str:
+    if y not in ("params", "latency", "peak_memory"):
+        raise ArchcalcError(f"--y {y!r} is not known; choose params, latency or peak_memory")
+    if y == "latency" and not latency:
+        raise ArchcalcError(
+            "--y latency needs a device profile: run `archcalc calibrate` or pass --profile NAME"
+        )
+    return y
+
+
+@app.command()
+def sweep(
+    net: NetArg,
+    alpha: AlphaListOpt = None,
+    res: ResListOpt = None,
+    param: ParamOpt = None,
+    convention: ConvOpt = "paper",
+    dtype: DtypeOpt = "fp32",
+    rule: MemRuleOpt = "materialize",
+    profile: LatencyProfileOpt = None,
+    no_latency: NoLatencyOpt = False,
+    fmt: FormatOpt = "table",
+    plot: PlotOpt = None,
+    y: PlotYOpt = "params",
+) -> None:
+    """MACs, params, peak memory, predicted latency and published top-1 over an α × resolution grid."""
+    from archcalc.catalog import load_spec
+    from archcalc.conventions import get_convention
+    from archcalc.dtypes import dtype_bytes
+    from archcalc.memory import check_rule
+    from archcalc.plots import check_plot_path
+    from archcalc.render.common import check_format, emit
+    from archcalc.render.sweep import render_sweep
+    from archcalc.resolve import parse_param_args
+    from archcalc.sweeps import run_sweep
+
+    check_format(fmt)
+    get_convention(convention)
+    dtype_bytes(dtype)
+    check_rule(rule)
+    path = check_plot_path(plot) if plot is not None else None
+    alphas, resolutions = parse_alphas(alpha), parse_resolutions(res)
+    spec = load_spec(net)
+    prof = device_profile(profile, no_latency, dtype)
+    if path is not None:
+        check_y(y, prof is not None)
+    try:
+        s = run_sweep(spec, alphas, resolutions, parse_param_args(param or []), convention, dtype, rule, prof)
+    except ArchcalcError as e:
+        raise ArchcalcError(f"{net}: {e}") from None
+    emit(render_sweep(s, fmt))
+    if path is not None:
+        from archcalc.plots.pareto import draw_pareto
+
+        draw_pareto(s.title, s.points, path, y, s.convention, s.dtype, s.latency_profile)

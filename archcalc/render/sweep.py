@@ -1,0 +1,180 @@
+"""``archcalc sweep`` and ``archcalc budget``: one row per (α, resolution), like MobileNet V1 Tables 6–7."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from rich.markup import escape
+from rich.table import Table
+
+from archcalc.budget import Fit, Limits
+from archcalc.render.common import add_row, grid
+from archcalc.sweeps import Sweep, SweepPoint
+
+
+def label(title: str, p: SweepPoint) -> str:
+    """The papers' row name: ``0.75 MobileNet V1-224``."""
+    return f"{p.alpha:g} {title}-{p.resolution}"
+
+
+def _knobs(knobs: dict[str, object]) -> str:
+    return ", ".join(f"{k}={json.dumps(v)}" for k, v in knobs.items())
+
+
+def _header(convention: str, dtype: str, memory: bool, latency: str | None) -> list[str]:
+    cols = [
+        "config",
+        "alpha",
+        "resolution",
+        f"macs[{convention}]",
+        f"params[{convention}]",
+        "params_without_bn",
+        "params_with_bn",
+        f"model_bytes[{dtype}]",
+    ]
+    if memory:
+        cols.append(f"peak_memory_bytes[{dtype}]")
+    if latency:
+        cols.append(f"latency_ms[{latency}]")
+    return [*cols, "top1", "top1_source"]
+
+
+def _exact_row(title: str, p: SweepPoint, memory: bool, latency: str | None) -> list[object]:
+    row: list[object] = [
+        label(title, p),
+        f"{p.alpha:g}",
+        p.resolution,
+        p.macs,
+        p.params,
+        p.params_without_bn,
+        p.params_with_bn,
+        p.model_bytes,
+    ]
+    if memory:
+        row.append(p.peak_memory_bytes)
+    if latency:
+        row.append("" if p.latency_ms is None else f"{p.latency_ms:.3f}")
+    return [*row, "" if p.top1 is None else f"{p.top1:g}", p.top1_source or ""]
+
+
+def _human_row(title: str, p: SweepPoint, memory: bool, latency: str | None) -> list[object]:
+    row: list[object] = [
+        label(title, p),
+        f"{p.macs / 1e6:,.2f}",
+        f"{p.params / 1e6:,.3f}",
+        _mb(p.model_bytes),
+    ]
+    if memory:
+        row.append(_mb(p.peak_memory_bytes))
+    if latency:
+        row.append("" if p.latency_ms is None else f"{p.latency_ms:,.2f}")
+    top = "" if p.top1 is None else f"{p.top1:g}% ({p.top1_source})"
+    return [*row, top]
+
+
+def _mb(n: int | None) -> str:
+    return "" if n is None else f"{n / 1e6:,.2f}"
+
+
+def _table(
+    title: str,
+    caption: str,
+    heading: str,
+    points: Sequence[SweepPoint],
+    convention: str,
+    dtype: str,
+    memory: bool,
+    latency: str | None,
+    front: set[tuple[float, int]] | None = None,
+) -> Table:
+    t = Table(title=escape(heading), caption=escape(caption))
+    cols = ["config", f"M MACs [{convention}]", f"M params [{convention}]", f"model MB [{dtype}]"]
+    if memory:
+        cols.append(f"peak memory MB [{dtype}]")
+    if latency:
+        cols.append(f"latency ms [{latency}]")
+    cols.append("published top-1")
+    if front is not None:
+        cols.insert(0, "front")
+    for c in cols:
+        t.add_column(escape(c), justify="left" if c in ("config", "published top-1", "front") else "right")
+    for p in points:
+        cells = _human_row(title, p, memory, latency)
+        if front is not None:
+            cells.insert(0, "◆" if (p.alpha, p.resolution) in front else "")
+        add_row(t, *cells)
+    return t
+
+
+def _caption(macs_rule: str, params_rule: str, memory_rule: str | None, latency: str | None) -> str:
+    parts = [f"MACs: {macs_rule}.", f"Params: {params_rule}.", "model MB = params × dtype bytes / 10⁶."]
+    if memory_rule:
+        parts.append(f"Peak memory (batch 1, rule {memory_rule}).")
+    if latency:
+        parts.append(f"Latency predicted on device profile '{latency}'.")
+    parts.append("Top-1: published ImageNet accuracy for exactly this configuration, with its source.")
+    return " ".join(parts)
+
+
+def render_sweep(s: Sweep, fmt: str) -> str | Table:
+    """A string for json / csv / markdown; a rich table for ``table``."""
+    memory = s.peak_memory_rule is not None
+    if fmt == "json":
+        return s.model_dump_json(indent=2) + "\n"
+    if fmt in ("csv", "markdown"):
+        rows = [_exact_row(s.title, p, memory, s.latency_profile) for p in s.points]
+        text = grid(_header(s.convention, s.dtype, memory, s.latency_profile), rows, fmt)
+        if fmt == "markdown":
+            text = (
+                f"**{s.title}** sweep ({_knobs(s.knobs) or 'no knobs'}; convention `{s.convention}`)\n\n"
+                + text
+            )
+        return text
+    heading = f"{s.title} — {len(s.points)} configurations" + (f" — {_knobs(s.knobs)}" if s.knobs else "")
+    caption = _caption(s.macs_rule, s.params_rule, s.peak_memory_rule, s.latency_profile)
+    return _table(s.title, caption, heading, s.points, s.convention, s.dtype, memory, s.latency_profile)
+
+
+def limits_text(limits: Limits) -> str:
+    parts = []
+    if limits.max_macs is not None:
+        parts.append(f"MACs ≤ {limits.max_macs:,}")
+    if limits.max_params is not None:
+        parts.append(f"params ≤ {limits.max_params:,}")
+    if limits.max_bytes is not None:
+        parts.append(f"model bytes ≤ {limits.max_bytes:,}")
+    if limits.max_peak_memory is not None:
+        parts.append(f"peak memory ≤ {limits.max_peak_memory:,} B")
+    if limits.max_latency_ms is not None:
+        parts.append(f"latency ≤ {limits.max_latency_ms:g} ms")
+    return ", ".join(parts) or "no limits"
+
+
+def render_fit(f: Fit, fmt: str) -> str | Table:
+    """The fitting configurations, Pareto front first (best first), then the rest."""
+    memory = f.peak_memory_rule is not None
+    latency = f.latency_profile
+    points = [*f.front, *f.others]
+    front = {(p.alpha, p.resolution) for p in f.front}
+    if fmt == "json":
+        return f.model_dump_json(indent=2) + "\n"
+    if fmt in ("csv", "markdown"):
+        header = ["front", *_header(f.convention, f.dtype, memory, latency)]
+        rows = [
+            ["yes" if (p.alpha, p.resolution) in front else "no", *_exact_row(f.title, p, memory, latency)]
+            for p in points
+        ]
+        text = grid(header, rows, fmt)
+        if fmt == "markdown":
+            text = (
+                f"**{f.title}** within {limits_text(f.limits)}: {len(points)} of {f.searched} configurations "
+                f"fit, {len(f.front)} on the Pareto front (convention `{f.convention}`). {f.rule}\n\n" + text
+            )
+        return text
+    heading = (
+        f"{f.title} within {limits_text(f.limits)} — {len(points)} of {f.searched} configurations fit, "
+        f"{len(f.front)} on the Pareto front (◆)"
+    )
+    caption = f.rule + " " + _caption(f.macs_rule, f.params_rule, f.peak_memory_rule, latency)
+    return _table(f.title, caption, heading, points, f.convention, f.dtype, memory, latency, front)
