@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from archcalc.closed_form import Report
     from archcalc.designs import Comparison
+    from archcalc.latency import LatencyPrediction
     from archcalc.spec import NetworkSpec
 
 
@@ -49,6 +50,24 @@ def compare(kinds: list[str], **sizes: Any) -> Comparison:
     return run(kinds, **sizes)
 
 
+def predict_latency(
+    net: str | Path | NetworkSpec,
+    alpha: float = 1.0,
+    resolution: int | None = None,
+    *,
+    rho: float | None = None,
+    profile: str | None = None,
+    batch: int = 1,
+    **knobs: Any,
+) -> LatencyPrediction:
+    """Predicted CPU time per layer and in total from a saved device profile (``archcalc
+    calibrate``; ``profile`` None = the default one). Pure Python, no torch."""
+    from archcalc.latency import predict, require_profile
+
+    prof = require_profile(profile)
+    return predict(cost(net, alpha, resolution, rho=rho, **knobs), prof, batch)
+
+
 def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
     """A built-in network by name, or a spec file by path, validated."""
     from archcalc.catalog import load_spec as load
@@ -56,4 +75,4 @@ def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
     return load(net)
 
 
-__all__ = ["__version__", "compare", "cost", "load_spec"]
+__all__ = ["__version__", "compare", "cost", "load_spec", "predict_latency"]

@@ -286,3 +286,16 @@ def test_table_latency_with_profile(cli) -> None:
 def test_profile_without_traffic_or_latency(cli) -> None:
     r = cli("table", "mobilenet_v1", "--profile", "x")
     assert r.code == 2 and "--traffic or --latency" in r.err
+
+
+def test_library_api() -> None:
+    import archcalc
+
+    with pytest.raises(ArchcalcError, match="archcalc calibrate"):
+        archcalc.predict_latency("mobilenet_v1")
+    save_profile(make_profile("default"))
+    pred = archcalc.predict_latency("mobilenet_v1", 0.5, 160, batch=2)
+    assert pred.batch == 2 and pred.profile == "default"
+    assert pred.total_ms == pytest.approx(
+        predict(archcalc.cost("mobilenet_v1", 0.5, 160), make_profile(), 2).total_ms
+    )
