@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from archcalc.budget import Fit
     from archcalc.closed_form import Report
     from archcalc.designs import Comparison
-    from archcalc.latency import DeviceProfile
+    from archcalc.latency import DeviceProfile, LatencyPrediction
     from archcalc.memory import MemoryReport
     from archcalc.model_size import LayerSetting, SizeReport
     from archcalc.spec import NetworkSpec
@@ -171,6 +171,24 @@ def size(
     return size_report(resolved, convention, dtype, bits, density, index_bits, workers, huffman, layers)
 
 
+def predict_latency(
+    net: str | Path | NetworkSpec,
+    alpha: float = 1.0,
+    resolution: int | None = None,
+    *,
+    rho: float | None = None,
+    profile: str | None = None,
+    batch: int = 1,
+    **knobs: Any,
+) -> LatencyPrediction:
+    """Predicted CPU time per layer and in total from a saved device profile (``archcalc
+    calibrate``; ``profile`` None = the default one). Pure Python, no torch."""
+    from archcalc.latency import predict, require_profile
+
+    prof = require_profile(profile)
+    return predict(cost(net, alpha, resolution, rho=rho, **knobs), prof, batch)
+
+
 def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
     """A built-in network by name, or a spec file by path, validated."""
     from archcalc.catalog import load_spec as load
@@ -178,4 +196,14 @@ def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
     return load(net)
 
 
-__all__ = ["__version__", "activation_memory", "compare", "cost", "fit", "load_spec", "size", "sweep"]
+__all__ = [
+    "__version__",
+    "activation_memory",
+    "compare",
+    "cost",
+    "fit",
+    "load_spec",
+    "predict_latency",
+    "size",
+    "sweep",
+]

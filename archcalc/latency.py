@@ -23,7 +23,7 @@ execution, one call per layer, nothing overlapped).
 What is predicted for the layers torch does not really run as a data pass:
 
 - ``view`` (flatten, channel slice): torch returns a view, no bytes move; t = o_k only.
-- batch norm, elementwise (activation, add, mul), pooling and ``copy`` (concat, channel shuffle):
+- batch norm, activations, add, mul, pooling and ``copy`` (concat, channel shuffle):
   priced on bytes only. Their MACs (fvcore counts batch norm and average pooling) are ignored, so
   the prediction is the same under every counting convention.
 - Nothing is fused: ``archcalc time`` runs the graph eagerly, one torch module per node, so
@@ -54,8 +54,11 @@ KINDS: dict[str, str] = {
     "grouped": "group convolution (1 < groups < input channels)",
     "linear": "fully connected layer",
     "batchnorm": "batch norm (eval: a per-channel scale and shift)",
-    "elementwise": "activation, residual add, squeeze-and-excite multiply",
-    "pool": "windowed max / average pooling",
+    "activation": "ReLU, ReLU6, h-swish, h-sigmoid (piecewise linear)",
+    "activation_exp": "sigmoid, swish (an exponential per element)",
+    "elementwise": "residual add, squeeze-and-excite multiply",
+    "maxpool": "windowed max pooling",
+    "avgpool": "windowed average pooling",
     "global_pool": "global or adaptive pooling",
     "copy": "concat, channel shuffle (a data copy, no arithmetic)",
     "view": "flatten, channel slice (a torch view: no data moves)",
@@ -68,16 +71,16 @@ COMPUTE_KINDS: tuple[str, ...] = ("dense", "pointwise", "depthwise", "grouped", 
 _OP_KIND: dict[str, str] = {
     "linear": "linear",
     "batchnorm2d": "batchnorm",
-    "activation": "elementwise",
     "add": "elementwise",
     "mul": "elementwise",
-    "pool2d": "pool",
     "adaptive_pool": "global_pool",
     "concat": "copy",
     "shuffle": "copy",
     "flatten": "view",
     "slice": "view",
 }
+
+_EXP_ACTIVATIONS = frozenset({"sigmoid", "swish"})
 
 FORMULA = (
     "t = max(work / R_kind, bytes(B) / (e_kind·W_copy(bytes))) + o_kind; work = MACs·B (conv, linear) "
@@ -98,6 +101,10 @@ def layer_kind(layer: LayerCost) -> str:
         if layer.category == "Conv 1×1":
             return "pointwise"
         return "dense"
+    if layer.kind == "activation":
+        return "activation_exp" if layer.args in _EXP_ACTIVATIONS else "activation"
+    if layer.kind == "pool2d":
+        return "maxpool" if layer.args.startswith("max") else "avgpool"
     try:
         return _OP_KIND[layer.kind]
     except KeyError:

@@ -6,13 +6,14 @@ measures the whole forward pass of the real torch model (batch 1, ``torch.infere
 profile is either loaded (``--profile NAME``) or measured first by ``archcalc calibrate`` on its
 generic synthetic layer grid — never on these networks, so this is an out-of-sample evaluation.
 
-Measured figure per configuration: 2 warm-up forwards, then ``--rounds`` rounds of ``--repeats``
-forwards; the median of each round, and the least of those medians (other processes on a shared
-machine only ever add time).
+Measured per configuration exactly as ``archcalc time`` does it: the median of ``--repeats``
+forwards after ``--warmup``, and the sum of the per-layer medians (each layer's module on its real
+input). On a busy machine the forward pass is preempted far more often than the short per-layer
+calls, whose medians filter the preemptions out; both comparisons are printed.
 
-Printed: a table measured vs predicted per configuration, the median absolute percentage error
-|pred − meas| / meas, and Kendall's τ-b of predicted vs measured latency next to τ-b of MACs
-(paper convention) vs measured latency.
+Printed: a table measured vs predicted per configuration (err % against the forward), and against
+each measured figure the median absolute percentage error |pred − meas| / meas and Kendall's τ-b of
+predicted vs measured latency next to τ-b of MACs (paper convention) vs measured latency.
 
     PYTHONPATH=. python benchmarks/latency_model.py --threads 2            # calibrates first
     PYTHONPATH=. python benchmarks/latency_model.py --profile NAME --threads 2
@@ -59,25 +60,29 @@ def kendall_tau_b(x: list[float], y: list[float]) -> float:
     return (conc - disc) / denom if denom else 0.0
 
 
-def measure_forward(resolved: Resolved, threads: int, repeats: int, rounds: int) -> float:
-    """Seconds per forward: the least over rounds of the median of ``repeats`` forwards."""
-    import torch
+def measure(resolved: Resolved, threads: int, warmup: int, repeats: int) -> tuple[float, float]:
+    """(forward ms, Σ per-layer ms): medians of ``repeats`` after ``warmup``, as `archcalc time`."""
+    from archcalc.timing import time_network
 
-    from archcalc.timing import threads_set, time_calls
-    from archcalc.torch_build import build
+    t = time_network(resolved, threads=threads, warmup=warmup, repeats=repeats)
+    return t.measured.forward.median_ms, t.measured.sum_of_layers_ms
 
-    with threads_set(threads), torch.inference_mode():
-        model = build(resolved.graph)
-        x = model.example_input(1)
-        return min(median(time_calls(lambda: model(x), 2 if r == 0 else 0, repeats)) for r in range(rounds))
+
+def summary(label: str, measured: list[float], pred: list[float], macs: list[float]) -> None:
+    errs = sorted(abs(p - m) / m for p, m in zip(pred, measured, strict=True))
+    print(
+        f"against {label}: median |predicted − measured| / measured {100 * median(errs):.1f} % "
+        f"(90th percentile {100 * errs[int(0.9 * (len(errs) - 1))]:.1f} %); Kendall τ-b predicted "
+        f"{kendall_tau_b(pred, measured):.3f} vs MACs {kendall_tau_b(macs, measured):.3f}"
+    )
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", help="use this saved profile instead of calibrating first")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
-    ap.add_argument("--repeats", type=int, default=5, help="forwards per round (default 5)")
-    ap.add_argument("--rounds", type=int, default=3, help="rounds per configuration (default 3)")
+    ap.add_argument("--repeats", type=int, default=5, help="timed calls per layer and forward (default 5)")
+    ap.add_argument("--warmup", type=int, default=2, help="untimed calls before them (default 2)")
     ap.add_argument("--nets", nargs="*", help="only these networks")
     args = ap.parse_args()
 
@@ -101,10 +106,11 @@ def main() -> int:
         )
     t_cal = time.perf_counter() - t0
 
-    rows: list[tuple[str, float, int, int, float, float]] = []
-    head = ("network", "α", "res", "MMACs", "measured ms", "predicted ms", "err %")
+    rows: list[tuple[str, float, int, int, float, float, float]] = []
+    head = ("network", "α", "res", "MMACs", "forward ms", "Σ layers ms", "predicted ms", "err %")
     print(
-        f"{head[0]:22s} {head[1]:>4s} {head[2]:>4s} {head[3]:>9s} {head[4]:>12s} {head[5]:>13s} {head[6]:>7s}"
+        f"{head[0]:22s} {head[1]:>4s} {head[2]:>4s} {head[3]:>9s} {head[4]:>11s} {head[5]:>12s} "
+        f"{head[6]:>13s} {head[7]:>7s}"
     )
     for net in args.nets or builtin_names():
         spec = load_spec(net)
@@ -117,29 +123,22 @@ def main() -> int:
                     continue
                 rep = report(resolved, "paper", "fp32")
                 pred = predict(rep, profile).total_ms
-                meas = 1e3 * measure_forward(resolved, threads, args.repeats, args.rounds)
-                err = 100 * (pred - meas) / meas
-                rows.append((net, alpha, res, rep.totals.macs, meas, pred))
+                fwd, layers = measure(resolved, threads, args.warmup, args.repeats)
+                rows.append((net, alpha, res, rep.totals.macs, fwd, layers, pred))
                 print(
-                    f"{net:22s} {alpha:4g} {res:4d} {rep.totals.macs / 1e6:9.1f} {meas:12.2f} {pred:13.2f} "
-                    f"{err:+7.1f}",
+                    f"{net:22s} {alpha:4g} {res:4d} {rep.totals.macs / 1e6:9.1f} {fwd:11.2f} {layers:12.2f} "
+                    f"{pred:13.2f} {100 * (pred - fwd) / fwd:+7.1f}",
                     flush=True,
                 )
-    meas_l = [r[4] for r in rows]
-    pred_l = [r[5] for r in rows]
-    macs_l = [float(r[3]) for r in rows]
-    errs = sorted(abs(p - m) / m for p, m in zip(pred_l, meas_l, strict=True))
+    macs = [float(r[3]) for r in rows]
+    pred_l = [r[6] for r in rows]
     print()
     print(
         f"configurations: {len(rows)}; threads: {threads}; profile: {profile.name!r} ({profile.cpu}, "
         f"{profile.threads} threads, torch {profile.torch_version}{', quick' if profile.quick else ''})"
     )
-    print(
-        f"median |predicted − measured| / measured: {100 * median(errs):.1f} %  "
-        f"(90th percentile {100 * errs[int(0.9 * (len(errs) - 1))]:.1f} %)"
-    )
-    print(f"Kendall τ-b, predicted vs measured latency: {kendall_tau_b(pred_l, meas_l):.3f}")
-    print(f"Kendall τ-b, MACs vs measured latency:      {kendall_tau_b(macs_l, meas_l):.3f}")
+    summary("the forward pass", [r[4] for r in rows], pred_l, macs)
+    summary("Σ per-layer medians", [r[5] for r in rows], pred_l, macs)
     print(f"wall time: calibration {t_cal:.0f} s, total {time.perf_counter() - t0:.0f} s")
     return 0
 

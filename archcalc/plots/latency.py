@@ -1,0 +1,70 @@
+"""``archcalc time --plot FILE.png``: measured vs predicted time per layer, and a roofline chart.
+
+Left: one pair of bars per layer, the measured median and the latency model's prediction (ms, log
+scale). Right: each layer with MACs as a point at (intensity = MACs / bytes moved, achieved GMAC/s),
+coloured by kind, under each kind's roofline from the profile:
+GMAC/s = min(R_k, I · e_k · W(b)) / 1e9, with W at the median bytes of that kind's layers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+from archcalc.latency import COMPUTE_KINDS, DeviceProfile
+from archcalc.plots import pyplot
+
+
+def plot_timing(t: Any, profile: DeviceProfile | None, path: Path) -> Path:
+    """Write the two charts of an :class:`archcalc.timing.Timing` to ``path`` (PNG)."""
+    plt = pyplot()
+    layers = t.measured.layers
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(16, 6), gridspec_kw={"width_ratios": [3, 2]})
+    xs = list(range(len(layers)))
+    ax1.bar([x - 0.2 for x in xs], [max(x.median_ms, 1e-6) for x in layers], width=0.4, label="measured")
+    if t.predicted is not None:
+        ax1.bar(
+            [x + 0.2 for x in xs],
+            [1e3 * p.seconds for p in t.predicted.layers],
+            width=0.4,
+            label=f"predicted (profile '{t.predicted.profile}')",
+        )
+    ax1.set_yscale("log")
+    ax1.set_xlabel("layer (graph order)")
+    ax1.set_ylabel("time per call, ms (log)")
+    ax1.set_title(
+        f"{t.network} α={t.alpha:g} {t.resolution}px, batch {t.batch}, {t.threads} threads: "
+        f"forward {t.measured.forward.median_ms:.2f} ms, Σ layers {t.measured.sum_of_layers_ms:.2f} ms"
+        + (f", predicted {t.predicted.total_ms:.2f} ms" if t.predicted is not None else "")
+    )
+    if len(layers) <= 40:
+        ax1.set_xticks(xs, [x.name for x in layers], rotation=90, fontsize=6)
+    ax1.legend()
+
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    kinds = [k for k in COMPUTE_KINDS if any(x.kind == k and x.macs > 0 for x in layers)]
+    for i, k in enumerate(kinds):
+        pts = [x for x in layers if x.kind == k and x.macs > 0]
+        intensity = [t.batch * x.macs / x.bytes for x in pts]
+        c = colours[i % len(colours)]
+        ax2.scatter(intensity, [x.gmacs_per_s for x in pts], s=14, color=c, label=k)
+        if profile is not None:
+            m = profile.kinds[k]
+            if m.mac_rate is not None and m.bw_efficiency is not None:
+                w = m.bw_efficiency * profile.bandwidth(median(x.bytes for x in pts))
+                lo, hi = min(intensity) / 3, max(intensity) * 3
+                grid = [lo * (hi / lo) ** (j / 50) for j in range(51)]
+                ax2.plot(grid, [min(m.mac_rate, g * w) / 1e9 for g in grid], color=c, linewidth=1)
+    ax2.set_xscale("log")
+    ax2.set_yscale("log")
+    ax2.set_xlabel("arithmetic intensity, MACs per byte moved (fp32)")
+    ax2.set_ylabel("achieved GMAC/s")
+    lines = f", lines from profile '{profile.name}'" if profile is not None else ""
+    ax2.set_title("roofline: layers as points" + lines)
+    if kinds:
+        ax2.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -1,0 +1,301 @@
+"""The latency model (pure Python): roofline arithmetic worked by hand, layer kinds, profile files,
+and the `table --traffic / --latency` CLI. No timing is measured here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import v1
+
+from archcalc.closed_form import layer_costs
+from archcalc.errors import ArchcalcError
+from archcalc.graph import GraphBuilder
+from archcalc.latency import (
+    COMPUTE_KINDS,
+    KINDS,
+    DeviceProfile,
+    KindModel,
+    layer_kind,
+    layer_seconds,
+    load_profile,
+    predict,
+    profile_dir,
+    save_profile,
+)
+from archcalc.ops import BatchNorm2d, Conv2d, Flatten
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    d = tmp_path / "config"
+    monkeypatch.setenv("ARCHCALC_CONFIG_DIR", str(d))
+    return d
+
+
+def make_profile(
+    name: str = "hand",
+    mac_rate: float = 1e10,
+    byte_rate: float | None = None,
+    eff: float = 0.5,
+    overhead: float = 1e-6,
+    curve: list[tuple[float, float]] | None = None,
+) -> DeviceProfile:
+    """Every kind with the same constants, W(b) = 1 GB/s flat unless ``curve`` is given."""
+    kinds = {
+        k: KindModel(
+            mac_rate=mac_rate if k in COMPUTE_KINDS else None,
+            byte_rate=None if k in COMPUTE_KINDS else byte_rate,
+            bw_efficiency=None if k == "view" else eff,
+            overhead=overhead,
+        )
+        for k in KINDS
+    }
+    return DeviceProfile(
+        name=name,
+        created="2025-01-01T00:00:00+00:00",
+        cpu="hand-made",
+        threads=1,
+        torch_version="none",
+        peak_mac_rate=mac_rate,
+        copy_bandwidth=1e9,
+        bandwidth_curve=curve or [(1000.0, 1e9)],
+        call_overhead=overhead,
+        kinds=kinds,
+    )
+
+
+def pointwise_16_to_32():
+    """A 1×1 conv 16 → 32 on a 16×8×8 map, fp32.
+
+    MACs = 32·16·8·8 = 32768. Weights 16·32 = 512 elements = 2048 B. Input 16·64 = 1024 elements,
+    output 32·64 = 2048 elements. Activation bytes = 4·(1024 + 2048) = 12288.
+    """
+    b = GraphBuilder((16, 8, 8))
+    b.op("pw", Conv2d, None, in_channels=16, out_channels=32, kernel=(1, 1))
+    (row,) = layer_costs(b.graph)
+    assert (row.macs, row.weight_bytes, row.bytes_read + row.bytes_written) == (32768, 2048, 14336)
+    return row
+
+
+def test_compute_bound_by_hand() -> None:
+    row = pointwise_16_to_32()
+    p = make_profile(mac_rate=1e7)  # compute 32768 / 1e7 = 3.2768e-3 s; memory 14336 / 5e8 = 2.8672e-5 s
+    assert layer_seconds(row, p) == pytest.approx(3.2768e-3 + 1e-6)
+
+
+def test_memory_bound_by_hand() -> None:
+    row = pointwise_16_to_32()
+    p = make_profile(mac_rate=1e10)  # compute 3.2768e-6 s < memory 14336 / (0.5·1e9) = 2.8672e-5 s
+    assert layer_seconds(row, p) == pytest.approx(2.8672e-5 + 1e-6)
+    pred = predict(_report_of(row), p)
+    assert pred.layers[0].bound == "memory"
+    assert pred.layers[0].memory_seconds == pytest.approx(2.8672e-5)
+
+
+def test_batch_scales_activations_not_weights() -> None:
+    row = pointwise_16_to_32()
+    p = make_profile(mac_rate=1e10)
+    # B = 4: bytes = 4·12288 + 2048 = 51200 → 51200 / 5e8 = 1.024e-4 s; compute 4·32768 / 1e10 = 1.31e-5 s
+    assert layer_seconds(row, p, batch=4) == pytest.approx(1.024e-4 + 1e-6)
+
+
+def test_overhead_bound_by_hand() -> None:
+    row = pointwise_16_to_32()
+    p = make_profile(mac_rate=1e12, eff=100.0, overhead=1e-3)  # both terms ≤ 3e-7 s, overhead 1e-3
+    pred = predict(_report_of(row), p)
+    assert pred.layers[0].bound == "overhead"
+    assert pred.total_ms == pytest.approx(1e3 * (1e-3 + max(32768 / 1e12, 14336 / 1e11)))
+
+
+def test_bandwidth_curve_is_interpolated_log_log() -> None:
+    p = make_profile(curve=[(1e3, 1e9), (1e5, 1e11)])
+    assert p.bandwidth(1e4) == pytest.approx(1e10)  # geometric midpoint of both axes
+    assert p.bandwidth(10.0) == pytest.approx(1e9)  # flat below the first point
+    assert p.bandwidth(1e9) == pytest.approx(1e11)  # and above the last
+
+
+def test_data_kind_uses_its_byte_rate() -> None:
+    b = GraphBuilder((16, 8, 8))
+    b.op("bn", BatchNorm2d, None, channels=16)
+    (row,) = layer_costs(b.graph)
+    # bytes = 4·(1024 in + 64 state [γ, β, mean, var]) + 4·1024 out = 8448
+    assert row.bytes_read + row.bytes_written == 8448
+    p = make_profile(byte_rate=1e8)  # 8448 / 1e8 = 8.448e-5 s > 8448 / 5e8
+    assert layer_kind(row) == "batchnorm"
+    assert layer_seconds(row, p) == pytest.approx(8.448e-5 + 1e-6)
+
+
+def test_view_costs_overhead_only() -> None:
+    b = GraphBuilder((16, 8, 8))
+    b.op("flat", Flatten, None)
+    (row,) = layer_costs(b.graph)
+    assert layer_kind(row) == "view"
+    assert layer_seconds(row, make_profile(overhead=7e-6)) == pytest.approx(7e-6)
+
+
+def test_mobilenet_v1_kinds_match_the_paper_table_1() -> None:
+    """Table 1 of the MobileNet paper: 1 full conv, 13 depthwise, 13 pointwise, 1 FC."""
+    kinds = [layer_kind(x) for x in v1().layers]
+    assert (kinds.count("dense"), kinds.count("depthwise"), kinds.count("pointwise")) == (1, 13, 13)
+    assert kinds.count("linear") == 1
+    assert kinds.count("batchnorm") == 27 and kinds.count("activation") == 27
+
+
+def test_prediction_does_not_depend_on_the_counting_convention() -> None:
+    import archcalc
+
+    p = make_profile()
+    paper = predict(archcalc.cost("mobilenet_v2", 0.5, 160, convention="paper"), p)
+    fvcore = predict(archcalc.cost("mobilenet_v2", 0.5, 160, convention="fvcore"), p)
+    assert paper.total_ms == pytest.approx(fvcore.total_ms)
+    assert paper.total_ms == pytest.approx(sum(1e3 * x.seconds for x in paper.layers))
+
+
+def test_other_dtype_is_refused() -> None:
+    import archcalc
+
+    with pytest.raises(ArchcalcError, match="fp32"):
+        predict(archcalc.cost("mobilenet_v1", dtype="fp16"), make_profile())
+
+
+def _report_of(row):
+    from archcalc.closed_form import Report, Totals
+
+    return Report.model_construct(
+        network="one",
+        alpha=1.0,
+        resolution=8,
+        dtype="fp32",
+        layers=[row],
+        totals=Totals.model_construct(macs=row.macs),
+    )
+
+
+# --- profile files ---------------------------------------------------------------------------
+
+
+def test_profile_dir_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ARCHCALC_CONFIG_DIR", str(tmp_path / "a"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert profile_dir() == tmp_path / "a"
+    monkeypatch.delenv("ARCHCALC_CONFIG_DIR")
+    assert profile_dir() == tmp_path / "xdg" / "archcalc"
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert profile_dir() == tmp_path / "home" / ".config" / "archcalc"
+
+
+def test_round_trip(config_dir: Path) -> None:
+    assert load_profile() is None
+    p = make_profile("default")
+    path = save_profile(p)
+    assert path == config_dir / "profiles" / "default.json"
+    assert load_profile() == p
+    save_profile(make_profile("laptop", mac_rate=3e9))
+    assert load_profile("laptop").kinds["dense"].mac_rate == 3e9
+
+
+def test_missing_named_profile_names_calibrate() -> None:
+    with pytest.raises(ArchcalcError, match="archcalc calibrate --profile nope"):
+        load_profile("nope")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("{not json", "not a valid device profile"),
+        ('{"name": "x"}', "created"),
+        ("[]", "not a valid device profile"),
+    ],
+)
+def test_corrupt_profile_is_one_line(config_dir: Path, text: str, fragment: str) -> None:
+    (config_dir / "profiles").mkdir(parents=True)
+    (config_dir / "profiles" / "bad.json").write_text(text)
+    with pytest.raises(ArchcalcError, match=fragment) as e:
+        load_profile("bad")
+    assert "\n" not in str(e.value)
+
+
+def test_profile_missing_a_kind_is_refused(config_dir: Path) -> None:
+    data = json.loads(make_profile("bad").model_dump_json())
+    del data["kinds"]["depthwise"]
+    (config_dir / "profiles").mkdir(parents=True)
+    (config_dir / "profiles" / "bad.json").write_text(json.dumps(data))
+    with pytest.raises(ArchcalcError, match="kinds misses depthwise"):
+        load_profile("bad")
+
+
+def test_bad_profile_name() -> None:
+    with pytest.raises(ArchcalcError, match="--profile"):
+        load_profile("../etc/passwd")
+
+
+# --- CLI ----------------------------------------------------------------------------------------
+
+
+def test_table_latency_without_profile(cli) -> None:
+    r = cli("table", "mobilenet_v1", "--latency")
+    assert r.code == 2 and r.out == ""
+    assert "archcalc calibrate" in r.err and len(r.err.strip().splitlines()) == 1
+
+
+def test_table_latency_missing_named_profile(cli) -> None:
+    r = cli("table", "mobilenet_v1", "--latency", "--profile", "nope")
+    assert r.code == 2 and "nope" in r.err and len(r.err.strip().splitlines()) == 1
+
+
+def test_table_traffic_without_profile(cli) -> None:
+    r = cli("table", "mobilenet_v1", "--traffic", "--format", "json")
+    assert r.code == 0
+    assert "archcalc calibrate" in r.err and len(r.err.strip().splitlines()) == 1
+    data = json.loads(r.out)
+    first = data["traffic"]["layers"][0]
+    # conv0: 3×224×224 input + 3·3·3·32 weights read, 32×112×112 written, at 4 bytes
+    assert first["bytes_read"] == 4 * (3 * 224 * 224 + 864)
+    assert first["bytes_written"] == 4 * 32 * 112 * 112
+    assert first["weight_bytes"] == 4 * 864
+    assert first["bound"] is None and data["traffic"]["profile"] is None
+
+
+def test_table_traffic_bound_against_ridge(cli) -> None:
+    # ridge = R / (e·W) = 1e10 / (0.5·1e9) = 20 MACs/byte: conv0 (4.9 MACs/byte) is left of it
+    save_profile(make_profile("default"))
+    r = cli("table", "mobilenet_v1", "--traffic", "--format", "json")
+    first = json.loads(r.out)["traffic"]["layers"][0]
+    assert first["ridge"] == pytest.approx(20.0)
+    assert first["bound"] == "memory"
+    assert first["intensity"] == pytest.approx(10838016 / (4 * (3 * 224 * 224 + 864) + 4 * 32 * 112 * 112))
+
+
+def test_table_latency_with_profile(cli) -> None:
+    save_profile(make_profile("hand"))
+    r = cli("table", "mobilenet_v1", "--latency", "--profile", "hand", "--format", "json")
+    assert r.code == 0, r.err
+    lat = json.loads(r.out)["latency"]
+    # conv0: compute 10838016 / 1e10 s vs memory (605568 + 1605632) / 5e8 s, + 1 µs
+    conv0 = max(10838016 / 1e10, 2211200 / 5e8) + 1e-6
+    assert lat["layers"][0]["seconds"] == pytest.approx(conv0)
+    assert lat["total_ms"] == pytest.approx(sum(1e3 * x["seconds"] for x in lat["layers"]))
+    for fmt in ("table", "csv", "markdown"):
+        r = cli("table", "mobilenet_v1", "--latency", "--traffic", "--profile", "hand", "--format", fmt)
+        assert r.code == 0 and "predicted_ms" in r.out
+
+
+def test_profile_without_traffic_or_latency(cli) -> None:
+    r = cli("table", "mobilenet_v1", "--profile", "x")
+    assert r.code == 2 and "--traffic or --latency" in r.err
+
+
+def test_library_api() -> None:
+    import archcalc
+
+    with pytest.raises(ArchcalcError, match="archcalc calibrate"):
+        archcalc.predict_latency("mobilenet_v1")
+    save_profile(make_profile("default"))
+    pred = archcalc.predict_latency("mobilenet_v1", 0.5, 160, batch=2)
+    assert pred.batch == 2 and pred.profile == "default"
+    assert pred.total_ms == pytest.approx(
+        predict(archcalc.cost("mobilenet_v1", 0.5, 160), make_profile(), 2).total_ms
+    )

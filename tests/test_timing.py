@@ -1,0 +1,124 @@
+"""`archcalc time` and `archcalc calibrate` on a tiny network: structure, MACs against the paper's
+formulas, errors, the saved profile and the plot. No test asserts on a measured time."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_latency import make_profile
+
+from archcalc.latency import load_profile, save_profile
+
+TINY = ["mobilenet_v1", "--alpha", "0.25", "--res", "32", "--repeats", "2", "--warmup", "1", "--threads", "1"]
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    d = tmp_path / "config"
+    monkeypatch.setenv("ARCHCALC_CONFIG_DIR", str(d))
+    return d
+
+
+def mobilenet_v1_macs(alpha: float, res: int) -> list[int]:
+    """Conv and FC MACs of MobileNet V1 (paper Table 1, eq. 2 and 4): D_K²·M·N·D_F² for the full conv,
+    D_K²·M·D_F² per depthwise, M·N·D_F² per pointwise, 1024α·1000 for the classifier."""
+
+    def c(n: int) -> int:
+        return int(n * alpha)
+
+    rows = (
+        [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)] + [(512, 1)] * 5 + [(1024, 2), (1024, 1)]
+    )
+    d = -(-res // 2)
+    out = [27 * c(32) * d * d]
+    m = c(32)
+    for n, s in rows:
+        d = -(-d // s)
+        out += [9 * m * d * d, m * c(n) * d * d]
+        m = c(n)
+    return [*out, m * 1000]
+
+
+def test_time_json_has_measured_and_predicted(cli) -> None:
+    save_profile(make_profile("hand"))
+    r = cli("time", *TINY, "--profile", "hand", "--format", "json")
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    assert {"measured", "predicted"} <= data.keys()
+    m, p = data["measured"], data["predicted"]
+    assert {"forward", "sum_of_layers_ms", "layers"} <= m.keys()
+    assert {"median_ms", "iqr_ms", "repeats"} <= m["forward"].keys() and m["forward"]["repeats"] == 2
+    assert len(m["layers"]) == len(p["layers"]) and p["profile"] == "hand"
+    assert [x["name"] for x in m["layers"]] == [x["name"] for x in p["layers"]]
+    macs = [x["macs"] for x in m["layers"] if x["op"] in ("conv2d", "linear")]
+    assert macs == mobilenet_v1_macs(0.25, 32)
+    assert data["macs"] == sum(macs)
+    assert {x["kind"] for x in m["layers"]} >= {"dense", "depthwise", "pointwise", "linear", "batchnorm"}
+    assert data["threads"] == 1 and data["batch"] == 1
+
+
+def test_time_other_formats_and_batch(cli) -> None:
+    for fmt in ("table", "csv", "markdown"):
+        r = cli("time", *TINY, "--batch", "2", "--format", fmt)
+        assert r.code == 0, r.err
+        assert "forward" in r.out
+        assert "archcalc calibrate" in r.err  # no profile: says which command makes one
+
+
+def test_time_without_profile_predicts_nothing(cli) -> None:
+    r = cli("time", *TINY, "--format", "json")
+    assert r.code == 0 and json.loads(r.out)["predicted"] is None
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--threads", "0"], "--threads"),
+        (["--batch", "0"], "--batch"),
+        (["--repeats", "0"], "--repeats"),
+        (["--warmup", "-1"], "--warmup"),
+        (["--format", "xml"], "--format"),
+        (["--plot", "out.svg"], ".png"),
+        (["--profile", "nope"], "nope"),
+    ],
+)
+def test_time_bad_options(cli, args: list[str], fragment: str) -> None:
+    r = cli("time", "mobilenet_v1", "--res", "32", *args)
+    assert r.code == 2 and r.out == ""
+    assert fragment in r.err and len(r.err.strip().splitlines()) == 1
+
+
+def test_time_refuses_a_huge_model(cli) -> None:
+    # 32 × 4000 × 4000 fp32 = 1.9 GiB for conv0's output alone, three times over > 4 GiB
+    r = cli("time", "mobilenet_v1", "--res", "8000")
+    assert r.code == 2 and "GiB" in r.err and len(r.err.strip().splitlines()) == 1
+    r = cli("time", "mobilenet_v1", "--batch", "1000")
+    assert r.code == 2 and "--batch" in r.err
+
+
+def test_calibrate_bad_options(cli) -> None:
+    r = cli("calibrate", "--threads", "0")
+    assert r.code == 2 and "--threads" in r.err
+    r = cli("calibrate", "--profile", "a/b")
+    assert r.code == 2 and "--profile" in r.err
+
+
+def test_calibrate_quick_writes_a_profile(cli, config_dir: Path) -> None:
+    r = cli("calibrate", "--quick", "--threads", "1", "--profile", "q", "--format", "json")
+    assert r.code == 0, r.err
+    path = config_dir / "profiles" / "q.json"
+    assert path.exists()
+    p = load_profile("q")
+    assert p is not None and p.quick and p.threads == 1
+    assert json.loads(r.out)["name"] == "q"
+    assert all(m.samples > 0 for m in p.kinds.values())
+
+
+def test_plot_writes_a_png(cli, tmp_path: Path) -> None:
+    save_profile(make_profile("default"))
+    out = tmp_path / "lat.png"
+    r = cli("time", *TINY, "--plot", str(out), "--format", "csv")
+    assert r.code == 0, r.err
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
