@@ -25,8 +25,14 @@ def specs_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "specs"
 
 
+@lru_cache(maxsize=1)
+def _builtin_names() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in specs_dir().glob("*.yaml")))
+
+
 def builtin_names() -> list[str]:
-    return sorted(p.stem for p in specs_dir().glob("*.yaml"))
+    """The built-in networks' names (the spec directory is listed once per process)."""
+    return list(_builtin_names())
 
 
 def _is_path(net: str) -> bool:
@@ -92,7 +98,7 @@ def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
         return net
     if isinstance(net, Path) or _is_path(net):
         return load_file(Path(net))
-    names = builtin_names()
+    names = _builtin_names()
     if net in names:
         return _load_builtin(net)
     close = difflib.get_close_matches(net, names, n=3, cutoff=0.5)
