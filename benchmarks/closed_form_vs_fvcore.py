@@ -14,9 +14,9 @@ For each network, measured side by side in one run (median of the repeats):
 
 ``ratio`` is fvcore's median over the closed form's median. The fvcore total is checked against
 the closed form's ``fvcore`` convention (the ``=`` column), so both sides count the same thing.
-``--threads 1`` steadies fvcore on a busy machine (torch's
-thread pool suffers most from other processes). Needs the ``validate`` extra (torch, fvcore). Wall-clock figures on a shared machine are noisy:
-quote the medians of a quiet run.
+``--threads 1`` steadies fvcore on a busy machine (torch's thread pool suffers most from other
+processes). Needs the ``validate`` extra (torch, fvcore). Wall-clock figures on a shared machine
+are noisy: quote the medians of a quiet run.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # a checkout runs without installing
 
-from archcalc.catalog import builtin_names, load_spec  # noqa: E402
-from archcalc.closed_form import report  # noqa: E402
-from archcalc.resolve import resolve  # noqa: E402
+from archcalc.catalog import builtin_names, load_spec
+from archcalc.closed_form import report
+from archcalc.resolve import resolve
 
 
 def median_time(fn: Callable[[], object], repeat: int, min_total: float = 0.05) -> float:
