@@ -103,6 +103,12 @@ def validate_graph(
             f"{network}: validate runs the real model, and at this size one activation alone is "
             f"{largest / 2**30:.1f} GiB; use a smaller --res or --alpha"
         )
+    weights = sum(n.op.weights_read() for n in graph) * 4
+    if weights > MAX_ACTIVATION_BYTES:
+        raise ArchcalcError(
+            f"{network}: validate runs the real model, and at this size its weights alone are "
+            f"{weights / 2**30:.1f} GiB; use a smaller --alpha"
+        )
     try:
         return _validate_graph(graph, network, alpha, resolution, knobs)
     except (RuntimeError, MemoryError) as e:
