@@ -25,8 +25,14 @@ def specs_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "specs"
 
 
+@lru_cache(maxsize=1)
+def _builtin_names() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in specs_dir().glob("*.yaml")))
+
+
 def builtin_names() -> list[str]:
-    return sorted(p.stem for p in specs_dir().glob("*.yaml"))
+    """The built-in networks' names (the spec directory is listed once per process)."""
+    return list(_builtin_names())
 
 
 def _is_path(net: str) -> bool:
@@ -50,10 +56,46 @@ def format_validation_error(source: str, err: ValidationError) -> str:
     return f"{source}: {where}: {msg}{detail}{more}"
 
 
+MAX_SPEC_BYTES = 4 << 20
+"""Largest spec file read (4 MiB; the built-in specs are under 20 KiB)."""
+MAX_DEPTH = 64
+"""Deepest nesting of YAML collections accepted (the built-in specs nest 5 deep)."""
+
+
+def _check_depth(text: str, source: str) -> None:
+    """Refuse collections nested deeper than :data:`MAX_DEPTH`.
+
+    libyaml's composer recurses once per level and overflows the C stack (a segfault, not an
+    exception) somewhere past 20,000 levels. The parser's event stream does not recurse, so the depth
+    is counted from events before anything is composed. Deep nesting needs a flow bracket, a block
+    ``-`` or a ``?`` per level (indentation alone costs depth² bytes, far past the size limit), so
+    texts with few of them skip the event pass.
+    """
+    if sum(text.count(c) for c in "[{-?") <= 2 * MAX_DEPTH * 16:
+        return
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark else "?"
+                    raise ArchcalcError(
+                        f"{source}: collections nested more than {MAX_DEPTH} levels deep at line {line}"
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the loader reports the syntax error with its position
+
+
 def parse_spec(text: str, source: str) -> NetworkSpec:
     """Parse YAML text (safe loader only) and validate it as a :class:`NetworkSpec`."""
+    _check_depth(text, source)
     try:
         data = yaml.load(text, Loader=_SafeLoader)
+    except RecursionError:  # the pure-Python loader, where PyYAML was built without libyaml
+        raise ArchcalcError(f"{source}: collections nested too deeply") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -65,15 +107,20 @@ def parse_spec(text: str, source: str) -> NetworkSpec:
         return NetworkSpec.model_validate(data)
     except ValidationError as e:
         raise ArchcalcError(format_validation_error(source, e)) from None
+    except RecursionError:
+        raise ArchcalcError(f"{source}: collections nested too deeply") from None
 
 
 def load_file(path: Path) -> NetworkSpec:
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            raw = f.read(MAX_SPEC_BYTES + 1)  # bounded: /dev/zero or a huge file never fills memory
     except FileNotFoundError:
         raise ArchcalcError(f"spec file {path} does not exist") from None
     except OSError as e:
         raise ArchcalcError(f"spec file {path} cannot be read: {e.strerror}") from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise ArchcalcError(f"spec file {path} is larger than the {MAX_SPEC_BYTES:,}-byte limit")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -92,7 +139,7 @@ def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
         return net
     if isinstance(net, Path) or _is_path(net):
         return load_file(Path(net))
-    names = builtin_names()
+    names = _builtin_names()
     if net in names:
         return _load_builtin(net)
     close = difflib.get_close_matches(net, names, n=3, cutoff=0.5)

@@ -13,11 +13,13 @@ h·w·(c1 + c2) + c1·c2 elements.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import BaseModel, Field
 
 from archcalc.conventions import CONVENTIONS, get_convention
 from archcalc.dtypes import dtype_bytes
-from archcalc.graph import Graph
+from archcalc.graph import Graph, Node
 from archcalc.ops import numel
 from archcalc.resolve import Resolved
 
@@ -92,19 +94,41 @@ class Report(BaseModel):
     by_convention: dict[str, ConventionTotals]
 
 
+def _rows_of(cls: type[BaseModel]) -> Callable[..., BaseModel]:
+    """``cls.model_construct`` for rows that give every field: no validation, no default lookup.
+
+    pydantic's ``model_construct`` walks every field's aliases and defaults per call, a third of the
+    cost of a report; rows built here set the same instance state (``__dict__``, the fields set, no
+    extra, no private attributes), which ``tests/test_speed_paths.py`` checks against it.
+    """
+    names = frozenset(cls.model_fields)
+
+    def construct(**values: object) -> BaseModel:
+        m = cls.__new__(cls)
+        object.__setattr__(m, "__dict__", values)
+        object.__setattr__(m, "__pydantic_fields_set__", set(names))
+        object.__setattr__(m, "__pydantic_extra__", None)
+        object.__setattr__(m, "__pydantic_private__", None)
+        return m
+
+    return construct
+
+
 def layer_costs(graph: Graph, convention: str = "paper", dtype: str = "fp32") -> list[LayerCost]:
     """Per-layer rows of ``graph`` under one convention and element size."""
     conv = get_convention(convention)
     b = dtype_bytes(dtype)
+    new_row = _rows_of(LayerCost)
     rows: list[LayerCost] = []
     for n in graph:
         op = n.op
         macs = conv.macs(n)
+        weights = op.weight_params()
         w_bytes = op.weights_read() * b
         read = sum(numel(s) for s in n.in_shapes) * b + w_bytes
         written = numel(n.out_shape) * b
         rows.append(
-            LayerCost.model_construct(
+            new_row(  # type: ignore[arg-type]
                 name=n.name,
                 kind=n.kind,
                 category=op.category(),
@@ -114,8 +138,8 @@ def layer_costs(graph: Graph, convention: str = "paper", dtype: str = "fp32") ->
                 input_shapes=[list(s) for s in n.in_shapes],
                 output_shape=list(n.out_shape),
                 params=conv.params(n),
-                params_without_bn=op.weight_params(),
-                params_with_bn=op.weight_params() + op.norm_params(),
+                params_without_bn=weights,
+                params_with_bn=weights + op.norm_params(),
                 macs=macs,
                 weight_bytes=w_bytes,
                 bytes_read=read,
@@ -167,10 +191,20 @@ def report(resolved: Resolved, convention: str = "paper", dtype: str = "fp32") -
         bytes_read=sum(r.bytes_read for r in rows),
         bytes_written=sum(r.bytes_written for r in rows),
     )
+    # Σ over the graph of each counting rule, once per rule: the rows already hold the report's own
+    # convention, and conventions share rules (paper and torch count the same MACs).
+    conv = get_convention(convention)
+    sums: dict[Callable[[Node], int], int] = {conv.macs: totals.macs, conv.params: totals.params}
+
+    def total(rule: Callable[[Node], int]) -> int:
+        if rule not in sums:
+            sums[rule] = sum(rule(n) for n in resolved.graph)
+        return sums[rule]
+
     by_conv = {
         c.name: ConventionTotals(
-            macs=sum(c.macs(n) for n in resolved.graph),
-            params=sum(c.params(n) for n in resolved.graph),
+            macs=total(c.macs),
+            params=total(c.params),
             macs_rule=c.macs_rule,
             params_rule=c.params_rule,
             reproduces=c.reproduces,

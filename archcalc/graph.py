@@ -11,6 +11,10 @@ from archcalc.ops import Op, Shape
 INPUT = "input"
 """Name of the graph's input tensor, usable as a node input."""
 
+MAX_NODES = 100_000
+"""Most primitive layers in one graph (the largest built-in network has under 400); a spec whose
+``repeat`` counts go past it is refused instead of expanding for minutes."""
+
 
 @dataclass(frozen=True, slots=True)
 class Node:
@@ -77,6 +81,8 @@ class GraphBuilder:
         ins = tuple(inputs) if inputs is not None else (self.current,)
         if name in self._shapes:
             raise ArchcalcError(f"layer name {name!r} is used twice")
+        if len(self.graph.nodes) >= MAX_NODES:
+            raise ArchcalcError(f"layer {name}: the network has more than {MAX_NODES:,} layers")
         if op.n_inputs is not None and len(ins) != op.n_inputs:
             raise ArchcalcError(f"layer {name}: {op.kind} takes {op.n_inputs} input(s), got {len(ins)}")
         in_shapes = tuple(self._shapes[i] for i in ins)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from archcalc.blocks import BLOCKS
 from archcalc.errors import ArchcalcError
-from archcalc.graph import Graph, GraphBuilder
+from archcalc.graph import MAX_NODES, Graph, GraphBuilder
 from archcalc.resolve_context import Context, KnobValues
 from archcalc.spec import KnobSpec, NetworkSpec
 
@@ -151,6 +151,8 @@ def resolve(
             continue
         name = entry.name or where
         repeat = ctx.int(entry.repeat, f"{name}.repeat")
+        if repeat > MAX_NODES:
+            raise ArchcalcError(f"{name}.repeat: {repeat:,} is more than the {MAX_NODES:,} layers allowed")
         b.row = name
         expand = BLOCKS[entry.kind].expand
         for i in range(repeat):

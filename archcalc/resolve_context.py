@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 
 KnobValues = dict[str, bool | int | float | str]
 
+MAX_SCALED_CHANNELS = 1 << 22
+"""Largest α·c scaled: below 2²² a double holds α·c to within 10⁻⁹, so ⌊α·c⌋ and the rounding
+rules are exact. Rows with ``width: fixed`` are plain integers and have no such limit."""
+
 
 @dataclass(frozen=True, slots=True)
 class Context:
@@ -43,7 +47,13 @@ class Context:
 
     def channels(self, v: object, mode: WidthMode, where: str) -> int:
         """Channel count after α (see :func:`archcalc.width.scale_channels`); refuses zero."""
-        c = scale_channels(self.int(v, where), self.alpha, self.spec.width, mode)
+        raw = self.int(v, where)
+        if mode != "fixed" and raw * max(self.alpha, 1.0) > MAX_SCALED_CHANNELS:
+            raise ArchcalcError(
+                f"{where}: α={self.alpha:g} × {raw:,} channels is more than {MAX_SCALED_CHANNELS:,}, "
+                "the largest count scaled exactly (width: fixed rows are not scaled)"
+            )
+        c = scale_channels(raw, self.alpha, self.spec.width, mode)
         if c < 1:
             raise ArchcalcError(
                 f"{where}: α={self.alpha:g} leaves {c} channels (from {self.value(v)}); use a larger --alpha"

@@ -37,6 +37,8 @@ class Strict(BaseModel):
 class Entry(Strict):
     """Fields shared by every row: a name, a repeat count and knob conditions."""
 
+    model_config = ConfigDict(defer_build=True)
+
     name: Identifier | None = Field(None, description="row name; default: section.index")
     repeat: IntArg = Field(1, description="how many times the row's block is stacked")
     only_if: KnobRef | None = Field(None, description="keep the row only if this bool knob is true")

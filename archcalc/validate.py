@@ -82,14 +82,20 @@ class Validation(BaseModel):
 
 
 def check_runnable(graph: Graph, network: str, command: str, batch: int = 1) -> None:
-    """Refuse a model whose largest fp32 activation (at ``batch``), three times over, exceeds
-    :data:`MAX_ACTIVATION_BYTES`: ``command`` would have to run it for real."""
+    """Refuse a model whose largest fp32 activation (at ``batch``), three times over, or whose fp32
+    weights exceed :data:`MAX_ACTIVATION_BYTES`: ``command`` would have to run it for real."""
     largest = max(numel(n.out_shape) for n in graph) * 4 * batch
     if 3 * largest > MAX_ACTIVATION_BYTES:
         raise ArchcalcError(
             f"{network}: {command} runs the real model, and at this size one activation alone is "
             f"{largest / 2**30:.1f} GiB; use a smaller --res or --alpha"
             + (" or --batch" if batch > 1 else "")
+        )
+    weights = sum(n.op.weights_read() for n in graph) * 4
+    if weights > MAX_ACTIVATION_BYTES:
+        raise ArchcalcError(
+            f"{network}: {command} runs the real model, and at this size its weights alone are "
+            f"{weights / 2**30:.1f} GiB; use a smaller --alpha"
         )
 
 

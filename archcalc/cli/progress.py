@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -9,7 +10,13 @@ T = TypeVar("T")
 
 
 def progress(items: list[T], verb: str, label: Callable[[T], str]) -> Iterator[T]:
-    """Yield ``items`` while a rich progress bar on stderr says which one is running."""
+    """Yield ``items`` while a rich progress bar on stderr says which one is running.
+
+    Only on a terminal: piped or captured, stderr stays empty but for an error's one line (rich
+    ends a non-interactive bar with a stray newline)."""
+    if not sys.stderr.isatty():
+        yield from items
+        return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

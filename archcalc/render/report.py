@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from rich.markup import escape
-from rich.table import Table
-
-from archcalc.closed_form import Report
 from archcalc.render.common import add_row, grid, mega, shape_str
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from archcalc.closed_form import Report
 
 
 def settings(r: Report) -> str:
@@ -92,6 +94,9 @@ def render_report(r: Report, fmt: str, summary: bool = False) -> str | Table | l
 
 
 def _rich_report(r: Report, summary: bool) -> list[Table]:
+    from rich.markup import escape
+    from rich.table import Table
+
     conv = r.by_convention[r.convention]
     out: list[Table] = []
     if not summary:
@@ -139,6 +144,8 @@ def _rich_report(r: Report, summary: bool) -> list[Table]:
 
 
 def _rich_totals(r: Report) -> Table:
+    from rich.table import Table
+
     tt = r.totals
     t = Table(title=f"{r.title} totals — {settings(r)}")
     t.add_column("figure")
@@ -176,6 +183,8 @@ def _rich_totals(r: Report) -> Table:
 
 
 def _rich_breakdown(r: Report) -> Table:
+    from rich.table import Table
+
     t = Table(title=f"Resources per layer type — convention '{r.convention}'")
     for col in ("type", "layers", "MACs", "% MACs", "params", "% params"):
         t.add_column(col, justify="left" if col == "type" else "right")

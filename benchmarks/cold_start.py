@@ -1,0 +1,149 @@
+"""Cold start of ``archcalc table mobilenet_v2 --format json`` as a whole process.
+
+    python benchmarks/cold_start.py [--runs 15] [--venv DIR] [--keep]
+
+Method: what a user gets from ``pip install archcalc``. The script makes a fresh virtual environment
+in a temporary directory (``python -m venv``, no system site-packages) and runs ``pip install`` of
+this checkout into it, which pulls the base dependencies only (pydantic, typer, rich, PyYAML) and
+byte-compiles everything, as any install does. It then times, side by side in one run, the median
+and minimum wall time of N whole-process runs of:
+
+* ``archcalc table mobilenet_v2 --format json`` (the console script) and ``python -m archcalc …``;
+* for reference, the bare interpreter (``python -c pass``, ``python -S -c pass``) and the import
+  of the base dependencies alone (``python -c "import pydantic, typer, yaml; …BaseModel"``);
+
+then prints the ``-X importtime`` breakdown of one run (self time per top-level package and the
+slowest modules, cumulative) and whether torch, numpy, fvcore or rich were imported at all.
+
+``--venv DIR`` reuses (or creates, then keeps) an environment; the global environment usually has
+many more site-packages, which slows every interpreter start and pydantic's plugin scan.
+Wall-clock figures on a shared machine are noisy: quote the medians of a quiet run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+COMMAND = ["table", "mobilenet_v2", "--format", "json"]
+HEAVY = ("torch", "numpy", "fvcore", "matplotlib", "rich")
+
+
+def clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    env.pop("VIRTUAL_ENV", None)
+    return env
+
+
+def make_venv(where: Path) -> Path:
+    python = where / "bin" / "python"
+    if not python.exists():
+        print(f"creating {where} and installing {REPO} into it …", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(REPO)],
+            check=True,
+            env=clean_env(),
+        )
+    return where / "bin"
+
+
+def time_runs(argv: list[str], runs: int, cwd: Path) -> tuple[float, float]:
+    """(median, min) wall seconds of ``runs`` whole-process runs, after one untimed warm-up."""
+    env = clean_env()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True, cwd=cwd, env=env)
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(argv, stdout=subprocess.DEVNULL, check=True, cwd=cwd, env=env)
+        samples.append(time.perf_counter() - t)
+    return statistics.median(samples), min(samples)
+
+
+def import_breakdown(python: str, cwd: Path) -> None:
+    proc = subprocess.run(
+        [python, "-X", "importtime", "-m", "archcalc", *COMMAND],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=cwd,
+        env=clean_env(),
+    )
+    rows = []
+    for line in proc.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| (\s*)(\S+)", line)
+        if m:
+            rows.append((int(m.group(1)), int(m.group(2)), len(m.group(3)) // 2, m.group(4)))
+    by_package: collections.Counter[str] = collections.Counter()
+    for self_us, _, _, name in rows:
+        by_package[name.split(".")[0]] += self_us
+    total = sum(by_package.values())
+    print(f"\n-X importtime of one run: {len(rows)} modules, {total / 1e3:.1f} ms of import time in all")
+    print("self time by top-level package:")
+    for pkg, us in by_package.most_common(12):
+        print(f"  {pkg:<24}{us / 1e3:8.1f} ms  {100 * us / total:5.1f} %")
+    print("slowest modules by cumulative time (nested imports included):")
+    for _, cum, depth, name in sorted(rows, key=lambda r: -r[1])[:15]:
+        print(f"  {'  ' * min(depth, 4)}{name:<{40 - 2 * min(depth, 4)}}{cum / 1e3:8.1f} ms")
+    imported = {name.split(".")[0] for *_, name in rows}
+    for pkg in HEAVY:
+        print(f"{pkg} imported: {'YES' if pkg in imported else 'no'}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--venv", type=Path, help="reuse or create this environment (kept)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary environment")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="archcalc-cold-"))
+    try:
+        bindir = make_venv(args.venv.resolve() if args.venv else tmp / "venv")
+        python = str(bindir / "python")
+        deps = "import pydantic, typer, yaml; from pydantic import BaseModel"
+        cases = [
+            ("archcalc table mobilenet_v2 --format json", [str(bindir / "archcalc"), *COMMAND]),
+            ("python -m archcalc table … --format json", [python, "-m", "archcalc", *COMMAND]),
+            ("python -c pass", [python, "-c", "pass"]),
+            ("python -S -c pass", [python, "-S", "-c", "pass"]),
+            ("python -c 'import pydantic, typer, yaml'", [python, "-c", deps]),
+        ]
+        version = subprocess.run(
+            [
+                python,
+                "-c",
+                "import sys, pydantic, typer; print(sys.version.split()[0], "
+                "'pydantic', pydantic.VERSION, 'typer', typer.__version__)",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=clean_env(),
+        ).stdout.strip()
+        print(f"python {version}; {os.cpu_count()} CPUs; {args.runs} runs each, after one warm-up")
+        print(f"{'command':<44}{'median':>10}{'min':>10}")
+        for label, argv in cases:
+            med, low = time_runs(argv, args.runs, tmp)
+            print(f"{label:<44}{med * 1e3:8.0f} ms{low * 1e3:8.0f} ms", flush=True)
+        import_breakdown(python, tmp)
+    finally:
+        if args.keep and not args.venv:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The fast paths give the same objects and numbers as the slow ones they replace."""
+
+from __future__ import annotations
+
+import pytest
+
+from archcalc.catalog import builtin_names, load_spec
+from archcalc.closed_form import LayerCost, _rows_of, report
+from archcalc.conventions import CONVENTIONS
+from archcalc.resolve import resolve
+
+ROW = {
+    "name": "body.0.conv",
+    "kind": "conv2d",
+    "category": "Conv 1×1",
+    "row": "body.0",
+    "args": "1×1×32×64",
+    "inputs": ["input"],
+    "input_shapes": [[32, 56, 56]],
+    "output_shape": [64, 56, 56],
+    "params": 2048,
+    "params_without_bn": 2048,
+    "params_with_bn": 2176,
+    "macs": 6422528,
+    "weight_bytes": 8704,
+    "bytes_read": 410112,
+    "bytes_written": 802816,
+    "intensity": 5.3,
+}
+
+
+def test_fast_rows_are_model_construct_rows() -> None:
+    fast = _rows_of(LayerCost)(**ROW)
+    slow = LayerCost.model_construct(**ROW)
+    validated = LayerCost(**ROW)
+    assert type(fast) is LayerCost
+    assert fast == slow == validated
+    assert fast.model_fields_set == slow.model_fields_set == validated.model_fields_set
+    assert fast.model_dump() == validated.model_dump()
+    assert fast.model_dump_json() == validated.model_dump_json()
+    assert fast.model_extra is None and fast.__pydantic_private__ is None
+
+
+@pytest.mark.parametrize("net", builtin_names())
+@pytest.mark.parametrize("convention", list(CONVENTIONS))
+def test_by_convention_totals_are_the_rule_sums(net: str, convention: str) -> None:
+    """The report sums each counting rule once and reuses its rows' sums; every convention's total
+    must equal the rule summed node by node over the graph."""
+    resolved = resolve(load_spec(net), 0.75, 160)
+    r = report(resolved, convention)
+    for name, c in CONVENTIONS.items():
+        assert r.by_convention[name].macs == sum(c.macs(n) for n in resolved.graph), name
+        assert r.by_convention[name].params == sum(c.params(n) for n in resolved.graph), name
+    assert r.totals.macs == r.by_convention[convention].macs
+    assert r.totals.params == r.by_convention[convention].params
