@@ -16,11 +16,12 @@ The grid is generic: no layer is taken from a built-in network, so
 ``benchmarks/latency_model.py`` evaluates the model on networks it never saw.
 
 Last, the whole-forward stage: seeded random synthetic networks
-(:func:`archcalc.synthetic_networks.synthetic_networks`; 48 of at most 2 GMACs, 4 of at most
+(:func:`archcalc.synthetic_networks.synthetic_networks`; 64 of at most 4 GMACs, 4 of at most
 50 MMACs with ``quick``) are built as :class:`~archcalc.torch_build.GraphModule` and their forward
 pass timed as ``archcalc time`` does (median of repeats after 2 warm-ups). With t_i each layer's
 fitted roofline, the constants of :class:`~archcalc.latency.ForwardModel` in
-T = Σ_i (s·t_i + g + a·B·written_i + c·weight_bytes_i) are fitted by non-negative least squares
+T = Σ_i (s·t_i + g + a·B·written_i + c·min(weight_bytes_i, C)) are fitted (C: the per-core L2
+cache size from ``/sys``, 2 MiB if unknown) by non-negative least squares
 on the relative error Σ ((T_model − T_measured) / T_measured)² (every subset of the four terms
 solved exactly; the best one with no negative constant kept).
 """
@@ -398,7 +399,7 @@ def calibrate(
             measured[k].append((cost, t))
         kinds = {k: fit_kind(k, measured[k], profile) for k in KINDS}
         profile = profile.model_copy(update={"kinds": kinds})
-        nets = synthetic_networks(4, max_macs=5e7) if quick else synthetic_networks(48, max_macs=2e9)
+        nets = synthetic_networks(4, max_macs=5e7) if quick else synthetic_networks(64, max_macs=4e9)
         forwards = [(layer_costs(g), _time_forward(g, 3 if quick else 7)) for g in nets]
     return profile.model_copy(update={"forward": fit_forward(forwards, profile)})
 
@@ -411,15 +412,34 @@ def _time_forward(graph: Graph, repeats: int) -> float:
     return median(time_calls(lambda: model(x), 2, repeats))
 
 
-def forward_features(layers: list[LayerCost], profile: DeviceProfile, batch: int = 1) -> list[float]:
-    """[Σ t_i, nodes, Σ B·written_i (views: 0), Σ weight_bytes_i]: the columns whose weights
-    (s, g, a, c) :func:`fit_forward` fits."""
+def l2_cache_bytes(default: float = 2.0**21) -> float:
+    """The largest level-2 cache of cpu0 (``/sys/devices/system/cpu/cpu0/cache``), else ``default``."""
+    from pathlib import Path
+
+    found: list[float] = []
+    for d in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*"):
+        try:
+            if (d / "level").read_text().strip() != "2":
+                continue
+            size = (d / "size").read_text().strip().upper()
+            mult = {"K": 2**10, "M": 2**20, "G": 2**30}.get(size[-1:], 1)
+            found.append(float(size.rstrip("KMG")) * mult)
+        except (OSError, ValueError):
+            continue
+    return max(found) if found else default
+
+
+def forward_features(
+    layers: list[LayerCost], profile: DeviceProfile, cap: float, batch: int = 1
+) -> list[float]:
+    """[Σ t_i, nodes, Σ B·written_i (views: 0), Σ min(weight_bytes_i, cap)]: the columns whose
+    weights (s, g, a, c) :func:`fit_forward` fits."""
     kinds = [layer_kind(c) for c in layers]
     return [
         sum(layer_seconds(c, profile, batch) for c in layers),
         float(len(layers)),
         float(sum(batch * c.bytes_written for c, k in zip(layers, kinds, strict=True) if k != "view")),
-        float(sum(c.weight_bytes for c in layers)),
+        float(sum(min(c.weight_bytes, cap) for c in layers)),
     ]
 
 
@@ -470,11 +490,17 @@ def nnls_relative(rows: list[list[float]], targets: list[float]) -> list[float]:
 def fit_forward(data: list[tuple[list[LayerCost], float]], profile: DeviceProfile) -> ForwardModel:
     """The :class:`ForwardModel` (s, g, a, c) fitted to whole-forward seconds of networks at batch 1
     (see module doc), given ``profile``'s fitted kinds."""
-    rows = [forward_features(layers, profile) for layers, _ in data]
+    cap = l2_cache_bytes()
+    rows = [forward_features(layers, profile, cap) for layers, _ in data]
     ts = [t for _, t in data]
     s, g, a, c = nnls_relative(rows, ts)
     fm = ForwardModel(
-        scale=s, node_seconds=g, write_seconds_per_byte=a, weight_seconds_per_byte=c, networks=len(data)
+        scale=s,
+        node_seconds=g,
+        write_seconds_per_byte=a,
+        weight_seconds_per_byte=c,
+        weight_cap_bytes=cap,
+        networks=len(data),
     )
     pred = [s * r[0] + g * r[1] + a * r[2] + c * r[3] for r in rows]
     return fm.model_copy(update={"fit_error": median(abs(p - t) / t for p, t in zip(pred, ts, strict=True))})
@@ -486,6 +512,7 @@ __all__ = [
     "fit_forward",
     "fit_kind",
     "forward_features",
+    "l2_cache_bytes",
     "moved_bytes",
     "nnls_relative",
     "samples",

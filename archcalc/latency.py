@@ -37,12 +37,14 @@ in whole forward passes and fits, by non-negative least squares on the relative 
 profile's :class:`ForwardModel` constants. The predicted seconds of layer i in a forward pass, and
 the network total, are::
 
-    T_i = s · t_i  +  g  +  a · B · written_i  +  c · weight_bytes_i
+    T_i = s · t_i  +  g  +  a · B · written_i  +  c · min(weight_bytes_i, C)
     T   = Σ_i T_i
 
 where t_i is the roofline above (what ``layer_seconds`` returns), s a scale on it, g the glue
 seconds per graph node, a the seconds per byte of a freshly written output tensor (0 bytes for
-views) and c the seconds per weight byte read cold.
+views), c the seconds per weight byte read cold, and C the per-core L2 cache size (weights beyond
+it come from memory in the isolated layer timing as well, so only the first C bytes can be colder
+in the forward pass). Terms the calibration networks do not support are fitted as 0.
 
 The bytes are the closed form's traffic at the report's dtype; the profile is measured at one dtype
 (fp32), and a report at another dtype is refused rather than silently mispriced.
@@ -98,7 +100,7 @@ _OP_KIND: dict[str, str] = {
 _EXP_ACTIVATIONS = frozenset({"sigmoid", "swish"})
 
 FORMULA = (
-    "T = s·t + g + a·B·written + c·weight_bytes per layer, summed; "
+    "T = s·t + g + a·B·written + c·min(weight_bytes, C) per layer, summed; "
     "t = max(work / R_kind, bytes(B) / (e_kind·W_copy(bytes))) + o_kind; work = MACs·B (conv, linear) "
     "or bytes(B) (data kinds); bytes(B) = B·activations + weights"
 )
@@ -151,7 +153,7 @@ class KindModel(BaseModel):
 
 class ForwardModel(BaseModel):
     """What a whole forward pass adds to the roofline of each layer (see module doc):
-    T_i = s·t_i + g + a·B·written_i + c·weight_bytes_i."""
+    T_i = s·t_i + g + a·B·written_i + c·min(weight_bytes_i, C)."""
 
     scale: float = Field(1.0, ge=0, description="s: factor on each layer's roofline seconds")
     node_seconds: float = Field(0.0, ge=0, description="g: glue seconds per graph node")
@@ -159,18 +161,24 @@ class ForwardModel(BaseModel):
         0.0, ge=0, description="a: seconds per byte of a fresh output tensor (allocation, first touch)"
     )
     weight_seconds_per_byte: float = Field(0.0, ge=0, description="c: seconds per weight byte read cold")
+    weight_cap_bytes: float = Field(
+        2.0**21,
+        gt=0,
+        description="C: weight bytes per layer that can be cold (the per-core L2 cache; weights beyond "
+        "it are streamed from memory in the isolated layer timing too)",
+    )
     networks: int = Field(0, ge=0, description="synthetic networks the constants were fitted to")
     fit_error: float | None = Field(
         None, description="median |predicted − measured| / measured over those networks (0–1)"
     )
 
     def extra_seconds(self, layer: LayerCost, kind: str, batch: int = 1) -> float:
-        """g + a·B·written + c·weight_bytes of one layer (views write nothing)."""
+        """g + a·B·written + c·min(weight_bytes, C) of one layer (views write nothing)."""
         written = 0 if kind == "view" else batch * layer.bytes_written
         return (
             self.node_seconds
             + self.write_seconds_per_byte * written
-            + self.weight_seconds_per_byte * layer.weight_bytes
+            + self.weight_seconds_per_byte * min(layer.weight_bytes, self.weight_cap_bytes)
         )
 
 
@@ -243,7 +251,7 @@ class LayerLatency(BaseModel):
     compute_seconds: float = Field(description="work / R_kind (MACs·B, or bytes(B) for data kinds)")
     memory_seconds: float = Field(description="bytes(B) / (e_kind·W_copy(bytes(B)))")
     overhead_seconds: float
-    forward_seconds: float = Field(description="g + a·B·written + c·weight bytes (whole-forward terms)")
+    forward_seconds: float = Field(description="g + a·B·written + c·min(weight bytes, C): forward terms")
     bound: Literal["compute", "memory", "overhead"] = Field(description="of the roofline terms")
 
 
@@ -288,7 +296,7 @@ def layer_seconds(layer: LayerCost, profile: DeviceProfile, batch: int = 1) -> f
 
 def predict(report: Report, profile: DeviceProfile, batch: int = 1) -> LatencyPrediction:
     """Per-layer predicted seconds in a forward pass, T_i = s·t_i + g + a·B·written_i +
-    c·weight_bytes_i (see module doc), the roofline bound of each layer, and the total in ms."""
+    c·min(weight_bytes_i, C) (see module doc), the roofline bound of each layer, and the total in ms."""
     if batch < 1:
         raise ArchcalcError(f"--batch {batch}: must be at least 1")
     if report.dtype != profile.dtype:

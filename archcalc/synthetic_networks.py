@@ -12,10 +12,11 @@ activation), then 2–5 stages of blocks drawn from
 - ``split``: channel slices, one branch (1×1, BN, act, depthwise, BN, 1×1, BN, act), concat, shuffle;
 - ``fire``: 1×1 squeeze, act, then 1×1 and 3×3 expansions concatenated;
 
-with max or average pooling between some stages, and a head of global pooling, flatten and a
-linear layer. Widths (8–512 channels), input sides (64–224 px), kernel sizes and activations are
-random. Nothing is taken from a built-in network: ``benchmarks/latency_model.py`` evaluates on
-networks the calibration never saw. Pure Python (no torch).
+with max or average pooling between some stages, and a head of adaptive pooling (1–6 px),
+flatten and one to three linear layers (hidden widths 512–4096, ReLU). Widths (8–512 channels),
+input sides (64–224 px), kernel sizes and activations are random. Nothing is taken from a
+built-in network: ``benchmarks/latency_model.py`` evaluates on networks the calibration never
+saw. Pure Python (no torch).
 """
 
 from __future__ import annotations
@@ -177,8 +178,13 @@ def synthetic_network(seed: int, max_macs: float = 6e8) -> Graph:
             c = net.channels()
         if net.rng.random() < 0.5:
             net.cba(min(1280, 4 * c), 1, 1, 1, fns[-1])
-        net.b.op(net.name("gap"), AdaptivePool2d, None, op="avg", output=1)
+        out = min(net.rng.choice((1, 1, 1, 2, 4, 6)), *net.b.shape()[1:])
+        net.b.op(net.name("gap"), AdaptivePool2d, None, op="avg", output=out)
         net.b.op(net.name("flatten"), Flatten, None)
+        for _ in range(net.rng.choice((0, 0, 1, 2))):
+            hidden = net.rng.choice((512, 1024, 2048, 4096))
+            net.b.op(net.name("fc"), Linear, None, in_features=net.channels(), out_features=hidden)
+            net.act("relu")
         fout = net.rng.choice((10, 1000))
         net.b.op(net.name("fc"), Linear, None, in_features=net.channels(), out_features=fout)
         macs = sum(x.macs for x in layer_costs(net.b.graph))
