@@ -1,8 +1,8 @@
 """Random synthetic networks for the whole-forward stage of ``archcalc calibrate``.
 
 Each network is a seeded random chain of blocks built with :class:`~archcalc.graph.GraphBuilder`
-from the same primitive kinds the latency model prices: a strided dense stem (conv, batch norm,
-activation), then 2–5 stages of blocks drawn from
+from the same primitive kinds the latency model prices: a dense 3×3 stem of stride 1 or 2 (conv,
+batch norm, activation), then 2–5 stages of blocks drawn from
 
 - ``plain``: 3×3 dense conv, batch norm, activation;
 - ``separable``: depthwise 3×3 or 5×5, BN, activation, pointwise, BN, activation;
@@ -161,11 +161,12 @@ def synthetic_network(seed: int, max_macs: float = 6e8) -> Graph:
     grow = rng.choice((1.5, 2.0))
     fns = [rng.choice(ACTIVATIONS) for _ in range(stages)]
     pools = [rng.random() < 0.25 for _ in range(stages)]
+    stem_stride = rng.choice((1, 2, 2))
     scale = 1.0
     while True:
         net = _Net(random.Random(seed + 1), side)
         c = max(8, int(c0 * scale) // 8 * 8)
-        net.cba(c, 3, 2, 1, fns[0])
+        net.cba(c, 3, stem_stride, 1, fns[0])
         for s in range(stages):
             if pools[s] and min(net.b.shape()[1:]) >= 8:
                 op = net.rng.choice(("max", "avg"))
