@@ -148,8 +148,8 @@ def _block(net: _Net, kind: str, cout: int, stride: int, fn: str) -> None:
 
 
 def synthetic_network(seed: int, max_macs: float = 6e8) -> Graph:
-    """One random network (see module doc), deterministic in ``seed``; shrunk until its MACs
-    are at most ``max_macs``."""
+    """One random network (see module doc), deterministic in ``seed``; its widths, then its input
+    side (down to 32 px), shrunk until its MACs are at most ``max_macs``."""
     from archcalc.closed_form import layer_costs
 
     rng = random.Random(seed)
@@ -189,9 +189,12 @@ def synthetic_network(seed: int, max_macs: float = 6e8) -> Graph:
         fout = net.rng.choice((10, 1000))
         net.b.op(net.name("fc"), Linear, None, in_features=net.channels(), out_features=fout)
         macs = sum(x.macs for x in layer_costs(net.b.graph))
-        if macs <= max_macs or scale < 0.1:
+        if macs <= max_macs or (scale < 0.1 and side <= 32):
             return net.b.graph
-        scale *= 0.7
+        if scale < 0.1:
+            side = max(32, int(side * 0.8) // 8 * 8)
+        else:
+            scale *= 0.7
 
 
 def synthetic_networks(count: int, seed: int = 0, max_macs: float = 6e8) -> list[Graph]:
