@@ -14,6 +14,16 @@ Then, per layer kind (:data:`archcalc.latency.KINDS`), a fixed grid of synthetic
 Σ |log t_model − log t_measured| with Nelder–Mead (e_k and o_k kept within the bounds below).
 The grid is generic: no layer is taken from a built-in network, so
 ``benchmarks/latency_model.py`` evaluates the model on networks it never saw.
+
+Last, the whole-forward stage: seeded random synthetic networks
+(:func:`archcalc.synthetic_networks.synthetic_networks`; 64 of at most 4 GMACs, 4 of at most
+50 MMACs with ``quick``) are built as :class:`~archcalc.torch_build.GraphModule` and their forward
+pass timed as ``archcalc time`` does (median of repeats after 2 warm-ups). With t_i each layer's
+fitted roofline, the constants of :class:`~archcalc.latency.ForwardModel` in
+T = Σ_i (s·t_i + g + a·B·written_i + c·min(weight_bytes_i, C)) are fitted (C: the per-core L2
+cache size from ``/sys``, 2 MiB if unknown) by non-negative least squares
+on the relative error Σ ((T_model − T_measured) / T_measured)² (every subset of the four terms
+solved exactly; the best one with no negative constant kept).
 """
 
 from __future__ import annotations
@@ -29,8 +39,19 @@ from typing import Any
 import torch
 
 from archcalc.closed_form import LayerCost, layer_costs
+from archcalc.errors import ArchcalcError
 from archcalc.graph import INPUT, Graph, GraphBuilder
-from archcalc.latency import COMPUTE_KINDS, KINDS, DeviceProfile, KindModel, layer_kind, moved_bytes
+from archcalc.latency import (
+    COMPUTE_KINDS,
+    KINDS,
+    PROFILE_FORMAT,
+    DeviceProfile,
+    ForwardModel,
+    KindModel,
+    layer_kind,
+    layer_seconds,
+    moved_bytes,
+)
 from archcalc.ops import (
     Activation,
     AdaptivePool2d,
@@ -45,6 +66,7 @@ from archcalc.ops import (
     Pool2d,
     Slice,
 )
+from archcalc.synthetic_networks import synthetic_networks
 from archcalc.timing import threads_set, time_calls
 from archcalc.torch_build import build
 
@@ -269,7 +291,6 @@ def _nelder_mead(f: Callable[[list[float]], float], x0: list[float], steps: int 
 
 def fit_kind(kind: str, data: list[tuple[LayerCost, float]], profile: DeviceProfile) -> KindModel:
     """Constants of ``kind`` minimising Σ |log t_model − log t_measured| over ``data``."""
-    from archcalc.latency import layer_seconds
 
     if kind == "view":
         o = median(t for _, t in data)
@@ -312,7 +333,6 @@ def fit_kind(kind: str, data: list[tuple[LayerCost, float]], profile: DeviceProf
 
 
 def _err(kind: str, data: list[tuple[LayerCost, float]], profile: DeviceProfile, m: KindModel) -> float:
-    from archcalc.latency import layer_seconds
 
     p = profile.model_copy(update={"kinds": {**profile.kinds, kind: m}})
     return median(abs(layer_seconds(c, p) - t) / t for c, t in data)
@@ -349,6 +369,7 @@ def calibrate(
             del x
         curve.sort()
         profile = DeviceProfile(
+            format=PROFILE_FORMAT,
             name=name,
             created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             host=socket.gethostname(),
@@ -368,6 +389,7 @@ def calibrate(
                 )
                 for k in KINDS
             },
+            forward=ForwardModel(),
         )
         jobs = [(k, g) for k, gs in samples(quick).items() for g in gs]
         measured: dict[str, list[tuple[LayerCost, float]]] = {k: [] for k in KINDS}
@@ -375,8 +397,123 @@ def calibrate(
             cost, t = _time_last(g, budget, 1 if quick else 3)
             assert layer_kind(cost) == k, (k, cost.name, cost.category)
             measured[k].append((cost, t))
-    kinds = {k: fit_kind(k, measured[k], profile) for k in KINDS}
-    return profile.model_copy(update={"kinds": kinds})
+        kinds = {k: fit_kind(k, measured[k], profile) for k in KINDS}
+        profile = profile.model_copy(update={"kinds": kinds})
+        nets = synthetic_networks(4, max_macs=5e7) if quick else synthetic_networks(64, max_macs=4e9)
+        forwards = [(layer_costs(g), _time_forward(g, 3 if quick else 7)) for g in nets]
+    return profile.model_copy(update={"forward": fit_forward(forwards, profile)})
 
 
-__all__ = ["calibrate", "cpu_model", "fit_kind", "moved_bytes", "samples"]
+def _time_forward(graph: Graph, repeats: int) -> float:
+    """Seconds of one whole forward pass of ``graph``'s GraphModule at batch 1: the median of
+    ``repeats`` after 2 warm-ups (as ``archcalc time``)."""
+    model = build(graph)
+    x = model.example_input()
+    return median(time_calls(lambda: model(x), 2, repeats))
+
+
+def l2_cache_bytes(default: float = 2.0**21) -> float:
+    """The largest level-2 cache of cpu0 (``/sys/devices/system/cpu/cpu0/cache``), else ``default``."""
+    from pathlib import Path
+
+    found: list[float] = []
+    for d in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*"):
+        try:
+            if (d / "level").read_text().strip() != "2":
+                continue
+            size = (d / "size").read_text().strip().upper()
+            mult = {"K": 2**10, "M": 2**20, "G": 2**30}.get(size[-1:], 1)
+            found.append(float(size.rstrip("KMG")) * mult)
+        except (OSError, ValueError):
+            continue
+    return max(found) if found else default
+
+
+def forward_features(
+    layers: list[LayerCost], profile: DeviceProfile, cap: float, batch: int = 1
+) -> list[float]:
+    """[Σ t_i, nodes, Σ B·written_i (views: 0), Σ min(weight_bytes_i, cap)]: the columns whose
+    weights (s, g, a, c) :func:`fit_forward` fits."""
+    kinds = [layer_kind(c) for c in layers]
+    return [
+        sum(layer_seconds(c, profile, batch) for c in layers),
+        float(len(layers)),
+        float(sum(batch * c.bytes_written for c, k in zip(layers, kinds, strict=True) if k != "view")),
+        float(sum(min(c.weight_bytes, cap) for c in layers)),
+    ]
+
+
+def _solve(a: list[list[float]], b: list[float]) -> list[float] | None:
+    """x with a·x = b (Gaussian elimination, partial pivoting); None if singular."""
+    n = len(b)
+    m = [[*row, v] for row, v in zip(a, b, strict=True)]
+    for i in range(n):
+        p = max(range(i, n), key=lambda r: abs(m[r][i]))
+        if abs(m[p][i]) < 1e-300:
+            return None
+        m[i], m[p] = m[p], m[i]
+        for r in range(n):
+            if r != i:
+                f = m[r][i] / m[i][i]
+                m[r] = [x - f * y for x, y in zip(m[r], m[i], strict=True)]
+    return [m[i][n] / m[i][i] for i in range(n)]
+
+
+def nnls_relative(rows: list[list[float]], targets: list[float]) -> list[float]:
+    """Non-negative θ minimising Σ_j ((rows_j·θ − y_j) / y_j)²: every subset of the columns
+    solved by its normal equations (columns scaled to unit norm), the best non-negative one kept."""
+    if not rows or any(y <= 0 for y in targets):
+        raise ArchcalcError("forward fit: needs at least one network with a positive time")
+    n = len(rows[0])
+    a = [[x / y for x in row] for row, y in zip(rows, targets, strict=True)]
+    norms = [math.sqrt(sum(r[j] ** 2 for r in a)) or 1.0 for j in range(n)]
+    a = [[r[j] / norms[j] for j in range(n)] for r in a]
+    best: tuple[float, list[float]] | None = None
+    for mask in range(1, 2**n):
+        cols = [j for j in range(n) if mask >> j & 1]
+        ata = [[sum(r[i] * r[j] for r in a) for j in cols] for i in cols]
+        aty = [sum(r[i] for r in a) for i in cols]
+        sol = _solve(ata, aty)
+        if sol is None or any(v < 0 for v in sol):
+            continue
+        theta = [0.0] * n
+        for j, v in zip(cols, sol, strict=True):
+            theta[j] = v
+        res = sum((sum(r[j] * theta[j] for j in range(n)) - 1.0) ** 2 for r in a)
+        if best is None or res < best[0]:
+            best = (res, theta)
+    if best is None:
+        raise ArchcalcError("forward fit: no non-negative solution")
+    return [t / norms[j] for j, t in enumerate(best[1])]
+
+
+def fit_forward(data: list[tuple[list[LayerCost], float]], profile: DeviceProfile) -> ForwardModel:
+    """The :class:`ForwardModel` (s, g, a, c) fitted to whole-forward seconds of networks at batch 1
+    (see module doc), given ``profile``'s fitted kinds."""
+    cap = l2_cache_bytes()
+    rows = [forward_features(layers, profile, cap) for layers, _ in data]
+    ts = [t for _, t in data]
+    s, g, a, c = nnls_relative(rows, ts)
+    fm = ForwardModel(
+        scale=s,
+        node_seconds=g,
+        write_seconds_per_byte=a,
+        weight_seconds_per_byte=c,
+        weight_cap_bytes=cap,
+        networks=len(data),
+    )
+    pred = [s * r[0] + g * r[1] + a * r[2] + c * r[3] for r in rows]
+    return fm.model_copy(update={"fit_error": median(abs(p - t) / t for p, t in zip(pred, ts, strict=True))})
+
+
+__all__ = [
+    "calibrate",
+    "cpu_model",
+    "fit_forward",
+    "fit_kind",
+    "forward_features",
+    "l2_cache_bytes",
+    "moved_bytes",
+    "nnls_relative",
+    "samples",
+]

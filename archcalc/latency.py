@@ -29,6 +29,23 @@ What is predicted for the layers torch does not really run as a data pass:
 - Nothing is fused: ``archcalc time`` runs the graph eagerly, one torch module per node, so
   conv, batch norm and activation are timed (and predicted) as three calls.
 
+In a real forward pass a network costs more than the sum of its layers timed in isolation (each
+over and over on the same input): the Python walk of the graph and tensor bookkeeping per node,
+allocation and first touch (page faults) of every fresh output tensor, weights that are not in
+cache. ``archcalc calibrate`` times random synthetic networks (:mod:`archcalc.synthetic_networks`)
+in whole forward passes and fits, by non-negative least squares on the relative error, the
+profile's :class:`ForwardModel` constants. The predicted seconds of layer i in a forward pass, and
+the network total, are::
+
+    T_i = s · t_i  +  g  +  a · B · written_i  +  c · min(weight_bytes_i, C)
+    T   = Σ_i T_i
+
+where t_i is the roofline above (what ``layer_seconds`` returns), s a scale on it, g the glue
+seconds per graph node, a the seconds per byte of a freshly written output tensor (0 bytes for
+views), c the seconds per weight byte read cold, and C the per-core L2 cache size (weights beyond
+it come from memory in the isolated layer timing as well, so only the first C bytes can be colder
+in the forward pass). Terms the calibration networks do not support are fitted as 0.
+
 The bytes are the closed form's traffic at the report's dtype; the profile is measured at one dtype
 (fp32), and a report at another dtype is refused rather than silently mispriced.
 """
@@ -83,9 +100,13 @@ _OP_KIND: dict[str, str] = {
 _EXP_ACTIVATIONS = frozenset({"sigmoid", "swish"})
 
 FORMULA = (
+    "T = s·t + g + a·B·written + c·min(weight_bytes, C) per layer, summed; "
     "t = max(work / R_kind, bytes(B) / (e_kind·W_copy(bytes))) + o_kind; work = MACs·B (conv, linear) "
     "or bytes(B) (data kinds); bytes(B) = B·activations + weights"
 )
+
+PROFILE_FORMAT = 2
+"""Version of the profile file; a profile of another version must be re-measured."""
 
 DEFAULT_PROFILE = "default"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -130,9 +151,41 @@ class KindModel(BaseModel):
     )
 
 
+class ForwardModel(BaseModel):
+    """What a whole forward pass adds to the roofline of each layer (see module doc):
+    T_i = s·t_i + g + a·B·written_i + c·min(weight_bytes_i, C)."""
+
+    scale: float = Field(1.0, ge=0, description="s: factor on each layer's roofline seconds")
+    node_seconds: float = Field(0.0, ge=0, description="g: glue seconds per graph node")
+    write_seconds_per_byte: float = Field(
+        0.0, ge=0, description="a: seconds per byte of a fresh output tensor (allocation, first touch)"
+    )
+    weight_seconds_per_byte: float = Field(0.0, ge=0, description="c: seconds per weight byte read cold")
+    weight_cap_bytes: float = Field(
+        2.0**21,
+        gt=0,
+        description="C: weight bytes per layer that can be cold (the per-core L2 cache; weights beyond "
+        "it are streamed from memory in the isolated layer timing too)",
+    )
+    networks: int = Field(0, ge=0, description="synthetic networks the constants were fitted to")
+    fit_error: float | None = Field(
+        None, description="median |predicted − measured| / measured over those networks (0–1)"
+    )
+
+    def extra_seconds(self, layer: LayerCost, kind: str, batch: int = 1) -> float:
+        """g + a·B·written + c·min(weight_bytes, C) of one layer (views write nothing)."""
+        written = 0 if kind == "view" else batch * layer.bytes_written
+        return (
+            self.node_seconds
+            + self.write_seconds_per_byte * written
+            + self.weight_seconds_per_byte * min(layer.weight_bytes, self.weight_cap_bytes)
+        )
+
+
 class DeviceProfile(BaseModel):
     """A machine's measured copy bandwidth, MAC rates, efficiencies and overheads, per layer kind."""
 
+    format: Literal[2] = Field(description="profile file version (see PROFILE_FORMAT)")
     name: str
     created: str = Field(description="when it was measured (ISO 8601)")
     host: str = ""
@@ -150,6 +203,7 @@ class DeviceProfile(BaseModel):
     )
     call_overhead: float = Field(ge=0, description="a tiny op through an nn.Module call, seconds")
     kinds: dict[str, KindModel] = Field(description="roofline constants per layer kind (see KINDS)")
+    forward: ForwardModel = Field(description="whole-forward terms on top of the roofline (see module doc)")
 
     @model_validator(mode="after")
     def _complete(self) -> DeviceProfile:
@@ -193,11 +247,12 @@ class DeviceProfile(BaseModel):
 class LayerLatency(BaseModel):
     name: str
     kind: str = Field(description="profile kind (see archcalc.latency.KINDS)")
-    seconds: float
+    seconds: float = Field(description="in a forward pass: s·(max(compute, memory) + overhead) + forward")
     compute_seconds: float = Field(description="work / R_kind (MACs·B, or bytes(B) for data kinds)")
     memory_seconds: float = Field(description="bytes(B) / (e_kind·W_copy(bytes(B)))")
     overhead_seconds: float
-    bound: Literal["compute", "memory", "overhead"]
+    forward_seconds: float = Field(description="g + a·B·written + c·min(weight bytes, C): forward terms")
+    bound: Literal["compute", "memory", "overhead"] = Field(description="of the roofline terms")
 
 
 class LatencyPrediction(BaseModel):
@@ -240,7 +295,8 @@ def layer_seconds(layer: LayerCost, profile: DeviceProfile, batch: int = 1) -> f
 
 
 def predict(report: Report, profile: DeviceProfile, batch: int = 1) -> LatencyPrediction:
-    """Per-layer predicted seconds, the bound of each layer, and the network's total in ms."""
+    """Per-layer predicted seconds in a forward pass, T_i = s·t_i + g + a·B·written_i +
+    c·min(weight_bytes_i, C) (see module doc), the roofline bound of each layer, and the total in ms."""
     if batch < 1:
         raise ArchcalcError(f"--batch {batch}: must be at least 1")
     if report.dtype != profile.dtype:
@@ -252,7 +308,9 @@ def predict(report: Report, profile: DeviceProfile, batch: int = 1) -> LatencyPr
     by_kind: dict[str, float] = {}
     for x in report.layers:
         kind, compute, memory, overhead = _terms(x, profile, batch)
-        t = max(compute, memory) + overhead
+        fwd = profile.forward
+        extra = fwd.extra_seconds(x, kind, batch)
+        t = fwd.scale * (max(compute, memory) + overhead) + extra
         if overhead > max(compute, memory):
             bound = "overhead"
         else:
@@ -265,6 +323,7 @@ def predict(report: Report, profile: DeviceProfile, batch: int = 1) -> LatencyPr
                 compute_seconds=compute,
                 memory_seconds=memory,
                 overhead_seconds=overhead,
+                forward_seconds=extra,
                 bound=bound,
             )
         )

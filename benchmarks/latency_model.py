@@ -4,7 +4,8 @@ For every built-in network at α ∈ {0.5, 1.0} × resolution ∈ {160, 224} (72
 measures the whole forward pass of the real torch model (batch 1, ``torch.inference_mode``, eager,
 ``--threads`` threads) and sets it next to the model's prediction from a device profile. The
 profile is either loaded (``--profile NAME``) or measured first by ``archcalc calibrate`` on its
-generic synthetic layer grid — never on these networks, so this is an out-of-sample evaluation.
+generic synthetic layer grid and seeded random synthetic networks — never on these networks, so
+this is an out-of-sample evaluation.
 
 Measured per configuration exactly as ``archcalc time`` does it: the median of ``--repeats``
 forwards after ``--warmup``, and the sum of the per-layer medians (each layer's module on its real

@@ -177,6 +177,7 @@ def _profile():
     kinds["view"] = {"overhead": 0.0}
     return DeviceProfile.model_validate(
         {
+            "format": 2,
             "name": "handmade",
             "created": "2026-01-01T00:00:00",
             "cpu": "none",
@@ -187,6 +188,7 @@ def _profile():
             "bandwidth_curve": [[1.0, 1e30]],
             "call_overhead": 0.0,
             "kinds": kinds,
+            "forward": {},  # identity: s = 1, no glue / write / cold-weight terms
         }
     )
 

@@ -16,6 +16,7 @@ from archcalc.latency import (
     COMPUTE_KINDS,
     KINDS,
     DeviceProfile,
+    ForwardModel,
     KindModel,
     layer_kind,
     layer_seconds,
@@ -41,6 +42,7 @@ def make_profile(
     eff: float = 0.5,
     overhead: float = 1e-6,
     curve: list[tuple[float, float]] | None = None,
+    forward: ForwardModel | None = None,
 ) -> DeviceProfile:
     """Every kind with the same constants, W(b) = 1 GB/s flat unless ``curve`` is given."""
     kinds = {
@@ -53,6 +55,7 @@ def make_profile(
         for k in KINDS
     }
     return DeviceProfile(
+        format=2,
         name=name,
         created="2025-01-01T00:00:00+00:00",
         cpu="hand-made",
@@ -63,6 +66,7 @@ def make_profile(
         bandwidth_curve=curve or [(1000.0, 1e9)],
         call_overhead=overhead,
         kinds=kinds,
+        forward=forward or ForwardModel(),
     )
 
 
@@ -107,6 +111,64 @@ def test_overhead_bound_by_hand() -> None:
     pred = predict(_report_of(row), p)
     assert pred.layers[0].bound == "overhead"
     assert pred.total_ms == pytest.approx(1e3 * (1e-3 + max(32768 / 1e12, 14336 / 1e11)))
+
+
+HAND_FORWARD = ForwardModel(
+    scale=2.0, node_seconds=1e-5, write_seconds_per_byte=1e-9, weight_seconds_per_byte=1e-8
+)
+
+
+def test_forward_terms_by_hand() -> None:
+    row = pointwise_16_to_32()
+    p = make_profile(mac_rate=1e7, forward=HAND_FORWARD)
+    # roofline t = 32768 / 1e7 + 1e-6 = 3.2778e-3 s (layer_seconds is unchanged by the forward terms)
+    assert layer_seconds(row, p) == pytest.approx(3.2778e-3)
+    # T = 2·3.2778e-3 + 1e-5 + 1e-9·8192 (output 2048 fp32) + 1e-8·2048 (weights) = 6.594272e-3 s
+    (layer,) = predict(_report_of(row), p).layers
+    assert layer.forward_seconds == pytest.approx(1e-5 + 8.192e-6 + 2.048e-5)
+    assert layer.seconds == pytest.approx(6.594272e-3)
+    assert layer.bound == "compute"
+    # batch 2: roofline 2·32768 / 1e7 + 1e-6 = 6.5546e-3; written 2·8192; weights once
+    # T = 2·6.5546e-3 + 1e-5 + 1.6384e-5 + 2.048e-5 = 1.3156064e-2
+    (layer,) = predict(_report_of(row), p, batch=2).layers
+    assert layer.seconds == pytest.approx(1.3156064e-2)
+
+
+def test_identity_forward_model_is_the_roofline_sum() -> None:
+    row = pointwise_16_to_32()
+    p = make_profile(mac_rate=1e7)
+    assert predict(_report_of(row), p).total_ms == pytest.approx(1e3 * layer_seconds(row, p))
+
+
+def test_view_forward_terms_write_nothing() -> None:
+    b = GraphBuilder((16, 8, 8))
+    b.op("f", Flatten, None)
+    (row,) = layer_costs(b.graph)
+    p = make_profile(overhead=7e-6, forward=HAND_FORWARD)
+    # T = 2·7e-6 + 1e-5 glue, no bytes written, no weights
+    assert predict(_report_of(row), p).total_ms == pytest.approx(1e3 * 2.4e-5)
+
+
+def test_old_profile_format_asks_for_calibrate(config_dir: Path) -> None:
+    data = json.loads(make_profile("old").model_dump_json())
+    del data["format"], data["forward"]
+    (config_dir / "profiles").mkdir(parents=True)
+    (config_dir / "profiles" / "old.json").write_text(json.dumps(data))
+    with pytest.raises(ArchcalcError, match="re-run `archcalc calibrate`"):
+        load_profile("old")
+
+
+def test_synthetic_networks_are_seeded_and_capped() -> None:
+    from archcalc.synthetic_networks import synthetic_networks
+
+    a = synthetic_networks(6, max_macs=5e7)
+    b = synthetic_networks(6, max_macs=5e7)
+    assert [[n.name for n in g] for g in a] == [[n.name for n in g] for g in b]
+    for g in a:
+        costs = layer_costs(g)
+        assert sum(c.macs for c in costs) <= 5e7
+        assert costs[-1].kind == "linear"
+        assert {layer_kind(c) for c in costs} <= set(KINDS)
 
 
 def test_bandwidth_curve_is_interpolated_log_log() -> None:
@@ -206,7 +268,7 @@ def test_missing_named_profile_names_calibrate() -> None:
     ("text", "fragment"),
     [
         ("{not json", "not a valid device profile"),
-        ('{"name": "x"}', "created"),
+        ('{"name": "x"}', "format"),
         ("[]", "not a valid device profile"),
     ],
 )

@@ -114,6 +114,25 @@ def test_calibrate_quick_writes_a_profile(cli, config_dir: Path) -> None:
     assert p is not None and p.quick and p.threads == 1
     assert json.loads(r.out)["name"] == "q"
     assert all(m.samples > 0 for m in p.kinds.values())
+    assert p.format == 2 and p.forward.networks > 0
+
+
+def test_nnls_relative_recovers_exact_constants() -> None:
+    from archcalc.calibrate import nnls_relative
+
+    rows = [[1.0, 10.0, 3.0], [2.0, 5.0, 1.0], [4.0, 1.0, 7.0], [3.0, 3.0, 3.0]]
+    truth = [1.5, 0.1, 0.0]  # the third column plays no part
+    ys = [sum(r * t for r, t in zip(row, truth, strict=True)) for row in rows]
+    assert nnls_relative(rows, ys) == pytest.approx(truth, abs=1e-9)
+
+
+def test_nnls_relative_keeps_constants_non_negative() -> None:
+    from archcalc.calibrate import nnls_relative
+
+    # y = x0 − x1 exactly would need a negative constant; the fit clamps it to 0
+    rows = [[2.0, 1.0], [3.0, 1.0], [4.0, 2.0]]
+    theta = nnls_relative(rows, [1.0, 2.0, 2.0])
+    assert min(theta) >= 0
 
 
 def test_plot_writes_a_png(cli, tmp_path: Path) -> None:
