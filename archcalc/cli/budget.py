@@ -54,20 +54,19 @@ def budget(
     """Configurations that fit every limit: the Pareto front (best first), then the rest."""
     from archcalc.budget import fit_sweep, parse_limits
     from archcalc.catalog import load_spec
-    from archcalc.cli.sweep import check_y, device_profile, parse_alphas, parse_resolutions
-    from archcalc.conventions import get_convention
-    from archcalc.dtypes import dtype_bytes
-    from archcalc.memory import check_rule
+    from archcalc.cli.sweep import (
+        check_grid_options,
+        check_y,
+        device_profile,
+        parse_alphas,
+        parse_resolutions,
+        run_grid,
+    )
     from archcalc.plots import check_plot_path
-    from archcalc.render.common import check_format, emit
+    from archcalc.render.common import emit
     from archcalc.render.sweep import render_fit
-    from archcalc.resolve import parse_param_args
-    from archcalc.sweeps import run_sweep
 
-    check_format(fmt)
-    get_convention(convention)
-    dtype_bytes(dtype)
-    check_rule(rule)
+    check_grid_options(fmt, convention, dtype, rule)
     limits = parse_limits(max_macs, max_params, max_bytes, max_peak_memory, max_latency)
     path = check_plot_path(plot) if plot is not None else None
     alphas, resolutions = parse_alphas(alpha), parse_resolutions(res)
@@ -81,12 +80,7 @@ def budget(
         prof = require_profile(None)
     if path is not None:
         check_y(y, prof is not None)
-    try:
-        everything = run_sweep(
-            spec, alphas, resolutions, parse_param_args(param or []), convention, dtype, rule, prof
-        )
-    except ArchcalcError as e:
-        raise ArchcalcError(f"{net}: {e}") from None
+    everything = run_grid(net, spec, alphas, resolutions, param, convention, dtype, rule, prof)
     f = fit_sweep(everything, limits)
     emit(render_fit(f, fmt))
     if path is not None:

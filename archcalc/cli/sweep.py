@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from archcalc.cli.app import app
 from archcalc.cli.options import (
@@ -20,6 +21,11 @@ from archcalc.cli.options import (
     ResListOpt,
 )
 from archcalc.errors import ArchcalcError
+
+if TYPE_CHECKING:
+    from archcalc.latency import DeviceProfile
+    from archcalc.spec import NetworkSpec
+    from archcalc.sweeps import Sweep
 
 
 def parse_alphas(text: str | None) -> list[float] | None:
@@ -56,7 +62,7 @@ def parse_resolutions(text: str | None) -> list[int] | None:
     return out
 
 
-def device_profile(name: str | None, no_latency: bool, dtype: str) -> object | None:
+def device_profile(name: str | None, no_latency: bool, dtype: str) -> DeviceProfile | None:
     """The profile to predict latency with: ``--profile NAME``, else the saved default when it was
     measured at ``dtype``, else none."""
     if no_latency:
@@ -81,6 +87,42 @@ def check_y(y: str, latency: bool) -> str:
     return y
 
 
+def check_grid_options(fmt: str, convention: str, dtype: str, rule: str) -> None:
+    """The checks `sweep` and `budget` share: format, convention, dtype and memory rule names."""
+    from archcalc.conventions import get_convention
+    from archcalc.dtypes import dtype_bytes
+    from archcalc.memory import check_rule
+    from archcalc.render.common import check_format
+
+    check_format(fmt)
+    get_convention(convention)
+    dtype_bytes(dtype)
+    check_rule(rule)
+
+
+def run_grid(
+    net: str,
+    spec: NetworkSpec,
+    alphas: list[float] | None,
+    resolutions: list[int] | None,
+    param: list[str] | None,
+    convention: str,
+    dtype: str,
+    rule: str,
+    profile: DeviceProfile | None,
+) -> Sweep:
+    """:func:`archcalc.sweeps.run_sweep` with ``--param`` parsed and errors prefixed by ``net``."""
+    from archcalc.resolve import parse_param_args
+    from archcalc.sweeps import run_sweep
+
+    try:
+        return run_sweep(
+            spec, alphas, resolutions, parse_param_args(param or []), convention, dtype, rule, profile
+        )
+    except ArchcalcError as e:
+        raise ArchcalcError(f"{net}: {e}") from None
+
+
 @app.command()
 def sweep(
     net: NetArg,
@@ -98,29 +140,18 @@ def sweep(
 ) -> None:
     """MACs, params, peak memory, predicted latency and published top-1 over an α × resolution grid."""
     from archcalc.catalog import load_spec
-    from archcalc.conventions import get_convention
-    from archcalc.dtypes import dtype_bytes
-    from archcalc.memory import check_rule
     from archcalc.plots import check_plot_path
-    from archcalc.render.common import check_format, emit
+    from archcalc.render.common import emit
     from archcalc.render.sweep import render_sweep
-    from archcalc.resolve import parse_param_args
-    from archcalc.sweeps import run_sweep
 
-    check_format(fmt)
-    get_convention(convention)
-    dtype_bytes(dtype)
-    check_rule(rule)
+    check_grid_options(fmt, convention, dtype, rule)
     path = check_plot_path(plot) if plot is not None else None
     alphas, resolutions = parse_alphas(alpha), parse_resolutions(res)
     spec = load_spec(net)
     prof = device_profile(profile, no_latency, dtype)
     if path is not None:
         check_y(y, prof is not None)
-    try:
-        s = run_sweep(spec, alphas, resolutions, parse_param_args(param or []), convention, dtype, rule, prof)
-    except ArchcalcError as e:
-        raise ArchcalcError(f"{net}: {e}") from None
+    s = run_grid(net, spec, alphas, resolutions, param, convention, dtype, rule, prof)
     emit(render_sweep(s, fmt))
     if path is not None:
         from archcalc.plots.pareto import draw_pareto
