@@ -36,8 +36,6 @@ from collections.abc import Callable, Iterable, Iterator
 from statistics import median
 from typing import Any
 
-import torch
-
 from archcalc.closed_form import LayerCost, layer_costs
 from archcalc.errors import ArchcalcError
 from archcalc.graph import INPUT, Graph, GraphBuilder
@@ -68,7 +66,11 @@ from archcalc.ops import (
 )
 from archcalc.synthetic_networks import synthetic_networks
 from archcalc.timing import threads_set, time_calls
-from archcalc.torch_build import build
+from archcalc.torch_build import build, require
+
+require("torch")  # one line, not a traceback, without the `validate` extra (as timing.py)
+
+import torch  # noqa: E402
 
 EFFICIENCY_BOUNDS = (math.log(1e-3), math.log(4.0))
 """e_k is fitted in [0.001, 4] × the copy bandwidth."""

@@ -32,9 +32,6 @@ def calibrate(
     name = check_profile_name(profile or DEFAULT_PROFILE)
     if threads is not None and threads < 1:
         raise ArchcalcError(f"--threads {threads}: must be at least 1")
-    from archcalc.torch_build import require
-
-    require("torch")  # one line, not a traceback, without the `validate` extra
     from archcalc.calibrate import calibrate as run
     from archcalc.timing import default_threads
 
