@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from archcalc.cli.app import app
-from archcalc.cli.options import AlphaOpt, DtypeOpt, FormatOpt, MemRuleOpt, NetArg, ParamOpt, ResOpt, RhoOpt
-from archcalc.errors import ArchcalcError
+from archcalc.cli.options import (
+    AlphaOpt,
+    DtypeOpt,
+    FormatOpt,
+    MemRuleOpt,
+    NetArg,
+    ParamOpt,
+    ResOpt,
+    RhoOpt,
+    resolve_net,
+)
 
 
 @app.command()
@@ -19,19 +28,13 @@ def memory(
     fmt: FormatOpt = "table",
 ) -> None:
     """Largest tensor per spatial resolution (MobileNet V2 Table 3) and the peak of live activations."""
-    from archcalc.catalog import load_spec
     from archcalc.dtypes import dtype_bytes
     from archcalc.memory import check_rule, memory_report
     from archcalc.render.common import check_format, emit
     from archcalc.render.memory import render_memory
-    from archcalc.resolve import parse_param_args, resolve
 
     check_format(fmt)
     dtype_bytes(dtype)
     check_rule(rule)
-    spec = load_spec(net)
-    try:
-        resolved = resolve(spec, alpha, res, rho, parse_param_args(param or []))
-    except ArchcalcError as e:
-        raise ArchcalcError(f"{net}: {e}") from None
+    resolved = resolve_net(net, alpha, res, rho, param)
     emit(render_memory(memory_report(resolved, dtype, rule), fmt))

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from archcalc.resolve import Resolved
 
 NetArg = Annotated[str, typer.Argument(help="a built-in network (see `archcalc list`) or a spec .yaml path")]
 AlphaOpt = Annotated[float, typer.Option("--alpha", help="width multiplier α > 0")]
@@ -51,3 +54,19 @@ ProfileOpt = Annotated[
     ),
 ]
 ThreadsOpt = Annotated[int | None, typer.Option("--threads", help="torch threads (default: all cores)")]
+
+
+def resolve_net(
+    net: str, alpha: float, res: int | None, rho: float | None, param: list[str] | None
+) -> Resolved:
+    """``NET`` loaded and resolved at ``--alpha``, ``--res`` / ``--rho`` and ``--param``; a resolve
+    error names the network (``mobilenet_v1: layer … collapsed …``)."""
+    from archcalc.catalog import load_spec
+    from archcalc.errors import ArchcalcError
+    from archcalc.resolve import parse_param_args, resolve
+
+    spec = load_spec(net)
+    try:
+        return resolve(spec, alpha, res, rho, parse_param_args(param or []))
+    except ArchcalcError as e:
+        raise ArchcalcError(f"{net}: {e}") from None

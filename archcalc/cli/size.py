@@ -7,8 +7,17 @@ from typing import Annotated
 import typer
 
 from archcalc.cli.app import app
-from archcalc.cli.options import AlphaOpt, ConvOpt, DtypeOpt, FormatOpt, NetArg, ParamOpt, ResOpt, RhoOpt
-from archcalc.errors import ArchcalcError
+from archcalc.cli.options import (
+    AlphaOpt,
+    ConvOpt,
+    DtypeOpt,
+    FormatOpt,
+    NetArg,
+    ParamOpt,
+    ResOpt,
+    RhoOpt,
+    resolve_net,
+)
 
 
 @app.command()
@@ -43,22 +52,16 @@ def size(
     summary: Annotated[bool, typer.Option("--summary", help="totals only")] = False,
 ) -> None:
     """Weight storage per layer and in total (dense, pruned, clustered), and all-reduce traffic."""
-    from archcalc.catalog import load_spec
     from archcalc.conventions import get_convention
     from archcalc.dtypes import dtype_bytes
     from archcalc.model_size import parse_layer_args, size_report
     from archcalc.render.common import check_format, emit
     from archcalc.render.size import render_size
-    from archcalc.resolve import parse_param_args, resolve
 
     check_format(fmt)
     get_convention(convention)
     dtype_bytes(dtype)
     overrides = parse_layer_args(layer or [])
-    spec = load_spec(net)
-    try:
-        resolved = resolve(spec, alpha, res, rho, parse_param_args(param or []))
-    except ArchcalcError as e:
-        raise ArchcalcError(f"{net}: {e}") from None
+    resolved = resolve_net(net, alpha, res, rho, param)
     rep = size_report(resolved, convention, dtype, bits, density, index_bits, workers, huffman, overrides)
     emit(render_size(rep, fmt, summary))

@@ -17,6 +17,7 @@ from archcalc.cli.options import (
     ProfileOpt,
     ResOpt,
     RhoOpt,
+    resolve_net,
 )
 from archcalc.errors import ArchcalcError
 
@@ -41,22 +42,16 @@ def table(
     profile: ProfileOpt = None,
 ) -> None:
     """Per-layer params, MACs and memory traffic of a network, with totals and a breakdown by type."""
-    from archcalc.catalog import load_spec
     from archcalc.closed_form import report
     from archcalc.conventions import get_convention
     from archcalc.dtypes import dtype_bytes
     from archcalc.render.common import check_format, emit
     from archcalc.render.report import render_report
-    from archcalc.resolve import parse_param_args, resolve
 
     check_format(fmt)
     get_convention(convention)
     dtype_bytes(dtype)
-    spec = load_spec(net)
-    try:
-        resolved = resolve(spec, alpha, res, rho, parse_param_args(param or []))
-    except ArchcalcError as e:
-        raise ArchcalcError(f"{net}: {e}") from None
+    resolved = resolve_net(net, alpha, res, rho, param)
     rep = report(resolved, convention, dtype)
     if not (traffic or latency):
         if profile is not None:

@@ -8,7 +8,17 @@ from typing import Annotated
 import typer
 
 from archcalc.cli.app import app
-from archcalc.cli.options import AlphaOpt, FormatOpt, NetArg, ParamOpt, ProfileOpt, ResOpt, RhoOpt, ThreadsOpt
+from archcalc.cli.options import (
+    AlphaOpt,
+    FormatOpt,
+    NetArg,
+    ParamOpt,
+    ProfileOpt,
+    ResOpt,
+    RhoOpt,
+    ThreadsOpt,
+    resolve_net,
+)
 from archcalc.cli.progress import progress
 from archcalc.errors import ArchcalcError
 
@@ -35,12 +45,10 @@ def time_cmd(
     Per layer: median and IQR of the measured time, achieved GMAC/s and GB/s, and the latency
     model's prediction from the device profile (`archcalc calibrate`), if one is saved.
     """
-    from archcalc.catalog import load_spec
     from archcalc.latency import load_profile
     from archcalc.plots import check_plot_path
     from archcalc.render.common import check_format, emit
     from archcalc.render.latency import render_timing
-    from archcalc.resolve import parse_param_args, resolve
 
     check_format(fmt)
     if threads is not None and threads < 1:
@@ -51,11 +59,7 @@ def time_cmd(
 
         pyplot()
     prof = load_profile(profile)
-    spec = load_spec(net)
-    try:
-        resolved = resolve(spec, alpha, res, rho, parse_param_args(param or []))
-    except ArchcalcError as e:
-        raise ArchcalcError(f"{net}: {e}") from None
+    resolved = resolve_net(net, alpha, res, rho, param)
     from archcalc.timing import check_settings, default_threads, time_network
 
     check_settings(threads or 1, batch, warmup, repeats)
