@@ -29,7 +29,7 @@ from archcalc.errors import ArchcalcError
 from archcalc.graph import INPUT
 from archcalc.latency import DeviceProfile, LatencyPrediction, layer_kind, moved_bytes, predict
 from archcalc.resolve import Resolved
-from archcalc.torch_build import require
+from archcalc.torch_build import require, run_failed
 
 require("torch")
 
@@ -169,8 +169,7 @@ def time_network(
             x = model.example_input(batch)
             forward = stat(time_calls(lambda: model(x), warmup, repeats))
     except (RuntimeError, MemoryError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ArchcalcError(f"{name}: the torch model could not be run: {first}") from None
+        raise run_failed(name, e) from None
     return Timing(
         network=name,
         alpha=resolved.alpha,

@@ -25,6 +25,12 @@ def require(*modules: str) -> None:
         )
 
 
+def run_failed(network: str, e: BaseException) -> ArchcalcError:
+    """A torch RuntimeError / MemoryError while running ``network``, as one line: its first line."""
+    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return ArchcalcError(f"{network}: the torch model could not be run: {first}")
+
+
 require("torch")
 
 import torch  # noqa: E402

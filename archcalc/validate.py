@@ -21,7 +21,7 @@ from archcalc.graph import Graph
 from archcalc.ops import numel
 from archcalc.resolve import Resolved
 from archcalc.spec import NetworkSpec
-from archcalc.torch_build import require
+from archcalc.torch_build import require, run_failed
 
 MAX_ACTIVATION_BYTES = 4 * 2**30
 """validate refuses a model whose largest activation (fp32), three times over, exceeds this."""
@@ -119,8 +119,7 @@ def validate_graph(
     try:
         return _validate_graph(graph, network, alpha, resolution, knobs)
     except (RuntimeError, MemoryError) as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ArchcalcError(f"{network}: the torch model could not be run: {first}") from None
+        raise run_failed(network, e) from None
 
 
 def _validate_graph(
