@@ -14,13 +14,18 @@ h·w·(c1 + c2) + c1·c2 elements.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
+from math import prod
+from operator import add
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ModelWrapValidatorHandler, PrivateAttr, computed_field, model_validator
 
-from archcalc.conventions import CONVENTIONS, get_convention
+from archcalc.conventions import CONVENTIONS, Convention, get_convention
 from archcalc.dtypes import dtype_bytes
-from archcalc.graph import Graph, Node
-from archcalc.ops import numel
+from archcalc.errors import ArchcalcError
+from archcalc.graph import Graph
+from archcalc.ops import Op
 from archcalc.resolve import Resolved
 
 
@@ -75,7 +80,12 @@ class ConventionTotals(BaseModel):
 
 
 class Report(BaseModel):
-    """A network's cost at one configuration, every figure labelled with its convention."""
+    """A network's cost at one configuration, every figure labelled with its convention.
+
+    The totals, the convention totals and the breakdown are computed when the report is made; the
+    per-layer rows (``layers``) are built on first use from the same per-layer counts, and are
+    part of every dump (``model_dump``, JSON) like any field.
+    """
 
     network: str
     title: str
@@ -88,10 +98,133 @@ class Report(BaseModel):
     convention: str = Field(description="convention of every `macs` and `params` field below")
     dtype: str
     dtype_bytes: int
-    layers: list[LayerCost]
     totals: Totals
     breakdown: list[CategoryShare] = Field(description="by layer type, excluding zero-cost types")
     by_convention: dict[str, ConventionTotals]
+    _counts: LayerCounts | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _given_rows(cls, data: Any, handler: ModelWrapValidatorHandler[Report]) -> Report:
+        """``Report(**fields, layers=[…])`` and ``Report.model_validate(dump)`` keep the given rows."""
+        if not isinstance(data, dict) or "layers" not in data:
+            return handler(data)
+        fields = dict(data)
+        rows = fields.pop("layers")
+        rep = handler(fields)
+        if not isinstance(rows, list):
+            raise ValueError("layers must be a list of layer rows")
+        rep.__dict__["layers"] = [LayerCost.model_validate(x) for x in rows]  # the cached_property's slot
+        return rep
+
+    @computed_field(description="one row per primitive layer, in graph order")  # type: ignore[prop-decorator]
+    @cached_property
+    def layers(self) -> list[LayerCost]:
+        if self._counts is None:
+            raise ArchcalcError("this report was not made by archcalc.closed_form.report: it has no layers")
+        return self._counts.rows(get_convention(self.convention), self.dtype_bytes)
+
+
+class LayerCounts:
+    """Every per-layer count of a graph, as columns, computed in one pass over its nodes.
+
+    Per node: MACs under the paper rule (conv + linear) and under fvcore's rule, conv / linear
+    weights and biases, batch norm γ and β, weight elements read (weights + BN γ, β, running mean
+    and variance), input elements and output elements, and the Table 2 category. An op kind's
+    method that the base :class:`Op` answers with 0 is not called for it (an activation has no
+    weights, MACs or buffers), which is most of the saving over asking every op every question.
+    """
+
+    __slots__ = (
+        "category",
+        "fvcore",
+        "graph",
+        "in_elems",
+        "norm",
+        "out_elems",
+        "paper",
+        "read_weights",
+        "weights",
+    )
+
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        paper: list[int] = []
+        fvcore: list[int] = []
+        weights: list[int] = []
+        norm: list[int] = []
+        read_weights: list[int] = []
+        in_elems: list[int] = []
+        out_elems: list[int] = []
+        category: list[str] = []
+        asks = _ASKS
+        for n in graph.nodes:
+            op = n.op
+            ask = asks.get(type(op)) or _asks(type(op))
+            ins = n.in_shapes
+            out = n.out_shape
+            paper.append(op.macs(ins, out) if ask[0] else 0)
+            fvcore.append(op.fvcore_macs(ins, out) if ask[1] else 0)
+            w = op.weight_params() if ask[2] else 0
+            nb = op.norm_params() if ask[3] else 0
+            weights.append(w)
+            norm.append(nb)
+            read_weights.append(w + nb + op.buffer_elems() if ask[4] else w + nb)
+            in_elems.append(prod(ins[0]) if len(ins) == 1 else sum(map(prod, ins)))
+            out_elems.append(prod(out))
+            category.append(op.category())
+        self.paper = paper
+        self.fvcore = fvcore
+        self.weights = weights
+        self.norm = norm
+        self.read_weights = read_weights
+        self.in_elems = in_elems
+        self.out_elems = out_elems
+        self.category = category
+
+    def macs(self, conv: Convention) -> list[int]:
+        """Per-layer MACs under ``conv``."""
+        return self.fvcore if conv.fvcore_macs else self.paper
+
+    def params(self, conv: Convention) -> list[int]:
+        """Per-layer parameters under ``conv``."""
+        return list(map(add, self.weights, self.norm)) if conv.bn_params else self.weights
+
+    def rows(self, conv: Convention, b: int) -> list[LayerCost]:
+        """One :class:`LayerCost` per node at ``b`` bytes per element.
+
+        bytes read = b·(input elements + weight elements read); bytes written = b·output elements;
+        intensity = MACs / (bytes read + bytes written).
+        """
+        new_row = _rows_of(LayerCost)
+        macs, params = self.macs(conv), self.params(conv)
+        rows: list[LayerCost] = []
+        for i, n in enumerate(self.graph.nodes):
+            w, nb = self.weights[i], self.norm[i]
+            w_bytes = self.read_weights[i] * b
+            read = self.in_elems[i] * b + w_bytes
+            written = self.out_elems[i] * b
+            rows.append(
+                new_row(  # type: ignore[arg-type]
+                    name=n.name,
+                    kind=n.kind,
+                    category=self.category[i],
+                    row=n.row,
+                    args=n.op.describe(),
+                    inputs=list(n.inputs),
+                    input_shapes=[list(s) for s in n.in_shapes],
+                    output_shape=list(n.out_shape),
+                    params=params[i],
+                    params_without_bn=w,
+                    params_with_bn=w + nb,
+                    macs=macs[i],
+                    weight_bytes=w_bytes,
+                    bytes_read=read,
+                    bytes_written=written,
+                    intensity=macs[i] / (read + written),
+                )
+            )
+        return rows
 
 
 def _rows_of(cls: type[BaseModel]) -> Callable[..., BaseModel]:
@@ -114,54 +247,37 @@ def _rows_of(cls: type[BaseModel]) -> Callable[..., BaseModel]:
     return construct
 
 
+_ASKS: dict[type[Op], tuple[bool, bool, bool, bool, bool]] = {}
+
+
+def _asks(cls: type[Op]) -> tuple[bool, bool, bool, bool, bool]:
+    """Which of macs, fvcore_macs, weight_params, norm_params, buffer_elems ``cls`` overrides."""
+    ask = tuple(
+        getattr(cls, m) is not getattr(Op, m)
+        for m in ("macs", "fvcore_macs", "weight_params", "norm_params", "buffer_elems")
+    )
+    _ASKS[cls] = ask  # type: ignore[assignment]
+    return ask  # type: ignore[return-value]
+
+
 def layer_costs(graph: Graph, convention: str = "paper", dtype: str = "fp32") -> list[LayerCost]:
     """Per-layer rows of ``graph`` under one convention and element size."""
-    conv = get_convention(convention)
-    b = dtype_bytes(dtype)
-    new_row = _rows_of(LayerCost)
-    rows: list[LayerCost] = []
-    for n in graph:
-        op = n.op
-        macs = conv.macs(n)
-        weights = op.weight_params()
-        w_bytes = op.weights_read() * b
-        read = sum(numel(s) for s in n.in_shapes) * b + w_bytes
-        written = numel(n.out_shape) * b
-        rows.append(
-            new_row(  # type: ignore[arg-type]
-                name=n.name,
-                kind=n.kind,
-                category=op.category(),
-                row=n.row,
-                args=op.describe(),
-                inputs=list(n.inputs),
-                input_shapes=[list(s) for s in n.in_shapes],
-                output_shape=list(n.out_shape),
-                params=conv.params(n),
-                params_without_bn=weights,
-                params_with_bn=weights + op.norm_params(),
-                macs=macs,
-                weight_bytes=w_bytes,
-                bytes_read=read,
-                bytes_written=written,
-                intensity=macs / (read + written),
-            )
-        )
-    return rows
+    return LayerCounts(graph).rows(get_convention(convention), dtype_bytes(dtype))
 
 
-def breakdown(rows: list[LayerCost]) -> list[CategoryShare]:
+def breakdown(counts: LayerCounts, conv: Convention) -> list[CategoryShare]:
     """MACs and params per layer type (the rows of MobileNet V1 Table 2), largest MACs first."""
-    total_macs = sum(r.macs for r in rows) or 1
-    total_params = sum(r.params for r in rows) or 1
+    macs, params = counts.macs(conv), counts.params(conv)
+    total_macs = sum(macs) or 1
+    total_params = sum(params) or 1
     acc: dict[str, list[int]] = {}
-    for r in rows:
-        if r.macs == 0 and r.params == 0:
+    for category, m, p in zip(counts.category, macs, params, strict=True):
+        if m == 0 and p == 0:
             continue
-        a = acc.setdefault(r.category, [0, 0, 0])
+        a = acc.setdefault(category, [0, 0, 0])
         a[0] += 1
-        a[1] += r.macs
-        a[2] += r.params
+        a[1] += m
+        a[2] += p
     out = [
         CategoryShare(
             category=k,
@@ -177,34 +293,29 @@ def breakdown(rows: list[LayerCost]) -> list[CategoryShare]:
 
 
 def report(resolved: Resolved, convention: str = "paper", dtype: str = "fp32") -> Report:
-    """The full :class:`Report` of a resolved network."""
-    rows = layer_costs(resolved.graph, convention, dtype)
-    macs = sum(r.macs for r in rows)
+    """The full :class:`Report` of a resolved network (per-layer rows built on first use)."""
+    conv = get_convention(convention)
+    b = dtype_bytes(dtype)
+    counts = LayerCounts(resolved.graph)
+    macs = sum(counts.macs(conv))
+    weights, norm = sum(counts.weights), sum(counts.norm)
+    weight_bytes = sum(counts.read_weights) * b
     totals = Totals(
-        layers=len(rows),
+        layers=len(counts.paper),
         macs=macs,
         flops=2 * macs,
-        params=sum(r.params for r in rows),
-        params_without_bn=sum(r.params_without_bn for r in rows),
-        params_with_bn=sum(r.params_with_bn for r in rows),
-        weight_bytes=sum(r.weight_bytes for r in rows),
-        bytes_read=sum(r.bytes_read for r in rows),
-        bytes_written=sum(r.bytes_written for r in rows),
+        params=weights + norm if conv.bn_params else weights,
+        params_without_bn=weights,
+        params_with_bn=weights + norm,
+        weight_bytes=weight_bytes,
+        bytes_read=sum(counts.in_elems) * b + weight_bytes,
+        bytes_written=sum(counts.out_elems) * b,
     )
-    # Σ over the graph of each counting rule, once per rule: the rows already hold the report's own
-    # convention, and conventions share rules (paper and torch count the same MACs).
-    conv = get_convention(convention)
-    sums: dict[Callable[[Node], int], int] = {conv.macs: totals.macs, conv.params: totals.params}
-
-    def total(rule: Callable[[Node], int]) -> int:
-        if rule not in sums:
-            sums[rule] = sum(rule(n) for n in resolved.graph)
-        return sums[rule]
-
+    macs_sum = {False: sum(counts.paper), True: sum(counts.fvcore)}
     by_conv = {
         c.name: ConventionTotals(
-            macs=total(c.macs),
-            params=total(c.params),
+            macs=macs_sum[c.fvcore_macs],
+            params=weights + norm if c.bn_params else weights,
             macs_rule=c.macs_rule,
             params_rule=c.params_rule,
             reproduces=c.reproduces,
@@ -212,7 +323,7 @@ def report(resolved: Resolved, convention: str = "paper", dtype: str = "fp32") -
         for c in CONVENTIONS.values()
     }
     spec = resolved.spec
-    return Report(
+    rep = Report.model_construct(
         network=spec.name,
         title=spec.title,
         source=spec.source,
@@ -223,9 +334,10 @@ def report(resolved: Resolved, convention: str = "paper", dtype: str = "fp32") -
         output_shape=list(resolved.graph.output.out_shape),
         convention=convention,
         dtype=dtype,
-        dtype_bytes=dtype_bytes(dtype),
-        layers=rows,
+        dtype_bytes=b,
         totals=totals,
-        breakdown=breakdown(rows),
+        breakdown=breakdown(counts, conv),
         by_convention=by_conv,
     )
+    rep._counts = counts
+    return rep

@@ -6,7 +6,6 @@ different things. Every figure archcalc prints names one of these.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from archcalc.errors import ArchcalcError
@@ -15,28 +14,29 @@ from archcalc.graph import Node
 
 @dataclass(frozen=True, slots=True)
 class Convention:
+    """A counting convention: the two choices that make tools disagree, plus how to cite them.
+
+    MACs: conv + linear only (``fvcore_macs=False``), or also what fvcore's default handles count
+    (batch norm, adaptive average pooling). Params: conv + linear weights and biases only
+    (``bn_params=False``), or also batch norm's γ and β.
+    """
+
     name: str
     macs_rule: str
     params_rule: str
     reproduces: str
-    macs: Callable[[Node], int]
-    params: Callable[[Node], int]
+    fvcore_macs: bool
+    bn_params: bool
 
+    def macs(self, n: Node) -> int:
+        """The node's MACs under this convention."""
+        if self.fvcore_macs:
+            return n.op.fvcore_macs(n.in_shapes, n.out_shape)
+        return n.op.macs(n.in_shapes, n.out_shape)
 
-def _paper_macs(n: Node) -> int:
-    return n.op.macs(list(n.in_shapes), n.out_shape)
-
-
-def _fvcore_macs(n: Node) -> int:
-    return n.op.fvcore_macs(list(n.in_shapes), n.out_shape)
-
-
-def _weights(n: Node) -> int:
-    return n.op.weight_params()
-
-
-def _all_params(n: Node) -> int:
-    return n.op.weight_params() + n.op.norm_params()
+    def params(self, n: Node) -> int:
+        """The node's parameters under this convention."""
+        return n.op.weight_params() + (n.op.norm_params() if self.bn_params else 0)
 
 
 CONVENTIONS: dict[str, Convention] = {
@@ -47,8 +47,8 @@ CONVENTIONS: dict[str, Convention] = {
             "conv (incl. depthwise) + linear; no BN, activation, pooling, add",
             "conv + linear weights and biases; no BN",
             "MobileNet V1/V2/V3 tables, TF-Slim READMEs",
-            _paper_macs,
-            _weights,
+            fvcore_macs=False,
+            bn_params=False,
         ),
         Convention(
             "fvcore",
@@ -56,16 +56,16 @@ CONVENTIONS: dict[str, Convention] = {
             "(1 per input element); everything else 0",
             "every learnable parameter (fvcore parameter_count), BN γ/β included",
             "FlopCountAnalysis(model.eval(), x).total() and parameter_count(model)['']",
-            _fvcore_macs,
-            _all_params,
+            fvcore_macs=True,
+            bn_params=True,
         ),
         Convention(
             "torch",
             "conv + linear, as torch.utils.flop_counter.FlopCounterMode (its FLOPs / 2)",
             "every nn.Parameter, BN γ/β included",
             "sum(p.numel() for p in model.parameters()), torchvision num_params",
-            _paper_macs,
-            _all_params,
+            fvcore_macs=False,
+            bn_params=True,
         ),
     )
 }

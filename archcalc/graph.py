@@ -16,7 +16,7 @@ MAX_NODES = 100_000
 ``repeat`` counts go past it is refused instead of expanding for minutes."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Node:
     """One primitive layer: its name, op, the names of the tensors it reads, and shapes."""
 
@@ -78,21 +78,27 @@ class GraphBuilder:
 
     def add(self, name: str, op: Op, inputs: Sequence[str] | None = None) -> str:
         """Add ``op`` reading ``inputs`` (default: the current tensor); it becomes current."""
-        ins = tuple(inputs) if inputs is not None else (self.current,)
-        if name in self._shapes:
+        shapes = self._shapes
+        if inputs is None:
+            ins: tuple[str, ...] = (self.current,)
+            in_shapes: tuple[Shape, ...] = (shapes[self.current],)
+        else:
+            ins = tuple(inputs)
+            in_shapes = tuple([shapes[i] for i in ins])
+        if name in shapes:
             raise ArchcalcError(f"layer name {name!r} is used twice")
-        if len(self.graph.nodes) >= MAX_NODES:
+        nodes = self.graph.nodes
+        if len(nodes) >= MAX_NODES:
             raise ArchcalcError(f"layer {name}: the network has more than {MAX_NODES:,} layers")
         if op.n_inputs is not None and len(ins) != op.n_inputs:
             raise ArchcalcError(f"layer {name}: {op.kind} takes {op.n_inputs} input(s), got {len(ins)}")
-        in_shapes = tuple(self._shapes[i] for i in ins)
         try:
-            out = op.out_shape(list(in_shapes))
+            out = op.out_shape(in_shapes)
         except CollapseError as e:
             raise CollapseError(f"layer {name} ({op.kind}): {e}") from None
         except ArchcalcError as e:
             raise ArchcalcError(f"layer {name} ({op.kind}): {e}") from None
-        self.graph.nodes.append(Node(name, op, ins, in_shapes, out, self.row))
-        self._shapes[name] = out
+        nodes.append(Node(name, op, ins, in_shapes, out, self.row))
+        shapes[name] = out
         self.current = name
         return name

@@ -158,7 +158,7 @@ def _affine(
     check = at(dict.fromkeys(var, _CHECK))
     if check != c0 + sum(a * _CHECK[0] * _CHECK[1] for a in coef.values()):
         return None
-    real = fn(list(node.in_shapes), node.out_shape)
+    real = fn(node.in_shapes, node.out_shape)
     predicted = c0 + sum(a * numel(_real_side(node, tensors, lv)) for lv, a in coef.items())
     return (c0, coef) if real == predicted else None
 
@@ -216,7 +216,7 @@ def _node_terms(
     op = n.op
     key = (op, conv.name, tuple(pattern))
     if key not in cache:
-        fn = op.fvcore_macs if conv.name == "fvcore" else op.macs
+        fn = op.fvcore_macs if conv.fvcore_macs else op.macs
         got = _affine(fn, ins, out, n, levels, len(levels))
         cache[key] = (
             None

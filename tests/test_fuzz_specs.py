@@ -89,7 +89,8 @@ def mutated_specs(draw: st.DrawFn) -> str:
         elif action == "leaf":
             parent[key] = draw(st.sampled_from(LEAVES))
         elif action in ("stride", "channels"):
-            entries = [e for s in ("stem", "body", "head") for e in data.get(s) or [] if isinstance(e, dict)]
+            sections = [data.get(s) for s in ("stem", "body", "head")]  # a mutation may have made one a leaf
+            entries = [e for s in sections if isinstance(s, list) for e in s if isinstance(e, dict)]
             if entries:
                 e = draw(st.sampled_from(entries))
                 field = "stride" if action == "stride" else "out"

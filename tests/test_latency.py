@@ -223,15 +223,29 @@ def test_other_dtype_is_refused() -> None:
 
 
 def _report_of(row):
-    from archcalc.closed_form import Report, Totals
+    """A one-layer report holding ``row`` (validated, as a report read back from JSON would be)."""
+    from archcalc.closed_form import Report
 
-    return Report.model_construct(
+    totals = {k: 0 for k in ("layers", "params", "params_without_bn", "params_with_bn", "weight_bytes")}
+    totals.update(
+        macs=row.macs, flops=2 * row.macs, bytes_read=row.bytes_read, bytes_written=row.bytes_written
+    )
+    return Report(
         network="one",
+        title="one layer",
+        source="by hand",
         alpha=1.0,
         resolution=8,
+        knobs={},
+        input_shape=row.input_shapes[0],
+        output_shape=row.output_shape,
+        convention="paper",
         dtype="fp32",
+        dtype_bytes=4,
+        totals=totals,
+        breakdown=[],
+        by_convention={},
         layers=[row],
-        totals=Totals.model_construct(macs=row.macs),
     )
 
 

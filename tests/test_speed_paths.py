@@ -53,3 +53,20 @@ def test_by_convention_totals_are_the_rule_sums(net: str, convention: str) -> No
         assert r.by_convention[name].params == sum(c.params(n) for n in resolved.graph), name
     assert r.totals.macs == r.by_convention[convention].macs
     assert r.totals.params == r.by_convention[convention].params
+
+
+def test_report_rows_are_built_on_first_use_and_round_trip() -> None:
+    """Totals come first; the rows are built once, on first use, and survive a JSON round trip."""
+    from archcalc.closed_form import Report
+
+    r = report(resolve(load_spec("mobilenet_v1")))
+    summary = r.model_dump_json(exclude={"layers"})
+    assert "layers" not in r.__dict__
+    assert '"layers":[' not in summary
+    rows = r.layers
+    assert r.layers is rows and len(rows) == r.totals.layers
+    assert sum(x.macs for x in rows) == r.totals.macs == 568_740_352  # 569 M, MobileNet V1 Table 8
+    assert sum(x.params for x in rows) == r.totals.params
+    back = Report.model_validate_json(r.model_dump_json())
+    assert back.layers == rows
+    assert back.model_dump() == r.model_dump()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -11,7 +12,7 @@ ActName = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish"]
 ACTIVATIONS: tuple[str, ...] = ("relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Activation(Op):
     """ReLU, ReLU6, h-swish x·ReLU6(x+3)/6, h-sigmoid ReLU6(x+3)/6, sigmoid, swish x·σ(x).
 
@@ -21,7 +22,7 @@ class Activation(Op):
     kind: ClassVar[str] = "activation"
     fn: str
 
-    def out_shape(self, inputs: list[Shape]) -> Shape:
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         return inputs[0]
 
     def category(self) -> str:

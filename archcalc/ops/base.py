@@ -1,7 +1,7 @@
 """The primitive-op protocol: every primitive layer kind answers the same questions.
 
 A resolved graph is made of primitives only (conv with groups, linear, batch norm, activation,
-pooling, add, multiply, concat, flatten). Each primitive kind is one frozen dataclass that knows
+pooling, add, multiply, concat, flatten). Each primitive kind is one slotted dataclass that knows
 its output shape, its parameters, its multiply-accumulates (MACs) under each counting convention,
 and the weight elements it reads. Cost, traffic and (later) the torch builder are looked up by
 ``kind``; nothing else in the code branches on layer kinds.
@@ -9,6 +9,7 @@ and the weight elements it reads. Cost, traffic and (later) the torch builder ar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from math import prod
 from typing import Any, ClassVar
 
@@ -27,12 +28,18 @@ def numel(shape: Shape) -> int:
 
 
 class Op:
-    """Base class of primitive layer kinds. Subclasses are frozen dataclasses."""
+    """Base class of primitive layer kinds.
+
+    Subclasses are ``@dataclass(slots=True, unsafe_hash=True)`` values: never mutated after
+    construction, hashed by their fields (the sweep engine memoises on ops). They are not
+    ``frozen=True`` because a frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__``, which made building ops a fifth of resolving a network.
+    """
 
     kind: ClassVar[str]
     n_inputs: ClassVar[int | None] = 1  # None: any number >= 1
 
-    def out_shape(self, inputs: list[Shape]) -> Shape:
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         """Output shape for the given input shapes; raises on a mismatch or a collapsed map."""
         raise NotImplementedError
 
@@ -52,11 +59,11 @@ class Op:
         """Non-learnable state read at inference (batch norm running mean and variance)."""
         return 0
 
-    def macs(self, inputs: list[Shape], out: Shape) -> int:
+    def macs(self, inputs: Sequence[Shape], out: Shape) -> int:
         """Multiply-accumulates under the paper convention: conv and linear only."""
         return 0
 
-    def fvcore_macs(self, inputs: list[Shape], out: Shape) -> int:
+    def fvcore_macs(self, inputs: Sequence[Shape], out: Shape) -> int:
         """What fvcore's FlopCountAnalysis counts for this op (its default handles)."""
         return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -14,7 +15,7 @@ def conv_out_size(size: int, k: int, stride: int, padding: int, dilation: int) -
     return (size + 2 * padding - dilation * (k - 1) - 1) // stride + 1
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Conv2d(Op):
     """Convolution M → N channels with a K_h×K_w kernel and G groups.
 
@@ -51,7 +52,7 @@ class Conv2d(Op):
     def is_depthwise(self) -> bool:
         return self.groups > 1 and self.groups == self.in_channels
 
-    def out_shape(self, inputs: list[Shape]) -> Shape:
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs
         if len(shape) != 3 or shape[0] != self.in_channels:
             raise ArchcalcError(f"conv expects {self.in_channels}×H×W input, got {fmt_shape(shape)}")
@@ -74,10 +75,10 @@ class Conv2d(Op):
     def bias_params(self) -> int:
         return self.out_channels if self.bias else 0
 
-    def macs(self, inputs: list[Shape], out: Shape) -> int:
+    def macs(self, inputs: Sequence[Shape], out: Shape) -> int:
         return numel(out) * self._kernel_elems()
 
-    def fvcore_macs(self, inputs: list[Shape], out: Shape) -> int:
+    def fvcore_macs(self, inputs: Sequence[Shape], out: Shape) -> int:
         return self.macs(inputs, out)
 
     def category(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -9,7 +10,7 @@ from archcalc.errors import ArchcalcError
 from archcalc.ops.base import Op, Shape, fmt_shape
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Linear(Op):
     """Fully connected M → N.  params = M·N (+ N bias);  MACs = M·N."""
 
@@ -25,7 +26,7 @@ class Linear(Op):
                 "both must be at least 1"
             )
 
-    def out_shape(self, inputs: list[Shape]) -> Shape:
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs
         if shape != (self.in_features,):
             raise ArchcalcError(
@@ -40,10 +41,10 @@ class Linear(Op):
     def bias_params(self) -> int:
         return self.out_features if self.bias else 0
 
-    def macs(self, inputs: list[Shape], out: Shape) -> int:
+    def macs(self, inputs: Sequence[Shape], out: Shape) -> int:
         return self.in_features * self.out_features
 
-    def fvcore_macs(self, inputs: list[Shape], out: Shape) -> int:
+    def fvcore_macs(self, inputs: Sequence[Shape], out: Shape) -> int:
         return self.macs(inputs, out)
 
     def category(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -9,7 +10,7 @@ from archcalc.errors import ArchcalcError
 from archcalc.ops.base import Op, Shape, numel
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class BatchNorm2d(Op):
     """Batch norm over C channels, eval mode.
 
@@ -21,7 +22,7 @@ class BatchNorm2d(Op):
     channels: int
     affine: bool = True
 
-    def out_shape(self, inputs: list[Shape]) -> Shape:
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs
         if shape[0] != self.channels:
             raise ArchcalcError(f"batch norm over {self.channels} channels got {shape[0]}")
@@ -33,7 +34,7 @@ class BatchNorm2d(Op):
     def buffer_elems(self) -> int:
         return 2 * self.channels
 
-    def fvcore_macs(self, inputs: list[Shape], out: Shape) -> int:
+    def fvcore_macs(self, inputs: Sequence[Shape], out: Shape) -> int:
         return numel(inputs[0]) * (2 if self.affine else 1)
 
     def category(self) -> str:

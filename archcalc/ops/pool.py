@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -18,7 +19,7 @@ def _ceil_out(size: int, k: int, stride: int, padding: int) -> int:
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Pool2d(Op):
     """Max or average pooling with a k×k window.  0 MACs (papers and fvcore alike)."""
 
@@ -35,7 +36,7 @@ class Pool2d(Op):
                 f"pool padding {self.padding} is more than half the {self.kernel}×{self.kernel} window"
             )
 
-    def out_shape(self, inputs: list[Shape]) -> Shape:
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs
         if len(shape) != 3:
             raise ArchcalcError(f"{self.op} pool expects a C×H×W map, got a vector")
@@ -66,7 +67,7 @@ class Pool2d(Op):
         return cls(self.kernel, self.stride, self.padding, ceil_mode=self.ceil_mode)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class AdaptivePool2d(Op):
     """Adaptive pooling of a C×H×W map to C×o×o (o = 1: global pooling).
 
@@ -78,13 +79,13 @@ class AdaptivePool2d(Op):
     op: str  # "avg" | "max"
     output: int = 1
 
-    def out_shape(self, inputs: list[Shape]) -> Shape:
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs
         if len(shape) != 3:
             raise ArchcalcError("adaptive pool expects a C×H×W map, got a vector")
         return (shape[0], self.output, self.output)
 
-    def fvcore_macs(self, inputs: list[Shape], out: Shape) -> int:
+    def fvcore_macs(self, inputs: Sequence[Shape], out: Shape) -> int:
         return numel(inputs[0]) if self.op == "avg" else 0
 
     def category(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -9,13 +10,13 @@ from archcalc.errors import ArchcalcError
 from archcalc.ops.base import Op, Shape, fmt_shape, numel
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Flatten(Op):
     """C×H×W → (C·H·W,).  0 MACs."""
 
     kind: ClassVar[str] = "flatten"
 
-    def out_shape(self, inputs: list[Shape]) -> Shape:
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         return (numel(inputs[0]),)
 
     def category(self) -> str:
@@ -27,14 +28,14 @@ class Flatten(Op):
         return torch_modules.Flatten()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Add(Op):
     """Element-wise sum of equal-shape tensors (residual add).  0 MACs (fvcore skips aten::add)."""
 
     kind: ClassVar[str] = "add"
     n_inputs: ClassVar[int | None] = None
 
-    def out_shape(self, inputs: list[Shape]) -> Shape:
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         if len(inputs) < 2 or any(s != inputs[0] for s in inputs):
             raise ArchcalcError(f"add needs equal shapes, got {', '.join(map(fmt_shape, inputs))}")
         return inputs[0]
@@ -48,14 +49,14 @@ class Add(Op):
         return torch_modules.Add()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Mul(Op):
     """Element-wise product with broadcasting of a C×1×1 gate (squeeze-and-excite scale).  0 MACs."""
 
     kind: ClassVar[str] = "mul"
     n_inputs: ClassVar[int | None] = 2
 
-    def out_shape(self, inputs: list[Shape]) -> Shape:
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         a, b = inputs
         if len(a) != len(b) or any(x != y and y != 1 for x, y in zip(a, b, strict=True)):
             raise ArchcalcError(f"mul cannot broadcast {fmt_shape(b)} onto {fmt_shape(a)}")
@@ -70,14 +71,14 @@ class Mul(Op):
         return torch_modules.Mul()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Concat(Op):
     """Concatenation along channels of maps with equal H×W.  0 MACs."""
 
     kind: ClassVar[str] = "concat"
     n_inputs: ClassVar[int | None] = None
 
-    def out_shape(self, inputs: list[Shape]) -> Shape:
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         if len(inputs) < 2 or any(s[1:] != inputs[0][1:] for s in inputs):
             raise ArchcalcError(f"concat needs equal spatial sizes, got {', '.join(map(fmt_shape, inputs))}")
         return (sum(s[0] for s in inputs), *inputs[0][1:])
@@ -91,7 +92,7 @@ class Concat(Op):
         return torch_modules.Concat()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Slice(Op):
     """Channels [start, stop) of a map (ShuffleNet V2's channel split).  0 MACs."""
 
@@ -99,7 +100,7 @@ class Slice(Op):
     start: int
     stop: int
 
-    def out_shape(self, inputs: list[Shape]) -> Shape:
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs
         if not 0 <= self.start < self.stop <= shape[0]:
             raise ArchcalcError(f"channel slice [{self.start}, {self.stop}) is outside 0..{shape[0]}")
@@ -117,14 +118,14 @@ class Slice(Op):
         return torch_modules.Slice(self.start, self.stop)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ChannelShuffle(Op):
     """ShuffleNet's channel shuffle with g groups: reshape to g×(C/g), transpose, flatten.  0 MACs."""
 
     kind: ClassVar[str] = "shuffle"
     groups: int
 
-    def out_shape(self, inputs: list[Shape]) -> Shape:
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs
         if shape[0] % self.groups:
             raise ArchcalcError(
