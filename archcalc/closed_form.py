@@ -131,8 +131,9 @@ class LayerCounts:
     Per node: MACs under the paper rule (conv + linear) and under fvcore's rule, conv / linear
     weights and biases, batch norm γ and β, weight elements read (weights + BN γ, β, running mean
     and variance), input elements and output elements, and the Table 2 category. An op kind's
-    method that the base :class:`Op` answers with 0 is not called for it (an activation has no
-    weights, MACs or buffers), which is most of the saving over asking every op every question.
+    method that the base :class:`Op` answers by default is not called for it (an activation has
+    no weights, MACs or buffers; conv's fvcore MACs are its paper MACs), which is most of the
+    saving over asking every op every question.
     """
 
     __slots__ = (
@@ -149,38 +150,39 @@ class LayerCounts:
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
-        paper: list[int] = []
-        fvcore: list[int] = []
-        weights: list[int] = []
-        norm: list[int] = []
-        read_weights: list[int] = []
-        in_elems: list[int] = []
-        out_elems: list[int] = []
-        category: list[str] = []
+        rows: list[tuple[int, int, int, int, int, int, int, str]] = []
         asks = _ASKS
         for n in graph.nodes:
             op = n.op
             ask = asks.get(type(op)) or _asks(type(op))
             ins = n.in_shapes
             out = n.out_shape
-            paper.append(op.macs(ins, out) if ask[0] else 0)
-            fvcore.append(op.fvcore_macs(ins, out) if ask[1] else 0)
+            paper = op.macs(ins, out) if ask[0] else 0
             w = op.weight_params() if ask[2] else 0
             nb = op.norm_params() if ask[3] else 0
-            weights.append(w)
-            norm.append(nb)
-            read_weights.append(w + nb + op.buffer_elems() if ask[4] else w + nb)
-            in_elems.append(prod(ins[0]) if len(ins) == 1 else sum(map(prod, ins)))
-            out_elems.append(prod(out))
-            category.append(op.category())
-        self.paper = paper
-        self.fvcore = fvcore
-        self.weights = weights
-        self.norm = norm
-        self.read_weights = read_weights
-        self.in_elems = in_elems
-        self.out_elems = out_elems
-        self.category = category
+            rows.append(
+                (
+                    paper,
+                    op.fvcore_macs(ins, out) if ask[1] else paper,
+                    w,
+                    nb,
+                    w + nb + op.buffer_elems() if ask[4] else w + nb,
+                    prod(ins[0]) if len(ins) == 1 else sum(map(prod, ins)),
+                    prod(out),
+                    op.category(),
+                )
+            )
+        columns = tuple(map(list, zip(*rows, strict=True))) if rows else ([],) * 8
+        (
+            self.paper,
+            self.fvcore,
+            self.weights,
+            self.norm,
+            self.read_weights,
+            self.in_elems,
+            self.out_elems,
+            self.category,
+        ) = columns
 
     def macs(self, conv: Convention) -> list[int]:
         """Per-layer MACs under ``conv``."""

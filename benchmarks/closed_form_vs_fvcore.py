@@ -1,22 +1,32 @@
 """Closed-form cost of every built-in network vs fvcore's FlopCountAnalysis on the same network.
 
-    python benchmarks/closed_form_vs_fvcore.py [--repeat 7] [--fvcore-repeat 5] [NET ...]
+    python benchmarks/closed_form_vs_fvcore.py [--repeat 7] [--fvcore-repeat 5] [--threads 1] [NET ...]
 
-For each network, measured side by side in one run (median of the repeats):
+Each side is timed in two steps, side by side in one run (medians of the repeats, in ms):
 
-* ``resolve+report``: ``report(resolve(spec))`` with the spec loaded once (``load_spec`` excluded):
-  the graph is expanded and every layer costed under one convention, with totals under all three.
-* ``report``: ``report(resolved)`` on an already resolved graph.
-* ``fvcore``: ``FlopCountAnalysis(model, (x,)).total()`` followed by ``.by_module()`` (what
-  ``archcalc validate`` reads; fvcore caches the trace, so ``by_module`` adds little) on the torch
-  model ``archcalc.torch_build.build`` makes from the same graph. Building the model and its input
-  is excluded; a fresh ``FlopCountAnalysis`` is made per run, so every run traces the model.
+=========  ==========================================  ==========================================
+step       archcalc (pure Python, torch never imported)  fvcore (torch)
+=========  ==========================================  ==========================================
+build      ``resolve(spec)``: the graph of primitives    ``archcalc.torch_build.build(graph)`` and
+           with every shape, from the loaded spec        its input: the ``nn.Module`` (weights
+                                                         initialised), from the same graph
+count      ``report(resolved)``: per-layer MACs,         ``FlopCountAnalysis(model, (x,))``:
+           params, weights read and in/out elements      ``.total()`` then ``.by_module()`` (what
+           in one pass; totals under all three           ``archcalc validate`` reads); a fresh
+           conventions; the breakdown by layer type      analysis per run, so every run traces
+=========  ==========================================  ==========================================
 
-``ratio`` is fvcore's median over the closed form's median. The fvcore total is checked against
-the closed form's ``fvcore`` convention (the ``=`` column), so both sides count the same thing.
-``--threads 1`` steadies fvcore on a busy machine (torch's thread pool suffers most from other
-processes). Needs the ``validate`` extra (torch, fvcore). Wall-clock figures on a shared machine
-are noisy: quote the medians of a quiet run.
+Ratios (fvcore's median over archcalc's):
+
+* ``count`` — count over count, both starting from a built network;
+* ``end to end`` — build + count over build + count, both starting from the spec's graph;
+* ``+ rows`` — as end to end, with archcalc also building its ~150 per-layer row objects (what
+  ``table --format json`` prints; ``report`` builds them on first use of ``.layers``).
+
+The spec is loaded once (``load_spec`` excluded on both sides). The fvcore total is checked
+against the closed form's ``fvcore`` convention (the ``=`` column), so both sides count the same
+thing. ``--threads 1`` steadies torch on a busy machine. Needs the ``validate`` extra (torch,
+fvcore). Wall-clock figures on a shared machine are noisy: quote the medians of a quiet run.
 """
 
 from __future__ import annotations
@@ -74,13 +84,14 @@ def main() -> int:
     names = args.nets or builtin_names()
     # The closed form first, before torch is imported: it never imports torch, and torch's hundreds of
     # thousands of live objects would slow every garbage collection the closed form triggers.
-    closed: dict[str, tuple[float, float]] = {}
+    closed: dict[str, tuple[float, float, float]] = {}
     for name in names:
         spec = load_spec(name)
         resolved = resolve(spec)
-        t_both = median_time(lambda spec=spec: report(resolve(spec)), args.repeat)
-        t_report = median_time(lambda r=resolved: report(r), args.repeat)
-        closed[name] = (t_both, t_report)
+        t_resolve = median_time(lambda spec=spec: resolve(spec), args.repeat)
+        t_count = median_time(lambda r=resolved: report(r), args.repeat)
+        t_rows = median_time(lambda r=resolved: report(r).layers, args.repeat)
+        closed[name] = (t_resolve, t_count, t_rows)
 
     import torch
 
@@ -102,39 +113,56 @@ def main() -> int:
         fa.by_module()
         return total
 
+    def timed(fn: Callable[[], object], repeat: int) -> float:
+        fn()  # warm up
+        samples = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            fn()
+            samples.append(time.perf_counter() - t)
+        return statistics.median(samples)
+
     print(
         f"python {platform.python_version()}, torch {torch.__version__} "
-        f"({torch.get_num_threads()} threads), {os.cpu_count()} CPUs; medians of "
-        f"{args.repeat} batches (closed form) and {args.fvcore_repeat} runs (fvcore); times in ms"
+        f"({torch.get_num_threads()} threads), {os.cpu_count()} CPUs, load average "
+        f"{os.getloadavg()[0]:.2f}; medians of {args.repeat} batches (archcalc) and "
+        f"{args.fvcore_repeat} runs (fvcore); times in ms"
     )
     header = (
-        f"{'network':<20}{'resolve+report':>15}{'report':>11}{'fvcore':>11}{'ratio':>9}"
-        f"{'ratio (report)':>16}  ="
+        f"{'':<18}{'--- archcalc ---':^30}{'---- fvcore ----':^22}{'------ ratio ------':^30}\n"
+        f"{'network':<18}{'build':>10}{'count':>10}{'+ rows':>10}{'build':>11}{'count':>11}"
+        f"{'count':>10}{'end to end':>11}{'+ rows':>9}  ="
     )
     print(header)
-    print("-" * len(header))
-    ratios: list[float] = []
+    print("-" * len(header.splitlines()[1]))
+    ratios: dict[str, list[float]] = {"count": [], "end to end": [], "+ rows": []}
     for name in names:
-        t_both, t_report = closed[name]
+        t_resolve, t_count, t_rows = closed[name]
         resolved = resolve(load_spec(name))
-        model = build(resolved.graph)
-        x = model.example_input()
         with torch.no_grad():
-            fv_total = fvcore_count(model, x)  # warm up
-            samples = []
-            for _ in range(args.fvcore_repeat):
-                t = time.perf_counter()
-                fvcore_count(model, x)
-                samples.append(time.perf_counter() - t)
-        t_fv = statistics.median(samples)
+            t_build = timed(lambda g=resolved.graph: build(g).example_input(), args.fvcore_repeat)
+            model = build(resolved.graph)
+            x = model.example_input()
+            fv_total = fvcore_count(model, x)
+            t_fv = timed(lambda m=model, x=x: fvcore_count(m, x), args.fvcore_repeat)
         same = "✓" if fv_total == report(resolved, "fvcore").totals.macs else "✗"
-        ratios.append(t_fv / t_both)
+        row = {
+            "count": t_fv / t_count,
+            "end to end": (t_build + t_fv) / (t_resolve + t_count),
+            "+ rows": (t_build + t_fv) / (t_resolve + t_rows),
+        }
+        for k, v in row.items():
+            ratios[k].append(v)
         print(
-            f"{name:<20}{fmt_ms(t_both):>15}{fmt_ms(t_report):>11}{fmt_ms(t_fv):>11}"
-            f"{t_fv / t_both:>8.0f}×{t_fv / t_report:>15.0f}×  {same}"
+            f"{name:<18}{fmt_ms(t_resolve)}{fmt_ms(t_count)}{fmt_ms(t_rows - t_count)}"
+            f"{fmt_ms(t_build):>11}{fmt_ms(t_fv):>11}"
+            f"{row['count']:>9.0f}×{row['end to end']:>10.0f}×{row['+ rows']:>8.0f}×  {same}"
         )
         del model, x
-    print(f"median ratio (resolve+report) over {len(ratios)} networks: {statistics.median(ratios):.0f}×")
+    print(
+        f"median ratios over {len(names)} networks: "
+        + ", ".join(f"{k} {statistics.median(v):.0f}×" for k, v in ratios.items())
+    )
     return 0
 
 

@@ -127,9 +127,9 @@ def conv_bn_act(
         bias=(not bn) if bias is None else bias,
     )
     if bn:
-        b.op(f"{name}.bn", BatchNorm2d, channels=out)
+        b.add(f"{name}.bn", BatchNorm2d(out))
     if act != "none":
-        b.op(f"{name}.act", Activation, fn=act)
+        b.add(f"{name}.act", Activation(act))
     return b.current
 
 

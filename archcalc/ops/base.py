@@ -64,8 +64,13 @@ class Op:
         return 0
 
     def fvcore_macs(self, inputs: Sequence[Shape], out: Shape) -> int:
-        """What fvcore's FlopCountAnalysis counts for this op (its default handles)."""
-        return 0
+        """What fvcore's FlopCountAnalysis counts for this op (its default handles).
+
+        The paper count unless a kind says otherwise: fvcore counts conv and linear as the papers
+        do, adds batch norm and adaptive average pooling, and skips every other kind (0 MACs in the
+        paper count too).
+        """
+        return self.macs(inputs, out)
 
     def weights_read(self) -> int:
         """Elements of weights and state read by one forward pass (traffic rule)."""

@@ -44,9 +44,6 @@ class Linear(Op):
     def macs(self, inputs: Sequence[Shape], out: Shape) -> int:
         return self.in_features * self.out_features
 
-    def fvcore_macs(self, inputs: Sequence[Shape], out: Shape) -> int:
-        return self.macs(inputs, out)
-
     def category(self) -> str:
         return "Fully Connected"
 
