@@ -70,3 +70,24 @@ def test_report_rows_are_built_on_first_use_and_round_trip() -> None:
     back = Report.model_validate_json(r.model_dump_json())
     assert back.layers == rows
     assert back.model_dump() == r.model_dump()
+
+
+@pytest.mark.parametrize("net", builtin_names())
+def test_column_pass_matches_asking_every_op(net: str) -> None:
+    """The one-pass columns skip the methods an op kind leaves at the base default; every row must
+    still equal what asking the op every question gives."""
+    from math import prod
+
+    resolved = resolve(load_spec(net), 0.5, 192)
+    for convention, c in CONVENTIONS.items():
+        rows = report(resolved, convention, "fp16").layers
+        for row, n in zip(rows, resolved.graph, strict=True):
+            op = n.op
+            weights_read = op.weight_params() + op.norm_params() + op.buffer_elems()
+            assert row.macs == c.macs(n), (convention, n.name)
+            assert row.params == c.params(n), (convention, n.name)
+            assert row.params_with_bn == op.weight_params() + op.norm_params()
+            assert row.weight_bytes == 2 * weights_read
+            assert row.bytes_read == 2 * (sum(prod(s) for s in n.in_shapes) + weights_read)
+            assert row.bytes_written == 2 * prod(n.out_shape)
+            assert row.category == op.category()
