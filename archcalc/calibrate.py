@@ -117,7 +117,6 @@ def samples(quick: bool) -> dict[str, list[Graph]]:
                 lambda b, c=c, k=k, st=st: b.op(
                     "x",
                     Conv2d,
-                    None,
                     in_channels=c,
                     out_channels=c,
                     kernel=(k, k),
@@ -133,7 +132,7 @@ def samples(quick: bool) -> dict[str, list[Graph]]:
                     _graph(
                         (cin, s, s),
                         lambda b, cin=cin, cout=cout: b.op(
-                            "x", Conv2d, None, in_channels=cin, out_channels=cout, kernel=(1, 1)
+                            "x", Conv2d, in_channels=cin, out_channels=cout, kernel=(1, 1)
                         ),
                     )
                 )
@@ -145,7 +144,6 @@ def samples(quick: bool) -> dict[str, list[Graph]]:
                         lambda b, c=c, st=st: b.op(
                             "x",
                             Conv2d,
-                            None,
                             in_channels=c,
                             out_channels=c,
                             kernel=(3, 3),
@@ -163,7 +161,6 @@ def samples(quick: bool) -> dict[str, list[Graph]]:
                     lambda b, gc=gc, k=k, groups=groups: b.op(
                         "x",
                         Conv2d,
-                        None,
                         in_channels=gc,
                         out_channels=gc,
                         kernel=(k, k),
@@ -173,37 +170,35 @@ def samples(quick: bool) -> dict[str, list[Graph]]:
                 )
             )
         fn = ("relu", "hswish", "relu6", "hsigmoid")[i % 4]
-        g["activation"].append(_graph((c, s, s), lambda b, fn=fn: b.op("x", Activation, None, fn=fn)))
+        g["activation"].append(_graph((c, s, s), lambda b, fn=fn: b.op("x", Activation, fn=fn)))
         fn = ("sigmoid", "swish")[i % 2]
-        g["activation_exp"].append(_graph((c, s, s), lambda b, fn=fn: b.op("x", Activation, None, fn=fn)))
+        g["activation_exp"].append(_graph((c, s, s), lambda b, fn=fn: b.op("x", Activation, fn=fn)))
         if i % 2:
-            g["elementwise"].append(_graph((c, s, s), lambda b: b.op("x", Add, [INPUT, INPUT])))
-            g["copy"].append(_graph((c, s, s), lambda b: b.op("x", Concat, [INPUT, INPUT])))
-            g["view"].append(_graph((c, s, s), lambda b, c=c: b.op("x", Slice, None, start=0, stop=c // 2)))
+            g["elementwise"].append(_graph((c, s, s), lambda b: b.op("x", Add, inputs=[INPUT, INPUT])))
+            g["copy"].append(_graph((c, s, s), lambda b: b.op("x", Concat, inputs=[INPUT, INPUT])))
+            g["view"].append(_graph((c, s, s), lambda b, c=c: b.op("x", Slice, start=0, stop=c // 2)))
         else:
             g["elementwise"].append(
                 _graph(
                     (c, s, s),
                     lambda b: (
-                        b.op("g", AdaptivePool2d, None, op="avg", output=1),
-                        b.op("x", Mul, [INPUT, "g"]),
+                        b.op("g", AdaptivePool2d, op="avg", output=1),
+                        b.op("x", Mul, inputs=[INPUT, "g"]),
                     ),
                 )
             )
-            g["copy"].append(_graph((2 * c, s, s), lambda b: b.op("x", ChannelShuffle, None, groups=2)))
-            g["view"].append(_graph((c, s, s), lambda b: b.op("x", Flatten, None)))
-        g["batchnorm"].append(_graph((c, s, s), lambda b, c=c: b.op("x", BatchNorm2d, None, channels=c)))
+            g["copy"].append(_graph((2 * c, s, s), lambda b: b.op("x", ChannelShuffle, groups=2)))
+            g["view"].append(_graph((c, s, s), lambda b: b.op("x", Flatten)))
+        g["batchnorm"].append(_graph((c, s, s), lambda b, c=c: b.op("x", BatchNorm2d, channels=c)))
         k = (3, 2)[i % 2]
         for op in ("max", "avg"):
             g[f"{op}pool"].append(
                 _graph(
                     (c, s, s),
-                    lambda b, op=op, k=k: b.op("x", Pool2d, None, op=op, kernel=k, stride=2, padding=k // 2),
+                    lambda b, op=op, k=k: b.op("x", Pool2d, op=op, kernel=k, stride=2, padding=k // 2),
                 )
             )
-        g["global_pool"].append(
-            _graph((c, s, s), lambda b: b.op("x", AdaptivePool2d, None, op="avg", output=1))
-        )
+        g["global_pool"].append(_graph((c, s, s), lambda b: b.op("x", AdaptivePool2d, op="avg", output=1)))
     for cout in (3, 16, 32):
         for s in (112, 224) if not quick else (112,):
             g["dense"].append(
@@ -212,7 +207,6 @@ def samples(quick: bool) -> dict[str, list[Graph]]:
                     lambda b, cout=cout: b.op(
                         "x",
                         Conv2d,
-                        None,
                         in_channels=3,
                         out_channels=cout,
                         kernel=(3, 3),
@@ -230,7 +224,7 @@ def samples(quick: bool) -> dict[str, list[Graph]]:
         g["linear"].append(
             _graph(
                 (fin,),
-                lambda b, fin=fin, fout=fout: b.op("x", Linear, None, in_features=fin, out_features=fout),
+                lambda b, fin=fin, fout=fout: b.op("x", Linear, in_features=fin, out_features=fout),
             )
         )
     return g

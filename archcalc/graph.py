@@ -68,10 +68,12 @@ class GraphBuilder:
     def shape(self, tensor: str | None = None) -> Shape:
         return self._shapes[tensor or self.current]
 
-    def op(self, name: str, cls: type[Op], inputs: Sequence[str] | None = None, **args: object) -> str:
-        """Construct ``cls(**args)`` (errors name the layer) and :meth:`add` it."""
+    def op(
+        self, name: str, cls: type[Op], *args: object, inputs: Sequence[str] | None = None, **kwargs: object
+    ) -> str:
+        """Construct ``cls(*args, **kwargs)`` (errors name the layer) and :meth:`add` it."""
         try:
-            op = cls(**args)
+            op = cls(*args, **kwargs)
         except ArchcalcError as e:
             raise ArchcalcError(f"layer {name} ({cls.kind}): {e}") from None
         return self.add(name, op, inputs)

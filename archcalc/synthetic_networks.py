@@ -61,7 +61,7 @@ class _Net:
         return self.b.op(
             self.name("conv"),
             Conv2d,
-            None if src is None else [src],
+            inputs=None if src is None else [src],
             in_channels=cin,
             out_channels=cout,
             kernel=(k, k),
@@ -71,10 +71,10 @@ class _Net:
         )
 
     def bn(self) -> str:
-        return self.b.op(self.name("bn"), BatchNorm2d, None, channels=self.channels())
+        return self.b.op(self.name("bn"), BatchNorm2d, channels=self.channels())
 
     def act(self, fn: str) -> str:
-        return self.b.op(self.name("act"), Activation, None, fn=fn)
+        return self.b.op(self.name("act"), Activation, fn=fn)
 
     def cba(self, cout: int, k: int, stride: int, groups: int, fn: str | None, src: str | None = None) -> str:
         self.conv(cout, k, stride, groups, src)
@@ -96,15 +96,15 @@ def _block(net: _Net, kind: str, cout: int, stride: int, fn: str) -> None:
         net.cba(e, 1, 1, 1, fn)
         y = net.cba(e, rng.choice((3, 5)), stride, e, fn)
         if rng.random() < 0.4:
-            net.b.op(net.name("gap"), AdaptivePool2d, None, op="avg", output=1)
+            net.b.op(net.name("gap"), AdaptivePool2d, op="avg", output=1)
             net.cba(max(8, e // 4), 1, 1, 1, None)
             net.act("relu")
             net.conv(e)
             g = net.act(rng.choice(("sigmoid", "hsigmoid")))
-            b.op(net.name("se"), Mul, [y, g])
+            b.op(net.name("se"), Mul, inputs=[y, g])
         net.cba(cout, 1, 1, 1, None)
         if stride == 1 and cin == cout:
-            b.op(net.name("add"), Add, [x, b.current])
+            b.op(net.name("add"), Add, inputs=[x, b.current])
     elif kind == "grouped":
         g = rng.choice((2, 4))
         mid = max(g, (cout // 4) // g * g)
@@ -112,17 +112,17 @@ def _block(net: _Net, kind: str, cout: int, stride: int, fn: str) -> None:
             net.cba(cout, 1, stride, 1, fn)
             return
         net.cba(mid, 1, 1, g, fn)
-        b.op(net.name("shuffle"), ChannelShuffle, None, groups=g)
+        b.op(net.name("shuffle"), ChannelShuffle, groups=g)
         net.cba(mid, 3, stride, mid, None)
         net.cba(cout, 1, 1, g, None)
         if stride == 1 and cin == cout:
-            b.op(net.name("add"), Add, [x, b.current])
+            b.op(net.name("add"), Add, inputs=[x, b.current])
         net.act(fn)
     elif kind == "split":
         if stride == 1 and cin == cout and cin % 2 == 0:
             h = cin // 2
-            left = b.op(net.name("slice"), Slice, [x], start=0, stop=h)
-            b.op(net.name("slice"), Slice, [x], start=h, stop=cin)
+            left = b.op(net.name("slice"), Slice, inputs=[x], start=0, stop=h)
+            b.op(net.name("slice"), Slice, inputs=[x], start=h, stop=cin)
             net.cba(h, 1, 1, 1, fn)
             net.cba(h, 3, 1, h, None)
             right = net.cba(h, 1, 1, 1, fn)
@@ -133,9 +133,9 @@ def _block(net: _Net, kind: str, cout: int, stride: int, fn: str) -> None:
             net.cba(cout - h, 1, 1, 1, fn, src=x)
             net.cba(cout - h, 3, stride, cout - h, None)
             right = net.cba(cout - h, 1, 1, 1, fn)
-        b.op(net.name("cat"), Concat, [left, right])
+        b.op(net.name("cat"), Concat, inputs=[left, right])
         if cout % 2 == 0:
-            b.op(net.name("shuffle"), ChannelShuffle, None, groups=2)
+            b.op(net.name("shuffle"), ChannelShuffle, groups=2)
     else:  # fire
         sq = net.cba(max(8, cout // 8), 1, stride, 1, None)
         left = net.act("relu")
@@ -144,7 +144,7 @@ def _block(net: _Net, kind: str, cout: int, stride: int, fn: str) -> None:
         net.conv(cout - cout // 2, 3, src=left)
         c = net.act("relu")
         del sq
-        b.op(net.name("cat"), Concat, [a, c])
+        b.op(net.name("cat"), Concat, inputs=[a, c])
 
 
 def synthetic_network(seed: int, max_macs: float = 6e8) -> Graph:
@@ -171,7 +171,7 @@ def synthetic_network(seed: int, max_macs: float = 6e8) -> Graph:
             if pools[s] and min(net.b.shape()[1:]) >= 8:
                 op = net.rng.choice(("max", "avg"))
                 k = net.rng.choice((2, 3))
-                net.b.op(net.name("pool"), Pool2d, None, op=op, kernel=k, stride=2, padding=k // 2)
+                net.b.op(net.name("pool"), Pool2d, op=op, kernel=k, stride=2, padding=k // 2)
             cout = min(512, max(8, int(c * grow) // 8 * 8))
             for d in range(depth[s]):
                 stride = 2 if d == 0 and min(net.b.shape()[1:]) >= 8 else 1
@@ -180,14 +180,14 @@ def synthetic_network(seed: int, max_macs: float = 6e8) -> Graph:
         if net.rng.random() < 0.5:
             net.cba(min(1280, 4 * c), 1, 1, 1, fns[-1])
         out = min(net.rng.choice((1, 1, 1, 2, 4, 6)), *net.b.shape()[1:])
-        net.b.op(net.name("gap"), AdaptivePool2d, None, op="avg", output=out)
-        net.b.op(net.name("flatten"), Flatten, None)
+        net.b.op(net.name("gap"), AdaptivePool2d, op="avg", output=out)
+        net.b.op(net.name("flatten"), Flatten)
         for _ in range(net.rng.choice((0, 0, 1, 2))):
             hidden = net.rng.choice((512, 1024, 2048, 4096))
-            net.b.op(net.name("fc"), Linear, None, in_features=net.channels(), out_features=hidden)
+            net.b.op(net.name("fc"), Linear, in_features=net.channels(), out_features=hidden)
             net.act("relu")
         fout = net.rng.choice((10, 1000))
-        net.b.op(net.name("fc"), Linear, None, in_features=net.channels(), out_features=fout)
+        net.b.op(net.name("fc"), Linear, in_features=net.channels(), out_features=fout)
         macs = sum(x.macs for x in layer_costs(net.b.graph))
         if macs <= max_macs or (scale < 0.1 and side <= 32):
             return net.b.graph

@@ -15,8 +15,10 @@ def test_residual_and_concat_dag() -> None:
     """A Fire-like block (squeeze → expand 1×1 ‖ expand 3×3 → concat) plus a residual add."""
     b = GraphBuilder((16, 8, 8))
     sq = b.op("squeeze", Conv2d, in_channels=16, out_channels=4, kernel=(1, 1), bias=True)
-    e1 = b.op("e1", Conv2d, [sq], in_channels=4, out_channels=8, kernel=(1, 1), bias=True)
-    e3 = b.op("e3", Conv2d, [sq], in_channels=4, out_channels=8, kernel=(3, 3), padding=(1, 1), bias=True)
+    e1 = b.op("e1", Conv2d, inputs=[sq], in_channels=4, out_channels=8, kernel=(1, 1), bias=True)
+    e3 = b.op(
+        "e3", Conv2d, inputs=[sq], in_channels=4, out_channels=8, kernel=(3, 3), padding=(1, 1), bias=True
+    )
     cat = b.add("cat", Concat(), [e1, e3])
     b.add("res", Add(), [cat, INPUT])
     g = b.graph

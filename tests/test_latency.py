@@ -77,7 +77,7 @@ def pointwise_16_to_32():
     output 32·64 = 2048 elements. Activation bytes = 4·(1024 + 2048) = 12288.
     """
     b = GraphBuilder((16, 8, 8))
-    b.op("pw", Conv2d, None, in_channels=16, out_channels=32, kernel=(1, 1))
+    b.op("pw", Conv2d, in_channels=16, out_channels=32, kernel=(1, 1))
     (row,) = layer_costs(b.graph)
     assert (row.macs, row.weight_bytes, row.bytes_read + row.bytes_written) == (32768, 2048, 14336)
     return row
@@ -142,7 +142,7 @@ def test_identity_forward_model_is_the_roofline_sum() -> None:
 
 def test_view_forward_terms_write_nothing() -> None:
     b = GraphBuilder((16, 8, 8))
-    b.op("f", Flatten, None)
+    b.op("f", Flatten)
     (row,) = layer_costs(b.graph)
     p = make_profile(overhead=7e-6, forward=HAND_FORWARD)
     # T = 2·7e-6 + 1e-5 glue, no bytes written, no weights
@@ -180,7 +180,7 @@ def test_bandwidth_curve_is_interpolated_log_log() -> None:
 
 def test_data_kind_uses_its_byte_rate() -> None:
     b = GraphBuilder((16, 8, 8))
-    b.op("bn", BatchNorm2d, None, channels=16)
+    b.op("bn", BatchNorm2d, channels=16)
     (row,) = layer_costs(b.graph)
     # bytes = 4·(1024 in + 64 state [γ, β, mean, var]) + 4·1024 out = 8448
     assert row.bytes_read + row.bytes_written == 8448
@@ -191,7 +191,7 @@ def test_data_kind_uses_its_byte_rate() -> None:
 
 def test_view_costs_overhead_only() -> None:
     b = GraphBuilder((16, 8, 8))
-    b.op("flat", Flatten, None)
+    b.op("flat", Flatten)
     (row,) = layer_costs(b.graph)
     assert layer_kind(row) == "view"
     assert layer_seconds(row, make_profile(overhead=7e-6)) == pytest.approx(7e-6)

@@ -94,8 +94,8 @@ def test_fire_concat_and_residual() -> None:
     def fire(residual: bool) -> Graph:
         b = GraphBuilder((16, 8, 8))
         sq = b.op("squeeze", Conv2d, in_channels=16, out_channels=4, kernel=(1, 1), bias=True)
-        e1 = b.op("e1", Conv2d, [sq], in_channels=4, out_channels=8, kernel=(1, 1), bias=True)
-        e3 = b.op("e3", Conv2d, [sq], in_channels=4, out_channels=8, kernel=(3, 3), padding=(1, 1))
+        e1 = b.op("e1", Conv2d, inputs=[sq], in_channels=4, out_channels=8, kernel=(1, 1), bias=True)
+        e3 = b.op("e3", Conv2d, inputs=[sq], in_channels=4, out_channels=8, kernel=(3, 3), padding=(1, 1))
         cat = b.add("cat", Concat(), [e1, e3])
         if residual:
             b.add("res", Add(), [cat, INPUT])

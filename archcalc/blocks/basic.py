@@ -114,17 +114,19 @@ def conv_bn_act(
     """Conv (k×k, 'same' padding unless given) → optional BN → optional activation."""
     in_ch = b.shape()[0]
     pad = dilation * (k - 1) // 2 if padding is None else padding
+    # nn.Conv2d's positional order (in, out, kernel, stride, padding, dilation, groups, bias): keywords
+    # cost more than the rest of building the op, and this is the hottest call in resolve.
     b.op(
         f"{name}.conv",
         Conv2d,
-        in_channels=in_ch,
-        out_channels=out,
-        kernel=(k, k),
-        stride=(stride, stride),
-        padding=(pad, pad),
-        dilation=(dilation, dilation),
-        groups=groups,
-        bias=(not bn) if bias is None else bias,
+        in_ch,
+        out,
+        (k, k),
+        (stride, stride),
+        (pad, pad),
+        (dilation, dilation),
+        groups,
+        (not bn) if bias is None else bias,
     )
     if bn:
         b.add(f"{name}.bn", BatchNorm2d(out))
