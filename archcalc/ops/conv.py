@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError, CollapseError
@@ -13,6 +14,12 @@ from archcalc.ops.base import Op, Shape, fmt_shape, numel
 def conv_out_size(size: int, k: int, stride: int, padding: int, dilation: int) -> int:
     """Output side of a convolution or pooling window: ⌊(D + 2p − d(k−1) − 1)/s⌋ + 1."""
     return (size + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+
+
+@lru_cache(maxsize=256)
+def _category(kernel: tuple[int, int], grouping: str) -> str:
+    """``Conv 3×3``, ``Conv DW 3×3`` or ``Conv group 3×3`` (memoised: asked once per layer per report)."""
+    return f"Conv {grouping + ' ' if grouping else ''}{kernel[0]}×{kernel[1]}"
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -80,12 +87,8 @@ class Conv2d(Op):
         return numel(out) * self._kernel_elems()
 
     def category(self) -> str:
-        k = f"{self.kernel[0]}×{self.kernel[1]}"
-        if self.is_depthwise:
-            return f"Conv DW {k}"
-        if self.groups > 1:
-            return f"Conv group {k}"
-        return f"Conv {k}"
+        g = self.groups
+        return _category(self.kernel, "DW" if g > 1 and g == self.in_channels else "group" if g > 1 else "")
 
     def torch_module(self) -> Any:
         from torch import nn
