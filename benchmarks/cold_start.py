@@ -6,7 +6,7 @@ Method: what a user gets from ``pip install archcalc``. The script makes a fresh
 in a temporary directory (``python -m venv``, no system site-packages) and runs ``pip install`` of
 this checkout into it, which pulls the base dependencies only (pydantic, typer, rich, PyYAML) and
 byte-compiles everything, as any install does. It then times, side by side in one run, the median
-and minimum wall time of N whole-process runs of:
+and minimum wall time of N whole-process runs, interleaved round by round, of:
 
 * ``archcalc table mobilenet_v2 --format json`` (the console script) and ``python -m archcalc …``;
 * for reference, the bare interpreter (``python -c pass``, ``python -S -c pass``) and the import
@@ -15,8 +15,10 @@ and minimum wall time of N whole-process runs of:
 then prints the ``-X importtime`` breakdown of one run (self time per top-level package and the
 slowest modules, cumulative) and whether torch, numpy, fvcore or rich were imported at all.
 
-``--venv DIR`` reuses (or creates, then keeps) an environment; the global environment usually has
-many more site-packages, which slows every interpreter start and pydantic's plugin scan.
+``--venv DIR`` reuses (or creates, then keeps) an environment; this checkout is re-installed into it
+on every run (dependencies untouched), so a run always times the code as it is. The global
+environment usually has many more site-packages, which slows every interpreter start and
+pydantic's plugin scan.
 Wall-clock figures on a shared machine are noisy: quote the medians of a quiet run.
 """
 
@@ -46,28 +48,35 @@ def clean_env() -> dict[str, str]:
 
 
 def make_venv(where: Path) -> Path:
+    """A venv at ``where`` with this checkout installed as it is now: a reused venv gets the checkout
+    re-installed (dependencies untouched), so every run times the current code."""
     python = where / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     if not python.exists():
         print(f"creating {where} and installing {REPO} into it …", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(REPO)],
-            check=True,
-            env=clean_env(),
-        )
+        subprocess.run([*pip, str(REPO)], check=True, env=clean_env())
+    else:
+        print(f"re-installing {REPO} into {where} …", flush=True)
+        subprocess.run([*pip, "--no-deps", "--force-reinstall", str(REPO)], check=True, env=clean_env())
     return where / "bin"
 
 
-def time_runs(argv: list[str], runs: int, cwd: Path) -> tuple[float, float]:
-    """(median, min) wall seconds of ``runs`` whole-process runs, after one untimed warm-up."""
+def time_runs(cases: list[tuple[str, list[str]]], runs: int, cwd: Path) -> dict[str, list[float]]:
+    """Wall seconds of ``runs`` whole-process runs of each case, after one untimed warm-up each.
+
+    The cases are interleaved (round r runs every case once), so a burst of load on a shared
+    machine slows all of them alike instead of one case's whole series."""
     env = clean_env()
-    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True, cwd=cwd, env=env)
-    samples = []
-    for _ in range(runs):
-        t = time.perf_counter()
+    for _, argv in cases:
         subprocess.run(argv, stdout=subprocess.DEVNULL, check=True, cwd=cwd, env=env)
-        samples.append(time.perf_counter() - t)
-    return statistics.median(samples), min(samples)
+    samples: dict[str, list[float]] = {label: [] for label, _ in cases}
+    for _ in range(runs):
+        for label, argv in cases:
+            t = time.perf_counter()
+            subprocess.run(argv, stdout=subprocess.DEVNULL, check=True, cwd=cwd, env=env)
+            samples[label].append(time.perf_counter() - t)
+    return samples
 
 
 def import_breakdown(python: str, cwd: Path) -> None:
@@ -131,10 +140,14 @@ def main() -> int:
             check=True,
             env=clean_env(),
         ).stdout.strip()
-        print(f"python {version}; {os.cpu_count()} CPUs; {args.runs} runs each, after one warm-up")
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(
+            f"python {version}; {os.cpu_count()} CPUs, load average {load}; "
+            f"{args.runs} interleaved runs each, after one warm-up"
+        )
         print(f"{'command':<44}{'median':>10}{'min':>10}")
-        for label, argv in cases:
-            med, low = time_runs(argv, args.runs, tmp)
+        for label, times in time_runs(cases, args.runs, tmp).items():
+            med, low = statistics.median(times), min(times)
             print(f"{label:<44}{med * 1e3:8.0f} ms{low * 1e3:8.0f} ms", flush=True)
         import_breakdown(python, tmp)
     finally:
