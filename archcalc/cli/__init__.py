@@ -8,6 +8,7 @@ only (:func:`click_app`), not all twelve.
 from __future__ import annotations
 
 import copy
+import gc
 import sys
 from typing import TYPE_CHECKING
 
@@ -101,4 +102,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:  # pragma: no cover - console-script shim
-    sys.exit(main())
+    code = main()
+    # The interpreter's exit runs the cyclic collector over every object start-up made (pydantic
+    # schemas, typer commands, the spec): 5 % of a cold start, to free nothing the command still
+    # needs. Freezing them skips that pass; atexit handlers, stdout/stderr flushing and module
+    # teardown run as always.
+    gc.freeze()
+    sys.exit(code)
