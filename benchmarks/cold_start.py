@@ -1,6 +1,6 @@
 """Cold start of ``archcalc table mobilenet_v2 --format json`` as a whole process.
 
-    python benchmarks/cold_start.py [--runs 15] [--venv DIR] [--keep]
+    python benchmarks/cold_start.py [--runs 15] [--venv DIR] [--keep] [--instructions]
 
 Method: what a user gets from ``pip install archcalc``. The script makes a fresh virtual environment
 in a temporary directory (``python -m venv``, no system site-packages) and runs ``pip install`` of
@@ -14,6 +14,7 @@ and minimum wall time of N whole-process runs, interleaved round by round, of:
 * for reference, the bare interpreter (``python -c pass``, ``python -S -c pass``) and the import
   of the base dependencies alone (``python -c "import pydantic, typer, yaml; …BaseModel"``);
 
+each with its ratio to the base-import line (steadier than the times on a loaded machine),
 then prints the ``-X importtime`` breakdown of one run (self time per top-level package and the
 slowest modules, cumulative) and whether torch, numpy, fvcore, rich or PyYAML were imported at all.
 The cache lives in the temporary directory: ~/.cache is neither read nor written.
@@ -23,6 +24,8 @@ on every run (dependencies untouched), so a run always times the code as it is. 
 environment usually has many more site-packages, which slows every interpreter start and
 pydantic's plugin scan.
 Wall-clock figures on a shared machine are noisy: quote the medians of a quiet run.
+``--instructions`` also counts the instructions of one run of each case under valgrind, which does
+not depend on the load.
 """
 
 from __future__ import annotations
@@ -95,6 +98,29 @@ def time_runs(cases: list[Case], runs: int, cwd: Path) -> dict[str, list[float]]
     return samples
 
 
+def count_instructions(cases: list[Case], cwd: Path) -> None:
+    """Instructions executed by one run of each case (valgrind's callgrind ``Ir``): unlike wall
+    time, the same on a loaded machine, so two versions compare exactly."""
+    if shutil.which("valgrind") is None:
+        print("\n--instructions: valgrind is not on PATH")
+        return
+    print("\ninstructions executed by one run (valgrind --tool=callgrind):")
+    counts = {}
+    for label, argv, env in cases:
+        proc = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            env=env,
+        )
+        m = re.search(r"Collected : (\d+)", proc.stderr)
+        counts[label] = int(m.group(1)) if m else 0
+    base = counts[cases[-1][0]] or 1
+    for label, n in counts.items():
+        print(f"  {label:<42}{n / 1e6:8.0f} M{n / base:8.2f} × deps", flush=True)
+
+
 def import_breakdown(python: str, cwd: Path) -> None:
     proc = subprocess.run(
         [python, "-X", "importtime", "-m", "archcalc", *COMMAND],
@@ -130,6 +156,11 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--venv", type=Path, help="reuse or create this environment (kept)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary environment")
+    ap.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count each case's instructions once under valgrind (load-independent; ~20 s a case)",
+    )
     args = ap.parse_args()
 
     global CACHE_DIR
@@ -165,10 +196,14 @@ def main() -> int:
             f"python {version}; {os.cpu_count()} CPUs, load average {load}; "
             f"{args.runs} interleaved runs each, after one warm-up"
         )
-        print(f"{'command':<44}{'median':>10}{'min':>10}")
-        for label, times in time_runs(cases, args.runs, tmp).items():
+        print(f"{'command':<44}{'median':>10}{'min':>10}{'× deps':>9}")
+        samples = time_runs(cases, args.runs, tmp)
+        base = statistics.median(samples[cases[-1][0]])
+        for label, times in samples.items():
             med, low = statistics.median(times), min(times)
-            print(f"{label:<44}{med * 1e3:8.0f} ms{low * 1e3:8.0f} ms", flush=True)
+            print(f"{label:<44}{med * 1e3:8.0f} ms{low * 1e3:8.0f} ms{med / base:8.2f}", flush=True)
+        if args.instructions:
+            count_instructions(cases, tmp)
         import_breakdown(python, tmp)
     finally:
         if args.keep and not args.venv:
