@@ -1,21 +1,32 @@
-"""Finding and loading spec files: built-in networks by name, or a user's YAML file by path."""
+"""Finding and loading spec files: built-in networks by name, or a user's YAML file by path.
+
+A built-in spec's parsed YAML is cached as JSON (:mod:`archcalc.spec_cache`), so a cold start does
+not import PyYAML; the data is validated by pydantic on every load either way.
+"""
 
 from __future__ import annotations
 
-import difflib
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
+from archcalc import spec_cache
 from archcalc.errors import ArchcalcError
 from archcalc.spec import ENTRY_KINDS, NetworkSpec
 
-try:  # the C loader is much faster; both are *safe* loaders (no object construction)
-    from yaml import CSafeLoader as _SafeLoader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+@lru_cache(maxsize=1)
+def _yaml() -> tuple[Any, Any]:
+    """PyYAML and its fastest *safe* loader (no object construction), imported on first use."""
+    import yaml
+
+    try:  # the C loader is much faster
+        from yaml import CSafeLoader as loader
+    except ImportError:  # pragma: no cover - depends on how PyYAML was built
+        from yaml import SafeLoader as loader  # type: ignore[assignment]
+    return yaml, loader
 
 
 def specs_dir() -> Path:
@@ -73,9 +84,10 @@ def _check_depth(text: str, source: str) -> None:
     """
     if sum(text.count(c) for c in "[{-?") <= 2 * MAX_DEPTH * 16:
         return
+    yaml, loader = _yaml()
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=_SafeLoader):
+        for event in yaml.parse(text, Loader=loader):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -89,11 +101,12 @@ def _check_depth(text: str, source: str) -> None:
         return  # the loader reports the syntax error with its position
 
 
-def parse_spec(text: str, source: str) -> NetworkSpec:
-    """Parse YAML text (safe loader only) and validate it as a :class:`NetworkSpec`."""
+def parse_yaml(text: str, source: str) -> dict[str, Any]:
+    """Parse YAML text (safe loader only) into the mapping a spec is; errors name ``source``."""
     _check_depth(text, source)
+    yaml, loader = _yaml()
     try:
-        data = yaml.load(text, Loader=_SafeLoader)
+        data = yaml.load(text, Loader=loader)
     except RecursionError:  # the pure-Python loader, where PyYAML was built without libyaml
         raise ArchcalcError(f"{source}: collections nested too deeply") from None
     except yaml.YAMLError as e:
@@ -103,6 +116,11 @@ def parse_spec(text: str, source: str) -> NetworkSpec:
         raise ArchcalcError(f"{source}: not valid YAML{where}: {problem}") from None
     if not isinstance(data, dict):
         raise ArchcalcError(f"{source}: a spec must be a YAML mapping (name, title, width, body …)")
+    return data
+
+
+def validate_spec(data: dict[str, Any], source: str) -> NetworkSpec:
+    """Validate parsed spec data as a :class:`NetworkSpec`; an error is one line naming ``source``."""
     try:
         return NetworkSpec.model_validate(data)
     except ValidationError as e:
@@ -111,7 +129,12 @@ def parse_spec(text: str, source: str) -> NetworkSpec:
         raise ArchcalcError(f"{source}: collections nested too deeply") from None
 
 
-def load_file(path: Path) -> NetworkSpec:
+def parse_spec(text: str, source: str) -> NetworkSpec:
+    """Parse YAML text (safe loader only) and validate it as a :class:`NetworkSpec`."""
+    return validate_spec(parse_yaml(text, source), source)
+
+
+def _read(path: Path) -> bytes:
     try:
         with path.open("rb") as f:
             raw = f.read(MAX_SPEC_BYTES + 1)  # bounded: /dev/zero or a huge file never fills memory
@@ -121,16 +144,29 @@ def load_file(path: Path) -> NetworkSpec:
         raise ArchcalcError(f"spec file {path} cannot be read: {e.strerror}") from None
     if len(raw) > MAX_SPEC_BYTES:
         raise ArchcalcError(f"spec file {path} is larger than the {MAX_SPEC_BYTES:,}-byte limit")
+    return raw
+
+
+def _decode(raw: bytes, path: Path) -> str:
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ArchcalcError(f"{path}: not a UTF-8 text file") from None
-    return parse_spec(text, str(path))
+
+
+def load_file(path: Path) -> NetworkSpec:
+    return parse_spec(_decode(_read(path), path), str(path))
 
 
 @lru_cache(maxsize=64)
 def _load_builtin(name: str) -> NetworkSpec:
-    return load_file(specs_dir() / f"{name}.yaml")
+    path = specs_dir() / f"{name}.yaml"
+    raw = _read(path)
+    data = spec_cache.load(name, raw)
+    if data is None:
+        data = parse_yaml(_decode(raw, path), str(path))
+        spec_cache.store(name, raw, data)
+    return validate_spec(data, str(path))
 
 
 def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
@@ -142,6 +178,8 @@ def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
     names = _builtin_names()
     if net in names:
         return _load_builtin(net)
+    import difflib
+
     close = difflib.get_close_matches(net, names, n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(close)}?" if close else ""
     raise ArchcalcError(f"unknown network {net!r}{hint} (`archcalc list` shows the built-in ones)")

@@ -24,6 +24,13 @@ ENTRY_KINDS: tuple[str, ...] = tuple(BLOCKS)
 KnobValue = StrictBool | StrictInt | StrictFloat | str
 
 
+def _empty_list() -> list[Any]:
+    """``default_factory=list``, but cheap to build: pydantic calls ``inspect.signature`` on a field's
+    factory, and for the builtin ``list`` that tokenizes its text signature, compiling tokenize's
+    regular expressions (~1.5 % of a cold start, for nothing else)."""
+    return []
+
+
 def _knob_refs(value: object) -> list[str]:
     """Every ``$knob`` string in a field value, looking inside lists and mappings."""
     if isinstance(value, str):
@@ -171,11 +178,11 @@ class NetworkSpec(_Strict):
         default_factory=dict,
         description="arguments applied to every entry of a kind, e.g. {dwsep: {act: relu6}}",
     )
-    stem: list[LayerEntry] = Field(default_factory=list)
-    body: list[LayerEntry] = Field(default_factory=list)
-    head: list[LayerEntry] = Field(default_factory=list)
+    stem: list[LayerEntry] = Field(default_factory=_empty_list)
+    body: list[LayerEntry] = Field(default_factory=_empty_list)
+    head: list[LayerEntry] = Field(default_factory=_empty_list)
     published: list[PublishedFigure] = Field(
-        default_factory=list, description="figures the papers and reference implementations print"
+        default_factory=_empty_list, description="figures the papers and reference implementations print"
     )
     sweep: SweepGrid | None = Field(None, description="default (α, resolution) grid for sweep / budget")
 

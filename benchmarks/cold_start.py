@@ -1,23 +1,31 @@
 """Cold start of ``archcalc table mobilenet_v2 --format json`` as a whole process.
 
-    python benchmarks/cold_start.py [--runs 15] [--venv DIR] [--keep]
+    python benchmarks/cold_start.py [--runs 15] [--venv DIR] [--keep] [--instructions]
 
 Method: what a user gets from ``pip install archcalc``. The script makes a fresh virtual environment
 in a temporary directory (``python -m venv``, no system site-packages) and runs ``pip install`` of
 this checkout into it, which pulls the base dependencies only (pydantic, typer, rich, PyYAML) and
 byte-compiles everything, as any install does. It then times, side by side in one run, the median
-and minimum wall time of N whole-process runs of:
+and minimum wall time of N whole-process runs, interleaved round by round, of:
 
-* ``archcalc table mobilenet_v2 --format json`` (the console script) and ``python -m archcalc …``;
+* ``archcalc table mobilenet_v2 --format json`` (the console script) and ``python -m archcalc …``,
+  with the built-in specs' JSON cache filled by the warm-up run (every run but a user's first);
+* the console script with no usable cache directory, which parses the YAML every time (a first run);
 * for reference, the bare interpreter (``python -c pass``, ``python -S -c pass``) and the import
   of the base dependencies alone (``python -c "import pydantic, typer, yaml; …BaseModel"``);
 
+each with its ratio to the base-import line (steadier than the times on a loaded machine),
 then prints the ``-X importtime`` breakdown of one run (self time per top-level package and the
-slowest modules, cumulative) and whether torch, numpy, fvcore or rich were imported at all.
+slowest modules, cumulative) and whether torch, numpy, fvcore, rich or PyYAML were imported at all.
+The cache lives in the temporary directory: ~/.cache is neither read nor written.
 
-``--venv DIR`` reuses (or creates, then keeps) an environment; the global environment usually has
-many more site-packages, which slows every interpreter start and pydantic's plugin scan.
+``--venv DIR`` reuses (or creates, then keeps) an environment; this checkout is re-installed into it
+on every run (dependencies untouched), so a run always times the code as it is. The global
+environment usually has many more site-packages, which slows every interpreter start and
+pydantic's plugin scan.
 Wall-clock figures on a shared machine are noisy: quote the medians of a quiet run.
+``--instructions`` also counts the instructions of one run of each case under valgrind, which does
+not depend on the load.
 """
 
 from __future__ import annotations
@@ -36,38 +44,81 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 COMMAND = ["table", "mobilenet_v2", "--format", "json"]
-HEAVY = ("torch", "numpy", "fvcore", "matplotlib", "rich")
+HEAVY = ("torch", "numpy", "fvcore", "matplotlib", "rich", "yaml")
 
 
-def clean_env() -> dict[str, str]:
+CACHE_DIR = ""
+"""The spec cache of the timed runs (``$ARCHCALC_CACHE_DIR``), in the temporary directory: the
+user's ~/.cache is neither read nor written."""
+NO_CACHE = "/dev/null/archcalc"
+"""A cache directory that can never be created: every run parses the YAML, as a first run does."""
+
+
+def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     env.pop("VIRTUAL_ENV", None)
+    env["ARCHCALC_CACHE_DIR"] = CACHE_DIR
+    env.update(extra)
     return env
 
 
 def make_venv(where: Path) -> Path:
+    """A venv at ``where`` with this checkout installed as it is now: a reused venv gets the checkout
+    re-installed (dependencies untouched), so every run times the current code."""
     python = where / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     if not python.exists():
         print(f"creating {where} and installing {REPO} into it …", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(REPO)],
-            check=True,
-            env=clean_env(),
-        )
+        subprocess.run([*pip, str(REPO)], check=True, env=clean_env())
+    else:
+        print(f"re-installing {REPO} into {where} …", flush=True)
+        subprocess.run([*pip, "--no-deps", "--force-reinstall", str(REPO)], check=True, env=clean_env())
     return where / "bin"
 
 
-def time_runs(argv: list[str], runs: int, cwd: Path) -> tuple[float, float]:
-    """(median, min) wall seconds of ``runs`` whole-process runs, after one untimed warm-up."""
-    env = clean_env()
-    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True, cwd=cwd, env=env)
-    samples = []
-    for _ in range(runs):
-        t = time.perf_counter()
+Case = tuple[str, list[str], dict[str, str]]
+"""(label, argv, environment)."""
+
+
+def time_runs(cases: list[Case], runs: int, cwd: Path) -> dict[str, list[float]]:
+    """Wall seconds of ``runs`` whole-process runs of each case, after one untimed warm-up each
+    (which also fills the spec cache).
+
+    The cases are interleaved (round r runs every case once), so a burst of load on a shared
+    machine slows all of them alike instead of one case's whole series."""
+    for _, argv, env in cases:
         subprocess.run(argv, stdout=subprocess.DEVNULL, check=True, cwd=cwd, env=env)
-        samples.append(time.perf_counter() - t)
-    return statistics.median(samples), min(samples)
+    samples: dict[str, list[float]] = {label: [] for label, _, _ in cases}
+    for _ in range(runs):
+        for label, argv, env in cases:
+            t = time.perf_counter()
+            subprocess.run(argv, stdout=subprocess.DEVNULL, check=True, cwd=cwd, env=env)
+            samples[label].append(time.perf_counter() - t)
+    return samples
+
+
+def count_instructions(cases: list[Case], cwd: Path) -> None:
+    """Instructions executed by one run of each case (valgrind's callgrind ``Ir``): unlike wall
+    time, the same on a loaded machine, so two versions compare exactly."""
+    if shutil.which("valgrind") is None:
+        print("\n--instructions: valgrind is not on PATH")
+        return
+    print("\ninstructions executed by one run (valgrind --tool=callgrind):")
+    counts = {}
+    for label, argv, env in cases:
+        proc = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            env=env,
+        )
+        m = re.search(r"Collected : (\d+)", proc.stderr)
+        counts[label] = int(m.group(1)) if m else 0
+    base = counts[cases[-1][0]] or 1
+    for label, n in counts.items():
+        print(f"  {label:<42}{n / 1e6:8.0f} M{n / base:8.2f} × deps", flush=True)
 
 
 def import_breakdown(python: str, cwd: Path) -> None:
@@ -105,19 +156,28 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--venv", type=Path, help="reuse or create this environment (kept)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary environment")
+    ap.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count each case's instructions once under valgrind (load-independent; ~20 s a case)",
+    )
     args = ap.parse_args()
 
+    global CACHE_DIR
     tmp = Path(tempfile.mkdtemp(prefix="archcalc-cold-"))
+    CACHE_DIR = str(tmp / "cache")
     try:
         bindir = make_venv(args.venv.resolve() if args.venv else tmp / "venv")
         python = str(bindir / "python")
         deps = "import pydantic, typer, yaml; from pydantic import BaseModel"
-        cases = [
-            ("archcalc table mobilenet_v2 --format json", [str(bindir / "archcalc"), *COMMAND]),
-            ("python -m archcalc table … --format json", [python, "-m", "archcalc", *COMMAND]),
-            ("python -c pass", [python, "-c", "pass"]),
-            ("python -S -c pass", [python, "-S", "-c", "pass"]),
-            ("python -c 'import pydantic, typer, yaml'", [python, "-c", deps]),
+        env, no_cache = clean_env(), clean_env(ARCHCALC_CACHE_DIR=NO_CACHE)
+        cases: list[Case] = [
+            ("archcalc table mobilenet_v2 --format json", [str(bindir / "archcalc"), *COMMAND], env),
+            ("python -m archcalc table … --format json", [python, "-m", "archcalc", *COMMAND], env),
+            ("archcalc table … (no spec cache)", [str(bindir / "archcalc"), *COMMAND], no_cache),
+            ("python -c pass", [python, "-c", "pass"], env),
+            ("python -S -c pass", [python, "-S", "-c", "pass"], env),
+            ("python -c 'import pydantic, typer, yaml'", [python, "-c", deps], env),
         ]
         version = subprocess.run(
             [
@@ -131,11 +191,19 @@ def main() -> int:
             check=True,
             env=clean_env(),
         ).stdout.strip()
-        print(f"python {version}; {os.cpu_count()} CPUs; {args.runs} runs each, after one warm-up")
-        print(f"{'command':<44}{'median':>10}{'min':>10}")
-        for label, argv in cases:
-            med, low = time_runs(argv, args.runs, tmp)
-            print(f"{label:<44}{med * 1e3:8.0f} ms{low * 1e3:8.0f} ms", flush=True)
+        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+        print(
+            f"python {version}; {os.cpu_count()} CPUs, load average {load}; "
+            f"{args.runs} interleaved runs each, after one warm-up"
+        )
+        print(f"{'command':<44}{'median':>10}{'min':>10}{'× deps':>9}")
+        samples = time_runs(cases, args.runs, tmp)
+        base = statistics.median(samples[cases[-1][0]])
+        for label, times in samples.items():
+            med, low = statistics.median(times), min(times)
+            print(f"{label:<44}{med * 1e3:8.0f} ms{low * 1e3:8.0f} ms{med / base:8.2f}", flush=True)
+        if args.instructions:
+            count_instructions(cases, tmp)
         import_breakdown(python, tmp)
     finally:
         if args.keep and not args.venv:

@@ -1,11 +1,29 @@
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+
 import pytest
 
 from archcalc.catalog import load_spec
 from archcalc.cli import main
 from archcalc.closed_form import Report, report
 from archcalc.resolve import resolve
+
+_SAVED_CACHE_DIR = os.environ.get("ARCHCALC_CACHE_DIR")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The built-in specs' JSON cache (archcalc.spec_cache) goes to a temporary directory, never
+    the user's ~/.cache, from collection on; subprocesses inherit it."""
+    os.environ["ARCHCALC_CACHE_DIR"] = tempfile.mkdtemp(prefix="archcalc-test-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(os.environ.pop("ARCHCALC_CACHE_DIR", ""), ignore_errors=True)
+    if _SAVED_CACHE_DIR is not None:
+        os.environ["ARCHCALC_CACHE_DIR"] = _SAVED_CACHE_DIR
 
 
 def v1(alpha: float = 1.0, res: int = 224, **knobs: object) -> Report:

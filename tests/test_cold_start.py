@@ -1,0 +1,292 @@
+"""The cold-start shortcuts change nothing a user sees.
+
+``archcalc CMD …`` builds the click command of CMD only (:func:`archcalc.cli.click_app`): its help,
+usage line and errors must be byte for byte those of the full group typer builds for the app. The
+built-in specs' parsed YAML is cached as JSON (:mod:`archcalc.spec_cache`): a hit gives the same
+spec, and every kind of damage or an unusable directory falls back to parsing the YAML.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer.main
+
+import archcalc
+from archcalc import catalog, spec_cache
+from archcalc.catalog import builtin_names, load_spec, specs_dir
+from archcalc.cli import click_app, command_name, main
+from archcalc.cli.app import app
+from archcalc.spec import NetworkSpec
+
+NAMES = [command_name(c) for c in app.registered_commands]
+
+
+def run_group(group, argv: list[str]) -> tuple[object, str, str]:
+    """What a click group does with ``argv``, as :func:`main` calls it: result or error message."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            outcome: object = group(args=argv, prog_name="archcalc", standalone_mode=False)
+        except Exception as e:
+            fmt = getattr(e, "format_message", None)
+            outcome = (type(e).__name__, fmt() if fmt else str(e), getattr(e, "exit_code", None))
+    return outcome, out.getvalue(), err.getvalue()
+
+
+def test_every_command_is_found_by_its_invoked_name() -> None:
+    assert len(NAMES) == len(set(NAMES)) == len(typer.main.get_group(app).commands)
+    assert set(NAMES) == set(typer.main.get_group(app).commands)
+    assert "time" in NAMES and "list" in NAMES  # registered as time_cmd / list_networks
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_named_command_builds_that_command_only(name: str) -> None:
+    assert list(click_app([name, "--help"]).commands) == [name]
+
+
+def needs_argument(name: str) -> bool:
+    cmd = typer.main.get_group(app).commands[name]
+    return any(p.required for p in cmd.params if p.param_type_name == "argument")
+
+
+@pytest.fixture(autouse=True)
+def _no_saved_profile(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("ARCHCALC_CONFIG_DIR", str(tmp_path / "config"))
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize(
+    "rest", [["--help"], [], ["--no-such-option"], ["--format"], ["x", "y", "z", "w", "v", "u"]]
+)
+def test_lean_group_behaves_as_the_full_group(name: str, rest: list[str]) -> None:
+    """Help text, usage line, and the parser's errors (missing argument, unknown option …)."""
+    if rest[:1] not in (["--help"], ["--no-such-option"], ["--format"]) and not needs_argument(name):
+        pytest.skip("the parser would accept it and run the command (calibrate measures for minutes)")
+    argv = [name, *rest]
+    full = run_group(typer.main.get_group(app), argv)
+    lean = run_group(click_app(argv), argv)
+    assert lean == full
+    if rest != ["--help"]:
+        assert isinstance(full[0], tuple)  # the parser stopped it, with an error
+    else:
+        assert f"Usage: archcalc {name} [OPTIONS]" in lean[1]
+
+
+@pytest.mark.parametrize(
+    "argv", [[], ["--help"], ["tabel", "mobilenet_v2"], ["TABLE"], ["--", "table"], ["-h"], ["lis"]]
+)
+def test_anything_but_a_command_name_gets_every_command(argv: list[str]) -> None:
+    assert set(click_app(argv).commands) == set(NAMES)
+
+
+def test_typo_and_help_unchanged(cli) -> None:
+    r = cli("tabel", "mobilenet_v2")
+    assert (r.code, r.out) == (2, "")
+    assert r.err == "archcalc: error: No such command 'tabel'. Did you mean 'table'?\n"
+    r = cli("--help")
+    assert r.code == 0 and all(n in r.out for n in NAMES)
+    r = cli()
+    assert r.code == 0 and all(n in r.out for n in NAMES)
+
+
+def test_main_runs_the_lean_group(cli) -> None:
+    r = cli("table", "mobilenet_v2", "--format", "json", "--summary")
+    assert r.code == 0 and r.out.startswith("{") and r.err == ""
+    assert main(["table", "--alpha"]) == 2
+
+
+# --- the built-in specs' JSON cache (archcalc.spec_cache) ---
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty cache directory, and the in-process spec memo cleared before and after."""
+    d = tmp_path / "cache"
+    monkeypatch.setenv("ARCHCALC_CACHE_DIR", str(d))
+    catalog._load_builtin.cache_clear()
+    yield d
+    catalog._load_builtin.cache_clear()
+
+
+def fresh(name: str) -> NetworkSpec:
+    catalog._load_builtin.cache_clear()
+    return load_spec(name)
+
+
+def from_yaml(name: str) -> NetworkSpec:
+    return catalog.parse_spec((specs_dir() / f"{name}.yaml").read_text(), name)
+
+
+def no_yaml(monkeypatch) -> None:
+    def refuse() -> None:
+        raise AssertionError("YAML parsed although the cache holds the spec")
+
+    monkeypatch.setattr(catalog, "_yaml", refuse)
+
+
+def test_every_builtin_round_trips_through_the_cache(cache, monkeypatch) -> None:
+    for name in builtin_names():
+        assert fresh(name) == from_yaml(name)  # a miss: parsed, then stored
+    cached = sorted(p.stem for p in (cache / "specs").glob("*.json"))
+    # shufflenet_v1's channel table has integer keys (groups → width), which JSON cannot hold
+    assert cached == [n for n in builtin_names() if n != "shufflenet_v1"]
+    expected = {name: from_yaml(name) for name in builtin_names()}
+    no_yaml(monkeypatch)
+    for name in cached:
+        assert fresh(name) == expected[name]  # a hit: no YAML at all
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda b: b"",
+        lambda b: b"not json\n{}",
+        lambda b: b[: len(b) // 2],  # truncated
+        lambda b: b[:-1] + b" " + b[-1:],  # the same data, other bytes: checksum
+        lambda b: b.replace(b'"out":320', b'"out":321', 1),  # valid JSON, wrong data: checksum
+        lambda b: b.replace(b"archcalc ", b"archcalc 9", 1),  # another version's entry
+        lambda b: b"\xff\xfe" + b,
+        lambda b: b'{"key": 1}\n[]',
+    ],
+)
+def test_a_damaged_entry_is_a_miss_and_is_rewritten(cache, damage) -> None:
+    good = fresh("mobilenet_v2")
+    entry = cache / "specs" / "mobilenet_v2.json"
+    intact = entry.read_bytes()
+    assert damage(intact) != intact
+    entry.write_bytes(damage(intact))
+    assert fresh("mobilenet_v2") == good
+    assert entry.read_bytes() == intact
+
+
+def test_a_changed_file_or_version_misses(cache, monkeypatch) -> None:
+    raw = (specs_dir() / "mobilenet_v2.yaml").read_bytes()
+    fresh("mobilenet_v2")
+    assert spec_cache.load("mobilenet_v2", raw) is not None
+    assert spec_cache.load("mobilenet_v2", raw + b"\n") is None
+    assert spec_cache.load("mobilenet_v1", raw) is None
+    monkeypatch.setattr(archcalc, "__version__", "0.0.0-other")
+    assert spec_cache.load("mobilenet_v2", raw) is None
+
+
+def test_an_edited_builtin_is_reparsed(cache, tmp_path, monkeypatch) -> None:
+    specs = tmp_path / "specs"
+    shutil.copytree(specs_dir(), specs)
+    monkeypatch.setattr(catalog, "specs_dir", lambda: specs)
+    assert fresh("mobilenet_v2").title == from_yaml("mobilenet_v2").title
+    path = specs / "mobilenet_v2.yaml"
+    path.write_text(path.read_text().replace("title: ", "title: Edited ", 1))
+    assert fresh("mobilenet_v2").title.startswith("Edited ")
+
+
+@pytest.mark.parametrize("where", ["file", "dev-null"])
+def test_an_unusable_cache_directory_is_no_cache(where, tmp_path, monkeypatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    d = blocker / "cache" if where == "file" else Path("/dev/null/archcalc")
+    monkeypatch.setenv("ARCHCALC_CACHE_DIR", str(d))
+    assert fresh("mobilenet_v2") == from_yaml("mobilenet_v2")
+    assert fresh("mobilenet_v2") == from_yaml("mobilenet_v2")
+    catalog._load_builtin.cache_clear()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes to read-only directories")
+def test_a_read_only_cache_directory_is_no_cache(cache) -> None:
+    cache.mkdir()
+    cache.chmod(0o500)
+    try:
+        assert fresh("mobilenet_v2") == from_yaml("mobilenet_v2")
+        assert not (cache / "specs").exists()
+    finally:
+        cache.chmod(0o700)
+
+
+def test_write_and_read_errors_are_a_miss(cache, monkeypatch) -> None:
+    """What a read-only or foreign-owned directory gives, even to root: PermissionError."""
+
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    with monkeypatch.context() as m:
+        m.setattr(spec_cache.os, "replace", denied)
+        assert fresh("mobilenet_v2") == from_yaml("mobilenet_v2")
+        assert list((cache / "specs").iterdir()) == []  # the temporary file is gone too
+    fresh("mobilenet_v2")
+    assert (cache / "specs" / "mobilenet_v2.json").exists()
+    raw = (specs_dir() / "mobilenet_v2.yaml").read_bytes()
+    assert spec_cache.load("mobilenet_v2", raw) is not None
+    with monkeypatch.context() as m:
+        m.setattr(Path, "open", denied)
+        assert spec_cache.load("mobilenet_v2", raw) is None
+
+
+def test_data_json_cannot_hold_exactly_is_not_stored(cache) -> None:
+    for data in (
+        {"a": datetime.date(2017, 1, 1)},
+        {1: "int key"},
+        {"a": (1, 2)},
+        {"a": b"bytes"},
+        {"a": "\ud800"},
+        ["not", "a", "mapping"],
+    ):
+        spec_cache.store("x", b"raw", data)
+        assert not (cache / "specs" / "x.json").exists()
+    spec_cache.store("x", b"raw", {"a": [1, 1.5, True, None, "ü", {"b": float("inf")}]})
+    assert spec_cache.load("x", b"raw") == {"a": [1, 1.5, True, None, "ü", {"b": float("inf")}]}
+    assert type(spec_cache.load("x", b"raw")["a"][2]) is bool
+    assert not list((cache / "specs").glob(".*.tmp"))
+
+
+def test_no_home_means_no_cache(monkeypatch) -> None:
+    for var in ("ARCHCALC_CACHE_DIR", "XDG_CACHE_HOME", "HOME"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(Path, "home", lambda: (_ for _ in ()).throw(RuntimeError("no home")))
+    assert spec_cache.cache_dir() is None
+    assert spec_cache.load("mobilenet_v2", b"") is None
+    spec_cache.store("mobilenet_v2", b"", {"a": 1})  # no error
+
+
+def test_cache_directory_order(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("ARCHCALC_CACHE_DIR", str(tmp_path / "a"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "x"))
+    assert spec_cache.cache_dir() == tmp_path / "a"
+    monkeypatch.delenv("ARCHCALC_CACHE_DIR")
+    assert spec_cache.cache_dir() == tmp_path / "x" / "archcalc"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "h"))
+    assert spec_cache.cache_dir() == tmp_path / "h" / ".cache" / "archcalc"
+
+
+def test_a_warm_cold_start_imports_neither_yaml_nor_torch(tmp_path) -> None:
+    """Whole processes: the first run parses the YAML and fills the cache, the second does not
+    import PyYAML at all; both print the same JSON."""
+    env = dict(os.environ, ARCHCALC_CACHE_DIR=str(tmp_path / "cache"))
+    probe = (
+        "import sys; from archcalc.cli import main; code = main(sys.argv[1:]); "
+        "sys.stderr.write(' '.join(sorted({m.split('.')[0] for m in sys.modules}))); sys.exit(code)"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", probe, "table", "mobilenet_v2", "--format", "json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
+        for _ in range(2)
+    ]
+    assert [r.returncode for r in runs] == [0, 0]
+    assert runs[0].stdout == runs[1].stdout and json.loads(runs[0].stdout)["network"] == "mobilenet_v2"
+    first, second = (set(r.stderr.split()) for r in runs)
+    assert "yaml" in first and "yaml" not in second
+    assert not {"torch", "numpy", "fvcore", "rich", "matplotlib"} & (first | second)
