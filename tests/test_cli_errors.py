@@ -149,3 +149,25 @@ def test_real_process_exit_code_and_no_traceback(tmp_path: Path) -> None:
     assert p.returncode == 2
     assert p.stdout == ""
     assert p.stderr.count("\n") == 1 and "--alpha" in p.stderr
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_a_reader_that_goes_away_is_not_an_error(fmt: str) -> None:
+    """``archcalc table … | head -1``: exit 0, nothing on stderr (rich alone would exit 1)."""
+    alphas = ",".join(f"{0.25 + 0.01 * i:.2f}" for i in range(76))
+    # a sweep prints ~200 KB, more than a pipe holds, so a write fails, not only the exit's flush
+    for argv in (
+        ["table", "mobilenet_v2"],
+        ["sweep", "mobilenet_v2", "--alpha", alphas, "--res", "96,128,160"],
+    ):
+        p = subprocess.Popen(
+            [sys.executable, "-m", "archcalc", *argv, "--format", fmt],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert p.stdout is not None and p.stderr is not None
+        assert p.stdout.readline()
+        p.stdout.close()
+        err = p.stderr.read()
+        assert p.wait(timeout=120) == 0, err
+        assert err == b""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -97,8 +98,21 @@ def main(argv: list[str] | None = None) -> int:
         message = e.format_message() if hasattr(e, "format_message") else str(e)
         return _fail(message, getattr(e, "exit_code", 2) or 2)
     except BrokenPipeError:
-        return 0
+        return _closed_pipe()
+    try:
+        sys.stdout.flush()  # here, not at the interpreter's exit, where a closed pipe means exit code 1
+    except BrokenPipeError:
+        return _closed_pipe()
     return result if isinstance(result, int) else 0
+
+
+def _closed_pipe() -> int:
+    """The reader went away (``archcalc table … | head``): not an error. Point stdout at /dev/null so
+    the exit's flush of what is still buffered does not fail too (the recipe in Python's
+    ``signal`` docs), and exit 0."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 0
 
 
 def run() -> None:  # pragma: no cover - console-script shim

@@ -31,11 +31,18 @@ def check_format(fmt: str) -> str:
 
 
 def console() -> Console:
-    """A console that does not squeeze tables to 80 columns when output is piped."""
+    """A console that does not squeeze tables to 80 columns when output is piped, and leaves a closed
+    pipe (``archcalc table … | head``) to the CLI's exit code."""
     from rich.console import Console
 
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            """rich exits with code 1 when the reader goes away; let :func:`archcalc.cli.main` decide."""
+            self.quiet = True
+            raise BrokenPipeError
+
     wide = sys.stdout.isatty() or "COLUMNS" in os.environ
-    return Console(width=None if wide else 220, soft_wrap=False)
+    return PipeConsole(width=None if wide else 220, soft_wrap=False)
 
 
 def add_row(t: Table, *cells: object) -> None:
