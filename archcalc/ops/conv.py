@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from math import prod
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError, CollapseError
-from archcalc.ops.base import Op, Shape, fmt_shape, numel
+from archcalc.ops.base import Op, Shape, fmt_shape
 
 
 def conv_out_size(size: int, k: int, stride: int, padding: int, dilation: int) -> int:
@@ -84,7 +85,7 @@ class Conv2d(Op):
         return self.out_channels if self.bias else 0
 
     def macs(self, inputs: Sequence[Shape], out: Shape) -> int:
-        return numel(out) * self._kernel_elems()
+        return prod(out) * self._kernel_elems()
 
     def category(self) -> str:
         g = self.groups

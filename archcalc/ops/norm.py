@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from math import prod
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
-from archcalc.ops.base import Op, Shape, numel
+from archcalc.ops.base import Op, Shape
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -35,7 +36,7 @@ class BatchNorm2d(Op):
         return 2 * self.channels
 
     def fvcore_macs(self, inputs: Sequence[Shape], out: Shape) -> int:
-        return numel(inputs[0]) * (2 if self.affine else 1)
+        return prod(inputs[0]) * (2 if self.affine else 1)
 
     def category(self) -> str:
         return "BatchNorm"
