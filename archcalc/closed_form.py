@@ -198,7 +198,7 @@ class LayerCounts:
         bytes read = b·(input elements + weight elements read); bytes written = b·output elements;
         intensity = MACs / (bytes read + bytes written).
         """
-        new_row = _rows_of(LayerCost)
+        new_row = _new_layer_cost
         macs, params = self.macs(conv), self.params(conv)
         rows: list[LayerCost] = []
         for i, n in enumerate(self.graph.nodes):
@@ -229,11 +229,12 @@ class LayerCounts:
         return rows
 
 
-def _rows_of(cls: type[BaseModel]) -> Callable[..., BaseModel]:
-    """``cls.model_construct`` for rows that give every field: no validation, no default lookup.
+def _constructor(cls: type[BaseModel]) -> Callable[..., BaseModel]:
+    """``cls.model_construct`` for objects given every field: no validation, no default lookup.
 
-    pydantic's ``model_construct`` walks every field's aliases and defaults per call, a third of the
-    cost of a report; rows built here set the same instance state (``__dict__``, the fields set, no
+    pydantic's ``model_construct`` walks every field's aliases and defaults per call (validating
+    costs more again), a third of the cost of a report's rows; objects built here set the same
+    instance state (``__dict__``, the fields set, no
     extra, no private attributes), which ``tests/test_speed_paths.py`` checks against it.
     """
     names = frozenset(cls.model_fields)
@@ -247,6 +248,12 @@ def _rows_of(cls: type[BaseModel]) -> Callable[..., BaseModel]:
         return m
 
     return construct
+
+
+_new_layer_cost = _constructor(LayerCost)
+_new_category_share = _constructor(CategoryShare)
+_new_totals = _constructor(Totals)
+_new_convention_totals = _constructor(ConventionTotals)
 
 
 _ASKS: dict[type[Op], tuple[bool, bool, bool, bool, bool]] = {}
@@ -281,7 +288,7 @@ def breakdown(counts: LayerCounts, conv: Convention) -> list[CategoryShare]:
         a[1] += m
         a[2] += p
     out = [
-        CategoryShare(
+        _new_category_share(
             category=k,
             layers=n,
             macs=m,
@@ -291,7 +298,7 @@ def breakdown(counts: LayerCounts, conv: Convention) -> list[CategoryShare]:
         )
         for k, (n, m, p) in acc.items()
     ]
-    return sorted(out, key=lambda s: (-s.macs, -s.params))
+    return sorted(out, key=lambda s: (-s.macs, -s.params))  # type: ignore[attr-defined]
 
 
 def report(resolved: Resolved, convention: str = "paper", dtype: str = "fp32") -> Report:
@@ -302,7 +309,7 @@ def report(resolved: Resolved, convention: str = "paper", dtype: str = "fp32") -
     macs = sum(counts.macs(conv))
     weights, norm = sum(counts.weights), sum(counts.norm)
     weight_bytes = sum(counts.read_weights) * b
-    totals = Totals(
+    totals = _new_totals(
         layers=len(counts.paper),
         macs=macs,
         flops=2 * macs,
@@ -315,7 +322,7 @@ def report(resolved: Resolved, convention: str = "paper", dtype: str = "fp32") -
     )
     macs_sum = {False: sum(counts.paper), True: sum(counts.fvcore)}
     by_conv = {
-        c.name: ConventionTotals(
+        c.name: _new_convention_totals(
             macs=macs_sum[c.fvcore_macs],
             params=weights + norm if c.bn_params else weights,
             macs_rule=c.macs_rule,

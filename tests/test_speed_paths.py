@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from archcalc.catalog import builtin_names, load_spec
-from archcalc.closed_form import LayerCost, _rows_of, report
+from archcalc.closed_form import LayerCost, _constructor, report
 from archcalc.conventions import CONVENTIONS
 from archcalc.resolve import resolve
 
@@ -30,7 +30,7 @@ ROW = {
 
 
 def test_fast_rows_are_model_construct_rows() -> None:
-    fast = _rows_of(LayerCost)(**ROW)
+    fast = _constructor(LayerCost)(**ROW)
     slow = LayerCost.model_construct(**ROW)
     validated = LayerCost(**ROW)
     assert type(fast) is LayerCost
