@@ -234,8 +234,8 @@ def _constructor(cls: type[BaseModel]) -> Callable[..., BaseModel]:
 
     pydantic's ``model_construct`` walks every field's aliases and defaults per call (validating
     costs more again), a third of the cost of a report's rows; objects built here set the same
-    instance state (``__dict__``, the fields set, no
-    extra, no private attributes), which ``tests/test_speed_paths.py`` checks against it.
+    instance state (``__dict__``, the fields set, no extra, no private attributes), which
+    ``tests/test_speed_paths.py`` checks against it.
     """
     names = frozenset(cls.model_fields)
 

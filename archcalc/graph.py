@@ -18,7 +18,10 @@ MAX_NODES = 100_000
 
 @dataclass(slots=True)
 class Node:
-    """One primitive layer: its name, op, the names of the tensors it reads, and shapes."""
+    """One primitive layer: its name, op, the names of the tensors it reads, and shapes.
+
+    A value, never changed after :meth:`GraphBuilder.add` makes it (not ``frozen``, which would
+    make building a graph slower; see :class:`archcalc.ops.Op`)."""
 
     name: str
     op: Op

@@ -88,8 +88,7 @@ class Conv2d(Op):
         return prod(out) * self._kernel_elems()
 
     def category(self) -> str:
-        g = self.groups
-        return _category(self.kernel, "DW" if g > 1 and g == self.in_channels else "group" if g > 1 else "")
+        return _category(self.kernel, "DW" if self.is_depthwise else "group" if self.groups > 1 else "")
 
     def torch_module(self) -> Any:
         from torch import nn
