@@ -210,3 +210,19 @@ def test_works_from_any_directory_and_never_imports_torch(tmp_path: Path) -> Non
         imported = {line.split("|")[-1].strip() for line in p.stderr.splitlines() if "import time:" in line}
         assert "archcalc.cli" in imported
         assert not {m for m in imported if m.split(".")[0] in ("torch", "fvcore", "numpy")}, args
+
+
+def test_help_groups_every_command_in_one_panel(cli) -> None:
+    """`archcalc --help` lists each command once, under its panel, in the panels' order."""
+    import typer.main
+
+    from archcalc.cli import command_name
+    from archcalc.cli.app import PANELS, app
+
+    listed = [name for names in PANELS.values() for name in names]
+    assert sorted(listed) == sorted(typer.main.get_group(app).commands)
+    assert [command_name(c) for c in app.registered_commands] == listed
+    r = cli("--help")
+    assert r.code == 0
+    at = [r.out.index(title) for title in PANELS]
+    assert at == sorted(at)

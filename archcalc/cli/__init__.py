@@ -27,7 +27,7 @@ from archcalc.cli import (  # noqa: F401  (registers the commands)
     table,
     time,
 )
-from archcalc.cli.app import app
+from archcalc.cli.app import PANELS, app
 from archcalc.errors import ArchcalcError
 
 if TYPE_CHECKING:
@@ -63,6 +63,15 @@ def command_name(info: CommandInfo) -> str:
     return info.name or typer.main.get_command_name(info.callback.__name__)
 
 
+def _arrange_commands() -> None:
+    """Put every command in its ``--help`` panel, in :data:`PANELS` order (not import order)."""
+    order = [name for names in PANELS.values() for name in names]
+    panel = {name: title for title, names in PANELS.items() for name in names}
+    app.registered_commands.sort(key=lambda c: order.index(command_name(c)))
+    for c in app.registered_commands:
+        c.rich_help_panel = panel[command_name(c)]
+
+
 def click_app(args: Sequence[str]) -> typer.core.TyperGroup:
     """The click group that runs ``archcalc ARGS``, the same group typer builds for :data:`app`.
 
@@ -79,6 +88,9 @@ def click_app(args: Sequence[str]) -> typer.core.TyperGroup:
     lean = copy.copy(app)
     lean.registered_commands = chosen
     return typer.main.get_group(lean)
+
+
+_arrange_commands()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,3 +12,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+PANELS: dict[str, tuple[str, ...]] = {
+    "Cost of a network or a layer": ("table", "compare", "memory", "size"),
+    "Budgets over α × resolution": ("sweep", "budget"),
+    "Measured on this CPU (needs torch)": ("time", "calibrate", "validate"),
+    "Specs and published figures": ("list", "paper", "schema"),
+}
+"""How ``archcalc --help`` groups and orders the commands: panel by panel, in this order."""
