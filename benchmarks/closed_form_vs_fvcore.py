@@ -5,7 +5,7 @@
 Each side is timed in two steps, side by side in one run (medians of the repeats, in ms):
 
 =========  ==========================================  ==========================================
-step       archcalc (pure Python, torch never imported)  fvcore (torch)
+step       archcalc (pure Python, no torch)              fvcore (torch)
 =========  ==========================================  ==========================================
 build      ``resolve(spec)``: the graph of primitives    ``archcalc.torch_build.build(graph)`` and
            with every shape, from the loaded spec        its input: the ``nn.Module`` (weights
@@ -21,7 +21,8 @@ Ratios (fvcore's median over archcalc's):
 * ``count`` — count over count, both starting from a built network;
 * ``end to end`` — build + count over build + count, both starting from the spec's graph;
 * ``+ rows`` — as end to end, with archcalc also building its ~150 per-layer row objects (what
-  ``table --format json`` prints; ``report`` builds them on first use of ``.layers``).
+  ``table --format json`` prints; ``report`` builds them on first use of ``.layers``). The
+  archcalc ``+ rows`` time column is what building the rows adds to the count.
 
 The spec is loaded once (``load_spec`` excluded on both sides). The fvcore total is checked
 against the closed form's ``fvcore`` convention (the ``=`` column), so both sides count the same
