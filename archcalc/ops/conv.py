@@ -65,9 +65,8 @@ class Conv2d(Op):
         if len(shape) != 3 or shape[0] != self.in_channels:
             raise ArchcalcError(f"conv expects {self.in_channels}×H×W input, got {fmt_shape(shape)}")
         _, h, w = shape
-        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = self.kernel, self.stride, self.padding, self.dilation
-        ho = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1  # conv_out_size, inlined: resolve's hottest line
-        wo = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+        ho = conv_out_size(h, self.kernel[0], self.stride[0], self.padding[0], self.dilation[0])
+        wo = conv_out_size(w, self.kernel[1], self.stride[1], self.padding[1], self.dilation[1])
         if ho < 1 or wo < 1:
             raise CollapseError(
                 f"output collapses to zero size ({h}×{w} input, {self.kernel[0]}×{self.kernel[1]} "
