@@ -306,25 +306,27 @@ def report(resolved: Resolved, convention: str = "paper", dtype: str = "fp32") -
     conv = get_convention(convention)
     b = dtype_bytes(dtype)
     counts = LayerCounts(resolved.graph)
-    macs = sum(counts.macs(conv))
     weights, norm = sum(counts.weights), sum(counts.norm)
+    # Each convention picks one of two MAC sums and one of two parameter sums (its two flags).
+    macs_sum = {False: sum(counts.paper), True: sum(counts.fvcore)}
+    params_sum = {False: weights, True: weights + norm}
+    macs = macs_sum[conv.fvcore_macs]
     weight_bytes = sum(counts.read_weights) * b
     totals = _new_totals(
         layers=len(counts.paper),
         macs=macs,
         flops=2 * macs,
-        params=weights + norm if conv.bn_params else weights,
+        params=params_sum[conv.bn_params],
         params_without_bn=weights,
         params_with_bn=weights + norm,
         weight_bytes=weight_bytes,
         bytes_read=sum(counts.in_elems) * b + weight_bytes,
         bytes_written=sum(counts.out_elems) * b,
     )
-    macs_sum = {False: sum(counts.paper), True: sum(counts.fvcore)}
     by_conv = {
         c.name: _new_convention_totals(
             macs=macs_sum[c.fvcore_macs],
-            params=weights + norm if c.bn_params else weights,
+            params=params_sum[c.bn_params],
             macs_rule=c.macs_rule,
             params_rule=c.params_rule,
             reproduces=c.reproduces,
