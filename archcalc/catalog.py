@@ -97,7 +97,16 @@ def _check_depth(text: str, source: str) -> None:
                     )
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.YAMLError as e:
+        # PyYAML ≥ 6.0.4 has a nesting limit of its own (1,000 levels) that its scanner enforces
+        # while reading ahead, before the events above reach ours: the same refusal, in our words.
+        problem = str(getattr(e, "problem", "") or "")
+        if "nesting depth" in problem or "nesting level" in problem:
+            mark = getattr(e, "problem_mark", None)
+            line = mark.line + 1 if mark else "?"
+            raise ArchcalcError(
+                f"{source}: collections nested more than {MAX_DEPTH} levels deep at line {line}"
+            ) from None
         return  # the loader reports the syntax error with its position
 
 
