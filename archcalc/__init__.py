@@ -6,27 +6,27 @@
     (76524800, 1320648)
 
 Figures are exact integers; every one is labelled with the counting convention that produced it
-(``paper``, ``fvcore`` or ``torch``; see ``archcalc.conventions``). Nothing here imports torch.
+(``paper``, ``fvcore`` or ``torch``; see ``archcalc.count.conventions``). Nothing here imports torch.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from archcalc._version import __version__
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
     from pathlib import Path
 
-    from archcalc.budget import Fit
-    from archcalc.closed_form import Report
-    from archcalc.designs import Comparison
-    from archcalc.latency import DeviceProfile, LatencyPrediction
-    from archcalc.memory import MemoryReport
-    from archcalc.model_size import LayerSetting, SizeReport
-    from archcalc.spec import NetworkSpec
-    from archcalc.sweeps import Sweep
+    from archcalc.count.closed_form import Report
+    from archcalc.count.designs import Comparison
+    from archcalc.count.latency import DeviceProfile, LatencyPrediction
+    from archcalc.count.memory import MemoryReport
+    from archcalc.count.model_size import LayerSetting, SizeReport
+    from archcalc.spec.schema import NetworkSpec
+    from archcalc.sweeps.budget import Fit
+    from archcalc.sweeps.grid import Sweep
 
 
 def cost(
@@ -41,9 +41,9 @@ def cost(
 ) -> Report:
     """Per-layer and total cost of ``net`` (built-in name, spec path or spec object) at α,
     resolution (pixels) or ρ, and the spec's knobs (e.g. ``shallow=True``)."""
-    from archcalc.catalog import load_spec
-    from archcalc.closed_form import report
-    from archcalc.resolve import resolve
+    from archcalc.count.closed_form import report
+    from archcalc.model.resolve import resolve
+    from archcalc.spec.catalog import load_spec
 
     return report(resolve(load_spec(net), alpha, resolution, rho, knobs), convention, dtype)
 
@@ -61,13 +61,13 @@ def sweep(
 ) -> Sweep:
     """Totals of ``net`` at every (α, resolution) of the grid, α-major.
 
-    The default grid is the spec's ``sweep`` section (see :func:`archcalc.sweeps.default_grid`).
+    The default grid is the spec's ``sweep`` section (see :func:`archcalc.sweeps.grid.default_grid`).
     Each point equals ``cost(net, α, resolution, **knobs).totals`` exactly, with the model size
     (params × dtype bytes), peak activation memory under ``memory_rule`` (None: skip), predicted
     latency on device ``profile`` (a saved profile's name or a profile object; None: skip) and the
     published top-1 where a source reports that configuration."""
-    from archcalc.catalog import load_spec
-    from archcalc.sweeps import run_sweep
+    from archcalc.spec.catalog import load_spec
+    from archcalc.sweeps.grid import run_sweep
 
     return run_sweep(
         load_spec(net), alphas, resolutions, knobs, convention, dtype, memory_rule, _profile(profile)
@@ -95,9 +95,9 @@ def fit(
     Limits are numbers or strings with units (``"150M"`` MACs, ``"2MiB"`` = 2·1024² bytes, ``"2MB"``
     = 2·10⁶, ``"10ms"``; see :mod:`archcalc.units`); ``max_bytes`` bounds params × dtype bytes. The
     search grid defaults to the spec's. A latency limit uses ``profile`` or the saved default one.
-    The front and the order are defined in :mod:`archcalc.budget`."""
-    from archcalc.budget import fit_budget, parse_limits
-    from archcalc.catalog import load_spec
+    The front and the order are defined in :mod:`archcalc.sweeps.budget`."""
+    from archcalc.spec.catalog import load_spec
+    from archcalc.sweeps.budget import fit_budget, parse_limits
 
     limits = parse_limits(max_macs, max_params, max_bytes, max_peak_memory, max_latency_ms)
     prof = _profile(profile, required=limits.max_latency_ms is not None)
@@ -111,15 +111,15 @@ def _profile(profile: str | DeviceProfile | None, required: bool = False) -> Dev
     if profile is None and not required:
         return None
     if profile is None or isinstance(profile, str):
-        from archcalc.latency import require_profile
+        from archcalc.count.latency import require_profile
 
         return require_profile(profile)
     return profile
 
 
 def compare(kinds: list[str], **sizes: Any) -> Comparison:
-    """Single-layer designs side by side (see :func:`archcalc.designs.compare`)."""
-    from archcalc.designs import compare as run
+    """Single-layer designs side by side (see :func:`archcalc.count.designs.compare`)."""
+    from archcalc.count.designs import compare as run
 
     return run(kinds, **sizes)
 
@@ -135,10 +135,10 @@ def activation_memory(
     **knobs: Any,
 ) -> MemoryReport:
     """Largest tensor per spatial resolution and peak live activation bytes of ``net`` at ``dtype``
-    under a liveness ``rule`` (``materialize``, ``fused``, ``streamed``; see :mod:`archcalc.memory`)."""
-    from archcalc.catalog import load_spec
-    from archcalc.memory import memory_report
-    from archcalc.resolve import resolve
+    under a liveness ``rule`` (``materialize``, ``fused``, ``streamed``; see :mod:`archcalc.count.memory`)."""
+    from archcalc.count.memory import memory_report
+    from archcalc.model.resolve import resolve
+    from archcalc.spec.catalog import load_spec
 
     return memory_report(resolve(load_spec(net), alpha, resolution, rho, knobs), dtype, rule)
 
@@ -161,11 +161,11 @@ def size(
 ) -> SizeReport:
     """Weight storage of ``net`` per layer and in total — dense at ``dtype``, pruned to ``density``
     with ``index_bits`` relative indices, clustered to ``bits`` — and the ring all-reduce bytes per
-    worker for ``workers`` (formulas and assumptions: :mod:`archcalc.model_size`). Bad settings raise
+    worker for ``workers`` (formulas and assumptions: :mod:`archcalc.count.model_size`). Bad settings raise
     :class:`archcalc.errors.ArchcalcError` naming the option."""
-    from archcalc.catalog import load_spec
-    from archcalc.model_size import size_report
-    from archcalc.resolve import resolve
+    from archcalc.count.model_size import size_report
+    from archcalc.model.resolve import resolve
+    from archcalc.spec.catalog import load_spec
 
     resolved = resolve(load_spec(net), alpha, resolution, rho, knobs)
     return size_report(resolved, convention, dtype, bits, density, index_bits, workers, huffman, layers)
@@ -183,7 +183,7 @@ def predict_latency(
 ) -> LatencyPrediction:
     """Predicted CPU time per layer and in total from a saved device profile (``archcalc
     calibrate``; ``profile`` None = the default one). Pure Python, no torch."""
-    from archcalc.latency import predict, require_profile
+    from archcalc.count.latency import predict, require_profile
 
     prof = require_profile(profile)
     return predict(cost(net, alpha, resolution, rho=rho, **knobs), prof, batch)
@@ -191,7 +191,7 @@ def predict_latency(
 
 def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
     """A built-in network by name, or a spec file by path, validated."""
-    from archcalc.catalog import load_spec as load
+    from archcalc.spec.catalog import load_spec as load
 
     return load(net)
 

@@ -7,7 +7,7 @@ Each side is timed in two steps, side by side in one run (medians of the repeats
 =========  ==========================================  ==========================================
 step       archcalc (pure Python, no torch)              fvcore (torch)
 =========  ==========================================  ==========================================
-build      ``resolve(spec)``: the graph of primitives    ``archcalc.torch_build.build(graph)`` and
+build      ``resolve(spec)``: the graph of primitives    ``archcalc.measure.torch_build.build(graph)`` and
            with every shape, from the loaded spec        its input: the ``nn.Module`` (weights
                                                          initialised), from the same graph
 count      ``report(resolved)``: per-layer MACs,         ``FlopCountAnalysis(model, (x,))``:
@@ -45,9 +45,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # a checkout runs without installing
 
-from archcalc.catalog import builtin_names, load_spec
-from archcalc.closed_form import report
-from archcalc.resolve import resolve
+from archcalc.count.closed_form import report
+from archcalc.model.resolve import resolve
+from archcalc.spec.catalog import builtin_names, load_spec
 
 
 def median_time(fn: Callable[[], object], repeat: int, min_total: float = 0.05) -> float:
@@ -102,7 +102,7 @@ def main() -> int:
         warnings.simplefilter("ignore")
         from fvcore.nn import FlopCountAnalysis
 
-    from archcalc.torch_build import build
+    from archcalc.measure.torch_build import build
 
     logging.getLogger("fvcore").setLevel(logging.ERROR)
     warnings.simplefilter("ignore")

@@ -30,11 +30,11 @@ from statistics import median
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from archcalc.catalog import builtin_names, load_spec
-from archcalc.closed_form import report
+from archcalc.count.closed_form import report
+from archcalc.count.latency import load_profile, predict, save_profile
 from archcalc.errors import ArchcalcError
-from archcalc.latency import load_profile, predict, save_profile
-from archcalc.resolve import Resolved, resolve
+from archcalc.model.resolve import Resolved, resolve
+from archcalc.spec.catalog import builtin_names, load_spec
 
 ALPHAS = (0.5, 1.0)
 RESOLUTIONS = (160, 224)
@@ -63,7 +63,7 @@ def kendall_tau_b(x: list[float], y: list[float]) -> float:
 
 def measure(resolved: Resolved, threads: int, warmup: int, repeats: int) -> tuple[float, float]:
     """(forward ms, Σ per-layer ms): medians of ``repeats`` after ``warmup``, as `archcalc time`."""
-    from archcalc.timing import time_network
+    from archcalc.measure.timing import time_network
 
     t = time_network(resolved, threads=threads, warmup=warmup, repeats=repeats)
     return t.measured.forward.median_ms, t.measured.sum_of_layers_ms
@@ -95,7 +95,7 @@ def main() -> int:
         profile = load_profile(args.profile)
         assert profile is not None
     else:
-        from archcalc.calibrate import calibrate
+        from archcalc.measure.calibrate import calibrate
 
         name = f"benchmark-{threads}t"
         print(f"calibrating ({threads} threads) …", file=sys.stderr)

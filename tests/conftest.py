@@ -6,16 +6,16 @@ import tempfile
 
 import pytest
 
-from archcalc.catalog import load_spec
 from archcalc.cli import main
-from archcalc.closed_form import Report, report
-from archcalc.resolve import resolve
+from archcalc.count.closed_form import Report, report
+from archcalc.model.resolve import resolve
+from archcalc.spec.catalog import load_spec
 
 _SAVED_CACHE_DIR = os.environ.get("ARCHCALC_CACHE_DIR")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """The built-in specs' JSON cache (archcalc.spec_cache) goes to a temporary directory, never
+    """The built-in specs' JSON cache (archcalc.spec.cache) goes to a temporary directory, never
     the user's ~/.cache, from collection on; subprocesses inherit it."""
     os.environ["ARCHCALC_CACHE_DIR"] = tempfile.mkdtemp(prefix="archcalc-test-cache-")
 

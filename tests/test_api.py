@@ -7,7 +7,7 @@ import doctest
 from test_mobilenet_v1_paper import hand_count
 
 import archcalc
-from archcalc.closed_form import Report
+from archcalc.count.closed_form import Report
 
 
 def test_docstring_example_runs() -> None:
@@ -15,8 +15,8 @@ def test_docstring_example_runs() -> None:
 
 
 def test_cost_and_compare_are_functions_even_after_submodule_imports() -> None:
-    import archcalc.closed_form
-    import archcalc.designs
+    import archcalc.count.closed_form
+    import archcalc.count.designs
 
     r = archcalc.cost("mobilenet_v1", shallow=True)
     assert isinstance(r, Report) and r.knobs["shallow"] is True

@@ -15,10 +15,10 @@ import math
 import pytest
 from test_mobilenet_v1_paper import hand_count
 
-from archcalc.catalog import load_spec
-from archcalc.closed_form import Report, report
+from archcalc.count.closed_form import Report, report
 from archcalc.errors import ArchcalcError
-from archcalc.resolve import resolve
+from archcalc.model.resolve import resolve
+from archcalc.spec.catalog import load_spec
 
 M = 10**6
 

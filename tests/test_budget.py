@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from test_mobilenet_v1_paper import hand_count
 
 import archcalc
-from archcalc.budget import pareto_front
 from archcalc.errors import ArchcalcError
-from archcalc.sweeps import SweepPoint
+from archcalc.sweeps.budget import pareto_front
+from archcalc.sweeps.grid import SweepPoint
 
 V1_GRID = [(a, r) for a in (0.25, 0.5, 0.75, 1.0) for r in (128, 160, 192, 224)]
 
@@ -166,7 +166,7 @@ def test_budget_errors(cli, args: list[str], fragment: str) -> None:
 # Latency: a hand-made profile where every layer is compute-bound at one MAC rate and the data kinds
 # cost nothing, so the prediction is MACs / rate + overheads, worked by hand.
 def _profile():
-    from archcalc.latency import COMPUTE_KINDS, KINDS, DeviceProfile
+    from archcalc.count.latency import COMPUTE_KINDS, KINDS, DeviceProfile
 
     kinds = {
         k: {"mac_rate": 1e9, "bw_efficiency": 1.0, "overhead": 0.0}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from test_mobilenet_v1_paper import hand_count
 
-from archcalc.catalog import specs_dir
+from archcalc.spec.catalog import specs_dir
 
 M = 10**6
 

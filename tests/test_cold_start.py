@@ -2,7 +2,7 @@
 
 ``archcalc CMD …`` builds the click command of CMD only (:func:`archcalc.cli.click_app`): its help,
 usage line and errors must be byte for byte those of the full group typer builds for the app. The
-built-in specs' parsed YAML is cached as JSON (:mod:`archcalc.spec_cache`): a hit gives the same
+built-in specs' parsed YAML is cached as JSON (:mod:`archcalc.spec.cache`): a hit gives the same
 spec, and every kind of damage or an unusable directory falls back to parsing the YAML.
 """
 
@@ -22,11 +22,13 @@ import pytest
 import typer.main
 
 import archcalc
-from archcalc import catalog, spec_cache
-from archcalc.catalog import builtin_names, load_spec, specs_dir
+import archcalc._version
 from archcalc.cli import click_app, command_name, main
 from archcalc.cli.app import app
-from archcalc.spec import NetworkSpec
+from archcalc.spec import cache as spec_cache
+from archcalc.spec import catalog
+from archcalc.spec.catalog import builtin_names, load_spec, specs_dir
+from archcalc.spec.schema import NetworkSpec
 
 NAMES = [command_name(c) for c in app.registered_commands]
 
@@ -110,7 +112,7 @@ def test_main_runs_the_lean_group(cli) -> None:
     assert main(["table", "--alpha"]) == 2
 
 
-# --- the built-in specs' JSON cache (archcalc.spec_cache) ---
+# --- the built-in specs' JSON cache (archcalc.spec.cache) ---
 
 
 @pytest.fixture
@@ -180,7 +182,7 @@ def test_a_changed_file_or_version_misses(cache, monkeypatch) -> None:
     assert spec_cache.load("mobilenet_v2", raw) is not None
     assert spec_cache.load("mobilenet_v2", raw + b"\n") is None
     assert spec_cache.load("mobilenet_v1", raw) is None
-    monkeypatch.setattr(archcalc, "__version__", "0.0.0-other")
+    monkeypatch.setattr(archcalc._version, "__version__", "0.0.0-other")
     assert spec_cache.load("mobilenet_v2", raw) is None
 
 

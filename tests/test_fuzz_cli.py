@@ -29,9 +29,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import archcalc
-from archcalc.catalog import builtin_names
 from archcalc.cli import main
 from archcalc.cli.app import app
+from archcalc.spec.catalog import builtin_names
 
 COMMANDS = typer.main.get_command(app).commands  # type: ignore[attr-defined]
 
@@ -51,7 +51,13 @@ NAMES = [*builtin_names(), "mobilnet_v1", "resnet", "", "ü", "../etc/passwd", "
 @contextlib.contextmanager
 def without_torch() -> Iterator[None]:
     """Hide torch and fvcore (and any archcalc module already holding them) for the duration."""
-    hidden = ["torch", "fvcore", "archcalc.torch_build", "archcalc.validate", "archcalc.torch_modules"]
+    hidden = [
+        "torch",
+        "fvcore",
+        "archcalc.measure.torch_build",
+        "archcalc.measure.validate",
+        "archcalc.measure.torch_modules",
+    ]
     saved_modules = {k: sys.modules[k] for k in list(sys.modules) if k.split(".")[0] in ("torch", "fvcore")}
     saved_modules.update({k: sys.modules[k] for k in hidden if k in sys.modules})
     saved_attrs = {
@@ -64,7 +70,13 @@ def without_torch() -> Iterator[None]:
     try:
         yield
     finally:
-        for k in ("torch", "fvcore", "archcalc.torch_build", "archcalc.validate", "archcalc.torch_modules"):
+        for k in (
+            "torch",
+            "fvcore",
+            "archcalc.measure.torch_build",
+            "archcalc.measure.validate",
+            "archcalc.measure.torch_modules",
+        ):
             sys.modules.pop(k, None)
         sys.modules.update(saved_modules)
         for k, v in saved_attrs.items():

@@ -20,8 +20,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archcalc.catalog import MAX_DEPTH, builtin_names, specs_dir
 from archcalc.cli import main
+from archcalc.spec.catalog import MAX_DEPTH, builtin_names, specs_dir
 
 SPECS = {name: yaml.safe_load((specs_dir() / f"{name}.yaml").read_text()) for name in builtin_names()}
 LEAVES: list[Any] = [

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from archcalc.closed_form import layer_costs
+from archcalc.count.closed_form import layer_costs
 from archcalc.errors import ArchcalcError, CollapseError
-from archcalc.graph import INPUT, GraphBuilder
-from archcalc.ops import AdaptivePool2d, Add, BatchNorm2d, Concat, Conv2d, Mul, Pool2d
-from archcalc.width import make_divisible
+from archcalc.model.graph import INPUT, GraphBuilder
+from archcalc.model.ops import AdaptivePool2d, Add, BatchNorm2d, Concat, Conv2d, Mul, Pool2d
+from archcalc.model.width import make_divisible
 
 
 def test_residual_and_concat_dag() -> None:

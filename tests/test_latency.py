@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import v1
 
-from archcalc.closed_form import layer_costs
-from archcalc.errors import ArchcalcError
-from archcalc.graph import GraphBuilder
-from archcalc.latency import (
+from archcalc.count.closed_form import layer_costs
+from archcalc.count.latency import (
     COMPUTE_KINDS,
     KINDS,
     DeviceProfile,
@@ -25,7 +23,9 @@ from archcalc.latency import (
     profile_dir,
     save_profile,
 )
-from archcalc.ops import BatchNorm2d, Conv2d, Flatten
+from archcalc.errors import ArchcalcError
+from archcalc.model.graph import GraphBuilder
+from archcalc.model.ops import BatchNorm2d, Conv2d, Flatten
 
 
 @pytest.fixture(autouse=True)
@@ -159,7 +159,7 @@ def test_old_profile_format_asks_for_calibrate(config_dir: Path) -> None:
 
 
 def test_synthetic_networks_are_seeded_and_capped() -> None:
-    from archcalc.synthetic_networks import synthetic_networks
+    from archcalc.measure.synthetic_networks import synthetic_networks
 
     a = synthetic_networks(6, max_macs=5e7)
     b = synthetic_networks(6, max_macs=5e7)
@@ -224,7 +224,7 @@ def test_other_dtype_is_refused() -> None:
 
 def _report_of(row):
     """A one-layer report holding ``row`` (validated, as a report read back from JSON would be)."""
-    from archcalc.closed_form import Report
+    from archcalc.count.closed_form import Report
 
     totals = {k: 0 for k in ("layers", "params", "params_without_bn", "params_with_bn", "weight_bytes")}
     totals.update(

@@ -1,4 +1,4 @@
-"""Peak activation memory (archcalc.memory, `archcalc memory`).
+"""Peak activation memory (archcalc.count.memory, `archcalc memory`).
 
 Two independent sources: small DAGs whose live sets are worked out by hand below, and MobileNet V2
 (Sandler et al. 2018) Table 3, "max number of channels / memory (in Kb) materialised at each
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from archcalc.catalog import load_spec
-from archcalc.graph import INPUT, Graph, GraphBuilder
-from archcalc.memory import RULES, MemoryReport, memory_report, peak_activation_bytes
-from archcalc.ops import Activation, Add, BatchNorm2d, Concat, Conv2d
-from archcalc.resolve import Resolved, resolve
+from archcalc.count.memory import RULES, MemoryReport, memory_report, peak_activation_bytes
+from archcalc.model.graph import INPUT, Graph, GraphBuilder
+from archcalc.model.ops import Activation, Add, BatchNorm2d, Concat, Conv2d
+from archcalc.model.resolve import Resolved, resolve
+from archcalc.spec.catalog import load_spec
 
 # ------------------------------------------------------------------------------------------------
 # Hand-built DAGs. Sizes are elements; every peak is worked out step by step in the docstring.
@@ -425,7 +425,7 @@ def test_memory_never_imports_torch(tmp_path: Path) -> None:
     )
     assert p.returncode == 0, p.stderr[-500:]
     imported = {line.split("|")[-1].strip() for line in p.stderr.splitlines() if "import time:" in line}
-    assert "archcalc.memory" in imported
+    assert "archcalc.count.memory" in imported
     assert not {m for m in imported if m.split(".")[0] in ("torch", "fvcore", "numpy")}
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from archcalc.catalog import load_spec
-from archcalc.closed_form import Report, report
-from archcalc.resolve import resolve
+from archcalc.count.closed_form import Report, report
+from archcalc.model.resolve import resolve
+from archcalc.spec.catalog import load_spec
 
 
 def _round_to_multiple_of(val: float, divisor: int = 8, round_up_bias: float = 0.9) -> int:

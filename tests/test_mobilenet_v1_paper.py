@@ -9,10 +9,10 @@ from __future__ import annotations
 import pytest
 from conftest import v1
 
-from archcalc.catalog import load_spec
-from archcalc.closed_form import report
-from archcalc.designs import compare
-from archcalc.resolve import resolve
+from archcalc.count.closed_form import report
+from archcalc.count.designs import compare
+from archcalc.model.resolve import resolve
+from archcalc.spec.catalog import load_spec
 
 M = 1e6
 

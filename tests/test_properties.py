@@ -7,9 +7,9 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archcalc.designs import compare
-from archcalc.spec_types import WidthRule
-from archcalc.width import make_divisible, scale_channels
+from archcalc.count.designs import compare
+from archcalc.model.width import make_divisible, scale_channels
+from archcalc.spec.fields import WidthRule
 
 sizes = st.integers(min_value=1, max_value=2048)
 kernels = st.integers(min_value=0, max_value=5).map(lambda i: 2 * i + 1)  # odd: "same" padding

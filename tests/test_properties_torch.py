@@ -10,10 +10,11 @@ from __future__ import annotations
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from archcalc.blocks.basic import conv_bn_act
 from archcalc.errors import CollapseError
-from archcalc.graph import GraphBuilder
-from archcalc.ops import (
+from archcalc.measure.validate import validate_graph
+from archcalc.model.blocks.basic import conv_bn_act
+from archcalc.model.graph import GraphBuilder
+from archcalc.model.ops import (
     ACTIVATIONS,
     Activation,
     AdaptivePool2d,
@@ -26,7 +27,6 @@ from archcalc.ops import (
     Mul,
     Pool2d,
 )
-from archcalc.validate import validate_graph
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

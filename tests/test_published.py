@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from archcalc.catalog import builtin_names, load_spec
-from archcalc.published import check_figures, parse_printed
+from archcalc.count.published import check_figures, parse_printed
+from archcalc.spec.catalog import builtin_names, load_spec
 
 CASES = [(net, i) for net in builtin_names() for i in range(len(load_spec(net).published))]
 

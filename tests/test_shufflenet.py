@@ -13,12 +13,12 @@ import math
 
 import pytest
 
-from archcalc.catalog import load_spec
-from archcalc.closed_form import Report, report
+from archcalc.count.closed_form import Report, report
 from archcalc.errors import ArchcalcError
-from archcalc.graph import Graph
-from archcalc.resolve import resolve
-from archcalc.spec import NetworkSpec
+from archcalc.model.graph import Graph
+from archcalc.model.resolve import resolve
+from archcalc.spec.catalog import load_spec
+from archcalc.spec.schema import NetworkSpec
 
 M = 1e6
 

@@ -14,9 +14,9 @@ import random
 import pytest
 
 import archcalc
+from archcalc.count.model_size import expected_fillers_per_nonzero, gap_entropy_bits
 from archcalc.errors import ArchcalcError
-from archcalc.model_size import expected_fillers_per_nonzero, gap_entropy_bits
-from archcalc.spec import PublishedFigure
+from archcalc.spec.schema import PublishedFigure
 
 MiB = 2**20
 

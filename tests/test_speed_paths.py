@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from archcalc.catalog import builtin_names, load_spec
-from archcalc.closed_form import LayerCost, _constructor, report
-from archcalc.conventions import CONVENTIONS
-from archcalc.resolve import resolve
+from archcalc.count.closed_form import LayerCost, _constructor, report
+from archcalc.count.conventions import CONVENTIONS
+from archcalc.model.resolve import resolve
+from archcalc.spec.catalog import builtin_names, load_spec
 
 ROW = {
     "name": "body.0.conv",
@@ -57,7 +57,7 @@ def test_by_convention_totals_are_the_rule_sums(net: str, convention: str) -> No
 
 def test_report_rows_are_built_on_first_use_and_round_trip() -> None:
     """Totals come first; the rows are built once, on first use, and survive a JSON round trip."""
-    from archcalc.closed_form import Report
+    from archcalc.count.closed_form import Report
 
     r = report(resolve(load_spec("mobilenet_v1")))
     summary = r.model_dump_json(exclude={"layers"})

@@ -11,10 +11,10 @@ import math
 
 import pytest
 
-from archcalc.catalog import load_spec
-from archcalc.closed_form import Report, report
+from archcalc.count.closed_form import Report, report
 from archcalc.errors import ArchcalcError
-from archcalc.resolve import resolve
+from archcalc.model.resolve import resolve
+from archcalc.spec.catalog import load_spec
 
 G = 1e9
 

@@ -1,7 +1,7 @@
 """archcalc.sweep: exact against archcalc.cost, and the MobileNet V1 grids the sources print.
 
 The level engine computes every resolution of one α from per-level coefficients; these tests check
-it against the plain path (resolve + report, and archcalc.memory's peak) on random configurations of
+it against the plain path (resolve + report, and archcalc.count.memory's peak) on random configurations of
 every built-in network, against MobileNet V1 Tables 6–7 and TF-Slim's 16-configuration grid at the
 printed precision, and on networks built to break its assumptions.
 """
@@ -16,14 +16,14 @@ from hypothesis import strategies as st
 from test_mobilenet_v1_paper import hand_count
 
 import archcalc
-from archcalc.catalog import builtin_names, load_spec
+from archcalc.count.memory import peak_activation_bytes
 from archcalc.errors import ArchcalcError
-from archcalc.graph import GraphBuilder
-from archcalc.memory import peak_activation_bytes
-from archcalc.ops import Concat, Conv2d, Pool2d
-from archcalc.resolve import resolve
-from archcalc.spec import NetworkSpec
-from archcalc.sweep_engine import LevelMismatch, plan
+from archcalc.model.graph import GraphBuilder
+from archcalc.model.ops import Concat, Conv2d, Pool2d
+from archcalc.model.resolve import resolve
+from archcalc.spec.catalog import builtin_names, load_spec
+from archcalc.spec.schema import NetworkSpec
+from archcalc.sweeps.levels import LevelMismatch, plan
 
 TOTALS = (
     "macs",
@@ -128,7 +128,7 @@ SLIM_ERRATA = {
 
 
 @pytest.fixture(scope="module")
-def v1_grid() -> dict[tuple[float, int], archcalc.sweeps.SweepPoint]:
+def v1_grid() -> dict[tuple[float, int], archcalc.sweeps.grid.SweepPoint]:
     s = archcalc.sweep("mobilenet_v1", [1.0, 0.75, 0.5, 0.25], [224, 192, 160, 128])
     assert s.evaluated_on_levels == 16
     return {(p.alpha, p.resolution): p for p in s.points}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from test_latency import make_profile
 
-from archcalc.latency import load_profile, save_profile
+from archcalc.count.latency import load_profile, save_profile
 
 TINY = ["mobilenet_v1", "--alpha", "0.25", "--res", "32", "--repeats", "2", "--warmup", "1", "--threads", "1"]
 
@@ -118,7 +118,7 @@ def test_calibrate_quick_writes_a_profile(cli, config_dir: Path) -> None:
 
 
 def test_nnls_relative_recovers_exact_constants() -> None:
-    from archcalc.calibrate import nnls_relative
+    from archcalc.measure.calibrate import nnls_relative
 
     rows = [[1.0, 10.0, 3.0], [2.0, 5.0, 1.0], [4.0, 1.0, 7.0], [3.0, 3.0, 3.0]]
     truth = [1.5, 0.1, 0.0]  # the third column plays no part
@@ -127,7 +127,7 @@ def test_nnls_relative_recovers_exact_constants() -> None:
 
 
 def test_nnls_relative_keeps_constants_non_negative() -> None:
-    from archcalc.calibrate import nnls_relative
+    from archcalc.measure.calibrate import nnls_relative
 
     # y = x0 − x1 exactly would need a negative constant; the fit clamps it to 0
     rows = [[2.0, 1.0], [3.0, 1.0], [4.0, 2.0]]

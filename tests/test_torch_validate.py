@@ -8,12 +8,12 @@ import json
 import pytest
 import torch
 
-from archcalc.catalog import builtin_names, load_spec
-from archcalc.closed_form import report
-from archcalc.ops import Conv2d
-from archcalc.resolve import resolve
-from archcalc.torch_build import build, param_counts, total_params
-from archcalc.validate import default_settings, validate
+from archcalc.count.closed_form import report
+from archcalc.measure.torch_build import build, param_counts, total_params
+from archcalc.measure.validate import default_settings, validate
+from archcalc.model.ops import Conv2d
+from archcalc.model.resolve import resolve
+from archcalc.spec.catalog import builtin_names, load_spec
 
 SETTINGS = [(1.0, None), (0.5, 160)]
 

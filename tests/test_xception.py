@@ -15,11 +15,11 @@ import torch
 import torch.nn.functional as F
 from pydantic import ValidationError
 
-from archcalc.catalog import load_spec
-from archcalc.closed_form import Report, report
+from archcalc.count.closed_form import Report, report
 from archcalc.errors import ArchcalcError
-from archcalc.resolve import resolve
-from archcalc.spec import NetworkSpec
+from archcalc.model.resolve import resolve
+from archcalc.spec.catalog import load_spec
+from archcalc.spec.schema import NetworkSpec
 
 G = 1e9
 

@@ -52,8 +52,6 @@ def budget(
     y: PlotYOpt = "params",
 ) -> None:
     """Configurations that fit every limit: the Pareto front (best first), then the rest."""
-    from archcalc.budget import fit_sweep, parse_limits
-    from archcalc.catalog import load_spec
     from archcalc.cli.sweep import (
         check_grid_options,
         check_y,
@@ -65,6 +63,8 @@ def budget(
     from archcalc.plots import check_plot_path
     from archcalc.render.common import emit
     from archcalc.render.sweep import render_fit
+    from archcalc.spec.catalog import load_spec
+    from archcalc.sweeps.budget import fit_sweep, parse_limits
 
     check_grid_options(fmt, convention, dtype, rule)
     limits = parse_limits(max_macs, max_params, max_bytes, max_peak_memory, max_latency)
@@ -75,7 +75,7 @@ def budget(
     if limits.max_latency_ms is not None and prof is None:
         if no_latency:
             raise ArchcalcError("--max-latency cannot be checked with --no-latency")
-        from archcalc.latency import require_profile
+        from archcalc.count.latency import require_profile
 
         prof = require_profile(None)
     if path is not None:

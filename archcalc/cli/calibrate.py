@@ -24,7 +24,7 @@ def calibrate(
     The profile is JSON in the config directory ($ARCHCALC_CONFIG_DIR, else
     $XDG_CONFIG_HOME/archcalc, else ~/.config/archcalc), under profiles/NAME.json.
     """
-    from archcalc.latency import DEFAULT_PROFILE, check_profile_name, save_profile
+    from archcalc.count.latency import DEFAULT_PROFILE, check_profile_name, save_profile
     from archcalc.render.common import check_format, emit
     from archcalc.render.latency import render_profile
 
@@ -32,8 +32,8 @@ def calibrate(
     name = check_profile_name(profile or DEFAULT_PROFILE)
     if threads is not None and threads < 1:
         raise ArchcalcError(f"--threads {threads}: must be at least 1")
-    from archcalc.calibrate import calibrate as run
-    from archcalc.timing import default_threads
+    from archcalc.measure.calibrate import calibrate as run
+    from archcalc.measure.timing import default_threads
 
     n = threads if threads is not None else default_threads()
     result = run(name, n, quick, wrap=lambda jobs: progress(jobs, "calibrating", lambda j: j[0]))

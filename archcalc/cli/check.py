@@ -28,18 +28,18 @@ def validate(
 
     Exit 0 only if every layer matches exactly (MACs, params, output shape), 1 otherwise.
     """
-    from archcalc.catalog import builtin_names, load_spec
+    from archcalc.model.resolve import parse_param_args, resolve
     from archcalc.render.common import check_format, emit
     from archcalc.render.validation import render_validations
-    from archcalc.resolve import parse_param_args, resolve
+    from archcalc.spec.catalog import builtin_names, load_spec
 
     check_format(fmt)
     if all_ == (net is not None):
         raise ArchcalcError("give a network, or --all, but not both")
     if all_ and (alpha != 1.0 or res is not None or rho is not None or param):
         raise ArchcalcError("--alpha, --res, --rho and --param set one network; --all uses its own settings")
-    from archcalc.validate import default_settings
-    from archcalc.validate import validate as check
+    from archcalc.measure.validate import default_settings
+    from archcalc.measure.validate import validate as check
 
     runs = []
     if all_:

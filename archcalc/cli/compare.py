@@ -41,7 +41,7 @@ def compare(
     fmt: FormatOpt = "table",
 ) -> None:
     """Single-layer designs side by side: params, MACs, bytes, formula, ratio to the first."""
-    from archcalc.designs import compare as run
+    from archcalc.count.designs import compare as run
     from archcalc.dtypes import dtype_bytes
     from archcalc.render.common import check_format, emit
     from archcalc.render.comparison import render_comparison

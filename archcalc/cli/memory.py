@@ -28,8 +28,8 @@ def memory(
     fmt: FormatOpt = "table",
 ) -> None:
     """Largest tensor per spatial resolution (MobileNet V2 Table 3) and the peak of live activations."""
+    from archcalc.count.memory import check_rule, memory_report
     from archcalc.dtypes import dtype_bytes
-    from archcalc.memory import check_rule, memory_report
     from archcalc.render.common import check_format, emit
     from archcalc.render.memory import render_memory
 

@@ -15,8 +15,8 @@ from archcalc.errors import ArchcalcError
 @app.command("list")
 def list_networks(fmt: FormatOpt = "table") -> None:
     """The built-in networks, one line each, with their knobs and defaults."""
-    from archcalc.catalog import builtin_names, load_spec
     from archcalc.render.common import check_format, emit_json
+    from archcalc.spec.catalog import builtin_names, load_spec
 
     check_format(fmt)
     specs = [load_spec(name) for name in builtin_names()]
@@ -49,10 +49,10 @@ def paper(net: NetArg, fmt: FormatOpt = "table") -> None:
 
     Exit 1 if a figure is not reproduced at its printed precision (or an erratum stops being one).
     """
-    from archcalc.catalog import load_spec
-    from archcalc.published import check_figures
+    from archcalc.count.published import check_figures
     from archcalc.render.common import check_format, emit
     from archcalc.render.figures import render_figures
+    from archcalc.spec.catalog import load_spec
 
     check_format(fmt)
     spec = load_spec(net)
@@ -68,6 +68,6 @@ def paper(net: NetArg, fmt: FormatOpt = "table") -> None:
 def schema() -> None:
     """The JSON Schema of spec files."""
     from archcalc.render.common import emit_json
-    from archcalc.spec import NetworkSpec
+    from archcalc.spec.schema import NetworkSpec
 
     emit_json(NetworkSpec.model_json_schema())

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from archcalc.resolve import Resolved
+    from archcalc.model.resolve import Resolved
 
 NetArg = Annotated[str, typer.Argument(help="a built-in network (see `archcalc list`) or a spec .yaml path")]
 AlphaOpt = Annotated[float, typer.Option("--alpha", help="width multiplier α > 0")]
@@ -61,9 +61,9 @@ def resolve_net(
 ) -> Resolved:
     """``NET`` loaded and resolved at ``--alpha``, ``--res`` / ``--rho`` and ``--param``; a resolve
     error names the network (``mobilenet_v1: layer … collapsed …``)."""
-    from archcalc.catalog import load_spec
     from archcalc.errors import ArchcalcError
-    from archcalc.resolve import parse_param_args, resolve
+    from archcalc.model.resolve import parse_param_args, resolve
+    from archcalc.spec.catalog import load_spec
 
     spec = load_spec(net)
     try:

@@ -52,9 +52,9 @@ def size(
     summary: Annotated[bool, typer.Option("--summary", help="totals only")] = False,
 ) -> None:
     """Weight storage per layer and in total (dense, pruned, clustered), and all-reduce traffic."""
-    from archcalc.conventions import get_convention
+    from archcalc.count.conventions import get_convention
+    from archcalc.count.model_size import parse_layer_args, size_report
     from archcalc.dtypes import dtype_bytes
-    from archcalc.model_size import parse_layer_args, size_report
     from archcalc.render.common import check_format, emit
     from archcalc.render.size import render_size
 

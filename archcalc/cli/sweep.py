@@ -23,9 +23,9 @@ from archcalc.cli.options import (
 from archcalc.errors import ArchcalcError
 
 if TYPE_CHECKING:
-    from archcalc.latency import DeviceProfile
-    from archcalc.spec import NetworkSpec
-    from archcalc.sweeps import Sweep
+    from archcalc.count.latency import DeviceProfile
+    from archcalc.spec.schema import NetworkSpec
+    from archcalc.sweeps.grid import Sweep
 
 
 def parse_alphas(text: str | None) -> list[float] | None:
@@ -69,7 +69,7 @@ def device_profile(name: str | None, no_latency: bool, dtype: str) -> DeviceProf
         if name is not None:
             raise ArchcalcError("give --profile or --no-latency, not both")
         return None
-    from archcalc.latency import load_profile, require_profile
+    from archcalc.count.latency import load_profile, require_profile
 
     if name is not None:
         return require_profile(name)
@@ -89,9 +89,9 @@ def check_y(y: str, latency: bool) -> str:
 
 def check_grid_options(fmt: str, convention: str, dtype: str, rule: str) -> None:
     """The checks `sweep` and `budget` share: format, convention, dtype and memory rule names."""
-    from archcalc.conventions import get_convention
+    from archcalc.count.conventions import get_convention
+    from archcalc.count.memory import check_rule
     from archcalc.dtypes import dtype_bytes
-    from archcalc.memory import check_rule
     from archcalc.render.common import check_format
 
     check_format(fmt)
@@ -111,9 +111,9 @@ def run_grid(
     rule: str,
     profile: DeviceProfile | None,
 ) -> Sweep:
-    """:func:`archcalc.sweeps.run_sweep` with ``--param`` parsed and errors prefixed by ``net``."""
-    from archcalc.resolve import parse_param_args
-    from archcalc.sweeps import run_sweep
+    """:func:`archcalc.sweeps.grid.run_sweep` with ``--param`` parsed and errors prefixed by ``net``."""
+    from archcalc.model.resolve import parse_param_args
+    from archcalc.sweeps.grid import run_sweep
 
     try:
         return run_sweep(
@@ -139,10 +139,10 @@ def sweep(
     y: PlotYOpt = "params",
 ) -> None:
     """MACs, params, peak memory, predicted latency and published top-1 over an α × resolution grid."""
-    from archcalc.catalog import load_spec
     from archcalc.plots import check_plot_path
     from archcalc.render.common import emit
     from archcalc.render.sweep import render_sweep
+    from archcalc.spec.catalog import load_spec
 
     check_grid_options(fmt, convention, dtype, rule)
     path = check_plot_path(plot) if plot is not None else None

@@ -42,8 +42,8 @@ def table(
     profile: ProfileOpt = None,
 ) -> None:
     """Per-layer params, MACs and memory traffic of a network, with totals and a breakdown by type."""
-    from archcalc.closed_form import report
-    from archcalc.conventions import get_convention
+    from archcalc.count.closed_form import report
+    from archcalc.count.conventions import get_convention
     from archcalc.dtypes import dtype_bytes
     from archcalc.render.common import check_format, emit
     from archcalc.render.report import render_report
@@ -58,7 +58,7 @@ def table(
             raise ArchcalcError("--profile is used with --traffic or --latency")
         emit(render_report(rep, fmt, summary))
         return
-    from archcalc.latency import load_profile, predict, require_profile
+    from archcalc.count.latency import load_profile, predict, require_profile
     from archcalc.render.latency import render_cost_extras
 
     prof = require_profile(profile) if latency else load_profile(profile)

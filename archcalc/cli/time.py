@@ -45,7 +45,7 @@ def time_cmd(
     Per layer: median and IQR of the measured time, achieved GMAC/s and GB/s, and the latency
     model's prediction from the device profile (`archcalc calibrate`), if one is saved.
     """
-    from archcalc.latency import load_profile
+    from archcalc.count.latency import load_profile
     from archcalc.plots import check_plot_path
     from archcalc.render.common import check_format, emit
     from archcalc.render.latency import render_timing
@@ -60,10 +60,10 @@ def time_cmd(
         pyplot()
     prof = load_profile(profile)
     resolved = resolve_net(net, alpha, res, rho, param)
-    from archcalc.timing import check_settings, default_threads, time_network
+    from archcalc.measure.timing import check_settings, default_threads, time_network
 
     check_settings(threads or 1, batch, warmup, repeats)
-    from archcalc.validate import check_runnable
+    from archcalc.measure.validate import check_runnable
 
     check_runnable(resolved.graph, resolved.spec.name, "time", batch)
     n = threads if threads is not None else default_threads()

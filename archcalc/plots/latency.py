@@ -12,12 +12,12 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from archcalc.latency import COMPUTE_KINDS, DeviceProfile
+from archcalc.count.latency import COMPUTE_KINDS, DeviceProfile
 from archcalc.plots import pyplot
 
 
 def plot_timing(t: Any, profile: DeviceProfile | None, path: Path) -> Path:
-    """Write the two charts of an :class:`archcalc.timing.Timing` to ``path`` (PNG)."""
+    """Write the two charts of an :class:`archcalc.measure.timing.Timing` to ``path`` (PNG)."""
     plt = pyplot()
     layers = t.measured.layers
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(16, 6), gridspec_kw={"width_ratios": [3, 2]})

@@ -3,7 +3,7 @@
 Every configuration is a point labelled ``α-res``; published top-1 is written beside the points
 that have one. With a budget (``archcalc budget --plot``), the region inside the limits on the two
 axes is shaded, the configurations that fit are filled and the Pareto front of
-:mod:`archcalc.budget` is drawn as a line through its points (in order of MACs).
+:mod:`archcalc.sweeps.budget` is drawn as a line through its points (in order of MACs).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from archcalc.budget import Limits
 from archcalc.plots import pyplot
-from archcalc.sweeps import SweepPoint
+from archcalc.sweeps.budget import Limits
+from archcalc.sweeps.grid import SweepPoint
 
 Y_AXES: dict[str, str] = {
     "params": "params",

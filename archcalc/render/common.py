@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.errors import ArchcalcError
-from archcalc.ops import fmt_shape
+from archcalc.model.ops import fmt_shape
 
 if TYPE_CHECKING:
     from rich.console import Console

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from archcalc.designs import Comparison
+from archcalc.count.designs import Comparison
 from archcalc.render.common import add_row, grid
 
 

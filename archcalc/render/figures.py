@@ -9,7 +9,7 @@ from rich.table import Table
 from archcalc.render.common import add_row, grid
 
 if TYPE_CHECKING:
-    from archcalc.published import FigureCheck
+    from archcalc.count.published import FigureCheck
 
 
 def render_figures(title: str, checks: list[FigureCheck], fmt: str) -> str | list[Table]:

@@ -1,9 +1,9 @@
 """Traffic and latency output: ``table --traffic`` / ``table --latency`` columns, and ``archcalc time``.
 
-Traffic per layer at the report's dtype (see :mod:`archcalc.closed_form`): bytes read (inputs +
+Traffic per layer at the report's dtype (see :mod:`archcalc.count.closed_form`): bytes read (inputs +
 weights), bytes written (output), weight bytes, intensity = MACs / (read + written), and the side of
 the ridge point the layer sits on: ``compute`` if intensity ≥ R_k / (e_k·W(bytes)) of the device
-profile (see :mod:`archcalc.latency`), else ``memory``. Latency columns: the model's predicted
+profile (see :mod:`archcalc.count.latency`), else ``memory``. Latency columns: the model's predicted
 time per layer and its bound.
 """
 
@@ -15,8 +15,8 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from archcalc.closed_form import LayerCost, Report
-from archcalc.latency import COMPUTE_KINDS, DeviceProfile, LatencyPrediction, layer_kind, moved_bytes
+from archcalc.count.closed_form import LayerCost, Report
+from archcalc.count.latency import COMPUTE_KINDS, DeviceProfile, LatencyPrediction, layer_kind, moved_bytes
 from archcalc.render.common import add_row, grid
 from archcalc.render.report import render_report, settings
 
@@ -135,7 +135,7 @@ def _what(r: Report, profile: DeviceProfile | None, prediction: LatencyPredictio
 
 def render_timing(t: Any, fmt: str) -> str | list[Table]:
     """``archcalc time``: per-layer measured and predicted time, the forward next to Σ layers.
-    ``t`` is an :class:`archcalc.timing.Timing` (not imported here: that module imports torch)."""
+    ``t`` is an :class:`archcalc.measure.timing.Timing` (not imported here: that module imports torch)."""
     if fmt == "json":
         return t.model_dump_json(indent=2) + "\n"
     m, p = t.measured, t.predicted
@@ -237,7 +237,7 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None) -> str | list[T
         "samples",
         "fit_median_error_pct",
     ]
-    from archcalc.latency import KINDS
+    from archcalc.count.latency import KINDS
 
     body = [
         [

@@ -7,7 +7,7 @@ import json
 from rich.markup import escape
 from rich.table import Table
 
-from archcalc.memory import MemoryReport
+from archcalc.count.memory import MemoryReport
 from archcalc.render.common import add_row, grid, shape_str
 
 

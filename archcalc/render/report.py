@@ -10,7 +10,7 @@ from archcalc.render.common import add_row, grid, mega, shape_str
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from archcalc.closed_form import Report
+    from archcalc.count.closed_form import Report
 
 
 def settings(r: Report) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.markup import escape
 from rich.table import Table
 
-from archcalc.model_size import LayerSize, SizeReport, SizeTotals
+from archcalc.count.model_size import LayerSize, SizeReport, SizeTotals
 from archcalc.render.common import add_row, grid
 
 LAYER_HEADER = (

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from rich.markup import escape
 from rich.table import Table
 
-from archcalc.budget import Fit, Limits
 from archcalc.render.common import add_row, grid
-from archcalc.sweeps import Sweep, SweepPoint
+from archcalc.sweeps.budget import Fit, Limits
+from archcalc.sweeps.grid import Sweep, SweepPoint
 
 
 def label(title: str, p: SweepPoint) -> str:

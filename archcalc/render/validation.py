@@ -11,7 +11,7 @@ from rich.table import Table
 from archcalc.render.common import add_row, grid, shape_str
 
 if TYPE_CHECKING:
-    from archcalc.validate import Validation
+    from archcalc.measure.validate import Validation
 
 
 def render_validations(results: list[Validation], fmt: str) -> str | list[Table]:
@@ -148,7 +148,7 @@ def render_validations(results: list[Validation], fmt: str) -> str | list[Table]
 
 
 def _non_default_knobs(v: Validation) -> str:
-    from archcalc.catalog import builtin_names, load_spec
+    from archcalc.spec.catalog import builtin_names, load_spec
 
     if v.network not in builtin_names():
         return " ".join(f"{k}={json.dumps(x)}" for k, x in v.knobs.items())

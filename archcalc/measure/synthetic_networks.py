@@ -1,0 +1,205 @@
+"""Random synthetic networks for the whole-forward stage of ``archcalc calibrate``.
+
+Each network is a seeded random chain of blocks built with :class:`~archcalc.model.graph.GraphBuilder`
+from the same primitive kinds the latency model prices: a dense 3×3 stem of stride 1 or 2 (conv,
+batch norm, activation), then 2–5 stages of blocks drawn from
+
+- ``plain``: 3×3 dense conv, batch norm, activation;
+- ``separable``: depthwise 3×3 or 5×5, BN, activation, pointwise, BN, activation;
+- ``inverted``: pointwise expansion, BN, act, depthwise, BN, act, optional squeeze-and-excite
+  (global pool, 1×1 convs, sigmoid-like gate, multiply), pointwise projection, BN, residual add;
+- ``grouped``: grouped 1×1 conv, BN, act, channel shuffle, depthwise, BN, grouped 1×1, BN, add;
+- ``split``: channel slices, one branch (1×1, BN, act, depthwise, BN, 1×1, BN, act), concat, shuffle;
+- ``fire``: 1×1 squeeze, act, then 1×1 and 3×3 expansions concatenated;
+
+with max or average pooling between some stages, and a head of adaptive pooling (1–6 px),
+flatten and one to three linear layers (hidden widths 512–4096, ReLU). Widths (8–512 channels),
+input sides (64–224 px), kernel sizes and activations are random. Nothing is taken from a
+built-in network: ``benchmarks/latency_model.py`` evaluates on networks the calibration never
+saw. Pure Python (no torch).
+"""
+
+from __future__ import annotations
+
+import random
+
+from archcalc.model.graph import Graph, GraphBuilder
+from archcalc.model.ops import (
+    Activation,
+    AdaptivePool2d,
+    Add,
+    BatchNorm2d,
+    ChannelShuffle,
+    Concat,
+    Conv2d,
+    Flatten,
+    Linear,
+    Mul,
+    Pool2d,
+    Slice,
+)
+
+BLOCKS = ("plain", "separable", "inverted", "grouped", "split", "fire")
+ACTIVATIONS = ("relu", "relu", "relu6", "hswish", "swish", "sigmoid")
+
+
+class _Net:
+    def __init__(self, rng: random.Random, side: int) -> None:
+        self.rng = rng
+        self.b = GraphBuilder((3, side, side))
+        self.i = 0
+
+    def name(self, what: str) -> str:
+        self.i += 1
+        return f"n{self.i}.{what}"
+
+    def channels(self, t: str | None = None) -> int:
+        return self.b.shape(t)[0]
+
+    def conv(self, cout: int, k: int = 1, stride: int = 1, groups: int = 1, src: str | None = None) -> str:
+        cin = self.channels(src)
+        return self.b.op(
+            self.name("conv"),
+            Conv2d,
+            inputs=None if src is None else [src],
+            in_channels=cin,
+            out_channels=cout,
+            kernel=(k, k),
+            stride=(stride, stride),
+            padding=(k // 2, k // 2),
+            groups=groups,
+        )
+
+    def bn(self) -> str:
+        return self.b.op(self.name("bn"), BatchNorm2d, channels=self.channels())
+
+    def act(self, fn: str) -> str:
+        return self.b.op(self.name("act"), Activation, fn=fn)
+
+    def cba(self, cout: int, k: int, stride: int, groups: int, fn: str | None, src: str | None = None) -> str:
+        self.conv(cout, k, stride, groups, src)
+        self.bn()
+        return self.act(fn) if fn else self.b.current
+
+
+def _block(net: _Net, kind: str, cout: int, stride: int, fn: str) -> None:
+    rng, b = net.rng, net.b
+    x = b.current
+    cin = net.channels()
+    if kind == "plain":
+        net.cba(cout, 3, stride, 1, fn)
+    elif kind == "separable":
+        net.cba(cin, rng.choice((3, 5)), stride, cin, fn)
+        net.cba(cout, 1, 1, 1, fn)
+    elif kind == "inverted":
+        e = cin * rng.choice((3, 4, 6))
+        net.cba(e, 1, 1, 1, fn)
+        y = net.cba(e, rng.choice((3, 5)), stride, e, fn)
+        if rng.random() < 0.4:
+            net.b.op(net.name("gap"), AdaptivePool2d, op="avg", output=1)
+            net.cba(max(8, e // 4), 1, 1, 1, None)
+            net.act("relu")
+            net.conv(e)
+            g = net.act(rng.choice(("sigmoid", "hsigmoid")))
+            b.op(net.name("se"), Mul, inputs=[y, g])
+        net.cba(cout, 1, 1, 1, None)
+        if stride == 1 and cin == cout:
+            b.op(net.name("add"), Add, inputs=[x, b.current])
+    elif kind == "grouped":
+        g = rng.choice((2, 4))
+        mid = max(g, (cout // 4) // g * g)
+        if cin % g or cout % g:
+            net.cba(cout, 1, stride, 1, fn)
+            return
+        net.cba(mid, 1, 1, g, fn)
+        b.op(net.name("shuffle"), ChannelShuffle, groups=g)
+        net.cba(mid, 3, stride, mid, None)
+        net.cba(cout, 1, 1, g, None)
+        if stride == 1 and cin == cout:
+            b.op(net.name("add"), Add, inputs=[x, b.current])
+        net.act(fn)
+    elif kind == "split":
+        if stride == 1 and cin == cout and cin % 2 == 0:
+            h = cin // 2
+            left = b.op(net.name("slice"), Slice, inputs=[x], start=0, stop=h)
+            b.op(net.name("slice"), Slice, inputs=[x], start=h, stop=cin)
+            net.cba(h, 1, 1, 1, fn)
+            net.cba(h, 3, 1, h, None)
+            right = net.cba(h, 1, 1, 1, fn)
+        else:
+            h = cout // 2
+            net.cba(cin, 3, stride, cin, None, src=x)
+            left = net.cba(h, 1, 1, 1, fn)
+            net.cba(cout - h, 1, 1, 1, fn, src=x)
+            net.cba(cout - h, 3, stride, cout - h, None)
+            right = net.cba(cout - h, 1, 1, 1, fn)
+        b.op(net.name("cat"), Concat, inputs=[left, right])
+        if cout % 2 == 0:
+            b.op(net.name("shuffle"), ChannelShuffle, groups=2)
+    else:  # fire
+        sq = net.cba(max(8, cout // 8), 1, stride, 1, None)
+        left = net.act("relu")
+        net.conv(cout // 2, 1, src=left)
+        a = net.act("relu")
+        net.conv(cout - cout // 2, 3, src=left)
+        c = net.act("relu")
+        del sq
+        b.op(net.name("cat"), Concat, inputs=[a, c])
+
+
+def synthetic_network(seed: int, max_macs: float = 6e8) -> Graph:
+    """One random network (see module doc), deterministic in ``seed``; its widths, then its input
+    side (down to 32 px), shrunk until its MACs are at most ``max_macs``."""
+    from archcalc.count.closed_form import layer_costs
+
+    rng = random.Random(seed)
+    side = rng.choice((64, 96, 128, 160, 192, 224))
+    c0 = rng.choice((8, 16, 24, 32, 48))
+    stages = rng.randint(2, 5)
+    blocks = [rng.choice(BLOCKS) for _ in range(stages)]
+    depth = [rng.randint(1, 4) for _ in range(stages)]
+    grow = rng.choice((1.5, 2.0))
+    fns = [rng.choice(ACTIVATIONS) for _ in range(stages)]
+    pools = [rng.random() < 0.25 for _ in range(stages)]
+    stem_stride = rng.choice((1, 2, 2))
+    scale = 1.0
+    while True:
+        net = _Net(random.Random(seed + 1), side)
+        c = max(8, int(c0 * scale) // 8 * 8)
+        net.cba(c, 3, stem_stride, 1, fns[0])
+        for s in range(stages):
+            if pools[s] and min(net.b.shape()[1:]) >= 8:
+                op = net.rng.choice(("max", "avg"))
+                k = net.rng.choice((2, 3))
+                net.b.op(net.name("pool"), Pool2d, op=op, kernel=k, stride=2, padding=k // 2)
+            cout = min(512, max(8, int(c * grow) // 8 * 8))
+            for d in range(depth[s]):
+                stride = 2 if d == 0 and min(net.b.shape()[1:]) >= 8 else 1
+                _block(net, blocks[s], cout if d == 0 else net.channels(), stride, fns[s])
+            c = net.channels()
+        if net.rng.random() < 0.5:
+            net.cba(min(1280, 4 * c), 1, 1, 1, fns[-1])
+        out = min(net.rng.choice((1, 1, 1, 2, 4, 6)), *net.b.shape()[1:])
+        net.b.op(net.name("gap"), AdaptivePool2d, op="avg", output=out)
+        net.b.op(net.name("flatten"), Flatten)
+        for _ in range(net.rng.choice((0, 0, 1, 2))):
+            hidden = net.rng.choice((512, 1024, 2048, 4096))
+            net.b.op(net.name("fc"), Linear, in_features=net.channels(), out_features=hidden)
+            net.act("relu")
+        fout = net.rng.choice((10, 1000))
+        net.b.op(net.name("fc"), Linear, in_features=net.channels(), out_features=fout)
+        macs = sum(x.macs for x in layer_costs(net.b.graph))
+        if macs <= max_macs or (scale < 0.1 and side <= 32):
+            return net.b.graph
+        if scale < 0.1:
+            side = max(32, int(side * 0.8) // 8 * 8)
+        else:
+            scale *= 0.7
+
+
+def synthetic_networks(count: int, seed: int = 0, max_macs: float = 6e8) -> list[Graph]:
+    """``count`` random networks with seeds ``seed``, ``seed + 1000`` …"""
+    return [synthetic_network(seed + 1000 * i, max_macs) for i in range(count)]
+
+
+__all__ = ["BLOCKS", "synthetic_network", "synthetic_networks"]

@@ -1,0 +1,220 @@
+"""Basic row kinds: conv, depthwise-separable pair, pooling, flatten, linear.
+
+Names: a row ``name`` expands to ``name.conv``, ``name.bn``, ``name.act``; a depthwise-separable
+row to ``name.dw.*`` and ``name.pw.*``; repeated rows get ``name.0``, ``name.1`` …
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, StrictBool, model_validator
+
+from archcalc.errors import ArchcalcError
+from archcalc.model.blocks import block
+from archcalc.model.context import Context
+from archcalc.model.graph import GraphBuilder
+from archcalc.model.ops import (
+    Activation,
+    AdaptivePool2d,
+    BatchNorm2d,
+    Conv2d,
+    Flatten,
+    Linear,
+    Pool2d,
+    fmt_shape,
+)
+from archcalc.spec.fields import Act, BoolArg, Entry, IntArg, NonNegInt, OddKernel, PosInt, WidthMode
+
+
+class ConvEntry(Entry):
+    """Convolution + batch norm + activation (a "Conv" row)."""
+
+    kind: Literal["conv"]
+    out: IntArg = Field(description="output channels before the width multiplier")
+    k: PosInt = Field(3, description="square kernel size D_K")
+    stride: IntArg = 1
+    padding: Literal["same"] | NonNegInt = Field(
+        "same", description="'same' pads d·(k−1)/2 on each side (output = ⌈input/stride⌉ for odd k)"
+    )
+    dilation: PosInt = 1
+    groups: PosInt | Literal["depthwise"] = 1
+    bn: StrictBool = True
+    act: Act = "relu"
+    bias: StrictBool | None = Field(None, description="default: a bias only when there is no BN")
+    width: WidthMode = "scaled"
+
+    @model_validator(mode="after")
+    def _same_needs_odd_kernel(self) -> ConvEntry:
+        if self.padding == "same" and self.k % 2 == 0:
+            raise ValueError(f"padding 'same' needs an odd kernel, k is {self.k}; give padding as a number")
+        return self
+
+
+class DwSepEntry(Entry):
+    """Depthwise-separable pair: D_K×D_K depthwise conv (stride here) then 1×1 pointwise conv,
+    each followed by BN and the activation. ``separable: false`` replaces the pair by one full
+    D_K×D_K convolution (MobileNet V1 Table 4's "Conv MobileNet")."""
+
+    kind: Literal["dwsep"]
+    out: IntArg
+    k: OddKernel = 3
+    stride: IntArg = 1
+    act: Act = "relu"
+    separable: BoolArg = True
+    width: WidthMode = "scaled"
+
+
+class PoolEntry(Entry):
+    """Windowed max or average pooling."""
+
+    kind: Literal["pool"]
+    op: Literal["max", "avg"]
+    k: PosInt
+    stride: PosInt | None = Field(None, description="default: the window size")
+    padding: NonNegInt = 0
+    ceil_mode: StrictBool = False
+
+
+class GlobalPoolEntry(Entry):
+    """Global (adaptive 1×1) pooling over the whole map."""
+
+    kind: Literal["global_pool"]
+    op: Literal["avg", "max"] = "avg"
+
+
+class AdaptivePoolEntry(Entry):
+    """Adaptive pooling to a fixed output×output map (torchvision VGG: 7, AlexNet: 6)."""
+
+    kind: Literal["adaptive_pool"]
+    op: Literal["avg", "max"] = "avg"
+    output: PosInt
+
+
+class FlattenEntry(Entry):
+    """C×H×W → C·H·W vector."""
+
+    kind: Literal["flatten"]
+
+
+class LinearEntry(Entry):
+    """Fully connected layer (optionally followed by an activation)."""
+
+    kind: Literal["linear"]
+    out: IntArg
+    bias: StrictBool = True
+    act: Act = "none"
+    width: WidthMode = "scaled"
+
+
+def conv_bn_act(
+    b: GraphBuilder,
+    name: str,
+    out: int,
+    k: int,
+    stride: int = 1,
+    groups: int = 1,
+    act: str = "relu",
+    bn: bool = True,
+    bias: bool | None = None,
+    padding: int | None = None,
+    dilation: int = 1,
+) -> str:
+    """Conv (k×k, 'same' padding unless given) → optional BN → optional activation."""
+    in_ch = b.shape()[0]
+    pad = dilation * (k - 1) // 2 if padding is None else padding
+    # nn.Conv2d's positional order (in, out, kernel, stride, padding, dilation, groups, bias): keywords
+    # cost more than the rest of building the op, and this is the hottest call in resolve.
+    b.op(
+        f"{name}.conv",
+        Conv2d,
+        in_ch,
+        out,
+        (k, k),
+        (stride, stride),
+        (pad, pad),
+        (dilation, dilation),
+        groups,
+        (not bn) if bias is None else bias,
+    )
+    if bn:
+        b.add(f"{name}.bn", BatchNorm2d(out))
+    if act != "none":
+        b.add(f"{name}.act", Activation(act))
+    return b.current
+
+
+@block(ConvEntry)
+def _conv(e: ConvEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
+    in_ch = b.shape()[0]
+    out = ctx.channels(e.out, e.width, f"{name}.out")
+    groups = in_ch if e.groups == "depthwise" else e.groups
+    conv_bn_act(
+        b,
+        name,
+        out,
+        e.k,
+        ctx.int(e.stride, f"{name}.stride") if first else 1,
+        groups,
+        e.act,
+        e.bn,
+        e.bias,
+        None if e.padding == "same" else e.padding,
+        e.dilation,
+    )
+
+
+@block(DwSepEntry)
+def _dwsep(e: DwSepEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
+    """D_K·D_K·M·D_F² (depthwise) + M·N·D_F² (pointwise), eq. 5 of the MobileNet paper."""
+    out = ctx.channels(e.out, e.width, f"{name}.out")
+    stride = ctx.int(e.stride, f"{name}.stride") if first else 1
+    if ctx.bool(e.separable, f"{name}.separable"):
+        m = b.shape()[0]
+        conv_bn_act(b, f"{name}.dw", m, e.k, stride, groups=m, act=e.act)
+        conv_bn_act(b, f"{name}.pw", out, 1, 1, act=e.act)
+    else:
+        conv_bn_act(b, name, out, e.k, stride, act=e.act)
+
+
+@block(PoolEntry)
+def _pool(e: PoolEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
+    b.op(
+        name,
+        Pool2d,
+        op=e.op,
+        kernel=e.k,
+        stride=e.stride or e.k,
+        padding=e.padding,
+        ceil_mode=e.ceil_mode,
+    )
+
+
+@block(GlobalPoolEntry)
+def _global_pool(e: GlobalPoolEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
+    b.op(name, AdaptivePool2d, op=e.op, output=1)
+
+
+@block(AdaptivePoolEntry)
+def _adaptive_pool(e: AdaptivePoolEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
+    b.op(name, AdaptivePool2d, op=e.op, output=e.output)
+
+
+@block(FlattenEntry)
+def _flatten(e: FlattenEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
+    b.op(name, Flatten)
+
+
+@block(LinearEntry)
+def _linear(e: LinearEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
+    out = ctx.channels(e.out, e.width, f"{name}.out")
+    in_shape = b.shape()
+    if len(in_shape) != 1:
+        raise ArchcalcError(
+            f"layer {name} (linear): needs a vector input but gets a "
+            f"{fmt_shape(in_shape)} map; add a global_pool or flatten row before it"
+        )
+    fc = f"{name}.fc" if e.act != "none" else name
+    b.op(fc, Linear, in_features=in_shape[0], out_features=out, bias=e.bias)
+    if e.act != "none":
+        b.op(f"{name}.act", Activation, fn=e.act)

@@ -1,0 +1,61 @@
+"""What resolution knows while expanding rows: α, the width rule and the knob values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from archcalc.errors import ArchcalcError
+from archcalc.model.width import scale_channels
+from archcalc.spec.fields import WidthMode
+
+if TYPE_CHECKING:
+    from archcalc.spec.schema import NetworkSpec
+
+KnobValues = dict[str, bool | int | float | str]
+
+MAX_SCALED_CHANNELS = 1 << 22
+"""Largest α·c scaled: below 2²² a double holds α·c to within 10⁻⁹, so ⌊α·c⌋ and the rounding
+rules are exact. Rows with ``width: fixed`` are plain integers and have no such limit."""
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    spec: NetworkSpec
+    alpha: float
+    knobs: KnobValues = field(default_factory=dict)
+
+    def value(self, v: object) -> object:
+        """A literal, or the value of the knob a ``$name`` reference names."""
+        if isinstance(v, str) and v.startswith("$"):
+            if v[1:] not in self.knobs:
+                raise ArchcalcError(f"{v} names no knob of {self.spec.name}")
+            return self.knobs[v[1:]]
+        return v
+
+    def int(self, v: object, where: str) -> int:
+        x = self.value(v)
+        if isinstance(x, bool) or not isinstance(x, int) or x < 1:
+            raise ArchcalcError(f"{where}: expected a positive integer, got {x!r} (from {v})")
+        return x
+
+    def bool(self, v: object, where: str) -> bool:
+        x = self.value(v)
+        if not isinstance(x, bool):
+            raise ArchcalcError(f"{where}: expected true or false, got {x!r} (from {v})")
+        return x
+
+    def channels(self, v: object, mode: WidthMode, where: str) -> int:
+        """Channel count after α (see :func:`archcalc.model.width.scale_channels`); refuses zero."""
+        raw = self.int(v, where)
+        if mode != "fixed" and raw * max(self.alpha, 1.0) > MAX_SCALED_CHANNELS:
+            raise ArchcalcError(
+                f"{where}: α={self.alpha:g} × {raw:,} channels is more than {MAX_SCALED_CHANNELS:,}, "
+                "the largest count scaled exactly (width: fixed rows are not scaled)"
+            )
+        c = scale_channels(raw, self.alpha, self.spec.width, mode)
+        if c < 1:
+            raise ArchcalcError(
+                f"{where}: α={self.alpha:g} leaves {c} channels (from {self.value(v)}); use a larger --alpha"
+            )
+        return c

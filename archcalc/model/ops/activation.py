@@ -1,0 +1,37 @@
+"""Element-wise nonlinearities: no parameters, no MACs under any convention."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from archcalc.model.ops.base import Op, Shape
+
+ActName = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish"]
+ACTIVATIONS: tuple[str, ...] = ("relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish")
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class Activation(Op):
+    """ReLU, ReLU6, h-swish x·ReLU6(x+3)/6, h-sigmoid ReLU6(x+3)/6, sigmoid, swish x·σ(x).
+
+    Counted as 0 MACs by the papers and by fvcore (which skips these ops).
+    """
+
+    kind: ClassVar[str] = "activation"
+    fn: str
+
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
+        return inputs[0]
+
+    def category(self) -> str:
+        return "Activation"
+
+    def describe(self) -> str:
+        return self.fn
+
+    def torch_module(self) -> Any:
+        from archcalc.measure.torch_modules import ACTIVATION_MODULES
+
+        return ACTIVATION_MODULES[self.fn]()

@@ -1,0 +1,117 @@
+"""2-D convolution with groups: standard, depthwise, pointwise and group convolutions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from math import prod
+from typing import Any, ClassVar
+
+from archcalc.errors import ArchcalcError, CollapseError
+from archcalc.model.ops.base import Op, Shape, fmt_shape
+
+
+def conv_out_size(size: int, k: int, stride: int, padding: int, dilation: int) -> int:
+    """Output side of a convolution or pooling window: ⌊(D + 2p − d(k−1) − 1)/s⌋ + 1."""
+    return (size + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+
+
+@lru_cache(maxsize=256)
+def _category(kernel: tuple[int, int], grouping: str) -> str:
+    """``Conv 3×3``, ``Conv DW 3×3`` or ``Conv group 3×3`` (memoised: asked once per layer per report)."""
+    return f"Conv {grouping + ' ' if grouping else ''}{kernel[0]}×{kernel[1]}"
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class Conv2d(Op):
+    """Convolution M → N channels with a K_h×K_w kernel and G groups.
+
+    params = N·(M/G)·K_h·K_w (+ N with bias)
+    MACs   = N·(M/G)·K_h·K_w · H_out·W_out   (bias additions are not counted, as in fvcore)
+
+    Depthwise (G = M = N) gives the MobileNet paper's D_K·D_K·M·D_F·D_F (eq. 4); pointwise
+    (K = 1, G = 1) gives M·N·D_F·D_F; standard gives D_K·D_K·M·N·D_F·D_F (eq. 2).
+    """
+
+    kind: ClassVar[str] = "conv2d"
+    in_channels: int
+    out_channels: int
+    kernel: tuple[int, int]
+    stride: tuple[int, int] = (1, 1)
+    padding: tuple[int, int] = (0, 0)
+    dilation: tuple[int, int] = (1, 1)
+    groups: int = 1
+    bias: bool = False
+
+    def __post_init__(self) -> None:
+        if self.in_channels < 1 or self.out_channels < 1:
+            raise ArchcalcError(
+                f"conv has {self.in_channels} input and {self.out_channels} output channels; "
+                "both must be at least 1"
+            )
+        if self.in_channels % self.groups or self.out_channels % self.groups:
+            raise ArchcalcError(
+                f"groups={self.groups} does not divide the channels "
+                f"({self.in_channels} in, {self.out_channels} out)"
+            )
+
+    @property
+    def is_depthwise(self) -> bool:
+        return self.groups > 1 and self.groups == self.in_channels
+
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
+        (shape,) = inputs
+        if len(shape) != 3 or shape[0] != self.in_channels:
+            raise ArchcalcError(f"conv expects {self.in_channels}×H×W input, got {fmt_shape(shape)}")
+        _, h, w = shape
+        ho = conv_out_size(h, self.kernel[0], self.stride[0], self.padding[0], self.dilation[0])
+        wo = conv_out_size(w, self.kernel[1], self.stride[1], self.padding[1], self.dilation[1])
+        if ho < 1 or wo < 1:
+            raise CollapseError(
+                f"output collapses to zero size ({h}×{w} input, {self.kernel[0]}×{self.kernel[1]} "
+                f"kernel, stride {self.stride[0]}, padding {self.padding[0]})"
+            )
+        return (self.out_channels, ho, wo)
+
+    def _kernel_elems(self) -> int:
+        return (self.in_channels // self.groups) * self.kernel[0] * self.kernel[1]
+
+    def weight_params(self) -> int:
+        return self.out_channels * self._kernel_elems() + self.bias_params()
+
+    def bias_params(self) -> int:
+        return self.out_channels if self.bias else 0
+
+    def macs(self, inputs: Sequence[Shape], out: Shape) -> int:
+        return prod(out) * self._kernel_elems()
+
+    def category(self) -> str:
+        return _category(self.kernel, "DW" if self.is_depthwise else "group" if self.groups > 1 else "")
+
+    def torch_module(self) -> Any:
+        from torch import nn
+
+        return nn.Conv2d(
+            self.in_channels,
+            self.out_channels,
+            self.kernel,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.groups,
+            self.bias,
+        )
+
+    def describe(self) -> str:
+        k = f"{self.kernel[0]}×{self.kernel[1]}"
+        if self.is_depthwise:
+            shape = f"{k}×{self.in_channels} dw"
+        else:
+            shape = f"{k}×{self.in_channels // self.groups}×{self.out_channels}"
+            if self.groups > 1:
+                shape += f" g{self.groups}"
+        extra = f" s{self.stride[0]}" if self.stride != (1, 1) else ""
+        if self.dilation != (1, 1):
+            extra += f" d{self.dilation[0]}"
+        return shape + extra

@@ -1,0 +1,56 @@
+"""Fully connected layer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from archcalc.errors import ArchcalcError
+from archcalc.model.ops.base import Op, Shape, fmt_shape
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class Linear(Op):
+    """Fully connected M → N.  params = M·N (+ N bias);  MACs = M·N."""
+
+    kind: ClassVar[str] = "linear"
+    in_features: int
+    out_features: int
+    bias: bool = True
+
+    def __post_init__(self) -> None:
+        if self.in_features < 1 or self.out_features < 1:
+            raise ArchcalcError(
+                f"linear has {self.in_features} inputs and {self.out_features} outputs; "
+                "both must be at least 1"
+            )
+
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
+        (shape,) = inputs
+        if shape != (self.in_features,):
+            raise ArchcalcError(
+                f"linear expects a vector of {self.in_features} features, got shape "
+                f"{fmt_shape(shape)} (flatten or pool first)"
+            )
+        return (self.out_features,)
+
+    def weight_params(self) -> int:
+        return self.in_features * self.out_features + self.bias_params()
+
+    def bias_params(self) -> int:
+        return self.out_features if self.bias else 0
+
+    def macs(self, inputs: Sequence[Shape], out: Shape) -> int:
+        return self.in_features * self.out_features
+
+    def category(self) -> str:
+        return "Fully Connected"
+
+    def describe(self) -> str:
+        return f"{self.in_features}×{self.out_features}"
+
+    def torch_module(self) -> Any:
+        from torch import nn
+
+        return nn.Linear(self.in_features, self.out_features, self.bias)

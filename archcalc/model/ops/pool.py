@@ -1,0 +1,103 @@
+"""Pooling: windowed max / average and global (adaptive) pooling."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from archcalc.errors import ArchcalcError, CollapseError
+from archcalc.model.ops.base import Op, Shape, numel
+from archcalc.model.ops.conv import conv_out_size
+
+
+def _ceil_out(size: int, k: int, stride: int, padding: int) -> int:
+    """torch ceil_mode: ⌈(D + 2p − k)/s⌉ + 1, minus one if the last window starts in the padding."""
+    out = -(-(size + 2 * padding - k) // stride) + 1
+    if (out - 1) * stride >= size + padding:
+        out -= 1
+    return out
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class Pool2d(Op):
+    """Max or average pooling with a k×k window.  0 MACs (papers and fvcore alike)."""
+
+    kind: ClassVar[str] = "pool2d"
+    op: str  # "max" | "avg"
+    kernel: int
+    stride: int
+    padding: int = 0
+    ceil_mode: bool = False
+
+    def __post_init__(self) -> None:
+        if self.padding > self.kernel // 2:
+            raise ArchcalcError(
+                f"pool padding {self.padding} is more than half the {self.kernel}×{self.kernel} window"
+            )
+
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
+        (shape,) = inputs
+        if len(shape) != 3:
+            raise ArchcalcError(f"{self.op} pool expects a C×H×W map, got a vector")
+        c, h, w = shape
+        if self.ceil_mode:
+            ho = _ceil_out(h, self.kernel, self.stride, self.padding)
+            wo = _ceil_out(w, self.kernel, self.stride, self.padding)
+        else:
+            ho = conv_out_size(h, self.kernel, self.stride, self.padding, 1)
+            wo = conv_out_size(w, self.kernel, self.stride, self.padding, 1)
+        if ho < 1 or wo < 1:
+            raise CollapseError(
+                f"output collapses to zero size ({h}×{w} input, {self.kernel}×{self.kernel} "
+                f"window, stride {self.stride}, padding {self.padding})"
+            )
+        return (c, ho, wo)
+
+    def category(self) -> str:
+        return "Pool"
+
+    def describe(self) -> str:
+        return f"{self.op} {self.kernel}×{self.kernel} s{self.stride}"
+
+    def torch_module(self) -> Any:
+        from torch import nn
+
+        cls = nn.MaxPool2d if self.op == "max" else nn.AvgPool2d
+        return cls(self.kernel, self.stride, self.padding, ceil_mode=self.ceil_mode)
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class AdaptivePool2d(Op):
+    """Adaptive pooling of a C×H×W map to C×o×o (o = 1: global pooling).
+
+    0 MACs for the papers; fvcore counts ``adaptive_avg_pool2d`` as 1 per input element (C·H·W),
+    whatever the output size, and skips adaptive max pooling.
+    """
+
+    kind: ClassVar[str] = "adaptive_pool"
+    op: str  # "avg" | "max"
+    output: int = 1
+
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
+        (shape,) = inputs
+        if len(shape) != 3:
+            raise ArchcalcError("adaptive pool expects a C×H×W map, got a vector")
+        return (shape[0], self.output, self.output)
+
+    def fvcore_macs(self, inputs: Sequence[Shape], out: Shape) -> int:
+        return numel(inputs[0]) if self.op == "avg" else 0
+
+    def category(self) -> str:
+        return "Pool"
+
+    def describe(self) -> str:
+        return (
+            f"global {self.op}" if self.output == 1 else f"adaptive {self.op} → {self.output}×{self.output}"
+        )
+
+    def torch_module(self) -> Any:
+        from torch import nn
+
+        cls = nn.AdaptiveAvgPool2d if self.op == "avg" else nn.AdaptiveMaxPool2d
+        return cls(self.output)

@@ -1,0 +1,1 @@
+"""Spec files: the schema, its field types, the catalog of built-in specs and their cache."""

@@ -1,0 +1,1 @@
+"""Grids over α × resolution, budgets, and the level engine that makes them fast."""

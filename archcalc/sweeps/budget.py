@@ -1,0 +1,169 @@
+"""Which configurations fit a budget: limits on MACs, params, model bytes, peak memory, latency.
+
+A configuration (α, resolution) **fits** when every given limit holds (≤). Among those that fit,
+the **Pareto front** is the set of configurations that no other fitting configuration dominates,
+where B dominates A when B is at least as wide and at least as large (α_B ≥ α_A and res_B ≥ res_A,
+one of them strictly). Accuracy grows with α and with resolution in every published grid (MobileNet
+V1 Tables 6–7, the TF-Slim V1 and V2 grids), so a dominated configuration spends less of the budget
+for less accuracy: the front is what the budget can buy. Each one is the largest network in its
+direction that fits; the rest fit too but leave budget unused.
+
+**Best first**: configurations with a published top-1 first, highest top-1 first; then by MACs, most
+first (more computation within the budget: the usual proxy for accuracy); ties by fewer params.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+from archcalc.errors import ArchcalcError
+from archcalc.spec.schema import NetworkSpec
+from archcalc.sweeps.grid import Sweep, SweepPoint, run_sweep
+from archcalc.units import parse_bytes, parse_count, parse_time_ms
+
+if TYPE_CHECKING:
+    from archcalc.count.latency import DeviceProfile
+
+RULE = (
+    "fits: every given limit holds (≤). Pareto front: no other fitting configuration has α and "
+    "resolution both ≥ (one >). Order: published top-1 (highest first) where known, then MACs "
+    "(most first), then params (fewest first)."
+)
+
+
+class Limits(BaseModel):
+    """The budget; ``None`` = no limit. ``max_bytes`` is the weights to store: params × dtype bytes."""
+
+    max_macs: int | None = None
+    max_params: int | None = None
+    max_bytes: int | None = None
+    max_peak_memory: int | None = Field(None, description="bytes of live activations at the dtype")
+    max_latency_ms: float | None = None
+
+    def violations(self, p: SweepPoint) -> list[str]:
+        """The limits ``p`` exceeds, by name."""
+        out = []
+        for name, value, limit in (
+            ("macs", p.macs, self.max_macs),
+            ("params", p.params, self.max_params),
+            ("bytes", p.model_bytes, self.max_bytes),
+            ("peak_memory", p.peak_memory_bytes, self.max_peak_memory),
+            ("latency_ms", p.latency_ms, self.max_latency_ms),
+        ):
+            if limit is not None and value is not None and value > limit:
+                out.append(name)
+        return out
+
+
+class Fit(BaseModel):
+    """The configurations of one network that fit a budget: the Pareto front, best first, then the rest."""
+
+    network: str
+    title: str
+    knobs: dict[str, bool | int | float | str]
+    convention: str
+    macs_rule: str
+    params_rule: str
+    dtype: str
+    peak_memory_rule: str | None = None
+    latency_profile: str | None = None
+    limits: Limits
+    rule: str = RULE
+    searched: int = Field(description="configurations in the search grid")
+    front: list[SweepPoint] = Field(description="fitting and not dominated, best first")
+    others: list[SweepPoint] = Field(description="fitting but dominated, best first")
+
+
+def parse_limits(
+    max_macs: int | str | None = None,
+    max_params: int | str | None = None,
+    max_bytes: int | str | None = None,
+    max_peak_memory: int | str | None = None,
+    max_latency_ms: float | str | None = None,
+) -> Limits:
+    """Limits from numbers or strings with units (``150M``, ``2MiB``, ``10ms``); errors name the option."""
+    return Limits(
+        max_macs=None if max_macs is None else parse_count(max_macs, "--max-macs"),
+        max_params=None if max_params is None else parse_count(max_params, "--max-params"),
+        max_bytes=None if max_bytes is None else parse_bytes(max_bytes, "--max-bytes"),
+        max_peak_memory=None
+        if max_peak_memory is None
+        else parse_bytes(max_peak_memory, "--max-peak-memory"),
+        max_latency_ms=None if max_latency_ms is None else parse_time_ms(max_latency_ms, "--max-latency"),
+    )
+
+
+def rank_key(p: SweepPoint) -> tuple:
+    """Best first: known top-1 (highest first), then MACs (most first), then params (fewest first)."""
+    return (p.top1 is None, -(p.top1 or 0.0), -p.macs, p.params, -p.alpha, -p.resolution)
+
+
+def pareto_front(points: list[SweepPoint]) -> tuple[list[SweepPoint], list[SweepPoint]]:
+    """(front, dominated) of ``points``, each sorted best first (:func:`rank_key`)."""
+    by_alpha: dict[float, int] = {}
+    for p in points:
+        by_alpha[p.alpha] = max(by_alpha.get(p.alpha, 0), p.resolution)
+    front_keys: set[tuple[float, int]] = set()
+    larger = 0  # the largest resolution among strictly wider fitting configurations
+    for alpha in sorted(by_alpha, reverse=True):
+        if by_alpha[alpha] > larger:
+            front_keys.add((alpha, by_alpha[alpha]))
+        larger = max(larger, by_alpha[alpha])
+    front = [p for p in points if (p.alpha, p.resolution) in front_keys]
+    others = [p for p in points if (p.alpha, p.resolution) not in front_keys]
+    return sorted(front, key=rank_key), sorted(others, key=rank_key)
+
+
+def fit_budget(
+    spec: NetworkSpec,
+    limits: Limits,
+    alphas: Iterable[float] | None = None,
+    resolutions: Iterable[int] | None = None,
+    knobs: Mapping[str, object] | None = None,
+    convention: str = "paper",
+    dtype: str = "fp32",
+    memory_rule: str | None = "materialize",
+    profile: DeviceProfile | None = None,
+) -> Fit:
+    """Sweep the grid (default: the spec's), keep what fits ``limits``, split front and rest.
+
+    A peak-memory limit needs ``memory_rule``; a latency limit needs a device ``profile``."""
+    if limits.max_peak_memory is not None and memory_rule is None:
+        raise ArchcalcError("--max-peak-memory needs a memory rule (materialize, fused or streamed)")
+    if limits.max_latency_ms is not None and profile is None:
+        raise ArchcalcError(
+            "--max-latency needs a device profile: run `archcalc calibrate` first (or pass --profile NAME)"
+        )
+    return fit_sweep(
+        run_sweep(spec, alphas, resolutions, knobs, convention, dtype, memory_rule, profile), limits
+    )
+
+
+def fit_sweep(s: Sweep, limits: Limits) -> Fit:
+    """The points of ``s`` that fit ``limits``: Pareto front and the rest, each best first."""
+    if limits.max_peak_memory is not None and s.peak_memory_rule is None:
+        raise ArchcalcError("--max-peak-memory needs a memory rule (materialize, fused or streamed)")
+    if limits.max_latency_ms is not None and s.latency_profile is None:
+        raise ArchcalcError(
+            "--max-latency needs a device profile: run `archcalc calibrate` first (or pass --profile NAME)"
+        )
+    fitting = [p for p in s.points if not limits.violations(p)]
+    front, others = pareto_front(fitting)
+    return Fit(
+        network=s.network,
+        title=s.title,
+        knobs=s.knobs,
+        convention=s.convention,
+        macs_rule=s.macs_rule,
+        params_rule=s.params_rule,
+        dtype=s.dtype,
+        peak_memory_rule=s.peak_memory_rule,
+        latency_profile=s.latency_profile,
+        limits=limits,
+        searched=len(s.points),
+        front=front,
+        others=others,
+    )
