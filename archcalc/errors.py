@@ -1,4 +1,4 @@
-"""The one exception type users see: a one-line message, exit code 2 at the CLI."""
+"""The exception types users see: a one-line message, exit code 2 at the CLI."""
 
 from __future__ import annotations
 
@@ -8,6 +8,11 @@ class ArchcalcError(ValueError):
 
     def __init__(self, message: str) -> None:
         super().__init__(" ".join(str(message).split()))
+
+
+class ArchcalcTypeError(ArchcalcError, TypeError):
+    """An argument of the wrong type (``cost(None)``, ``dtype=["fp32"]``): an :class:`ArchcalcError`
+    that is also a :class:`TypeError`, so ``except TypeError`` catches it too."""
 
 
 class CollapseError(ArchcalcError):

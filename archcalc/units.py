@@ -10,62 +10,85 @@ The rule for prefixes:
   (``2,000,000``) and exponents (``2e6``);
 * times: ``us`` / ``µs``, ``ms``, ``s``; a bare number is milliseconds.
 
-Counts and bytes are whole numbers: a fractional limit is rounded down, since an integer quantity
-is ≤ x exactly when it is ≤ ⌊x⌋. Every value must be finite and > 0; anything else is a one-line
-error naming the option.
+Numbers are read exactly, as rationals: ``568740351.99999999999999999999999`` is below 568 740 352,
+and no decimal context rounds it up. Thousands separators come in groups of three (``2,000,000``;
+``1,5M`` is refused, not read as 15 M), ``_`` may sit between digits (``2_000_000``). Counts and
+bytes are whole numbers: a fractional limit is rounded down, since an integer quantity is ≤ x
+exactly when it is ≤ ⌊x⌋. Every value must be > 0 and within the limits of :mod:`archcalc.limits`
+(counts and bytes at most 10³⁰, times at most 10¹² ms, at most 100 digits and |exponent| ≤ 100 as
+written, so ``1e999999`` is refused at once); anything else is a one-line error naming the option.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import Decimal
+from fractions import Fraction
 
-from archcalc.errors import ArchcalcError
+from archcalc.arguments import is_real, is_whole
+from archcalc.errors import ArchcalcError, ArchcalcTypeError
+from archcalc.limits import MAX_BUDGET, MAX_LATENCY_MS, MAX_NUMBER_DIGITS
 
 DECIMAL: dict[str, int] = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 BINARY: dict[str, int] = {"KI": 2**10, "MI": 2**20, "GI": 2**30, "TI": 2**40}
-TIME_MS: dict[str, Decimal] = {
-    "": Decimal(1),
-    "MS": Decimal(1),
-    "S": Decimal(1000),
-    "US": Decimal("0.001"),
-    "ΜS": Decimal("0.001"),  # "µs" upper-cased (µ → Greek capital mu)
+TIME_MS: dict[str, Fraction] = {
+    "": Fraction(1),
+    "MS": Fraction(1),
+    "S": Fraction(1000),
+    "US": Fraction(1, 1000),
+    "ΜS": Fraction(1, 1000),  # "µs" upper-cased (µ → Greek capital mu)
 }
 
-_NUMBER = r"(?P<num>[0-9][0-9,_]*(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?|\.[0-9]+(?:[eE][+-]?[0-9]+)?)"
+_DIGITS = r"[0-9]+(?:_[0-9]+)*"
+_INTEGER = rf"(?:[0-9]{{1,3}}(?:,[0-9]{{3}})+|{_DIGITS})"
+_NUMBER = rf"(?P<int>{_INTEGER})?(?:\.(?P<frac>{_DIGITS})?)?(?:[eE](?P<exp>[+-]?[0-9]+))?"
 _SPLIT = re.compile(rf"^\s*(?P<sign>[+-]?)\s*{_NUMBER}\s*(?P<unit>[A-Za-zµ]*)\s*$")
 
 
-def _split(text: object, option: str, what: str) -> tuple[Decimal, str]:
-    """``"1.5 GiB"`` → (Decimal('1.5'), 'GIB'); errors name the option."""
-    if isinstance(text, bool):
-        raise ArchcalcError(f"{option} must be {what}, got {text!r}")
-    if isinstance(text, int | float):
-        if not math.isfinite(text):
-            raise ArchcalcError(f"{option} must be a finite number > 0, got {text}")
-        text = repr(text)
-    if not isinstance(text, str):
-        raise ArchcalcError(f"{option} must be {what}, got {text!r}")
-    m = _SPLIT.match(text)
-    if not m:
-        raise ArchcalcError(f"{option} {text!r} is not {what}")
-    num = m["num"].replace(",", "").replace("_", "")
-    try:
-        value = Decimal(num)
-    except InvalidOperation:
-        raise ArchcalcError(f"{option} {text!r} is not {what}") from None
-    if m["sign"] == "-":
-        value = -value
+def _exact(value: object, option: str, what: str) -> tuple[Fraction, str]:
+    """A number given as a number (``int``, ``float``, numpy scalar, ``Fraction``, ``Decimal``):
+    its exact value."""
+    if is_whole(value):
+        return Fraction(int(value)), ""  # type: ignore[call-overload]
+    try:  # floats, Fractions and Decimals exactly, no rounding; numpy floats through float
+        exact = Fraction(value if isinstance(value, float | Fraction | Decimal) else float(value))  # type: ignore[arg-type]
+    except (ValueError, OverflowError):
+        raise ArchcalcError(f"{option} must be a finite number > 0, got {value}") from None
+    return exact, ""
+
+
+def _split(text: object, option: str, what: str) -> tuple[Fraction, str]:
+    """``"1.5 GiB"`` → (Fraction(3, 2), 'GIB'), exactly; errors name the option."""
+    if is_real(text):
+        value, unit = _exact(text, option, what)
+    elif not isinstance(text, str):
+        raise ArchcalcTypeError(f"{option} must be {what}, got {text!r}")
+    else:
+        m = _SPLIT.match(text)
+        if not m or not (m["int"] or m["frac"]):
+            raise ArchcalcError(f"{option} {text!r} is not {what}")
+        whole = (m["int"] or "").replace(",", "").replace("_", "")
+        frac = (m["frac"] or "").replace("_", "")
+        exp = (m["exp"] or "0").lstrip("+")
+        if len(whole) + len(frac) > MAX_NUMBER_DIGITS:
+            raise ArchcalcError(f"{option} {text!r} has more than the {MAX_NUMBER_DIGITS} digits accepted")
+        if len(exp.lstrip("-0")) > 3 or abs(int(exp)) > MAX_NUMBER_DIGITS:
+            raise ArchcalcError(f"{option} {text!r}: an exponent beyond ±{MAX_NUMBER_DIGITS} is out of range")
+        value = Fraction(int(whole + frac or "0")) * Fraction(10) ** (int(exp) - len(frac))
+        if m["sign"] == "-":
+            value = -value
+        unit = m["unit"].upper()
     if value <= 0:
         raise ArchcalcError(f"{option} must be > 0, got {text!r}")
-    return value, m["unit"].upper()
+    return value, unit
 
 
-def _whole(value: Decimal, option: str, text: object) -> int:
-    n = int(value.to_integral_value(rounding=ROUND_FLOOR))
+def _whole(value: Fraction, option: str, text: object) -> int:
+    n = value.numerator // value.denominator
     if n < 1:
         raise ArchcalcError(f"{option} {text!r} is less than 1")
+    if n > MAX_BUDGET:
+        raise ArchcalcError(f"{option} {text!r} is larger than the largest limit accepted, 10^30")
     return n
 
 
@@ -95,16 +118,22 @@ def parse_bytes(text: object, option: str = "size") -> int:
     return _whole(value * scale, option, text)
 
 
-def parse_time_ms(text: object, option: str = "time") -> float:
-    """A time in milliseconds: ``10ms`` → 10.0, ``1.5s`` → 1500.0, ``200us`` → 0.2; bare numbers are ms."""
+def parse_time_ms_exact(text: object, option: str = "time") -> Fraction:
+    """A time in milliseconds, exactly: ``10ms`` → 10, ``1.5s`` → 1500, ``200us`` → 1/5."""
     what = "a time such as 10ms, 1.5s or 200us"
     value, unit = _split(text, option, what)
     if unit not in TIME_MS:
         raise ArchcalcError(f"{option} {text!r}: unknown unit {unit!r}; use us, ms or s")
-    ms = float(value * TIME_MS[unit])
-    if not math.isfinite(ms):
-        raise ArchcalcError(f"{option} {text!r} is too large")
+    ms = value * TIME_MS[unit]
+    if ms > MAX_LATENCY_MS:
+        raise ArchcalcError(f"{option} {text!r} is larger than the largest limit accepted, 10^12 ms")
     return ms
+
+
+def parse_time_ms(text: object, option: str = "time") -> float:
+    """A time in milliseconds: ``10ms`` → 10.0, ``1.5s`` → 1500.0, ``200us`` → 0.2; bare numbers are ms.
+    (The nearest float; :func:`parse_time_ms_exact` gives the exact value.)"""
+    return float(parse_time_ms_exact(text, option))
 
 
 def parse_list(text: str, option: str) -> list[str]:

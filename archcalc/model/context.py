@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from archcalc.errors import ArchcalcError
+from archcalc.limits import MAX_CHANNELS, MAX_SPEC_INT
 from archcalc.model.width import scale_channels
 from archcalc.spec.fields import WidthMode
 
@@ -14,9 +15,10 @@ if TYPE_CHECKING:
 
 KnobValues = dict[str, bool | int | float | str]
 
-MAX_SCALED_CHANNELS = 1 << 22
+MAX_SCALED_CHANNELS = MAX_CHANNELS
 """Largest α·c scaled: below 2²² a double holds α·c to within 10⁻⁹, so ⌊α·c⌋ and the rounding
-rules are exact. Rows with ``width: fixed`` are plain integers and have no such limit."""
+rules are exact. Rows with ``width: fixed`` are held to the same count (no renderer or float
+total past it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +39,8 @@ class Context:
         x = self.value(v)
         if isinstance(x, bool) or not isinstance(x, int) or x < 1:
             raise ArchcalcError(f"{where}: expected a positive integer, got {x!r} (from {v})")
+        if x > MAX_SPEC_INT:
+            raise ArchcalcError(f"{where}: {x:,} (from {v}) is more than the {MAX_SPEC_INT:,} a spec allows")
         return x
 
     def bool(self, v: object, where: str) -> bool:
@@ -54,6 +58,8 @@ class Context:
                 "the largest count scaled exactly (width: fixed rows are not scaled)"
             )
         c = scale_channels(raw, self.alpha, self.spec.width, mode)
+        if c > MAX_CHANNELS:  # a fixed row, or a rule that rounds up past the limit
+            raise ArchcalcError(f"{where}: {c:,} channels is more than the {MAX_CHANNELS:,} supported")
         if c < 1:
             raise ArchcalcError(
                 f"{where}: α={self.alpha:g} leaves {c} channels (from {self.value(v)}); use a larger --alpha"

@@ -8,7 +8,9 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from archcalc.errors import ArchcalcError
+from archcalc.arguments import is_real, is_whole
+from archcalc.errors import ArchcalcError, ArchcalcTypeError
+from archcalc.limits import MAX_ALPHA, MAX_RESOLUTION, MAX_SPEC_INT
 from archcalc.model.blocks import BLOCKS
 from archcalc.model.context import Context, KnobValues
 from archcalc.model.graph import MAX_NODES, Graph, GraphBuilder
@@ -29,16 +31,22 @@ class Resolved:
     graph: Graph
 
 
-MAX_ALPHA = 1000.0
-"""Largest width multiplier accepted: far past any real network, well inside exact arithmetic."""
-MAX_RESOLUTION = 1_000_000
-"""Largest input side in pixels accepted."""
+__all__ = ["MAX_ALPHA", "MAX_RESOLUTION", "Resolved", "check_alpha", "input_resolution", "resolve"]
+
+
+def _float(x: object) -> float:
+    """A real number (numpy's too) as a float; too large for one is infinite."""
+    try:
+        return float(x)  # type: ignore[arg-type]
+    except OverflowError:
+        return math.inf
 
 
 def check_alpha(alpha: object) -> float:
     """α must be a finite real number, 0 < α ≤ MAX_ALPHA."""
-    if isinstance(alpha, bool) or not isinstance(alpha, int | float):
-        raise ArchcalcError(f"--alpha must be a number, got {alpha!r}")
+    if not is_real(alpha):
+        raise ArchcalcTypeError(f"--alpha must be a number, got {alpha!r}")
+    alpha = _float(alpha)
     if not math.isfinite(alpha) or alpha <= 0:
         raise ArchcalcError(f"--alpha must be a finite number > 0, got {alpha}")
     if alpha > MAX_ALPHA:
@@ -51,13 +59,19 @@ def input_resolution(spec: NetworkSpec, res: int | None = None, rho: float | Non
     if res is not None and rho is not None:
         raise ArchcalcError("give --res or --rho, not both")
     if res is not None:
-        if isinstance(res, bool) or not isinstance(res, int) or res < 1:
+        if not is_whole(res):
+            raise ArchcalcTypeError(f"--res must be a whole number of pixels, got {res!r}")
+        res = int(res)
+        if res < 1:
             raise ArchcalcError(f"--res must be a whole number of pixels ≥ 1, got {res!r}")
         if res > MAX_RESOLUTION:
             raise ArchcalcError(f"--res {res} is larger than the supported maximum {MAX_RESOLUTION:,} pixels")
         return res
     if rho is not None:
-        if isinstance(rho, bool) or not isinstance(rho, int | float) or not math.isfinite(rho) or rho <= 0:
+        if not is_real(rho):
+            raise ArchcalcTypeError(f"--rho must be a number, got {rho!r}")
+        rho = _float(rho)
+        if not math.isfinite(rho) or rho <= 0:
             raise ArchcalcError(f"--rho must be a finite number > 0, got {rho!r}")
         if rho * spec.input.resolution > MAX_RESOLUTION:
             raise ArchcalcError(
@@ -73,6 +87,8 @@ def input_resolution(spec: NetworkSpec, res: int | None = None, rho: float | Non
 
 
 def _coerce_knob(name: str, knob: KnobSpec, raw: object) -> bool | int | float | str:
+    """``raw`` (a ``--param`` string, or a library value) as the knob's type: the default's type
+    (bool, int, float or str); ints within ±:data:`~archcalc.limits.MAX_SPEC_INT`, floats finite."""
     want = type(knob.default)
     value: bool | int | float | str
     if isinstance(raw, str) and want is not str:
@@ -93,13 +109,20 @@ def _coerce_knob(name: str, knob: KnobSpec, raw: object) -> bool | int | float |
                 f"--param {name}={raw}: expected {want.__name__} (default {json.dumps(knob.default)})"
             ) from None
     else:
-        value = raw  # type: ignore[assignment]
-        ok = isinstance(value, want) and (want is bool or not isinstance(value, bool))
-        if want is float and isinstance(value, int) and not isinstance(value, bool):
-            value, ok = float(value), True
-        if not ok:
+        if want is bool and (isinstance(raw, bool) or type(raw).__name__ == "bool_"):
+            value = bool(raw)  # type: ignore[arg-type]
+        elif want is int and is_whole(raw):
+            value = int(raw)  # type: ignore[call-overload]
+        elif want is float and is_real(raw) and math.isfinite(_float(raw)):
+            value = _float(raw)
+        elif want is str and isinstance(raw, str):
+            value = raw
+        else:
             default = json.dumps(knob.default)
             raise ArchcalcError(f"knob {name}={raw!r}: expected {want.__name__} (default {default})")
+    if want is int and not -MAX_SPEC_INT <= value <= MAX_SPEC_INT:  # type: ignore[operator]
+        shown = raw if isinstance(raw, str) and len(raw) < 40 else "that value"
+        raise ArchcalcError(f"--param {name}={shown}: must be between {-MAX_SPEC_INT:,} and {MAX_SPEC_INT:,}")
     if knob.choices is not None and value not in knob.choices:
         allowed = ", ".join(str(c) for c in knob.choices)
         raise ArchcalcError(f"--param {name}={raw}: must be one of {allowed}")

@@ -6,11 +6,14 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
+from archcalc.limits import MAX_SPEC_INT
+
 KnobRef = Annotated[str, StringConstraints(pattern=r"^\$[A-Za-z_][A-Za-z0-9_]*$")]
 """A reference to a declared knob, written ``$name``."""
 
-PosInt = Annotated[int, Field(ge=1)]
-NonNegInt = Annotated[int, Field(ge=0)]
+PosInt = Annotated[int, Field(ge=1, le=MAX_SPEC_INT)]
+"""1 … 2²² (:data:`archcalc.limits.MAX_SPEC_INT`): every integer in a spec is bounded."""
+NonNegInt = Annotated[int, Field(ge=0, le=MAX_SPEC_INT)]
 IntArg = PosInt | KnobRef
 
 
@@ -20,7 +23,7 @@ def _odd(k: int) -> int:
     return k
 
 
-OddKernel = Annotated[int, Field(ge=1), AfterValidator(_odd)]
+OddKernel = Annotated[int, Field(ge=1, le=MAX_SPEC_INT), AfterValidator(_odd)]
 """A kernel side for layers that pad 'same' symmetrically, as torch does: odd only."""
 BoolArg = StrictBool | KnobRef
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
@@ -31,7 +34,10 @@ WidthMode = Literal["scaled", "fixed", "grow_only"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """A spec model: unknown fields refused, and no lax conversions — ``true`` is not the number 1,
+    ``"3"`` not the number 3, ``3.0`` not an integer; floats are finite (no ``.nan``, ``.inf``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class Entry(Strict):

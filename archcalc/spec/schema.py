@@ -14,14 +14,19 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, StringConstraints, model_validator
 
+from archcalc.limits import MAX_ALPHA, MAX_CHANNELS, MAX_RESOLUTION, MAX_SPEC_INT
 from archcalc.model.blocks import BLOCKS
-from archcalc.spec.fields import Identifier, PosInt, WidthRule
+from archcalc.spec.fields import Identifier, WidthRule
 from archcalc.spec.fields import Strict as _Strict
 
 LayerEntry = Annotated[Union[tuple(BLOCKS[k].entry for k in BLOCKS)], Field(discriminator="kind")]  # noqa: UP007
 ENTRY_KINDS: tuple[str, ...] = tuple(BLOCKS)
 
-KnobValue = StrictBool | StrictInt | StrictFloat | str
+KnobValue = StrictBool | Annotated[StrictInt, Field(ge=-MAX_SPEC_INT, le=MAX_SPEC_INT)] | StrictFloat | str
+Alpha = Annotated[float, Field(gt=0, le=MAX_ALPHA)]
+"""A width multiplier in a spec: 0 < α ≤ 1000, as ``--alpha``."""
+Resolution = Annotated[int, Field(ge=1, le=MAX_RESOLUTION)]
+"""An input side in a spec: 1 … 1,000,000 pixels, as ``--res``."""
 
 
 def _empty_list() -> list[Any]:
@@ -61,13 +66,13 @@ class KnobSpec(_Strict):
 
 
 Convention = Literal["paper", "fvcore", "torch"]
-Printed = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9,]*(\.[0-9]+)?\s*[KMG]?$")]
+Printed = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9,]*(\.[0-9]+)?\s*[KMG]?$", max_length=40)]
 """A figure as printed: ``325M``, ``4.2M``, ``0.31G``, ``1,248,424`` (an exact count)."""
 
 
 class Setting(_Strict):
-    alpha: float = 1.0
-    resolution: PosInt | None = Field(None, description="default: the spec's")
+    alpha: Alpha = 1.0
+    resolution: Resolution | None = Field(None, description="default: the spec's")
     knobs: dict[str, KnobValue] = Field(default_factory=dict)
 
 
@@ -126,7 +131,9 @@ class PublishedFigure(_Strict):
     params_unit: Printed | None = None
     macs_convention: Convention = "paper"
     params_convention: Convention = "paper"
-    top1: float | None = Field(None, description="ImageNet top-1 accuracy (%) the source reports")
+    top1: Annotated[float, Field(ge=0, le=100)] | None = Field(
+        None, description="ImageNet top-1 accuracy (%) the source reports"
+    )
     size: PublishedSize | None = Field(None, description="a model size or compression ratio")
     status: Literal["reproduced", "erratum"] = "reproduced"
     expect_macs: Printed | None = None
@@ -149,16 +156,16 @@ class PublishedFigure(_Strict):
 
 
 class InputSpec(_Strict):
-    channels: PosInt = 3
-    resolution: PosInt = Field(224, description="default input side in pixels")
+    channels: Annotated[int, Field(ge=1, le=MAX_CHANNELS)] = 3
+    resolution: Resolution = Field(224, description="default input side in pixels")
 
 
 class SweepGrid(_Strict):
     """The default search grid of ``archcalc sweep`` / ``budget`` (the configurations the sources
     publish), overridable with ``--alpha`` / ``--res``."""
 
-    alphas: Annotated[list[Annotated[float, Field(gt=0)]], Field(min_length=1)]
-    resolutions: Annotated[list[PosInt], Field(min_length=1)]
+    alphas: Annotated[list[Alpha], Field(min_length=1)]
+    resolutions: Annotated[list[Resolution], Field(min_length=1)]
     source: str = Field("", description="where the grid comes from")
 
 

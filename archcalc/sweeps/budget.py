@@ -15,14 +15,15 @@ first (more computation within the budget: the usual proxy for accuracy); ties b
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
 
 from archcalc.errors import ArchcalcError
 from archcalc.spec.schema import NetworkSpec
 from archcalc.sweeps.grid import Sweep, SweepPoint, run_sweep
-from archcalc.units import parse_bytes, parse_count, parse_time_ms
+from archcalc.units import parse_bytes, parse_count, parse_time_ms_exact
 
 if TYPE_CHECKING:
     from archcalc.count.latency import DeviceProfile
@@ -42,16 +43,20 @@ class Limits(BaseModel):
     max_bytes: int | None = None
     max_peak_memory: int | None = Field(None, description="bytes of live activations at the dtype")
     max_latency_ms: float | None = None
+    _latency_exact: Fraction | None = PrivateAttr(None)
+    """The latency limit as written (``0.2`` ms is 1/5, not the float nearest it)."""
 
     def violations(self, p: SweepPoint) -> list[str]:
-        """The limits ``p`` exceeds, by name."""
+        """The limits ``p`` exceeds, by name. Every comparison is exact: integers against integers,
+        a predicted (float) latency against the limit as the rational number it was written as."""
         out = []
+        latency = self._latency_exact if self._latency_exact is not None else self.max_latency_ms
         for name, value, limit in (
             ("macs", p.macs, self.max_macs),
             ("params", p.params, self.max_params),
             ("bytes", p.model_bytes, self.max_bytes),
             ("peak_memory", p.peak_memory_bytes, self.max_peak_memory),
-            ("latency_ms", p.latency_ms, self.max_latency_ms),
+            ("latency_ms", p.latency_ms, latency),
         ):
             if limit is not None and value is not None and value > limit:
                 out.append(name)
@@ -84,16 +89,20 @@ def parse_limits(
     max_peak_memory: int | str | None = None,
     max_latency_ms: float | str | None = None,
 ) -> Limits:
-    """Limits from numbers or strings with units (``150M``, ``2MiB``, ``10ms``); errors name the option."""
-    return Limits(
+    """Limits from numbers or strings with units (``150M``, ``2MiB``, ``10ms``), read exactly
+    (:mod:`archcalc.units`); errors name the option."""
+    latency = None if max_latency_ms is None else parse_time_ms_exact(max_latency_ms, "--max-latency")
+    limits = Limits(
         max_macs=None if max_macs is None else parse_count(max_macs, "--max-macs"),
         max_params=None if max_params is None else parse_count(max_params, "--max-params"),
         max_bytes=None if max_bytes is None else parse_bytes(max_bytes, "--max-bytes"),
         max_peak_memory=None
         if max_peak_memory is None
         else parse_bytes(max_peak_memory, "--max-peak-memory"),
-        max_latency_ms=None if max_latency_ms is None else parse_time_ms(max_latency_ms, "--max-latency"),
+        max_latency_ms=None if latency is None else float(latency),
     )
+    limits._latency_exact = latency
+    return limits
 
 
 def rank_key(p: SweepPoint) -> tuple:

@@ -77,7 +77,7 @@ class ShuffleV1Entry(Entry):
     avg-pool shortcut concat (s = 2)."""
 
     kind: Literal["shuffle_v1"]
-    out: IntArg | dict[int, PosInt] = Field(
+    out: IntArg | dict[PosInt, PosInt] = Field(
         description="unit output channels before α; or one count per group number (a Table 1 row)"
     )
     groups: IntArg = Field(description="g, the groups of both pointwise convs and of the shuffle")
