@@ -7,6 +7,12 @@
 
 Figures are exact integers; every one is labelled with the counting convention that produced it
 (``paper``, ``fvcore`` or ``torch``; see ``archcalc.count.conventions``). Nothing here imports torch.
+
+Every function checks its arguments: a wrong type raises :class:`archcalc.errors.ArchcalcTypeError`
+(a ``TypeError``), a bad value :class:`archcalc.errors.ArchcalcError` (a ``ValueError``), each one
+line naming the argument as the command line spells it (``--alpha`` for ``alpha``, ``--res`` for
+``resolution``). numpy integers and floats are numbers; ``True`` is not. The limits are those of
+:mod:`archcalc.limits`.
 """
 
 from __future__ import annotations
@@ -39,8 +45,8 @@ def cost(
     dtype: str = "fp32",
     **knobs: Any,
 ) -> Report:
-    """Per-layer and total cost of ``net`` (built-in name, spec path or spec object) at α,
-    resolution (pixels) or ρ, and the spec's knobs (e.g. ``shallow=True``)."""
+    """Per-layer and total cost of ``net`` (built-in name, spec path, spec object or spec mapping) at
+    α, resolution (pixels) or ρ, and the spec's knobs (e.g. ``shallow=True``)."""
     from archcalc.count.closed_form import report
     from archcalc.model.resolve import resolve
     from archcalc.spec.catalog import load_spec
@@ -69,9 +75,8 @@ def sweep(
     from archcalc.spec.catalog import load_spec
     from archcalc.sweeps.grid import run_sweep
 
-    return run_sweep(
-        load_spec(net), alphas, resolutions, knobs, convention, dtype, memory_rule, _profile(profile)
-    )
+    prof = _profile(profile)
+    return run_sweep(load_spec(net), alphas, resolutions, knobs, convention, dtype, memory_rule, prof)
 
 
 def fit(
@@ -114,14 +119,42 @@ def _profile(profile: str | DeviceProfile | None, required: bool = False) -> Dev
         from archcalc.count.latency import require_profile
 
         return require_profile(profile)
+    from archcalc.count.latency import DeviceProfile
+
+    if not isinstance(profile, DeviceProfile):
+        from archcalc.errors import ArchcalcTypeError
+
+        raise ArchcalcTypeError(
+            f"profile must be a saved profile's name or a DeviceProfile, got {type(profile).__name__}"
+        )
     return profile
 
 
 def compare(kinds: list[str], **sizes: Any) -> Comparison:
-    """Single-layer designs side by side (see :func:`archcalc.count.designs.compare`)."""
-    from archcalc.count.designs import compare as run
+    """Single-layer designs side by side (see :func:`archcalc.count.designs.compare`): ``kinds`` a
+    list of design names, ``sizes`` among dk, m, n, df, stride, groups, t, squeeze, bottleneck,
+    rank (whole numbers), alpha, rho (numbers) and dtype."""
+    import inspect
 
-    return run(kinds, **sizes)
+    from archcalc.arguments import choice, items, real, text, whole
+    from archcalc.count.designs import MAX_SIZE
+    from archcalc.count.designs import compare as run
+    from archcalc.dtypes import DTYPE_BYTES
+    from archcalc.errors import ArchcalcTypeError
+
+    names = [text(k, "a design name") for k in items(kinds, "kinds", 100)]
+    known = [p for p in inspect.signature(run).parameters if p != "kinds"]
+    checked: dict[str, Any] = {}
+    for key, value in sizes.items():
+        if key not in known:
+            raise ArchcalcTypeError(f"compare() has no argument {key!r} (sizes: {', '.join(known)})")
+        if key in ("alpha", "rho"):
+            checked[key] = real(value, f"--{key}", 0.0, MAX_SIZE)
+        elif key == "dtype":
+            checked[key] = choice(value, "--dtype", list(DTYPE_BYTES))
+        elif value is not None or key not in ("squeeze", "bottleneck", "rank"):
+            checked[key] = whole(value, f"--{key}", 1, MAX_SIZE)
+    return run(names, **checked)
 
 
 def activation_memory(
@@ -177,20 +210,21 @@ def predict_latency(
     resolution: int | None = None,
     *,
     rho: float | None = None,
-    profile: str | None = None,
+    profile: str | DeviceProfile | None = None,
     batch: int = 1,
     **knobs: Any,
 ) -> LatencyPrediction:
-    """Predicted CPU time per layer and in total from a saved device profile (``archcalc
-    calibrate``; ``profile`` None = the default one). Pure Python, no torch."""
-    from archcalc.count.latency import predict, require_profile
+    """Predicted CPU time per layer and in total from a device profile (a saved one's name, as
+    ``archcalc calibrate`` makes, or a profile object; None = the saved default). Pure Python, no torch."""
+    from archcalc.count.latency import predict
 
-    prof = require_profile(profile)
+    prof = _profile(profile, required=True)
+    assert prof is not None
     return predict(cost(net, alpha, resolution, rho=rho, **knobs), prof, batch)
 
 
-def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
-    """A built-in network by name, or a spec file by path, validated."""
+def load_spec(net: str | Path | NetworkSpec | dict[str, Any]) -> NetworkSpec:
+    """A built-in network by name, a spec file by path, or a spec's data as a mapping, validated."""
     from archcalc.spec.catalog import load_spec as load
 
     return load(net)

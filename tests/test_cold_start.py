@@ -23,6 +23,7 @@ import typer.main
 
 import archcalc
 import archcalc._version
+from archcalc import paths
 from archcalc.cli import click_app, command_name, main
 from archcalc.cli.app import app
 from archcalc.spec import cache as spec_cache
@@ -214,7 +215,7 @@ def test_write_and_read_errors_are_a_miss(cache, monkeypatch) -> None:
         raise PermissionError(13, "Permission denied")
 
     with monkeypatch.context() as m:
-        m.setattr(spec_cache.os, "replace", denied)
+        m.setattr(paths.os, "replace", denied)
         assert fresh("mobilenet_v2") == from_yaml("mobilenet_v2")
         assert list((cache / "specs").iterdir()) == []  # the temporary file is gone too
     fresh("mobilenet_v2")
@@ -222,7 +223,7 @@ def test_write_and_read_errors_are_a_miss(cache, monkeypatch) -> None:
     raw = (specs_dir() / "mobilenet_v2.yaml").read_bytes()
     assert spec_cache.load("mobilenet_v2", raw) is not None
     with monkeypatch.context() as m:
-        m.setattr(Path, "open", denied)
+        m.setattr(paths.os, "open", denied)
         assert spec_cache.load("mobilenet_v2", raw) is None
 
 

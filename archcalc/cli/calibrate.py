@@ -9,7 +9,6 @@ import typer
 from archcalc.cli.app import app
 from archcalc.cli.options import FormatOpt, ProfileOpt, ThreadsOpt
 from archcalc.cli.progress import progress
-from archcalc.errors import ArchcalcError
 
 
 @app.command()
@@ -24,14 +23,17 @@ def calibrate(
     The profile is JSON in the config directory ($ARCHCALC_CONFIG_DIR, else
     $XDG_CONFIG_HOME/archcalc, else ~/.config/archcalc), under profiles/NAME.json.
     """
-    from archcalc.count.latency import DEFAULT_PROFILE, check_profile_name, save_profile
+    from archcalc.arguments import whole
+    from archcalc.count.latency import DEFAULT_PROFILE, check_profile_writable, save_profile
+    from archcalc.limits import MAX_THREADS
     from archcalc.render.common import check_format, emit
     from archcalc.render.latency import render_profile
 
     check_format(fmt)
-    name = check_profile_name(profile or DEFAULT_PROFILE)
-    if threads is not None and threads < 1:
-        raise ArchcalcError(f"--threads {threads}: must be at least 1")
+    if threads is not None:
+        whole(threads, "--threads", 1, MAX_THREADS)
+    name = profile or DEFAULT_PROFILE
+    check_profile_writable(name)  # before minutes of measuring, not after
     from archcalc.measure.calibrate import calibrate as run
     from archcalc.measure.timing import default_threads
 

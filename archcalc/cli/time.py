@@ -20,7 +20,6 @@ from archcalc.cli.options import (
     resolve_net,
 )
 from archcalc.cli.progress import progress
-from archcalc.errors import ArchcalcError
 
 
 @app.command(name="time")
@@ -45,14 +44,19 @@ def time_cmd(
     Per layer: median and IQR of the measured time, achieved GMAC/s and GB/s, and the latency
     model's prediction from the device profile (`archcalc calibrate`), if one is saved.
     """
+    from archcalc.arguments import whole
     from archcalc.count.latency import load_profile
+    from archcalc.limits import MAX_BATCH, MAX_REPEATS, MAX_THREADS
     from archcalc.plots import check_plot_path
     from archcalc.render.common import check_format, emit
     from archcalc.render.latency import render_timing
 
     check_format(fmt)
-    if threads is not None and threads < 1:
-        raise ArchcalcError(f"--threads {threads}: must be at least 1")
+    if threads is not None:
+        whole(threads, "--threads", 1, MAX_THREADS)
+    whole(batch, "--batch", 1, MAX_BATCH)
+    whole(warmup, "--warmup", 0, MAX_REPEATS)
+    whole(repeats, "--repeats", 1, MAX_REPEATS)
     plot_path = check_plot_path(plot) if plot is not None else None
     if plot_path is not None:
         from archcalc.plots import pyplot

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, ArchcalcTypeError
 from archcalc.model.graph import Node
 
 
@@ -72,6 +72,8 @@ CONVENTIONS: dict[str, Convention] = {
 
 
 def get_convention(name: str) -> Convention:
+    if not isinstance(name, str):
+        raise ArchcalcTypeError(f"--convention must be one of {', '.join(CONVENTIONS)}, got {name!r}")
     try:
         return CONVENTIONS[name]
     except KeyError:

@@ -53,16 +53,16 @@ The bytes are the closed form's traffic at the report's dtype; the profile is me
 from __future__ import annotations
 
 import math
-import os
 import re
 from itertools import pairwise
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from archcalc.count.closed_form import LayerCost, Report
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, ArchcalcTypeError
+from archcalc.limits import MAX_PROFILE_NAME, MAX_THREADS
 
 KINDS: dict[str, str] = {
     "dense": "standard convolution, kernel > 1, groups = 1",
@@ -109,7 +109,23 @@ PROFILE_FORMAT = 2
 """Version of the profile file; a profile of another version must be re-measured."""
 
 DEFAULT_PROFILE = "default"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+MAX_PROFILE_BYTES = 1 << 20
+"""Largest profile file read (a calibrated one is under 10 KiB)."""
+
+MIN_RATE, MAX_RATE = 1.0, 1e30
+"""Every rate in a profile (MACs/s, bytes/s) lies in [1, 10³⁰] (a real CPU is below 10¹⁵; a
+hand-made profile may set a rate to 10³⁰ to make a term free): with the other bounds below and the
+limits of :mod:`archcalc.limits`, every predicted time is a finite number of seconds."""
+MAX_SECONDS = 10.0
+"""Most seconds per call (overheads) or per graph node a profile may state."""
+Rate = Annotated[float, Field(ge=MIN_RATE, le=MAX_RATE)]
+
+
+class _ProfilePart(BaseModel):
+    """A part of a profile file: finite numbers only (no ``Infinity``, ``NaN``), no lax types."""
+
+    model_config = ConfigDict(strict=True, allow_inf_nan=False)
 
 
 def layer_kind(layer: LayerCost) -> str:
@@ -132,44 +148,51 @@ def layer_kind(layer: LayerCost) -> str:
         raise ArchcalcError(f"layer {layer.name}: no latency kind for op {layer.kind!r}") from None
 
 
-class KindModel(BaseModel):
+class KindModel(_ProfilePart):
     """The roofline constants of one layer kind."""
 
-    mac_rate: float | None = Field(None, gt=0, description="sustained MACs per second (compute kinds)")
-    byte_rate: float | None = Field(
-        None, gt=0, description="processing rate in bytes per second, flat in size (data kinds; None: none)"
+    mac_rate: Rate | None = Field(None, description="sustained MACs per second (compute kinds)")
+    byte_rate: Rate | None = Field(
+        None, description="processing rate in bytes per second, flat in size (data kinds; None: none)"
     )
     bw_efficiency: float | None = Field(
         None,
-        gt=0,
+        ge=1e-6,
+        le=1e3,
         description="bandwidth as a fraction of a plain copy's at the same size (None: no byte term)",
     )
-    overhead: float = Field(ge=0, description="seconds per call on top of the roofline")
+    overhead: float = Field(ge=0, le=MAX_SECONDS, description="seconds per call on top of the roofline")
     samples: int = Field(0, ge=0, description="calibration shapes the constants were fitted to")
     fit_error: float | None = Field(
-        None, description="median |predicted − measured| / measured over those shapes (0–1)"
+        None, ge=0, description="median |predicted − measured| / measured over those shapes (0–1)"
     )
 
 
-class ForwardModel(BaseModel):
+class ForwardModel(_ProfilePart):
     """What a whole forward pass adds to the roofline of each layer (see module doc):
     T_i = s·t_i + g + a·B·written_i + c·min(weight_bytes_i, C)."""
 
-    scale: float = Field(1.0, ge=0, description="s: factor on each layer's roofline seconds")
-    node_seconds: float = Field(0.0, ge=0, description="g: glue seconds per graph node")
+    scale: float = Field(1.0, ge=0, le=1e3, description="s: factor on each layer's roofline seconds")
+    node_seconds: float = Field(0.0, ge=0, le=MAX_SECONDS, description="g: glue seconds per graph node")
     write_seconds_per_byte: float = Field(
-        0.0, ge=0, description="a: seconds per byte of a fresh output tensor (allocation, first touch)"
+        0.0,
+        ge=0,
+        le=1.0,
+        description="a: seconds per byte of a fresh output tensor (allocation, first touch)",
     )
-    weight_seconds_per_byte: float = Field(0.0, ge=0, description="c: seconds per weight byte read cold")
+    weight_seconds_per_byte: float = Field(
+        0.0, ge=0, le=1.0, description="c: seconds per weight byte read cold"
+    )
     weight_cap_bytes: float = Field(
         2.0**21,
         gt=0,
+        le=MAX_RATE,
         description="C: weight bytes per layer that can be cold (the per-core L2 cache; weights beyond "
         "it are streamed from memory in the isolated layer timing too)",
     )
     networks: int = Field(0, ge=0, description="synthetic networks the constants were fitted to")
     fit_error: float | None = Field(
-        None, description="median |predicted − measured| / measured over those networks (0–1)"
+        None, ge=0, description="median |predicted − measured| / measured over those networks (0–1)"
     )
 
     def extra_seconds(self, layer: LayerCost, kind: str, batch: int = 1) -> float:
@@ -182,7 +205,7 @@ class ForwardModel(BaseModel):
         )
 
 
-class DeviceProfile(BaseModel):
+class DeviceProfile(_ProfilePart):
     """A machine's measured copy bandwidth, MAC rates, efficiencies and overheads, per layer kind."""
 
     format: Literal[2] = Field(description="profile file version (see PROFILE_FORMAT)")
@@ -190,20 +213,30 @@ class DeviceProfile(BaseModel):
     created: str = Field(description="when it was measured (ISO 8601)")
     host: str = ""
     cpu: str = Field(description="CPU model as the OS reports it")
-    threads: int = Field(ge=1, description="torch.set_num_threads during calibration")
+    threads: int = Field(ge=1, le=MAX_THREADS, description="torch.set_num_threads during calibration")
     torch_version: str
     dtype: Literal["fp32"] = "fp32"
     quick: bool = Field(False, description="measured with --quick (few shapes, short runs)")
-    peak_mac_rate: float = Field(gt=0, description="large GEMM, MACs per second")
-    copy_bandwidth: float = Field(gt=0, description="largest tensor copy, bytes (read + written) per second")
-    bandwidth_curve: list[tuple[float, float]] = Field(
+    peak_mac_rate: Rate = Field(description="large GEMM, MACs per second")
+    copy_bandwidth: Rate = Field(description="largest tensor copy, bytes (read + written) per second")
+    bandwidth_curve: list[tuple[Annotated[float, Field(gt=0, le=MAX_RATE)], Rate]] = Field(
         min_length=1,
         description="[bytes moved, bytes per second] of a tensor copy, ascending in bytes; "
         "W(b) interpolates it log–log and is constant past either end",
     )
-    call_overhead: float = Field(ge=0, description="a tiny op through an nn.Module call, seconds")
+    call_overhead: float = Field(
+        ge=0, le=MAX_SECONDS, description="a tiny op through an nn.Module call, seconds"
+    )
     kinds: dict[str, KindModel] = Field(description="roofline constants per layer kind (see KINDS)")
     forward: ForwardModel = Field(description="whole-forward terms on top of the roofline (see module doc)")
+
+    @field_validator("bandwidth_curve", mode="before")
+    @classmethod
+    def _pairs(cls, value: object) -> object:
+        """[bytes, bytes/s] pairs as Python lists too (strict validation takes tuples only)."""
+        if isinstance(value, list):
+            return [tuple(p) if isinstance(p, list) else p for p in value]
+        return value
 
     @model_validator(mode="after")
     def _complete(self) -> DeviceProfile:
@@ -297,8 +330,10 @@ def layer_seconds(layer: LayerCost, profile: DeviceProfile, batch: int = 1) -> f
 def predict(report: Report, profile: DeviceProfile, batch: int = 1) -> LatencyPrediction:
     """Per-layer predicted seconds in a forward pass, T_i = s·t_i + g + a·B·written_i +
     c·min(weight_bytes_i, C) (see module doc), the roofline bound of each layer, and the total in ms."""
-    if batch < 1:
-        raise ArchcalcError(f"--batch {batch}: must be at least 1")
+    from archcalc.arguments import whole
+    from archcalc.limits import MAX_BATCH
+
+    batch = whole(batch, "--batch", 1, MAX_BATCH)
     if report.dtype != profile.dtype:
         raise ArchcalcError(
             f"profile {profile.name!r} was measured at {profile.dtype}; the latency model cannot "
@@ -328,6 +363,9 @@ def predict(report: Report, profile: DeviceProfile, batch: int = 1) -> LatencyPr
             )
         )
         by_kind[kind] = by_kind.get(kind, 0.0) + 1e3 * t
+    total_ms = 1e3 * sum(r.seconds for r in rows)
+    if not math.isfinite(total_ms):  # cannot happen within the limits; never print inf or null
+        raise ArchcalcError(f"profile {profile.name!r} predicts no finite time for {report.network}")
     return LatencyPrediction(
         network=report.network,
         alpha=report.alpha,
@@ -337,49 +375,82 @@ def predict(report: Report, profile: DeviceProfile, batch: int = 1) -> LatencyPr
         batch=batch,
         dtype=report.dtype,
         layers=rows,
-        total_ms=1e3 * sum(r.seconds for r in rows),
+        total_ms=total_ms,
         by_kind_ms=by_kind,
     )
 
 
-def profile_dir() -> Path:
+def profile_dir() -> Path | None:
     """Where profiles live: ``$ARCHCALC_CONFIG_DIR``, else ``$XDG_CONFIG_HOME/archcalc``,
-    else ``~/.config/archcalc``."""
-    if os.environ.get("ARCHCALC_CONFIG_DIR"):
-        return Path(os.environ["ARCHCALC_CONFIG_DIR"])
-    if os.environ.get("XDG_CONFIG_HOME"):
-        return Path(os.environ["XDG_CONFIG_HOME"]) / "archcalc"
-    return Path.home() / ".config" / "archcalc"
+    else ``~/.config/archcalc``; None without a home directory (:func:`archcalc.paths.user_dir`)."""
+    from archcalc.paths import user_dir
+
+    return user_dir("ARCHCALC_CONFIG_DIR", "XDG_CONFIG_HOME", ".config")
 
 
-def check_profile_name(name: str) -> str:
-    if not _NAME.match(name):
+def check_profile_name(name: object) -> str:
+    """A profile name: letters, digits, '.', '_' or '-', starting with a letter or digit, at most
+    :data:`~archcalc.limits.MAX_PROFILE_NAME` characters (it is a file name)."""
+    if not isinstance(name, str):
+        raise ArchcalcTypeError(f"--profile must be a profile name, got {type(name).__name__}")
+    if not _NAME.fullmatch(name):
         raise ArchcalcError(
-            f"--profile {name!r}: a profile name is letters, digits, '.', '_' or '-', "
+            f"--profile {name[:80]!r}: a profile name is letters, digits, '.', '_' or '-', "
             "starting with a letter or digit"
+        )
+    if len(name) > MAX_PROFILE_NAME:
+        raise ArchcalcError(
+            f"--profile: a profile name has at most {MAX_PROFILE_NAME} characters, got {len(name)}"
         )
     return name
 
 
 def profile_path(name: str) -> Path:
-    """The JSON file of profile ``name``."""
-    return profile_dir() / "profiles" / f"{check_profile_name(name)}.json"
+    """The JSON file of profile ``name``; a one-line error when there is no config directory."""
+    check_profile_name(name)
+    where = profile_dir()
+    if where is None:
+        raise ArchcalcError(
+            "no config directory for device profiles: HOME is not set (or not absolute) and the user "
+            "has no home directory; set ARCHCALC_CONFIG_DIR"
+        )
+    return where / "profiles" / f"{name}.json"
+
+
+def _is_profile(raw: bytes) -> bool:
+    """Whether ``raw`` is a profile file archcalc wrote (any format), so it may be replaced."""
+    import json
+
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and {"format", "name", "kinds"} <= data.keys()
 
 
 def load_profile(name: str | None = None) -> DeviceProfile | None:
     """Profile ``name`` (or the ``default`` one). None when no name is given and no default is
-    saved; a one-line error when a named profile is missing or a profile file is corrupt."""
+    saved (or there is no config directory); a one-line error when a named profile is missing or a
+    profile file is corrupt. Only a regular file is read (:func:`archcalc.paths.read_own`)."""
+    from archcalc.paths import read_own
+
+    if name is None and profile_dir() is None:
+        return None
     path = profile_path(name or DEFAULT_PROFILE)
-    if not path.exists():
+    try:
+        raw = read_own(path, MAX_PROFILE_BYTES)
+    except FileNotFoundError:
         if name is None:
             return None
         raise ArchcalcError(
             f"--profile {name!r}: no such profile in {path.parent}; make it with "
             f"`archcalc calibrate --profile {name}`"
-        )
+        ) from None
+    except OSError as e:
+        raise ArchcalcError(f"profile file {path} cannot be read: {e.strerror or e}") from None
     try:
-        return DeviceProfile.model_validate_json(path.read_text(encoding="utf-8"))
-    except (ValidationError, UnicodeDecodeError, OSError) as e:
+        return DeviceProfile.model_validate_json(raw.decode("utf-8"))
+    except (ValidationError, UnicodeDecodeError) as e:
         if isinstance(e, ValidationError):
             err = e.errors()[0]
             where = ".".join(str(p) for p in err["loc"])
@@ -391,13 +462,31 @@ def load_profile(name: str | None = None) -> DeviceProfile | None:
         ) from None
 
 
+def check_profile_writable(name: str) -> Path:
+    """The file :func:`save_profile` would write for ``name``, after checking now that it can: the
+    folder can be made and written to, and no file archcalc did not write is in the way. For
+    ``calibrate``, before minutes of measuring."""
+    from archcalc.paths import check_writable
+
+    path = profile_path(name)
+    try:
+        check_writable(path, _is_profile, MAX_PROFILE_BYTES)
+    except OSError as e:
+        raise ArchcalcError(f"cannot save profile {name!r} to {path}: {e.strerror or e}") from None
+    return path
+
+
 def save_profile(profile: DeviceProfile) -> Path:
-    """Write ``profile`` as JSON under :func:`profile_dir` and return the path."""
+    """Write ``profile`` as JSON under :func:`profile_dir` (atomically, never replacing a file that
+    is not an archcalc profile) and return the path."""
+    from archcalc.paths import write_own
+
     path = profile_path(profile.name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(profile.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    data = (profile.model_dump_json(indent=2) + "\n").encode("utf-8")
+    try:
+        write_own(path, data, _is_profile, MAX_PROFILE_BYTES)
+    except OSError as e:
+        raise ArchcalcError(f"cannot save profile {profile.name!r} to {path}: {e.strerror or e}") from None
     return path
 
 
@@ -405,8 +494,9 @@ def require_profile(name: str | None) -> DeviceProfile:
     """Like :func:`load_profile`, but no profile at all is an error naming ``archcalc calibrate``."""
     profile = load_profile(name)
     if profile is None:
+        where = profile_dir()
         raise ArchcalcError(
-            f"no device profile saved in {profile_dir()}; run `archcalc calibrate` first "
-            "(or pass --profile NAME)"
+            f"no device profile saved in {where if where is not None else '(no config directory)'}; "
+            "run `archcalc calibrate` first (or pass --profile NAME)"
         )
     return profile

@@ -56,7 +56,7 @@ from math import prod
 from pydantic import BaseModel, Field
 
 from archcalc.dtypes import dtype_bytes
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, ArchcalcTypeError
 from archcalc.model.graph import INPUT, Graph, Node
 from archcalc.model.resolve import Resolved
 
@@ -72,6 +72,8 @@ RULES: dict[str, str] = {
 
 
 def check_rule(rule: str) -> str:
+    if not isinstance(rule, str):
+        raise ArchcalcTypeError(f"--rule must be one of {', '.join(RULES)}, got {rule!r}")
     if rule not in RULES:
         raise ArchcalcError(f"--rule {rule!r} is not known; choose one of {', '.join(RULES)}")
     return rule

@@ -30,14 +30,17 @@ Storage formats, per layer of n values, at a ``dtype`` of w bits (fp32: 32):
       E[⌊Z / 2^I⌋] = Σ_{j≥1} (1−D)^(j·2^I) = q / (1 − q),   q = (1 − D)^(2^I),
 
   fillers ≈ nnz · q / (1 − q) (an expectation; the last run, after the final survivor, is not
-  stored, and this ignores it). Real pruning masks are not independent — Deep Compression Table 4
-  lands between the two figures.
+  stored, and this ignores it). The geometric model has no end, a layer does: no layer ever needs
+  more than ⌊(n − nnz) / 2^I⌋ fillers (all its zeros in one run), and the expectation is capped
+  there, so a tiny D never prices a layer above what the format can need. Real pruning masks are
+  not independent — Deep Compression Table 4 lands between the two figures.
 
 * **Huffman estimate** (``huffman=True``): an *estimate*, never a measurement — Huffman coding needs
   the distributions of the cluster indices and of the relative indices, which come from a trained,
   pruned network. archcalc assumes (1) the same independent pruning as above, so the gaps are
   geometric and their entropy is h(D)/D bits per survivor (h the binary entropy), which replaces the
-  I-bit indices and fillers (Huffman on the gap symbols comes within one bit per symbol of it);
+  I-bit indices and fillers (Huffman on the gap symbols comes within one bit per symbol of it),
+  capped at log2(n − nnz + 1) bits, a uniform gap's entropy;
   (2) the 2^B cluster indices are used uniformly, so values stay at B (or w) bits — no gain is
   claimed on values without their measured distribution (Deep Compression reports 20–30 % from
   Huffman overall). Code tables are not counted. Estimate = nnz·(v + h(D)/D) + codebook.
@@ -57,11 +60,12 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from archcalc.arguments import is_real, is_whole
 from archcalc.count.conventions import get_convention
 from archcalc.dtypes import dtype_bytes
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, ArchcalcTypeError
 from archcalc.model.resolve import Resolved
 
 DEFAULT_INDEX_BITS = 4
@@ -73,7 +77,7 @@ MAX_WORKERS = 1_000_000
 class LayerSetting(BaseModel):
     """A per-layer override of the network-wide compression setting (Deep Compression Table 4)."""
 
-    model_config = {"extra": "forbid"}
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     density: float | None = None
     bits: int | None = None
@@ -156,28 +160,53 @@ class SizeReport(BaseModel):
 
 
 def check_density(value: object, option: str = "--density") -> float:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | float)
-        or not math.isfinite(value)
-        or not 0 < value <= 1
-    ):
+    if not is_real(value) or not math.isfinite(float(value)) or not 0 < float(value) <= 1:  # type: ignore[arg-type]
         raise ArchcalcError(
             f"{option} must be a number in (0, 1] (the fraction of weights kept), got {value!r}"
         )
-    return float(value)
+    return float(value)  # type: ignore[arg-type]
 
 
 def check_bits(value: object, option: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 32:
+    if not is_whole(value) or not 1 <= int(value) <= 32:  # type: ignore[call-overload]
         raise ArchcalcError(f"{option} must be a whole number of bits from 1 to 32, got {value!r}")
-    return value
+    return int(value)  # type: ignore[call-overload]
 
 
 def check_workers(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WORKERS:
+    if not is_whole(value) or not 1 <= int(value) <= MAX_WORKERS:  # type: ignore[call-overload]
         raise ArchcalcError(f"--workers must be a whole number from 1 to {MAX_WORKERS:,}, got {value!r}")
-    return value
+    return int(value)  # type: ignore[call-overload]
+
+
+def check_layer_settings(layers: object, option: str = "--layer") -> dict[str, LayerSetting]:
+    """Per-layer settings by name: each a :class:`LayerSetting` or a mapping of density (0 < D ≤ 1),
+    bits and index_bits (1 … 32); numpy numbers accepted. Whether the names exist is checked
+    against the network later."""
+    if not isinstance(layers, Mapping):
+        raise ArchcalcTypeError(f"{option} must be a mapping of layer name to settings, got {layers!r}")
+    out: dict[str, LayerSetting] = {}
+    for name, raw in layers.items():
+        if not isinstance(name, str):
+            raise ArchcalcTypeError(f"{option}: a layer name must be a string, got {name!r}")
+        if isinstance(raw, LayerSetting):
+            raw = raw.model_dump(exclude_none=True)
+        if not isinstance(raw, Mapping):
+            raise ArchcalcTypeError(
+                f"{option} {name}: expected a mapping of density, bits, index_bits, got {raw!r}"
+            )
+        values: dict[str, float | int] = {}
+        for key, value in raw.items():
+            if key == "density":
+                values[key] = check_density(value, f"{option} {name} density")
+            elif key in ("bits", "index_bits"):
+                values[key] = check_bits(value, f"{option} {name} {key}")
+            else:
+                raise ArchcalcError(
+                    f"{option} {name}: unknown setting {key!r}; use density, bits, index_bits"
+                )
+        out[name] = LayerSetting(**values)  # type: ignore[arg-type]
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -190,19 +219,38 @@ def nonzeros(n: int, density: float) -> int:
 
 
 def expected_fillers_per_nonzero(density: float, index_bits: int) -> float:
-    """E[⌊Z / 2^I⌋] for Z ~ Geometric(D) on {0, 1, …}: q / (1 − q) with q = (1 − D)^(2^I)."""
+    """E[⌊Z / 2^I⌋] for Z ~ Geometric(D) on {0, 1, …}: q / (1 − q) with q = (1 − D)^(2^I)
+    (infinite where a tiny D makes 1 − q vanish; :func:`expected_fillers` caps it)."""
     if density >= 1:
         return 0.0
     log_q = (2**index_bits) * math.log1p(-density)
+    if log_q == 0.0:
+        return math.inf
     return math.exp(log_q) / -math.expm1(log_q)
 
 
-def gap_entropy_bits(density: float) -> float:
-    """Entropy of the geometric gap per survivor, h(D)/D bits (0 when nothing is pruned)."""
+def max_fillers(n: int, nnz: int, index_bits: int) -> int:
+    """The most fillers ``nnz`` survivors among ``n`` values can need: every zero in one stored run,
+    ⌊(n − nnz) / 2^I⌋ (runs split into several need fewer, ⌊a⌋ + ⌊b⌋ ≤ ⌊a + b⌋)."""
+    return (n - nnz) >> index_bits
+
+
+def expected_fillers(n: int, nnz: int, density: float, index_bits: int) -> float:
+    """Expected fillers under independent pruning, nnz·q/(1 − q), never more than the layer can
+    need (:func:`max_fillers`): the geometric model has no end, a layer of n values does."""
+    expected = nnz * expected_fillers_per_nonzero(density, index_bits)
+    return min(expected, float(max_fillers(n, nnz, index_bits)))
+
+
+def gap_entropy_bits(density: float, n: int | None = None, nnz: int = 1) -> float:
+    """Entropy of the geometric gap per survivor, h(D)/D bits (0 when nothing is pruned); for a
+    layer of ``n`` values, at most log2(n − nnz + 1) bits, the entropy of a uniform gap of 0 … n − nnz
+    (no gap code needs more)."""
     if density >= 1:
         return 0.0
     d, q = density, 1 - density
-    return -(d * math.log2(d) + q * math.log2(q)) / d
+    h = -(d * math.log2(d) + q * math.log2(q)) / d
+    return h if n is None else min(h, math.log2(n - nnz + 1))
 
 
 def allreduce_bytes(gradient_bytes: int, workers: int) -> int:
@@ -211,6 +259,9 @@ def allreduce_bytes(gradient_bytes: int, workers: int) -> int:
 
 
 def _bytes(bits: float) -> int:
+    """Whole bytes: ⌈bits / 8⌉, exact for integer bit counts of any size."""
+    if isinstance(bits, int):
+        return -(-bits // 8)
     return math.ceil(bits / 8 - 1e-9)
 
 
@@ -231,13 +282,13 @@ def layer_size(
     codebook = min(2**bits, nnz) * w if bits is not None else 0
     extra = kept_dense * w
     if pruned:
-        fillers = nnz * expected_fillers_per_nonzero(density, index_bits)
+        fillers = expected_fillers(compressible, nnz, density, index_bits)
         lower = nnz * (v + index_bits) + codebook
         expected = (nnz + fillers) * (v + index_bits) + codebook
     else:
         fillers = 0.0
         lower = expected = compressible * v + codebook
-    huff = nnz * (v + gap_entropy_bits(density)) + codebook if huffman else None
+    huff = nnz * (v + gap_entropy_bits(density, compressible, nnz)) + codebook if huffman else None
     grad = (compressible + kept_dense) * w // 8
     return {
         "density": density,
@@ -266,7 +317,8 @@ def _format_text(density: float, bits: int | None, index_bits: int, dtype: str, 
     return (
         f"sparse, relative index (Deep Compression §2): (nnz + fillers) × ({v} + I = {index_bits}-bit "
         f"relative index){book}; nnz = ⌊D·n + ½⌋, D = {density:g}{per_layer}; "
-        f"expected fillers = nnz·q/(1−q), q = (1−D)^(2^I); lower bound: no fillers"
+        f"expected fillers = nnz·q/(1−q), q = (1−D)^(2^I), at most ⌊(n − nnz)/2^I⌋; "
+        "lower bound: no fillers"
     )
 
 
@@ -292,6 +344,8 @@ def size_report(
         bits = check_bits(bits, "--bits")
     index_bits = check_bits(index_bits, "--index-bits")
     workers = check_workers(workers)
+    if not isinstance(huffman, bool):
+        raise ArchcalcTypeError(f"--huffman must be True or False, got {huffman!r}")
     overrides = _check_overrides(resolved, layers or {})
     rows: list[LayerSize] = []
     for node in resolved.graph:
@@ -392,24 +446,13 @@ def _check_overrides(
     """Per-layer settings, checked: every key names a layer (or row) with weights, values in range."""
     known = {n.name for n in resolved.graph if n.op.weight_params()}
     known |= {n.row for n in resolved.graph if n.op.weight_params()}
-    out: dict[str, LayerSetting] = {}
-    for name, raw in layers.items():
+    out = check_layer_settings(layers)
+    for name in out:
         if name not in known:
             raise ArchcalcError(
                 f"--layer {name}: no layer or row with weights has that name "
                 f"(e.g. {', '.join(sorted(known)[:6])} …)"
             )
-        try:
-            s = raw if isinstance(raw, LayerSetting) else LayerSetting(**raw)
-        except (TypeError, ValueError) as e:
-            raise ArchcalcError(f"--layer {name}: expected density, bits, index_bits ({e})") from None
-        if s.density is not None:
-            check_density(s.density, f"--layer {name} density")
-        if s.bits is not None:
-            check_bits(s.bits, f"--layer {name} bits")
-        if s.index_bits is not None:
-            check_bits(s.index_bits, f"--layer {name} index_bits")
-        out[name] = s
     return out
 
 

@@ -36,10 +36,13 @@ from collections.abc import Callable, Iterable, Iterator
 from statistics import median
 from typing import Any
 
+from pydantic import ValidationError
+
 from archcalc.count.closed_form import LayerCost, layer_costs
 from archcalc.count.latency import (
     COMPUTE_KINDS,
     KINDS,
+    MIN_RATE,
     PROFILE_FORMAT,
     DeviceProfile,
     ForwardModel,
@@ -76,6 +79,10 @@ EFFICIENCY_BOUNDS = (math.log(1e-3), math.log(4.0))
 """e_k is fitted in [0.001, 4] × the copy bandwidth."""
 OVERHEAD_BOUNDS = (math.log(1e-7), math.log(1e-2))
 """o_k is fitted in [0.1 µs, 10 ms]."""
+RATE_BOUNDS = (math.log(MIN_RATE), math.log(1e18))
+"""R_k is fitted in [1, 10¹⁸] per second: the simplex may wander far in log space (its expansion
+step doubles), and ``exp`` of an unclamped coordinate overflows (a minimal guard; issue 18 replaces
+this optimiser)."""
 CHANNELS = (8, 32, 128, 512)
 SIDES = (7, 14, 28, 56, 112)
 
@@ -285,6 +292,10 @@ def _nelder_mead(f: Callable[[list[float]], float], x0: list[float], steps: int 
     return simplex[min(range(n + 1), key=lambda i: vals[i])]
 
 
+def _clamp(x: float, bounds: tuple[float, float]) -> float:
+    return min(max(x, bounds[0]), bounds[1])
+
+
 def fit_kind(kind: str, data: list[tuple[LayerCost, float]], profile: DeviceProfile) -> KindModel:
     """Constants of ``kind`` minimising Σ |log t_model − log t_measured| over ``data``."""
 
@@ -297,10 +308,10 @@ def fit_kind(kind: str, data: list[tuple[LayerCost, float]], profile: DeviceProf
 
     def model(x: list[float]) -> KindModel:
         return KindModel(
-            mac_rate=math.exp(x[0]) if compute else None,
-            byte_rate=None if compute else math.exp(x[0]),
-            bw_efficiency=math.exp(min(max(x[1], EFFICIENCY_BOUNDS[0]), EFFICIENCY_BOUNDS[1])),
-            overhead=math.exp(min(max(x[2], OVERHEAD_BOUNDS[0]), OVERHEAD_BOUNDS[1])),
+            mac_rate=math.exp(_clamp(x[0], RATE_BOUNDS)) if compute else None,
+            byte_rate=None if compute else math.exp(_clamp(x[0], RATE_BOUNDS)),
+            bw_efficiency=math.exp(_clamp(x[1], EFFICIENCY_BOUNDS)),
+            overhead=math.exp(_clamp(x[2], OVERHEAD_BOUNDS)),
         )
 
     def loss(x: list[float]) -> float:
@@ -397,7 +408,15 @@ def calibrate(
         profile = profile.model_copy(update={"kinds": kinds})
         nets = synthetic_networks(4, max_macs=5e7) if quick else synthetic_networks(64, max_macs=4e9)
         forwards = [(layer_costs(g), _time_forward(g, 3 if quick else 7)) for g in nets]
-    return profile.model_copy(update={"forward": fit_forward(forwards, profile)})
+    try:
+        forward = fit_forward(forwards, profile)
+    except ValidationError as e:  # a fit outside the bounds a profile file may hold
+        err = e.errors()[0]
+        raise ArchcalcError(
+            f"calibration fitted forward.{'.'.join(map(str, err['loc']))} outside what a profile may "
+            f"hold ({err['msg']}); the machine was too busy to measure: run it again"
+        ) from None
+    return profile.model_copy(update={"forward": forward})
 
 
 def _time_forward(graph: Graph, repeats: int) -> float:

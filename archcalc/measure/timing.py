@@ -26,7 +26,6 @@ from pydantic import BaseModel, Field
 from archcalc.count.closed_form import Report
 from archcalc.count.closed_form import report as closed_form_report
 from archcalc.count.latency import DeviceProfile, LatencyPrediction, layer_kind, moved_bytes, predict
-from archcalc.errors import ArchcalcError
 from archcalc.measure.torch_build import require, run_failed
 from archcalc.model.graph import INPUT
 from archcalc.model.resolve import Resolved
@@ -115,15 +114,14 @@ def default_threads() -> int:
 
 
 def check_settings(threads: int, batch: int, warmup: int, repeats: int) -> None:
-    """One-line errors for impossible run settings."""
-    if threads < 1:
-        raise ArchcalcError(f"--threads {threads}: must be at least 1")
-    if batch < 1:
-        raise ArchcalcError(f"--batch {batch}: must be at least 1")
-    if warmup < 0:
-        raise ArchcalcError(f"--warmup {warmup}: must be 0 or more")
-    if repeats < 1:
-        raise ArchcalcError(f"--repeats {repeats}: must be at least 1")
+    """One-line errors for impossible run settings (bounds: :mod:`archcalc.limits`)."""
+    from archcalc.arguments import whole
+    from archcalc.limits import MAX_BATCH, MAX_REPEATS, MAX_THREADS
+
+    whole(threads, "--threads", 1, MAX_THREADS)
+    whole(batch, "--batch", 1, MAX_BATCH)
+    whole(warmup, "--warmup", 0, MAX_REPEATS)
+    whole(repeats, "--repeats", 1, MAX_REPEATS)
 
 
 class threads_set:

@@ -25,7 +25,7 @@ FORMATS: tuple[str, ...] = ("table", "json", "csv", "markdown")
 
 
 def check_format(fmt: str) -> str:
-    if fmt not in FORMATS:
+    if not isinstance(fmt, str) or fmt not in FORMATS:
         raise ArchcalcError(f"--format {fmt!r} is not known; choose one of {', '.join(FORMATS)}")
     return fmt
 

@@ -12,18 +12,27 @@ network, ``specs/NAME.json`` in the cache directory (``$ARCHCALC_CACHE_DIR``, el
 
 Every failure (no home directory, unwritable or read-only directory, corrupt or foreign file,
 data JSON cannot hold exactly, such as YAML dates or non-string keys) falls back silently to
-parsing the YAML, which is what happens without a cache. Entries are written atomically
-(temporary file, then rename), so concurrent runs never read half a file.
+parsing the YAML, which is what happens without a cache. Files are touched as
+:mod:`archcalc.paths` says: only regular files are read, without blocking (a FIFO in the cache is a
+miss, not a hang), and entries are written atomically, so concurrent runs never read half a file.
+
+archcalc writes only into a ``specs`` folder that is its own: one it creates, marked with a
+``CACHEDIR.TAG`` (the Cache Directory Tagging convention, so backup tools skip it), or an untagged
+one that holds nothing but archcalc entries (an older archcalc's), which it then tags. A ``specs``
+folder with anything else in it is the user's: nothing in it is written or replaced, and the cache
+is off (``ARCHCALC_CACHE_DIR`` pointed at a folder of one's own ``specs/*.json`` leaves them as
+they are).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
+import re
 from pathlib import Path
 from typing import Any
+
+from archcalc.paths import NotOwnFile, read_own, user_dir, write_own
 
 FORMAT = 1
 """Bumped when the file layout or what is stored changes."""
@@ -31,17 +40,28 @@ MAX_BYTES = 16 << 20
 """Largest cache entry read (the built-in specs' entries are under 20 KiB)."""
 
 
+_HEAD = rb'^\{"key": "[0-9a-f]{64} archcalc [^"]+ format [0-9]+", "data_sha256": "[0-9a-f]{64}"\}$'
+"""The first line of every entry archcalc writes (any version, any format)."""
+
+
 def cache_dir() -> Path | None:
     """``$ARCHCALC_CACHE_DIR``, else ``$XDG_CACHE_HOME/archcalc``, else ``~/.cache/archcalc``;
-    None when there is no home directory to put it in."""
-    if os.environ.get("ARCHCALC_CACHE_DIR"):
-        return Path(os.environ["ARCHCALC_CACHE_DIR"])
-    if os.environ.get("XDG_CACHE_HOME"):
-        return Path(os.environ["XDG_CACHE_HOME"]) / "archcalc"
-    try:
-        return Path.home() / ".cache" / "archcalc"
-    except RuntimeError:  # no HOME and no passwd entry
-        return None
+    None when there is no home directory to put it in (:func:`archcalc.paths.user_dir`)."""
+    return user_dir("ARCHCALC_CACHE_DIR", "XDG_CACHE_HOME", ".cache")
+
+
+TAG = (
+    b"Signature: 8a477f597d28d172789f06886806bc55\n"
+    b"# This file is a cache directory tag created by archcalc (its parsed built-in specs).\n"
+    b"# For information about cache directory tags, see https://bford.info/cachedir/\n"
+)
+MAX_FOREIGN_CHECK = 1000
+"""Most files an untagged ``specs`` folder may hold for archcalc to check that all are its own."""
+
+
+def is_entry(raw: bytes) -> bool:
+    """Whether ``raw`` is a cache entry archcalc wrote (its header line), so it may be replaced."""
+    return re.match(_HEAD, raw.partition(b"\n")[0]) is not None
 
 
 def key(raw: bytes) -> str:
@@ -61,10 +81,7 @@ def load(name: str, raw: bytes) -> dict[str, Any] | None:
         path = _entry(name)
         if path is None:
             return None
-        with path.open("rb") as f:
-            head, _, body = f.read(MAX_BYTES + 1).partition(b"\n")
-        if len(body) >= MAX_BYTES:
-            return None
+        head, _, body = read_own(path, MAX_BYTES).partition(b"\n")
         stored = json.loads(head)
         if stored.get("key") != key(raw) or stored.get("data_sha256") != hashlib.sha256(body).hexdigest():
             return None
@@ -88,20 +105,38 @@ def _json_exact(value: object, depth: int = 0) -> bool:
     return False
 
 
+def own_folder(folder: Path) -> bool:
+    """Whether archcalc may write into ``folder``: it carries archcalc's ``CACHEDIR.TAG``, or it is
+    new or holds only archcalc entries (and is tagged now). Raises OSError when it cannot tell."""
+    tag = folder / "CACHEDIR.TAG"
+    try:
+        return read_own(tag, 4096) == TAG
+    except FileNotFoundError:
+        pass
+    except NotOwnFile:
+        return False
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, p in enumerate(folder.iterdir()):
+        if i >= MAX_FOREIGN_CHECK:
+            return False
+        leftover = p.name.startswith(".") and p.name.endswith(".tmp")  # an interrupted write
+        if not leftover and not (p.suffix == ".json" and is_entry(read_own(p, MAX_BYTES))):
+            return False
+    write_own(tag, TAG, lambda old: old == TAG, 4096)
+    return True
+
+
 def store(name: str, raw: bytes, data: object) -> None:
-    """Save ``data`` (parsed from ``raw``) for built-in ``name``, if JSON holds it exactly; never raises."""
-    tmp: Path | None = None
+    """Save ``data`` (parsed from ``raw``) for built-in ``name``, if JSON holds it exactly; never
+    raises, and never writes into a folder that is not archcalc's own (:func:`own_folder`)."""
     try:
         path = _entry(name)
         if path is None or not isinstance(data, dict) or not _json_exact(data):
             return
+        if not own_folder(path.parent):
+            return
         body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         head = json.dumps({"key": key(raw), "data_sha256": hashlib.sha256(body).hexdigest()})
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(head.encode("ascii") + b"\n" + body)
-        os.replace(tmp, path)
-    except Exception:  # an unwritable cache is no cache
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+        write_own(path, head.encode("ascii") + b"\n" + body, lambda old: True, MAX_BYTES)
+    except Exception:  # an unwritable cache, or someone else's folder in its place, is no cache
+        return

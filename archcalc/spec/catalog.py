@@ -6,13 +6,15 @@ not import PyYAML; the data is validated by pydantic on every load either way.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, ArchcalcTypeError
 from archcalc.spec import cache as spec_cache
 from archcalc.spec.schema import ENTRY_KINDS, NetworkSpec
 
@@ -151,6 +153,8 @@ def _read(path: Path) -> bytes:
         raise ArchcalcError(f"spec file {path} does not exist") from None
     except OSError as e:
         raise ArchcalcError(f"spec file {path} cannot be read: {e.strerror}") from None
+    except ValueError:  # a NUL byte in the path
+        raise ArchcalcError(f"spec file {str(path)!r}: not a valid path") from None
     if len(raw) > MAX_SPEC_BYTES:
         raise ArchcalcError(f"spec file {path} is larger than the {MAX_SPEC_BYTES:,}-byte limit")
     return raw
@@ -178,11 +182,21 @@ def _load_builtin(name: str) -> NetworkSpec:
     return validate_spec(data, str(path))
 
 
-def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
-    """A built-in name (``mobilenet_v1``), a path to a YAML spec, or a spec object."""
+def load_spec(net: str | os.PathLike[str] | NetworkSpec | Mapping[str, Any]) -> NetworkSpec:
+    """A built-in name (``mobilenet_v1``), a path to a YAML spec, a spec object, or a spec's data
+    as a mapping (what the YAML file would hold), validated as a file is."""
     if isinstance(net, NetworkSpec):
         return net
-    if isinstance(net, Path) or _is_path(net):
+    if isinstance(net, Mapping):
+        return validate_spec(dict(net), "net (a spec mapping)")
+    if isinstance(net, os.PathLike) and isinstance(os.fspath(net), str):
+        return load_file(Path(net))
+    if not isinstance(net, str):
+        raise ArchcalcTypeError(
+            "net must be a built-in network name, a spec file path, a NetworkSpec or a spec mapping, "
+            f"got {type(net).__name__}"
+        )
+    if _is_path(net):
         return load_file(Path(net))
     names = _builtin_names()
     if net in names:

@@ -90,17 +90,23 @@ def _unique(xs: Iterable) -> list:
 
 
 def check_grid(spec: NetworkSpec, alphas: Iterable[float], resolutions: Iterable[int]) -> Grid:
-    """Validated, de-duplicated α and resolution lists (order kept); one-line errors name the option."""
-    a = _unique(check_alpha(x) for x in alphas)
-    r = _unique(input_resolution(spec, x) for x in resolutions)
-    if not a:
-        from archcalc.errors import ArchcalcError
+    """Validated, de-duplicated α and resolution lists (order kept), at most
+    :data:`~archcalc.limits.MAX_GRID_POINTS` configurations; one-line errors name the option."""
+    from archcalc.arguments import items
+    from archcalc.errors import ArchcalcError
+    from archcalc.limits import MAX_GRID_POINTS
 
+    a = _unique(check_alpha(x) for x in items(alphas, "--alpha", MAX_GRID_POINTS))
+    r = _unique(input_resolution(spec, x) for x in items(resolutions, "--res", MAX_GRID_POINTS))
+    if not a:
         raise ArchcalcError("--alpha: give at least one width multiplier")
     if not r:
-        from archcalc.errors import ArchcalcError
-
         raise ArchcalcError("--res: give at least one resolution")
+    if len(a) * len(r) > MAX_GRID_POINTS:
+        raise ArchcalcError(
+            f"{len(a):,} α's × {len(r):,} resolutions is more than the {MAX_GRID_POINTS:,} "
+            "configurations one sweep takes"
+        )
     return Grid(a, r, "given")
 
 
