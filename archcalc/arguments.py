@@ -28,18 +28,21 @@ def _shown(value: object) -> str:
     return text if type(value) in plain else f"{text} ({type(value).__name__})"
 
 
-def _is_bool(value: object) -> bool:
-    return isinstance(value, bool) or type(value).__name__ == "bool_"  # numpy.bool_
+def is_bool(value: object) -> bool:
+    """``True`` / ``False``, or numpy's boolean scalar (``numpy.bool_``)."""
+    return isinstance(value, bool) or (
+        type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_")
+    )
 
 
 def is_whole(value: object) -> bool:
     """An integer that is not a bool: ``int``, ``numpy.int64`` … (``numbers.Integral``)."""
-    return isinstance(value, numbers.Integral) and not _is_bool(value)
+    return isinstance(value, numbers.Integral) and not is_bool(value)
 
 
 def is_real(value: object) -> bool:
     """A real number that is not a bool: ``int``, ``float``, ``Fraction``, ``Decimal``, numpy scalars."""
-    return isinstance(value, numbers.Real | Decimal) and not _is_bool(value)
+    return isinstance(value, numbers.Real | Decimal) and not is_bool(value)
 
 
 def whole(value: object, name: str, lo: int = 1, hi: int | None = None) -> int:
@@ -91,7 +94,7 @@ def text(value: object, name: str) -> str:
 
 def flag(value: object, name: str) -> bool:
     """``value``, ``True`` or ``False`` (``numpy.bool_`` too), never a number or a string."""
-    if not _is_bool(value):
+    if not is_bool(value):
         raise ArchcalcTypeError(f"{name} must be True or False, got {_shown(value)}")
     return bool(value)
 

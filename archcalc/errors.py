@@ -15,5 +15,13 @@ class ArchcalcTypeError(ArchcalcError, TypeError):
     that is also a :class:`TypeError`, so ``except TypeError`` catches it too."""
 
 
+class OutputError(ArchcalcError):
+    """Standard output cannot be written (disk full, a closed descriptor): nothing more can be said
+    there, so the CLI says it on stderr and exits 2."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(f"cannot write the output: {error.strerror or error}")
+
+
 class CollapseError(ArchcalcError):
     """A layer's output has zero (or negative) spatial size at the requested resolution."""

@@ -28,7 +28,7 @@ from archcalc.cli import (  # noqa: F401  (registers the commands)
     time,
 )
 from archcalc.cli.app import PANELS, app
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, OutputError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -37,8 +37,43 @@ if TYPE_CHECKING:
 
 
 def _fail(message: str, code: int = 2) -> int:
-    sys.stderr.write(f"archcalc: error: {' '.join(message.split())}\n")
+    """One line on stderr, and the exit code; a stderr that cannot be written leaves the code alone."""
+    try:
+        sys.stderr.write(f"archcalc: error: {' '.join(message.split())}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):  # 2>/dev/full, or a closed stderr
+        _to_devnull(sys.stderr)
     return code
+
+
+def _to_devnull(stream: object) -> None:
+    """Point ``stream``'s file descriptor at /dev/null, so what is still buffered in it is dropped at
+    exit instead of failing again there (which would change the exit code to 120)."""
+    try:
+        fd = stream.fileno()  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):  # StringIO and the like: nothing to do
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
+
+
+def _streams() -> str | None:
+    """Make stdout and stderr safe to write, or say why stdout cannot be: a closed stderr
+    (``2>&-``) becomes /dev/null (errors are then told by the exit code alone); a stream that cannot
+    encode archcalc's symbols (α, ρ, ×, —) writes ASCII stand-ins (:mod:`archcalc.render.ascii`)."""
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the process
+    if sys.stdout is None:
+        return "standard output is closed, so there is nowhere to write the result (use >/dev/null)"
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        encoding = getattr(stream, "encoding", None)
+        if encoding and not encoding.lower().replace("-", "").replace("_", "").startswith("utf"):
+            from archcalc.render.ascii import degrade
+
+            setattr(sys, name, degrade(stream))
+    return None
 
 
 def _parser_errors() -> tuple[tuple[type[BaseException], ...], tuple[type[BaseException], ...]]:
@@ -96,9 +131,15 @@ _arrange_commands()
 def main(argv: list[str] | None = None) -> int:
     """Entry point: bad input → one line on stderr and exit code 2, never a traceback."""
     errors, aborts = _parser_errors()
+    closed = _streams()
+    if closed is not None:
+        return _fail(closed)
     try:
         group = click_app(sys.argv[1:] if argv is None else argv)
         result = group(args=argv, prog_name="archcalc", standalone_mode=False)
+    except OutputError as e:
+        _to_devnull(sys.stdout)
+        return _fail(str(e))
     except ArchcalcError as e:
         return _fail(str(e))
     except aborts:
@@ -111,10 +152,16 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(message, getattr(e, "exit_code", 2) or 2)
     except BrokenPipeError:
         return _closed_pipe()
+    except OSError as e:  # a write to stdout outside emit (help text) on a full disk, a bad descriptor
+        _to_devnull(sys.stdout)
+        return _fail(str(OutputError(e)))
     try:
         sys.stdout.flush()  # here, not at the interpreter's exit, where a closed pipe means exit code 1
     except BrokenPipeError:
         return _closed_pipe()
+    except OSError as e:  # >/dev/full: what was buffered could not be written
+        _to_devnull(sys.stdout)
+        return _fail(str(OutputError(e)))
     return result if isinstance(result, int) else 0
 
 

@@ -8,7 +8,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from archcalc.arguments import is_real, is_whole
+from archcalc.arguments import is_bool, is_real, is_whole
 from archcalc.errors import ArchcalcError, ArchcalcTypeError
 from archcalc.limits import MAX_ALPHA, MAX_RESOLUTION, MAX_SPEC_INT
 from archcalc.model.blocks import BLOCKS
@@ -109,7 +109,7 @@ def _coerce_knob(name: str, knob: KnobSpec, raw: object) -> bool | int | float |
                 f"--param {name}={raw}: expected {want.__name__} (default {json.dumps(knob.default)})"
             ) from None
     else:
-        if want is bool and (isinstance(raw, bool) or type(raw).__name__ == "bool_"):
+        if want is bool and is_bool(raw):
             value = bool(raw)  # type: ignore[arg-type]
         elif want is int and is_whole(raw):
             value = int(raw)  # type: ignore[call-overload]

@@ -13,7 +13,7 @@ from statistics import median
 from typing import Any
 
 from archcalc.count.latency import COMPUTE_KINDS, DeviceProfile
-from archcalc.plots import pyplot
+from archcalc.plots import pyplot, save
 
 
 def plot_timing(t: Any, profile: DeviceProfile | None, path: Path) -> Path:
@@ -65,6 +65,6 @@ def plot_timing(t: Any, profile: DeviceProfile | None, path: Path) -> Path:
     if kinds:
         ax2.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    save(fig, path, dpi=110)
     plt.close(fig)
     return path

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from archcalc.plots import pyplot
+from archcalc.plots import pyplot, save
 from archcalc.sweeps.budget import Limits
 from archcalc.sweeps.grid import SweepPoint
 
@@ -97,6 +97,6 @@ def draw_pareto(
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
-    fig.savefig(path)
+    save(fig, path)
     plt.close(fig)
     return path

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, OutputError
 from archcalc.model.ops import fmt_shape
 
 if TYPE_CHECKING:
@@ -41,8 +41,27 @@ def console() -> Console:
             self.quiet = True
             raise BrokenPipeError
 
-    wide = sys.stdout.isatty() or "COLUMNS" in os.environ
-    return PipeConsole(width=None if wide else 220, soft_wrap=False)
+    return PipeConsole(width=_width(), soft_wrap=False)
+
+
+def _width() -> int | None:
+    """The table width: a positive ``COLUMNS``, else the terminal's (None: rich asks it), else 220
+    when piped. ``COLUMNS=0``, ``-5`` or ``abc`` are ignored (rich would print nothing at width 0)."""
+    columns = os.environ.get("COLUMNS")
+    if columns is not None and columns.isascii() and columns.isdigit() and int(columns) > 0:
+        return None  # rich reads COLUMNS
+    try:
+        tty = sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if not tty:
+        return 220
+    if columns is None:
+        return None  # rich asks the terminal
+    try:
+        return os.get_terminal_size(sys.stdout.fileno()).columns or 80
+    except (OSError, ValueError):
+        return 80
 
 
 def add_row(t: Table, *cells: object) -> None:
@@ -73,13 +92,28 @@ def grid(header: Sequence[str], rows: Sequence[Sequence[object]], fmt: str) -> s
 
 
 def emit(obj: str | Table | list[Table]) -> None:
-    if isinstance(obj, str):
-        sys.stdout.write(obj)
-        return
-    con = console()
-    for t in obj if isinstance(obj, list) else [obj]:
-        con.print(t)
+    """Write text or rich tables to stdout. A stream that cannot take the output (disk full, a closed
+    descriptor) is an :class:`OutputError`; a closed pipe stays a ``BrokenPipeError``. Tables on an
+    output that cannot encode archcalc's symbols are laid out in ASCII (:mod:`archcalc.render.ascii`)."""
+    try:
+        if isinstance(obj, str):
+            sys.stdout.write(obj)
+            return
+        con = console()
+        tables = obj if isinstance(obj, list) else [obj]
+        if not con.encoding.lower().startswith("utf"):
+            from archcalc.render.ascii import ascii_table, can_encode
+
+            if not can_encode(sys.stdout):
+                for t in tables:
+                    ascii_table(t)
+        for t in tables:
+            con.print(t)
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        raise OutputError(e) from None
 
 
 def emit_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    emit(json.dumps(data, indent=2) + "\n")
