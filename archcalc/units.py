@@ -45,6 +45,12 @@ _NUMBER = rf"(?P<int>{_INTEGER})?(?:\.(?P<frac>{_DIGITS})?)?(?:[eE](?P<exp>[+-]?
 _SPLIT = re.compile(rf"^\s*(?P<sign>[+-]?)\s*{_NUMBER}\s*(?P<unit>[A-Za-zµ]*)\s*$")
 
 
+def _shown(text: object) -> str:
+    """``text`` for a message: its repr, its middle cut out past 40 characters."""
+    r = repr(text)
+    return r if len(r) <= 40 else f"{r[:20]}…{r[-12:]} ({len(str(text))} characters)"
+
+
 def _exact(value: object, option: str, what: str) -> tuple[Fraction, str]:
     """A number given as a number (``int``, ``float``, numpy scalar, ``Fraction``, ``Decimal``):
     its exact value."""
@@ -62,33 +68,37 @@ def _split(text: object, option: str, what: str) -> tuple[Fraction, str]:
     if is_real(text):
         value, unit = _exact(text, option, what)
     elif not isinstance(text, str):
-        raise ArchcalcTypeError(f"{option} must be {what}, got {text!r}")
+        raise ArchcalcTypeError(f"{option} must be {what}, got {_shown(text)}")
     else:
         m = _SPLIT.match(text)
         if not m or not (m["int"] or m["frac"]):
-            raise ArchcalcError(f"{option} {text!r} is not {what}")
+            raise ArchcalcError(f"{option} {_shown(text)} is not {what}")
         whole = (m["int"] or "").replace(",", "").replace("_", "")
         frac = (m["frac"] or "").replace("_", "")
         exp = (m["exp"] or "0").lstrip("+")
         if len(whole) + len(frac) > MAX_NUMBER_DIGITS:
-            raise ArchcalcError(f"{option} {text!r} has more than the {MAX_NUMBER_DIGITS} digits accepted")
+            raise ArchcalcError(
+                f"{option} {_shown(text)} has more than the {MAX_NUMBER_DIGITS} digits accepted"
+            )
         if len(exp.lstrip("-0")) > 3 or abs(int(exp)) > MAX_NUMBER_DIGITS:
-            raise ArchcalcError(f"{option} {text!r}: an exponent beyond ±{MAX_NUMBER_DIGITS} is out of range")
+            raise ArchcalcError(
+                f"{option} {_shown(text)}: an exponent beyond ±{MAX_NUMBER_DIGITS} is out of range"
+            )
         value = Fraction(int(whole + frac or "0")) * Fraction(10) ** (int(exp) - len(frac))
         if m["sign"] == "-":
             value = -value
         unit = m["unit"].upper()
     if value <= 0:
-        raise ArchcalcError(f"{option} must be > 0, got {text!r}")
+        raise ArchcalcError(f"{option} must be > 0, got {_shown(text)}")
     return value, unit
 
 
 def _whole(value: Fraction, option: str, text: object) -> int:
     n = value.numerator // value.denominator
     if n < 1:
-        raise ArchcalcError(f"{option} {text!r} is less than 1")
+        raise ArchcalcError(f"{option} {_shown(text)} is less than 1")
     if n > MAX_BUDGET:
-        raise ArchcalcError(f"{option} {text!r} is larger than the largest limit accepted, 10^30")
+        raise ArchcalcError(f"{option} {_shown(text)} is larger than the largest limit accepted, 10^30")
     return n
 
 
@@ -97,7 +107,9 @@ def parse_count(text: object, option: str = "count") -> int:
     what = "a count such as 150M, 1.5G, 2,000,000 or 2e6"
     value, unit = _split(text, option, what)
     if unit not in DECIMAL:
-        raise ArchcalcError(f"{option} {text!r}: unknown unit {unit!r}; use K, M, G or T (powers of 1000)")
+        raise ArchcalcError(
+            f"{option} {_shown(text)}: unknown unit {_shown(unit)}; use K, M, G or T (powers of 1000)"
+        )
     return _whole(value * DECIMAL[unit], option, text)
 
 
@@ -112,7 +124,7 @@ def parse_bytes(text: object, option: str = "size") -> int:
         scale = BINARY[key]
     else:
         raise ArchcalcError(
-            f"{option} {text!r}: unknown unit {unit!r}; use B, KB/MB/GB (powers of 1000) "
+            f"{option} {_shown(text)}: unknown unit {_shown(unit)}; use B, KB/MB/GB (powers of 1000) "
             "or KiB/MiB/GiB (powers of 1024)"
         )
     return _whole(value * scale, option, text)
@@ -123,10 +135,10 @@ def parse_time_ms_exact(text: object, option: str = "time") -> Fraction:
     what = "a time such as 10ms, 1.5s or 200us"
     value, unit = _split(text, option, what)
     if unit not in TIME_MS:
-        raise ArchcalcError(f"{option} {text!r}: unknown unit {unit!r}; use us, ms or s")
+        raise ArchcalcError(f"{option} {_shown(text)}: unknown unit {_shown(unit)}; use us, ms or s")
     ms = value * TIME_MS[unit]
     if ms > MAX_LATENCY_MS:
-        raise ArchcalcError(f"{option} {text!r} is larger than the largest limit accepted, 10^12 ms")
+        raise ArchcalcError(f"{option} {_shown(text)} is larger than the largest limit accepted, 10^12 ms")
     return ms
 
 
@@ -140,5 +152,5 @@ def parse_list(text: str, option: str) -> list[str]:
     """``"0.25,0.5, 1"`` → ``["0.25", "0.5", "1"]``; an empty item is an error naming the option."""
     items = [t.strip() for t in text.split(",")]
     if not items or any(not t for t in items):
-        raise ArchcalcError(f"{option} {text!r}: expected a comma-separated list such as 0.5,0.75,1")
+        raise ArchcalcError(f"{option} {_shown(text)}: expected a comma-separated list such as 0.5,0.75,1")
     return items
