@@ -11,6 +11,7 @@ import contextlib
 import copy
 import io
 import json
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,12 @@ LEAVES: list[Any] = [
     0, -1, -8, 1, 2, 3, 7, 10**9, 10**30, 1.5, float("nan"), float("inf"), -0.0,
     "", "abc", "$nope", "$", "same", "relu9", None, True, False, [], {}, [1, 2], {"k": 1},
 ]  # fmt: skip
+HOSTILE_NUMBERS: list[Any] = [
+    True, False, 10**160, 10**200, -(10**160), 2**22, 2**22 + 1, 1_000_000, 1_000_001, 5_000_000,
+    2**31, 2**63, 1e308, -1e308, float("nan"), float("inf"), float("-inf"), 5e-324, 3.0, 0.5, "3",
+    "1e3", "0x10", 1001.0, 1000.0, 1e-9,
+]  # fmt: skip
+"""Numbers past every limit, and values that are numbers only to a lax reader (issue 17, class 2)."""
 
 
 def run_cli(*argv: str) -> tuple[int, str, str]:
@@ -77,7 +84,7 @@ def mutated_specs(draw: st.DrawFn) -> str:
     for _ in range(draw(st.integers(1, 3))):
         path = draw(st.sampled_from(paths(data)[1:]))
         parent, key = parent_and_key(data, path)
-        action = draw(st.sampled_from(["drop", "extra", "leaf", "stride", "channels", "nest"]))
+        action = draw(st.sampled_from(["drop", "extra", "leaf", "stride", "channels", "nest", "number"]))
         if action == "drop":
             del parent[key]
         elif action == "extra":
@@ -88,6 +95,8 @@ def mutated_specs(draw: st.DrawFn) -> str:
                 )
         elif action == "leaf":
             parent[key] = draw(st.sampled_from(LEAVES))
+        elif action == "number":
+            parent[key] = draw(st.sampled_from(HOSTILE_NUMBERS))
         elif action in ("stride", "channels"):
             sections = [data.get(s) for s in ("stem", "body", "head")]  # a mutation may have made one a leaf
             entries = [e for s in sections if isinstance(s, list) for e in s if isinstance(e, dict)]
@@ -102,7 +111,12 @@ def mutated_specs(draw: st.DrawFn) -> str:
             for _ in range(draw(st.integers(1, 80))):
                 nested = [nested]
             parent[key] = nested
-    text = yaml.safe_dump(data, sort_keys=False)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10_000))  # PyYAML's representer recurses a few frames per level
+    try:
+        text = yaml.safe_dump(data, sort_keys=False)
+    finally:
+        sys.setrecursionlimit(limit)
     damage = draw(st.sampled_from(["none", "none", "truncate", "bytes", "tag"]))
     if damage == "truncate":
         text = text[: draw(st.integers(0, len(text)))]
@@ -117,13 +131,101 @@ def mutated_specs(draw: st.DrawFn) -> str:
     return text
 
 
+def check_within_limits(out: str) -> None:
+    """What a spec path answers obeys the limits ``--alpha`` / ``--res`` obey (README, Limits)."""
+    data = json.loads(out)
+    assert 1 <= data["resolution"] <= 1_000_000
+    for layer in data["layers"]:
+        assert all(isinstance(d, int) for d in layer["output_shape"])
+        if len(layer["output_shape"]) == 3:
+            assert layer["output_shape"][0] <= 2**22, layer
+
+
+def number_paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path to a number (int, float or bool) in the spec, and to each mapping (a new key)."""
+    return [p for p in paths(data, prefix) if p and isinstance(_at(data, p), int | float)]
+
+
+def _at(data: Any, path: tuple[Any, ...]) -> Any:
+    for k in path:
+        data = data[k]
+    return data
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), name=st.sampled_from(sorted(SPECS)))
+def test_hostile_numbers_in_any_number_field(data: st.DataObject, name: str) -> None:
+    """Every number of a built-in spec (channels, kernels, strides, repeats, knob defaults, the
+    input, the sweep grid, published settings and top-1, storage settings) replaced by a number past
+    a limit or by a lax one: a one-line refusal naming the field, or an answer within the limits."""
+    spec = copy.deepcopy(SPECS[name])
+    targets = number_paths(spec)
+    for _ in range(data.draw(st.integers(1, 2))):
+        path = data.draw(st.sampled_from(targets))
+        parent, key = parent_and_key(spec, path)
+        parent[key] = data.draw(st.sampled_from(HOSTILE_NUMBERS))
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "hostile.yaml"
+        path.write_text(yaml.safe_dump(spec, sort_keys=False))
+        for command in (["table", str(path), "--format", "json"], ["sweep", str(path), "--format", "json"]):
+            code, out, err = run_cli(*command)
+            if command[0] == "sweep" and code == 0:
+                continue  # the grid's own points are checked by `table` above
+            assert_result_or_refusal(path, code, out, err)
+            if code == 0:
+                check_within_limits(out)
+
+
+def _setting(spec: dict[str, Any]) -> dict[str, Any]:
+    return spec["published"][0].setdefault("setting", {})
+
+
+@pytest.mark.parametrize(
+    "edit,fragment",
+    [
+        (lambda d: d["head"][-1].update(out=10**160, width="fixed"), "head.2.out"),
+        (lambda d: d["input"].update(resolution=10**200), "input.resolution"),
+        (lambda d: d["input"].update(resolution=5_000_000), "input.resolution"),
+        (lambda d: d["input"].update(resolution=True), "input.resolution"),
+        (lambda d: d["stem"][0].update(k=True), "stem.0.k"),
+        (lambda d: d["stem"][0].update(out="32"), "stem.0.out"),
+        (lambda d: d["stem"][0].update(k=3.0), "stem.0.k"),
+        (lambda d: d["published"][0].update(top1=float("nan")), "published.0.top1"),
+        (lambda d: d["published"][0].update(top1=float("inf")), "published.0.top1"),
+        (lambda d: d["published"][0].update(top1=170.0), "published.0.top1"),
+        (lambda d: _setting(d).update(resolution=5_000_000), "published.0.setting"),
+        (lambda d: _setting(d).update(alpha=True), "published.0.setting.alpha"),
+        (lambda d: d["sweep"]["resolutions"].append(10**7), "sweep.resolutions"),
+        (lambda d: d["sweep"]["alphas"].append(1e308), "sweep.alphas"),
+        (lambda d: d["knobs"]["shallow"].update(default=1), None),
+        (lambda d: d["body"][0].update(repeat=10**9), "body.0.repeat"),
+    ],
+)
+def test_issue_17_spec_numbers(tmp_path: Path, edit, fragment: str | None) -> None:
+    """The issue's examples: `k: true` silently became a 1×1 conv, `resolution: true` a 1-pixel input,
+    `out: 10**160` crashed the renderers, `resolution: 5000000` passed (`--res 5000000` is refused),
+    a published `top1: .nan` ordered the Pareto front."""
+    spec = copy.deepcopy(SPECS["mobilenet_v1"])
+    edit(spec)
+    path = tmp_path / "edited.yaml"
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    for command in ("table", "budget"):
+        code, out, err = run_cli(command, str(path), "--format", "json")
+        assert_result_or_refusal(path, code, out, err)
+        assert code == 2, (command, out[:200])
+        assert fragment is None or fragment in err, err
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=mutated_specs(), alpha=st.sampled_from(["1", "0.25", "0.001", "100"]))
 def test_mutated_specs_give_a_result_or_one_line(text: str, alpha: str) -> None:
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "mutant.yaml"
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
-        assert_result_or_refusal(path, *run_cli("table", str(path), "--alpha", alpha, "--format", "json"))
+        code, out, err = run_cli("table", str(path), "--alpha", alpha, "--format", "json")
+        assert_result_or_refusal(path, code, out, err)
+        if code == 0:
+            check_within_limits(out)
 
 
 @pytest.mark.parametrize(

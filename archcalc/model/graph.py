@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from archcalc.errors import ArchcalcError, CollapseError
-from archcalc.limits import MAX_NODES
+from archcalc.limits import MAX_CHANNELS, MAX_NODES
 from archcalc.model.ops import Op, Shape
 
 INPUT = "input"
@@ -15,7 +15,7 @@ INPUT = "input"
 __all__ = ["INPUT", "MAX_NODES", "Graph", "GraphBuilder", "Node"]
 """``MAX_NODES`` (:mod:`archcalc.limits`): most primitive layers in one graph (the largest built-in
 network has under 400); a spec whose ``repeat`` counts go past it is refused instead of expanding
-for minutes."""
+for minutes. ``MAX_CHANNELS``: most channels of any C×H×W tensor, however it was made."""
 
 
 @dataclass(slots=True)
@@ -105,6 +105,11 @@ class GraphBuilder:
             raise CollapseError(f"layer {name} ({op.kind}): {e}") from None
         except ArchcalcError as e:
             raise ArchcalcError(f"layer {name} ({op.kind}): {e}") from None
+        if len(out) == 3 and out[0] > MAX_CHANNELS:  # a product of bounded sizes (t·c, a concat)
+            raise ArchcalcError(
+                f"layer {name} ({op.kind}): {out[0]:,} output channels is more than the "
+                f"{MAX_CHANNELS:,} supported"
+            )
         nodes.append(Node(name, op, ins, in_shapes, out, self.row))
         shapes[name] = out
         self.current = name
