@@ -42,7 +42,7 @@ HOSTILE: list[Any] = [
 """Values of every kind, none of them meant for any argument in particular."""
 
 GOOD: dict[str, list[Any]] = {
-    "net": ["mobilenet_v1", "squeezenet", "mobilenet_v2", str(specs_dir() / "mobilenet_v1.yaml")],
+    "net": ["mobilenet_v1", "squeezenet1_0", "mobilenet_v2", str(specs_dir() / "mobilenet_v1.yaml")],
     "alpha": [1.0, 0.5, 0.25, np.float64(0.75), 1000.0],
     "resolution": [None, 224, 160, np.int64(128), 1_000_000],
     "rho": [None, 0.5, np.float32(0.5)],

@@ -12,6 +12,8 @@ import math
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import archcalc
 from archcalc.count.model_size import expected_fillers_per_nonzero, gap_entropy_bits
@@ -342,3 +344,47 @@ def test_compare_spatial_by_hand() -> None:
 def test_compare_svd_errors(cli, args: list[str], needle: str) -> None:
     r = cli("compare", "pointwise", "svd", *args)
     assert r.code == 2 and r.err.count("\n") == 1 and needle in r.err
+
+
+# ---------------------------------------------------------------------------------------------
+# A tiny density never prices a layer above what the format can need (issue 17, class 6).
+
+
+@pytest.mark.parametrize("density", [1e-9, 5e-324])
+def test_tiny_density_is_capped_by_the_layer(density: float) -> None:
+    """MobileNet V1's FC: n = 1024·1000 + 1000 = 1,025,000 values; nnz = max(1, ⌊D·n + ½⌋) = 1. Its
+    zeros fill at most one run of 1,024,999, which needs ⌊1,024,999 / 2⁴⌋ = 64,062 fillers, so at
+    fp32 with 4-bit indices ⌈(1 + 64,062)·36 / 8⌉ = 288,284 bytes; the uncapped expectation,
+    nnz·q/(1−q) with q = (1−D)^16, was 6·10⁷ fillers (1e-9) or an overflow (5e-324). The Huffman gap
+    estimate is capped at log₂(n − nnz + 1) = log₂ 1,025,000 bits: ⌈(32 + 19.967) / 8⌉ = 7 bytes."""
+    r = archcalc.size("mobilenet_v1", density=density, huffman=True)
+    (fc,) = [x for x in r.layers if x.name == "fc"]
+    assert (fc.params, fc.nonzeros) == (1_025_000, 1)
+    assert fc.fillers_expected == 64_062
+    assert fc.compressed_bytes == 288_284
+    assert fc.compressed_bytes_min == 5  # ⌈1·36 / 8⌉
+    assert fc.huffman_bytes == 7
+    assert r.totals.compressed_bytes <= r.totals.dense_bytes
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    density=st.floats(min_value=5e-324, max_value=1.0, exclude_min=False),
+    index_bits=st.integers(1, 32),
+    bits=st.one_of(st.none(), st.integers(1, 32)),
+)
+def test_compressed_never_exceeds_the_format_maximum(
+    density: float, index_bits: int, bits: int | None
+) -> None:
+    """Per layer of n values with nnz survivors: at most nnz + ⌊(n − nnz)/2^I⌋ stored entries of
+    v + I bits (v = B or 32), plus the codebook min(2^B, nnz)·32 (the format of Deep Compression §2)."""
+    r = archcalc.size("squeezenet1_0", density=density, index_bits=index_bits, bits=bits)
+    for x in r.layers:
+        n, nnz = x.compressible, x.nonzeros
+        v = bits if bits is not None else 32
+        book = min(2**bits, nnz) * 32 if bits is not None else 0
+        entries = nnz + (n - nnz) // 2**index_bits if density < 1 else n
+        per_entry = v + index_bits if density < 1 else v
+        # + 1: the expected figure is a float sum, and may round up by a byte where the bound is exact
+        assert x.compressed_bytes <= -(-(entries * per_entry + book) // 8) + 1, x
+        assert x.compressed_bytes_min <= x.compressed_bytes

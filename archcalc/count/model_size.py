@@ -238,6 +238,8 @@ def max_fillers(n: int, nnz: int, index_bits: int) -> int:
 def expected_fillers(n: int, nnz: int, density: float, index_bits: int) -> float:
     """Expected fillers under independent pruning, nnz·q/(1 − q), never more than the layer can
     need (:func:`max_fillers`): the geometric model has no end, a layer of n values does."""
+    if nnz == 0:  # nothing stored, no fillers (and 0·∞ is not a number)
+        return 0.0
     expected = nnz * expected_fillers_per_nonzero(density, index_bits)
     return min(expected, float(max_fillers(n, nnz, index_bits)))
 
