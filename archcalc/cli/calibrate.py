@@ -32,7 +32,7 @@ def calibrate(
     check_format(fmt)
     if threads is not None:
         whole(threads, "--threads", 1, MAX_THREADS)
-    name = profile or DEFAULT_PROFILE
+    name = DEFAULT_PROFILE if profile is None else profile
     check_profile_writable(name)  # before minutes of measuring, not after
     from archcalc.measure.calibrate import calibrate as run
     from archcalc.measure.timing import default_threads

@@ -436,7 +436,7 @@ def load_profile(name: str | None = None) -> DeviceProfile | None:
 
     if name is None and profile_dir() is None:
         return None
-    path = profile_path(name or DEFAULT_PROFILE)
+    path = profile_path(DEFAULT_PROFILE if name is None else name)
     try:
         raw = read_own(path, MAX_PROFILE_BYTES)
     except FileNotFoundError:
