@@ -262,7 +262,13 @@ _ASKS: dict[type[Op], tuple[bool, bool, bool, bool, bool]] = {}
 
 
 def _asks(cls: type[Op]) -> tuple[bool, bool, bool, bool, bool]:
-    """Which of macs, fvcore_macs, weight_params, norm_params, buffer_elems ``cls`` overrides."""
+    """Which of macs, fvcore_macs, weight_params, norm_params, buffer_elems ``cls`` overrides.
+
+    The fast path of :class:`LayerCounts`: a method a kind leaves at the base :class:`Op` default
+    is not called for it (its answer is known: 0, or the paper MACs for ``fvcore_macs``), so a new
+    primitive needs no entry here. ``tests/test_speed_paths.py::test_column_pass_matches_asking_every_op``
+    checks the columns against asking every op every question, on every built-in network.
+    """
     ask = tuple(
         getattr(cls, m) is not getattr(Op, m)
         for m in ("macs", "fvcore_macs", "weight_params", "norm_params", "buffer_elems")

@@ -41,6 +41,7 @@ from archcalc.count.latency import (
     COMPUTE_KINDS,
     KINDS,
     PROFILE_FORMAT,
+    VIEW_KINDS,
     DeviceProfile,
     ForwardModel,
     KindModel,
@@ -288,7 +289,7 @@ def _nelder_mead(f: Callable[[list[float]], float], x0: list[float], steps: int 
 def fit_kind(kind: str, data: list[tuple[LayerCost, float]], profile: DeviceProfile) -> KindModel:
     """Constants of ``kind`` minimising Σ |log t_model − log t_measured| over ``data``."""
 
-    if kind == "view":
+    if kind in VIEW_KINDS:
         o = median(t for _, t in data)
         return KindModel(
             overhead=o, samples=len(data), fit_error=_err(kind, data, profile, KindModel(overhead=o))
@@ -380,7 +381,7 @@ def calibrate(
             kinds={
                 k: KindModel(
                     mac_rate=n**3 / gemm if k in COMPUTE_KINDS else None,
-                    bw_efficiency=None if k == "view" else 1.0,
+                    bw_efficiency=None if k in VIEW_KINDS else 1.0,
                     overhead=overhead,
                 )
                 for k in KINDS
@@ -434,7 +435,9 @@ def forward_features(
     return [
         sum(layer_seconds(c, profile, batch) for c in layers),
         float(len(layers)),
-        float(sum(batch * c.bytes_written for c, k in zip(layers, kinds, strict=True) if k != "view")),
+        float(
+            sum(batch * c.bytes_written for c, k in zip(layers, kinds, strict=True) if k not in VIEW_KINDS)
+        ),
         float(sum(min(c.weight_bytes, cap) for c in layers)),
     ]
 
