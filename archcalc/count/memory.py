@@ -55,7 +55,7 @@ from math import prod
 
 from pydantic import BaseModel, Field
 
-from archcalc.count.liveness import live_ranges, live_totals
+from archcalc.count.liveness import last_reads, live_totals
 from archcalc.dtypes import dtype_bytes
 from archcalc.errors import ArchcalcError
 from archcalc.model.graph import INPUT, Graph, Node
@@ -85,8 +85,8 @@ def check_rule(rule: str) -> str:
 @dataclass(slots=True)
 class _Step:
     nodes: list[Node]
-    reads: tuple[str, ...]
-    out: str
+    inputs: tuple[str, ...]  # the tensors it reads
+    name: str  # the tensor it writes
     workspace: int = 0  # elements held besides materialised tensors (streamed inner channels)
     streamed: list[str] = field(default_factory=list)
 
@@ -111,7 +111,7 @@ def _steps(graph: Graph, rule: str) -> list[_Step]:
         if n.op.fuses_into_producer and src != INPUT and readers.get(src, 0) == 1:
             s = writer.pop(src)
             s.nodes.append(n)
-            s.out = n.name
+            s.name = n.name
         else:
             s = _Step([n], n.inputs, n.name)
             steps.append(s)
@@ -125,7 +125,7 @@ def _stream(steps: list[_Step], readers: dict[str, int]) -> list[_Step]:
     """Merge each A → N → B bottleneck chain (see the module docstring) into one step."""
     by_read: dict[str, int] = {}  # tensor → index of the (single) step reading it
     for i, s in enumerate(steps):
-        for t in s.reads:
+        for t in s.inputs:
             by_read[t] = i
     out: list[_Step] = []
     absorbed: set[int] = set()
@@ -140,8 +140,8 @@ def _stream(steps: list[_Step], readers: dict[str, int]) -> list[_Step]:
         b = steps[chain[-1]]
         step = _Step(
             [n for j in chain for n in steps[j].nodes],
-            a.reads,
-            b.out,
+            a.inputs,
+            b.name,
             workspace=sum(prod(s.nodes[-1].out_shape[1:]) for s in inner),
             streamed=[n.name for s in inner for n in s.nodes],
         )
@@ -162,17 +162,17 @@ def _chain_from(
     depthwise = 0
     cur = a
     while True:
-        if readers.get(cur.out, 0) != 1 or cur.out not in by_read:
+        if readers.get(cur.name, 0) != 1 or cur.name not in by_read:
             return None
-        j = by_read[cur.out]
+        j = by_read[cur.name]
         if j in absorbed or j <= chain[-1]:
             return None
         nxt = steps[j]
         head = nxt.nodes[0]
         chain.append(j)
         if head.op.streams_channels:
-            return chain if depthwise == 1 and len(nxt.reads) == 1 else None
-        if not all(n.op.per_channel for n in nxt.nodes) or len(nxt.reads) != 1:
+            return chain if depthwise == 1 and len(nxt.inputs) == 1 else None
+        if not all(n.op.per_channel for n in nxt.nodes) or len(nxt.inputs) != 1:
             return None
         depthwise += sum(n.op.is_depthwise for n in nxt.nodes)
         cur = nxt
@@ -182,16 +182,13 @@ def _chain_from(
 # Liveness.
 
 
-def _live_per_step(
-    graph: Graph, steps: list[_Step]
-) -> tuple[list[int], dict[str, int], dict[str, int], dict[str, int]]:
-    """Elements live at each step (workspace included), and every materialised tensor's size,
-    first step and last step (:mod:`archcalc.count.liveness`)."""
-    first, last = live_ranges([s.reads for s in steps], [s.out for s in steps])
-    size: dict[str, int] = {INPUT: prod(graph.input_shape)}
-    size.update((s.out, prod(s.nodes[-1].out_shape)) for s in steps)
-    live = live_totals(len(steps), first, last, size)
-    return [x + s.workspace for x, s in zip(live, steps, strict=True)], size, first, last
+def _live_per_step(graph: Graph, steps: list[_Step]) -> tuple[list[int], dict[str, int]]:
+    """Elements live at each step (workspace included), and the last step reading each tensor
+    (:mod:`archcalc.count.liveness`)."""
+    last = last_reads(steps)
+    sizes = [prod(s.nodes[-1].out_shape) for s in steps]
+    live = live_totals(steps, last, prod(graph.input_shape), sizes)
+    return [x + s.workspace for x, s in zip(live, steps, strict=True)], last
 
 
 def peak_activation_bytes(graph: Graph, dtype_bytes: int, rule: str = "materialize") -> int:
@@ -202,11 +199,9 @@ def peak_activation_bytes(graph: Graph, dtype_bytes: int, rule: str = "materiali
     """
     if rule == "materialize":
         nodes = graph.nodes
-        first, last = live_ranges([n.inputs for n in nodes], [n.name for n in nodes])
-        size = {INPUT: prod(graph.input_shape)}
-        size.update((n.name, prod(n.out_shape)) for n in nodes)
-        return max(live_totals(len(nodes), first, last, size)) * dtype_bytes
-    live, _, _, _ = _live_per_step(graph, _steps(graph, check_rule(rule)))
+        sizes = [prod(n.out_shape) for n in nodes]
+        return max(live_totals(nodes, last_reads(nodes), prod(graph.input_shape), sizes)) * dtype_bytes
+    live, _ = _live_per_step(graph, _steps(graph, check_rule(rule)))
     return max(live) * dtype_bytes
 
 
@@ -264,9 +259,11 @@ def memory_report(resolved: Resolved, dtype: str = "fp32", rule: str = "material
     check_rule(rule)
     graph = resolved.graph
     steps = _steps(graph, rule)
-    live, size, first, last = _live_per_step(graph, steps)
+    live, last = _live_per_step(graph, steps)
     shapes: dict[str, tuple[int, ...]] = {INPUT: graph.input_shape}
-    shapes.update((s.out, s.nodes[-1].out_shape) for s in steps)
+    shapes.update((s.name, s.nodes[-1].out_shape) for s in steps)
+    size = {t: prod(shape) for t, shape in shapes.items()}
+    first = {INPUT: 0} | {s.name: j for j, s in enumerate(steps)}
 
     rows: dict[tuple[int, int], ResolutionRow] = {}
     largest = INPUT
@@ -285,7 +282,7 @@ def memory_report(resolved: Resolved, dtype: str = "fp32", rule: str = "material
             largest = t
 
     k = max(range(len(live)), key=live.__getitem__)
-    held = [t for t in shapes if first[t] <= k <= last[t]]
+    held = [t for t in shapes if first[t] <= k <= last.get(t, first[t])]
 
     def tensor(t: str) -> LiveTensor:
         return LiveTensor(name=t, shape=list(shapes[t]), bytes=size[t] * b)

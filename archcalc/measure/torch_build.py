@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from archcalc.count.liveness import live_ranges
+from archcalc.count.liveness import last_reads
 from archcalc.errors import ArchcalcError
 from archcalc.model.graph import INPUT, Graph
 
@@ -71,7 +71,7 @@ class GraphModule(nn.Module):
             steps.append((node.name, module, node.inputs))
         # tensors no later step reads are dropped after step i (keeps memory at the live set, the
         # liveness archcalc.count.memory counts)
-        _, last = live_ranges([inputs for _, _, inputs in steps], [name for name, _, _ in steps])
+        last = last_reads(graph.nodes)
         self._steps = steps
         self._free_after = [
             tuple(t for t in inputs if last[t] == i) for i, (_, _, inputs) in enumerate(steps)

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from operator import mul
 
 from archcalc.count.conventions import Convention, get_convention
-from archcalc.count.liveness import live_ranges, live_totals
+from archcalc.count.liveness import last_reads, live_totals
 from archcalc.errors import ArchcalcError
 from archcalc.model.graph import INPUT, Graph, Node
 from archcalc.model.ops import Op, Shape, numel
@@ -338,16 +338,17 @@ def _live_steps(
     for the graph's output, first(T) for an unread tensor). Steps dominated by another (no larger in
     any coefficient) cannot hold the maximum at any resolution and are dropped."""
     nodes = graph.nodes
-    first, last = live_ranges([n.inputs for n in nodes], [n.name for n in nodes])
-    width = len(levels) + 1  # slot 0: constant elements
-    sizes: list[dict[str, int]] = [{} for _ in range(width)]
-    for name, t in tensors.items():
+    last = last_reads(nodes)
+
+    def slot(t: _Tensor) -> tuple[int, int]:  # slot 0: constant elements; slot L + 1: level L's area
         const = levels[t.level].const
-        if const is not None:
-            sizes[0][name] = t.coef * const[0] * const[1]
-        else:
-            sizes[t.level + 1][name] = t.coef
-    per_slot = [live_totals(len(nodes), first, last, s) for s in sizes]
+        return (0, t.coef * const[0] * const[1]) if const is not None else (t.level + 1, t.coef)
+
+    placed = [slot(tensors[INPUT]), *(slot(tensors[n.name]) for n in nodes)]
+    per_slot: list[list[int]] = []
+    for s in range(len(levels) + 1):
+        amounts = [a if at == s else 0 for at, a in placed]
+        per_slot.append(live_totals(nodes, last, amounts[0], amounts[1:]))
     steps: set[tuple[int, ...]] = set(zip(*per_slot, strict=True))
     kept: list[tuple[int, ...]] = []
     for v in sorted(steps, key=sum, reverse=True):
