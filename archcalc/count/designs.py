@@ -47,6 +47,11 @@ class LayerDims:
         return -(-self.df_in // self.stride)
 
 
+KNOB_SYMBOLS: dict[str, str] = {"t": "t", "squeeze": "S", "bottleneck": "m", "rank": "R"}
+"""The dimensions only some designs read (a :attr:`Design.knob`), in :class:`LayerDims` order, with
+their symbols."""
+
+
 @dataclass(frozen=True, slots=True)
 class Design:
     kind: str
@@ -57,6 +62,9 @@ class Design:
     ratio_formula: str
     """MACs relative to ``standard`` in symbols (stride 1, as the paper derives it)."""
     ratio: Callable[[LayerDims], float]
+    knob: str | None = None
+    """The dimension the design reads beyond D_K, M, N, D_F, stride and G (a key of
+    :data:`KNOB_SYMBOLS`), shown beside the others when the design is compared."""
 
 
 def _standard(b: GraphBuilder, d: LayerDims) -> None:
@@ -190,6 +198,7 @@ DESIGNS: dict[str, Design] = {
             _fire,
             "(M·S + S·(N/2)·(1 + D_K²)) / (D_K²·M·N)",
             lambda d: (d.m * d.squeeze + d.squeeze * (d.n // 2) * (1 + d.dk**2)) / (d.dk**2 * d.m * d.n),
+            knob="squeeze",
         ),
         Design(
             "shuffle",
@@ -202,6 +211,7 @@ DESIGNS: dict[str, Design] = {
                 (d.m * d.bottleneck / d.groups + d.dk**2 * d.bottleneck + d.bottleneck * d.n / d.groups)
                 / (d.dk**2 * d.m * d.n)
             ),
+            knob="bottleneck",
         ),
         Design(
             "inverted_residual",
@@ -211,6 +221,7 @@ DESIGNS: dict[str, Design] = {
             _inverted_residual,
             "t·(M + D_K² + N) / (D_K²·N)",
             lambda d: d.t * (d.m + d.dk**2 + d.n) / (d.dk**2 * d.n),
+            knob="t",
         ),
         Design(
             "spatial",
@@ -229,6 +240,7 @@ DESIGNS: dict[str, Design] = {
             _svd,
             "R·(M + N) / (D_K²·M·N)  [vs the unfactorized 1×1: R·(M + N) / (M·N)]",
             lambda d: d.rank * (d.m + d.n) / (d.dk**2 * d.m * d.n),
+            knob="rank",
         ),
     )
 }
