@@ -195,7 +195,9 @@ def peak_activation_bytes(graph: Graph, dtype_bytes: int, rule: str = "materiali
     """Peak live activation bytes of ``graph``: max over steps of Σ live tensor elements · dtype_bytes.
 
     Plain ints throughout (no pydantic); see the module docstring for the live set and the rules.
-    Under ``materialize`` the steps are the nodes themselves (no :class:`_Step` objects are made).
+    Under ``materialize`` the steps are the nodes themselves (no :class:`_Step` objects are made:
+    the sweep calls this per configuration); ``tests/test_speed_paths.py`` checks it against
+    :func:`memory_report`, which builds the steps, on every built-in network.
     """
     if rule == "materialize":
         nodes = graph.nodes
