@@ -46,7 +46,6 @@ LevelRule = Literal["window", "same", "fixed", "flatten", "vector"]
 class LayerRow(Protocol):
     """What :meth:`Op.row_latency_kind` reads of a layer row (``closed_form.LayerCost``)."""
 
-    name: str
     category: str
     args: str
 
