@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
 from archcalc.cli.app import app
@@ -29,20 +28,20 @@ if TYPE_CHECKING:
 
 
 def parse_alphas(text: str | None) -> list[float] | None:
-    """``"0.25,0.5,1"`` → [0.25, 0.5, 1.0]; None keeps the spec's grid."""
+    """``"0.25,0.5,1"`` → [0.25, 0.5, 1.0], each the exact decimal typed
+    (:func:`archcalc.model.width.alpha_from_text`); None keeps the spec's grid. The range is
+    checked with the rest of the grid (:func:`archcalc.model.width.check_alpha`)."""
     if text is None:
         return None
+    from archcalc.model.width import alpha_from_text
     from archcalc.units import parse_list
 
     out = []
     for item in parse_list(text, "--alpha"):
         try:
-            value = float(item)
-        except ValueError:
-            raise ArchcalcError(f"--alpha {item!r} is not a number (in {text!r})") from None
-        if not math.isfinite(value) or value <= 0:
-            raise ArchcalcError(f"--alpha {item!r} must be a finite number > 0 (in {text!r})")
-        out.append(value)
+            out.append(alpha_from_text(item))
+        except ArchcalcError as e:
+            raise ArchcalcError(f"--alpha {e} (in {text!r})") from None
     return out
 
 

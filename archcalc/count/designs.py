@@ -24,6 +24,7 @@ from archcalc.errors import ArchcalcError
 from archcalc.model.blocks.basic import conv_bn_act
 from archcalc.model.graph import GraphBuilder
 from archcalc.model.ops import ChannelShuffle, Concat, Conv2d
+from archcalc.model.width import exact_alpha, truncate
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,7 +320,8 @@ def resolve_dims(
         )
     stride, groups = _pos_int(stride, "--stride"), _pos_int(groups, "--groups")
     alpha, rho = _pos_real(alpha, "--alpha"), _pos_real(rho, "--rho")
-    am, an = math.floor(alpha * m + 1e-9), math.floor(alpha * n + 1e-9)
+    exact = exact_alpha(alpha)
+    am, an = truncate(m, exact), truncate(n, exact)
     if max(am, an, rho * df) > MAX_SIZE:
         raise ArchcalcError(f"--alpha / --rho scale a size past the supported maximum {MAX_SIZE:,}")
     if am < 1 or an < 1:

@@ -21,7 +21,8 @@ from archcalc.count.closed_form import report
 from archcalc.count.conventions import get_convention
 from archcalc.dtypes import dtype_bytes
 from archcalc.model.graph import Graph
-from archcalc.model.resolve import check_alpha, input_resolution, knob_values, resolve
+from archcalc.model.resolve import input_resolution, knob_values, resolve
+from archcalc.model.width import check_alpha
 from archcalc.spec.schema import NetworkSpec
 from archcalc.sweeps.levels import LevelMismatch, Plan, matches, plan
 

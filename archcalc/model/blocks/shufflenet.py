@@ -48,6 +48,7 @@ Names: a ``shuffle_v1`` unit ``name`` expands to ``name.pw1.{conv,bn,act}``, ``n
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Literal
 
 from pydantic import Field, StrictBool
@@ -58,6 +59,7 @@ from archcalc.model.blocks.basic import conv_bn_act
 from archcalc.model.context import Context
 from archcalc.model.graph import GraphBuilder
 from archcalc.model.ops import Activation, Add, ChannelShuffle, Concat, Pool2d, Slice
+from archcalc.model.width import truncate
 from archcalc.spec.fields import Entry, IntArg, PosInt, WidthMode
 
 
@@ -98,9 +100,9 @@ class ShuffleV2Entry(Entry):
     width: WidthMode = "scaled"
 
 
-def _stem_channels(out: int, min_out: int, multiple: int, alpha: float) -> int:
-    """max(min_out, out·⌊α⌋), rounded up to a multiple of ``multiple``."""
-    c = max(min_out, out * int(alpha + 1e-9))
+def _stem_channels(out: int, min_out: int, multiple: int, alpha: Fraction) -> int:
+    """max(min_out, out·⌊α⌋), rounded up to a multiple of ``multiple`` (⌊α⌋ exact: :func:`truncate`)."""
+    c = max(min_out, out * truncate(1, alpha))
     return -(-c // multiple) * multiple
 
 
@@ -108,7 +110,7 @@ def _stem_channels(out: int, min_out: int, multiple: int, alpha: float) -> int:
 def _shuffle_v1_stem(e: ShuffleV1StemEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
     """Conv1: 3·k²·c₁·H·W MACs at output side H×W (3×3×3×24 at 112² for 1×)."""
     multiple = ctx.int(e.multiple_of, f"{name}.multiple_of")
-    out = _stem_channels(e.out, e.min_out, multiple, ctx.alpha)
+    out = _stem_channels(e.out, e.min_out, multiple, ctx.alpha_exact)
     conv_bn_act(b, name, out, e.k, ctx.int(e.stride, f"{name}.stride") if first else 1)
 
 
