@@ -67,11 +67,10 @@ def sweep(
     latency on device ``profile`` (a saved profile's name or a profile object; None: skip) and the
     published top-1 where a source reports that configuration."""
     from archcalc.spec.catalog import load_spec
-    from archcalc.sweeps.grid import run_sweep
+    from archcalc.sweeps.grid import SweepSettings, run_sweep
 
-    return run_sweep(
-        load_spec(net), alphas, resolutions, knobs, convention, dtype, memory_rule, _profile(profile)
-    )
+    settings = SweepSettings(convention, dtype, memory_rule, _profile(profile))
+    return run_sweep(load_spec(net), alphas, resolutions, knobs, settings)
 
 
 def fit(
@@ -98,12 +97,12 @@ def fit(
     The front and the order are defined in :mod:`archcalc.sweeps.budget`."""
     from archcalc.spec.catalog import load_spec
     from archcalc.sweeps.budget import fit_budget, parse_limits
+    from archcalc.sweeps.grid import SweepSettings
 
     limits = parse_limits(max_macs, max_params, max_bytes, max_peak_memory, max_latency_ms)
     prof = _profile(profile, required=limits.max_latency_ms is not None)
-    return fit_budget(
-        load_spec(net), limits, alphas, resolutions, knobs, convention, dtype, memory_rule, prof
-    )
+    settings = SweepSettings(convention, dtype, memory_rule, prof)
+    return fit_budget(load_spec(net), limits, alphas, resolutions, knobs, settings)
 
 
 def _profile(profile: str | DeviceProfile | None, required: bool = False) -> DeviceProfile | None:

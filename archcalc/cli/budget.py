@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -66,7 +67,7 @@ def budget(
     from archcalc.spec.catalog import load_spec
     from archcalc.sweeps.budget import fit_sweep, parse_limits
 
-    check_grid_options(fmt, convention, dtype, rule)
+    settings = check_grid_options(fmt, convention, dtype, rule)
     limits = parse_limits(max_macs, max_params, max_bytes, max_peak_memory, max_latency)
     path = check_plot_path(plot) if plot is not None else None
     alphas, resolutions = parse_alphas(alpha), parse_resolutions(res)
@@ -80,7 +81,7 @@ def budget(
         prof = require_profile(None)
     if path is not None:
         check_y(y, prof is not None)
-    everything = run_grid(net, spec, alphas, resolutions, param, convention, dtype, rule, prof)
+    everything = run_grid(net, spec, alphas, resolutions, param, replace(settings, profile=prof))
     f = fit_sweep(everything, limits)
     emit(render_fit(f, fmt))
     if path is not None:

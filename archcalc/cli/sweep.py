@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from archcalc.cli.app import app
@@ -24,7 +25,7 @@ from archcalc.errors import ArchcalcError
 if TYPE_CHECKING:
     from archcalc.count.latency import DeviceProfile
     from archcalc.spec.schema import NetworkSpec
-    from archcalc.sweeps.grid import Sweep
+    from archcalc.sweeps.grid import Sweep, SweepSettings
 
 
 def parse_alphas(text: str | None) -> list[float] | None:
@@ -86,17 +87,14 @@ def check_y(y: str, latency: bool) -> str:
     return y
 
 
-def check_grid_options(fmt: str, convention: str, dtype: str, rule: str) -> None:
-    """The checks `sweep` and `budget` share: format, convention, dtype and memory rule names."""
-    from archcalc.count.conventions import get_convention
-    from archcalc.count.memory import check_rule
-    from archcalc.dtypes import dtype_bytes
+def check_grid_options(fmt: str, convention: str, dtype: str, rule: str) -> SweepSettings:
+    """The checks `sweep` and `budget` share: the format name, and the settings (convention, dtype and
+    memory rule names; the device profile is added once chosen)."""
     from archcalc.render.common import check_format
+    from archcalc.sweeps.grid import SweepSettings
 
     check_format(fmt)
-    get_convention(convention)
-    dtype_bytes(dtype)
-    check_rule(rule)
+    return SweepSettings(convention, dtype, rule)
 
 
 def run_grid(
@@ -105,19 +103,14 @@ def run_grid(
     alphas: list[float] | None,
     resolutions: list[int] | None,
     param: list[str] | None,
-    convention: str,
-    dtype: str,
-    rule: str,
-    profile: DeviceProfile | None,
+    settings: SweepSettings,
 ) -> Sweep:
     """:func:`archcalc.sweeps.grid.run_sweep` with ``--param`` parsed and errors prefixed by ``net``."""
     from archcalc.model.resolve import parse_param_args
     from archcalc.sweeps.grid import run_sweep
 
     try:
-        return run_sweep(
-            spec, alphas, resolutions, parse_param_args(param or []), convention, dtype, rule, profile
-        )
+        return run_sweep(spec, alphas, resolutions, parse_param_args(param or []), settings)
     except ArchcalcError as e:
         raise ArchcalcError(f"{net}: {e}") from None
 
@@ -143,14 +136,14 @@ def sweep(
     from archcalc.render.sweep import render_sweep
     from archcalc.spec.catalog import load_spec
 
-    check_grid_options(fmt, convention, dtype, rule)
+    settings = check_grid_options(fmt, convention, dtype, rule)
     path = check_plot_path(plot) if plot is not None else None
     alphas, resolutions = parse_alphas(alpha), parse_resolutions(res)
     spec = load_spec(net)
     prof = device_profile(profile, no_latency, dtype)
     if path is not None:
         check_y(y, prof is not None)
-    s = run_grid(net, spec, alphas, resolutions, param, convention, dtype, rule, prof)
+    s = run_grid(net, spec, alphas, resolutions, param, replace(settings, profile=prof))
     emit(render_sweep(s, fmt))
     if path is not None:
         from archcalc.plots.pareto import draw_pareto
