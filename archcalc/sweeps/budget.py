@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, Field
 
+from archcalc.count.header import GridHeader
 from archcalc.errors import ArchcalcError
 from archcalc.spec.schema import NetworkSpec
 from archcalc.sweeps.grid import Sweep, SweepPoint, SweepSettings, run_sweep
@@ -54,16 +55,9 @@ class Limits(BaseModel):
         return out
 
 
-class Fit(BaseModel):
+class Fit(GridHeader):
     """The configurations of one network that fit a budget: the Pareto front, best first, then the rest."""
 
-    network: str
-    title: str
-    knobs: dict[str, bool | int | float | str]
-    convention: str
-    macs_rule: str
-    params_rule: str
-    dtype: str
     peak_memory_rule: str | None = None
     latency_profile: str | None = None
     limits: Limits
@@ -144,13 +138,7 @@ def fit_sweep(s: Sweep, limits: Limits) -> Fit:
     fitting = [p for p in s.points if not limits.violations(p)]
     front, others = pareto_front(fitting)
     return Fit(
-        network=s.network,
-        title=s.title,
-        knobs=s.knobs,
-        convention=s.convention,
-        macs_rule=s.macs_rule,
-        params_rule=s.params_rule,
-        dtype=s.dtype,
+        **Fit.header(s),
         peak_memory_rule=s.peak_memory_rule,
         latency_profile=s.latency_profile,
         limits=limits,

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from archcalc.count.accuracy import config_key, top1_table
 from archcalc.count.closed_form import report
 from archcalc.count.conventions import get_convention
+from archcalc.count.header import GridHeader
 from archcalc.dtypes import dtype_bytes
 from archcalc.model.graph import Graph
 from archcalc.model.resolve import input_resolution, knob_values, resolve
@@ -60,16 +61,9 @@ class SweepPoint(BaseModel):
     top1_label: str | None = None
 
 
-class Sweep(BaseModel):
+class Sweep(GridHeader):
     """A grid of configurations of one network, every figure labelled with its convention."""
 
-    network: str
-    title: str
-    knobs: dict[str, bool | int | float | str]
-    convention: str = Field(description="convention of every `macs` and `params` below")
-    macs_rule: str
-    params_rule: str
-    dtype: str
     dtype_bytes: int
     peak_memory_rule: str | None = None
     latency_profile: str | None = None
