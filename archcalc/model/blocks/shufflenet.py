@@ -171,32 +171,42 @@ def _shuffle_v1(e: ShuffleV1Entry, ctx: Context, b: GraphBuilder, name: str, fir
         b.op(f"{name}.concat", Concat, inputs=[short, main])
 
 
+def shuffle_v2_unit(b: GraphBuilder, name: str, out: int, stride: int, split: bool, act: str = "relu") -> str:
+    """A ShuffleNet V2 unit (see the module docstring) to ``out`` channels: with ``split``, the input's
+    halves, one kept and one through branch2 (the input must have ``out`` channels); else branch1
+    (dw + 1×1 to ⌊out/2⌋) and branch2 (to the rest) both read the input. Then concat and, for an even
+    ``out``, the 2-group shuffle. Returns the last tensor."""
+    x = b.current
+    c = b.shape()[0]
+    half = out // 2
+    if split:
+        left = b.op(f"{name}.split1", Slice, inputs=[x], start=0, stop=half)
+        b.op(f"{name}.split2", Slice, inputs=[x], start=half, stop=c)
+    else:
+        conv_bn_act(b, f"{name}.branch1.dw", c, 3, stride, groups=c, act="none")
+        left = conv_bn_act(b, f"{name}.branch1.pw", half, 1, act=act)
+        b.current = x
+    rest = out - half
+    conv_bn_act(b, f"{name}.branch2.pw1", rest, 1, act=act)
+    conv_bn_act(b, f"{name}.branch2.dw", rest, 3, stride, groups=rest, act="none")
+    right = conv_bn_act(b, f"{name}.branch2.pw2", rest, 1, act=act)
+    cat = b.op(f"{name}.concat", Concat, inputs=[left, right])
+    return b.op(f"{name}.shuffle", ChannelShuffle, groups=2) if out % 2 == 0 else cat
+
+
 @block(ShuffleV2Entry)
 def _shuffle_v2(e: ShuffleV2Entry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
     """hw·(2b² + 9b) MACs for a stride-1 unit (b = out/2); see the module docstring for stride 2."""
-    x = b.current
     c = b.shape()[0]
     out = ctx.channels(e.out, e.width, f"{name}.out")
     if out % 2:
         raise ArchcalcError(
             f"layer {name} (shuffle_v2): {out} output channels cannot be split into two equal branches"
         )
-    half = out // 2
     stride = ctx.int(e.stride, f"{name}.stride") if first else 1
-    if stride == 1:
-        if c != out:
-            raise ArchcalcError(
-                f"layer {name} (shuffle_v2): a stride-1 unit splits its input in two, so it needs {out} "
-                f"input channels, got {c}"
-            )
-        left = b.op(f"{name}.split1", Slice, inputs=[x], start=0, stop=half)
-        b.op(f"{name}.split2", Slice, inputs=[x], start=half, stop=c)
-    else:
-        conv_bn_act(b, f"{name}.branch1.dw", c, 3, stride, groups=c, act="none")
-        left = conv_bn_act(b, f"{name}.branch1.pw", half, 1)
-        b.current = x
-    conv_bn_act(b, f"{name}.branch2.pw1", half, 1)
-    conv_bn_act(b, f"{name}.branch2.dw", half, 3, stride, groups=half, act="none")
-    right = conv_bn_act(b, f"{name}.branch2.pw2", half, 1)
-    b.op(f"{name}.concat", Concat, inputs=[left, right])
-    b.op(f"{name}.shuffle", ChannelShuffle, groups=2)
+    if stride == 1 and c != out:
+        raise ArchcalcError(
+            f"layer {name} (shuffle_v2): a stride-1 unit splits its input in two, so it needs {out} "
+            f"input channels, got {c}"
+        )
+    shuffle_v2_unit(b, name, out, stride, split=stride == 1)
