@@ -23,8 +23,9 @@ from archcalc.cli.options import (
 from archcalc.errors import ArchcalcError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from archcalc.count.latency import DeviceProfile
-    from archcalc.spec.schema import NetworkSpec
     from archcalc.sweeps.grid import Sweep, SweepSettings
 
 
@@ -99,18 +100,40 @@ def check_grid_options(fmt: str, convention: str, dtype: str, rule: str) -> Swee
 
 def run_grid(
     net: str,
-    spec: NetworkSpec,
-    alphas: list[float] | None,
-    resolutions: list[int] | None,
+    alpha: str | None,
+    res: str | None,
     param: list[str] | None,
     settings: SweepSettings,
-) -> Sweep:
-    """:func:`archcalc.sweeps.grid.run_sweep` with ``--param`` parsed and errors prefixed by ``net``."""
+    profile: str | None,
+    no_latency: bool,
+    plot: str | None,
+    y: str,
+    latency_limit: bool = False,
+) -> tuple[Sweep, Path | None]:
+    """What `sweep` and `budget` run: the options checked (the plot path and axis before any work),
+    the device profile chosen (a ``latency_limit`` needs one), and
+    :func:`archcalc.sweeps.grid.run_sweep` with errors prefixed by ``net``; returns the sweep and the
+    plot path."""
     from archcalc.model.resolve import parse_param_args
+    from archcalc.plots import check_plot_path
+    from archcalc.spec.catalog import load_spec
     from archcalc.sweeps.grid import run_sweep
 
+    path = check_plot_path(plot) if plot is not None else None
+    alphas, resolutions = parse_alphas(alpha), parse_resolutions(res)
+    spec = load_spec(net)
+    prof = device_profile(profile, no_latency, settings.dtype)
+    if latency_limit and prof is None:
+        if no_latency:
+            raise ArchcalcError("--max-latency cannot be checked with --no-latency")
+        from archcalc.count.latency import require_profile
+
+        prof = require_profile(None)
+    if path is not None:
+        check_y(y, prof is not None)
     try:
-        return run_sweep(spec, alphas, resolutions, parse_param_args(param or []), settings)
+        knobs = parse_param_args(param or [])
+        return run_sweep(spec, alphas, resolutions, knobs, replace(settings, profile=prof)), path
     except ArchcalcError as e:
         raise ArchcalcError(f"{net}: {e}") from None
 
@@ -131,19 +154,11 @@ def sweep(
     y: PlotYOpt = "params",
 ) -> None:
     """MACs, params, peak memory, predicted latency and published top-1 over an α × resolution grid."""
-    from archcalc.plots import check_plot_path
     from archcalc.render.common import emit
     from archcalc.render.sweep import render_sweep
-    from archcalc.spec.catalog import load_spec
 
     settings = check_grid_options(fmt, convention, dtype, rule)
-    path = check_plot_path(plot) if plot is not None else None
-    alphas, resolutions = parse_alphas(alpha), parse_resolutions(res)
-    spec = load_spec(net)
-    prof = device_profile(profile, no_latency, dtype)
-    if path is not None:
-        check_y(y, prof is not None)
-    s = run_grid(net, spec, alphas, resolutions, param, replace(settings, profile=prof))
+    s, path = run_grid(net, alpha, res, param, settings, profile, no_latency, plot, y)
     emit(render_sweep(s, fmt))
     if path is not None:
         from archcalc.plots.pareto import draw_pareto
