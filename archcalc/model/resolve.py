@@ -12,7 +12,7 @@ from archcalc.errors import ArchcalcError
 from archcalc.model.blocks import BLOCKS
 from archcalc.model.context import Context, KnobValues
 from archcalc.model.graph import MAX_NODES, Graph, GraphBuilder
-from archcalc.model.width import check_alpha, exact_alpha
+from archcalc.model.width import exact_alpha
 from archcalc.spec.schema import KnobSpec, NetworkSpec
 
 _TRUE = {"true", "yes", "on", "1"}
@@ -30,8 +30,21 @@ class Resolved:
     graph: Graph
 
 
+MAX_ALPHA = 1000.0
+"""Largest width multiplier accepted: far past any real network, well inside exact arithmetic."""
 MAX_RESOLUTION = 1_000_000
 """Largest input side in pixels accepted."""
+
+
+def check_alpha(alpha: object) -> float:
+    """α must be a finite real number, 0 < α ≤ MAX_ALPHA."""
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float):
+        raise ArchcalcError(f"--alpha must be a number, got {alpha!r}")
+    if not math.isfinite(alpha) or alpha <= 0:
+        raise ArchcalcError(f"--alpha must be a finite number > 0, got {alpha}")
+    if alpha > MAX_ALPHA:
+        raise ArchcalcError(f"--alpha {alpha:g} is larger than the supported maximum {MAX_ALPHA:g}")
+    return float(alpha)
 
 
 def input_resolution(spec: NetworkSpec, res: int | None = None, rho: float | None = None) -> int:
@@ -128,10 +141,10 @@ def resolve(
     """Expand every row of the spec, at α and input side ``resolution``, into primitives.
 
     α is checked and taken exactly (:mod:`archcalc.model.width`); the result reports it as a float."""
-    value = check_alpha(alpha)
+    alpha = check_alpha(alpha)
     res = input_resolution(spec, resolution, rho)
     values = knob_values(spec, knobs)
-    ctx = Context(spec, value, values, exact_alpha(value))
+    ctx = Context(spec, alpha, values, exact_alpha(alpha))
     b = GraphBuilder((spec.input.channels, res, res))
     for section, index, entry in spec.entries():
         where = f"{section}.{index}"
@@ -149,4 +162,4 @@ def resolve(
             expand(entry, ctx, b, name if repeat == 1 else f"{name}.{i}", i == 0)
     if not b.graph.nodes:
         raise ArchcalcError(f"{spec.name}: every row is switched off by the knobs; nothing to count")
-    return Resolved(spec, value, res, values, b.graph)
+    return Resolved(spec, alpha, res, values, b.graph)

@@ -1,6 +1,7 @@
 """The width multiplier α: its checks, its exact value, and α applied to a channel count.
 
-Every α check and every floor of α·c lives here. ``truncate`` (TF-Slim's ``int(α·c)``) is computed
+Every floor of α·c lives here (α itself is checked by :func:`archcalc.model.resolve.check_alpha`,
+the one check every α passes, the command line's too). ``truncate`` (TF-Slim's ``int(α·c)``) is computed
 exactly, on α as a rational number:
 
 - a ``float`` is the shortest decimal that reads back as that float (its ``repr``): 0.7 is 7/10,
@@ -26,20 +27,6 @@ from fractions import Fraction
 from archcalc.errors import ArchcalcError
 from archcalc.spec.fields import WidthMode, WidthRule
 
-MAX_ALPHA = 1000.0
-"""Largest width multiplier accepted: far past any real network, well inside exact arithmetic."""
-
-
-def check_alpha(alpha: object) -> float:
-    """α must be a finite real number, 0 < α ≤ MAX_ALPHA."""
-    if isinstance(alpha, bool) or not isinstance(alpha, int | float):
-        raise ArchcalcError(f"--alpha must be a number, got {alpha!r}")
-    if not math.isfinite(alpha) or alpha <= 0:
-        raise ArchcalcError(f"--alpha must be a finite number > 0, got {alpha}")
-    if alpha > MAX_ALPHA:
-        raise ArchcalcError(f"--alpha {alpha:g} is larger than the supported maximum {MAX_ALPHA:g}")
-    return float(alpha)
-
 
 def exact_alpha(alpha: float) -> Fraction:
     """α as an exact rational: a float as the shortest decimal that reads back as it (``repr``: 0.7 →
@@ -51,7 +38,7 @@ def alpha_from_text(text: str | float) -> float:
     """Typed ``--alpha`` text → α. The float it gives must carry the typed decimal exactly (its
     shortest repr is that decimal), so that ⌊α·c⌋ of the float is ⌊α·c⌋ of what was typed; text
     with more digits than that is refused. Non-finite and non-positive values are left to
-    :func:`check_alpha`, which names them."""
+    :func:`archcalc.model.resolve.check_alpha`, which names them."""
     if not isinstance(text, str):
         return float(text)
     try:

@@ -22,8 +22,7 @@ from archcalc.count.conventions import get_convention
 from archcalc.count.header import GridHeader
 from archcalc.dtypes import dtype_bytes
 from archcalc.model.graph import Graph
-from archcalc.model.resolve import input_resolution, knob_values, resolve
-from archcalc.model.width import check_alpha
+from archcalc.model.resolve import check_alpha, input_resolution, knob_values, resolve
 from archcalc.spec.schema import NetworkSpec
 from archcalc.sweeps.levels import LevelMismatch, Plan, matches, plan
 
