@@ -62,6 +62,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from archcalc.count.closed_form import LayerCost, Report
+from archcalc.count.header import AtSetting
 from archcalc.errors import ArchcalcError
 from archcalc.model.ops import PRIMITIVES
 
@@ -241,10 +242,7 @@ class LayerLatency(BaseModel):
     bound: Literal["compute", "memory", "overhead"] = Field(description="of the roofline terms")
 
 
-class LatencyPrediction(BaseModel):
-    network: str
-    alpha: float
-    resolution: int
+class LatencyPrediction(AtSetting):
     profile: str
     threads: int = Field(description="threads the profile was measured with")
     batch: int
@@ -315,13 +313,10 @@ def predict(report: Report, profile: DeviceProfile, batch: int = 1) -> LatencyPr
         )
         by_kind[kind] = by_kind.get(kind, 0.0) + 1e3 * t
     return LatencyPrediction(
-        network=report.network,
-        alpha=report.alpha,
-        resolution=report.resolution,
+        **LatencyPrediction.header(report),
         profile=profile.name,
         threads=profile.threads,
         batch=batch,
-        dtype=report.dtype,
         layers=rows,
         total_ms=1e3 * sum(r.seconds for r in rows),
         by_kind_ms=by_kind,

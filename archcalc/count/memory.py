@@ -55,6 +55,7 @@ from math import prod
 
 from pydantic import BaseModel, Field
 
+from archcalc.count.header import TitledConfigured
 from archcalc.count.liveness import last_reads, live_totals
 from archcalc.dtypes import dtype_bytes
 from archcalc.errors import ArchcalcError
@@ -228,14 +229,9 @@ class ResolutionRow(BaseModel):
     tensors: int = Field(description="materialised tensors at this size")
 
 
-class MemoryReport(BaseModel):
+class MemoryReport(TitledConfigured):
     """Largest tensor per spatial resolution and the peak of live activations, at one dtype and rule."""
 
-    network: str
-    title: str
-    alpha: float
-    resolution: int
-    knobs: dict[str, bool | int | float | str]
     dtype: str
     dtype_bytes: int
     rule: str = Field(description="materialize | fused | streamed")
@@ -290,11 +286,7 @@ def memory_report(resolved: Resolved, dtype: str = "fp32", rule: str = "material
         return LiveTensor(name=t, shape=list(shapes[t]), bytes=size[t] * b)
 
     return MemoryReport(
-        network=resolved.spec.name,
-        title=resolved.spec.title,
-        alpha=resolved.alpha,
-        resolution=resolved.resolution,
-        knobs=dict(resolved.knobs),
+        **MemoryReport.header(resolved),
         dtype=dtype,
         dtype_bytes=b,
         rule=rule,

@@ -16,6 +16,7 @@ from collections import Counter
 from pydantic import BaseModel, Field
 
 from archcalc.count.conventions import CONVENTIONS
+from archcalc.count.header import Configured
 from archcalc.errors import ArchcalcError
 from archcalc.measure.torch_build import require, run_failed
 from archcalc.model.graph import Graph
@@ -53,11 +54,7 @@ class SkippedOp(BaseModel):
     archcalc_counts: str
 
 
-class Validation(BaseModel):
-    network: str
-    alpha: float
-    resolution: int
-    knobs: dict[str, bool | int | float | str]
+class Validation(Configured):
     layers: list[LayerCheck]
     macs: int = Field(description="archcalc total, fvcore convention")
     fvcore_total: int = Field(description="FlopCountAnalysis(model.eval(), x).total()")
