@@ -20,6 +20,7 @@ from archcalc.cli.options import (
     PlotOpt,
     PlotYOpt,
     ResListOpt,
+    WideOpt,
 )
 from archcalc.errors import ArchcalcError
 
@@ -50,6 +51,7 @@ def budget(
     fmt: FormatOpt = "table",
     plot: PlotOpt = None,
     y: PlotYOpt = "params",
+    wide: WideOpt = False,
 ) -> None:
     """Configurations that fit every limit: the Pareto front (best first), then the rest."""
     from archcalc.cli.sweep import (
@@ -82,7 +84,7 @@ def budget(
         check_y(y, prof is not None)
     everything = run_grid(net, spec, alphas, resolutions, param, convention, dtype, rule, prof)
     f = fit_sweep(everything, limits)
-    emit(render_fit(f, fmt))
+    emit(render_fit(f, fmt, wide))
     if path is not None:
         from archcalc.plots.pareto import draw_pareto
 

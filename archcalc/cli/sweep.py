@@ -19,6 +19,7 @@ from archcalc.cli.options import (
     PlotOpt,
     PlotYOpt,
     ResListOpt,
+    WideOpt,
 )
 from archcalc.errors import ArchcalcError
 
@@ -137,6 +138,7 @@ def sweep(
     fmt: FormatOpt = "table",
     plot: PlotOpt = None,
     y: PlotYOpt = "params",
+    wide: WideOpt = False,
 ) -> None:
     """MACs, params, peak memory, predicted latency and published top-1 over an α × resolution grid."""
     from archcalc.plots import check_plot_path
@@ -152,7 +154,7 @@ def sweep(
     if path is not None:
         check_y(y, prof is not None)
     s = run_grid(net, spec, alphas, resolutions, param, convention, dtype, rule, prof)
-    emit(render_sweep(s, fmt))
+    emit(render_sweep(s, fmt, wide))
     if path is not None:
         from archcalc.plots.pareto import draw_pareto
 

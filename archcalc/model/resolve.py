@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from archcalc.errors import ArchcalcError
 from archcalc.model.blocks import BLOCKS
 from archcalc.model.context import Context, KnobValues
-from archcalc.model.graph import MAX_NODES, Graph, GraphBuilder
+from archcalc.model.graph import MAX_NODES, BlockSpan, Graph, GraphBuilder
 from archcalc.spec.schema import KnobSpec, NetworkSpec
 
 _TRUE = {"true", "yes", "on", "1"}
@@ -155,8 +155,12 @@ def resolve(
             raise ArchcalcError(f"{name}.repeat: {repeat:,} is more than the {MAX_NODES:,} layers allowed")
         b.row = name
         expand = BLOCKS[entry.kind].expand
+        nodes, blocks = b.graph.nodes, b.graph.blocks
         for i in range(repeat):
-            expand(entry, ctx, b, name if repeat == 1 else f"{name}.{i}", i == 0)
+            instance = name if repeat == 1 else f"{name}.{i}"
+            start = len(nodes)
+            expand(entry, ctx, b, instance, i == 0)
+            blocks.append(BlockSpan(instance, entry.kind, start, len(nodes)))
     if not b.graph.nodes:
         raise ArchcalcError(f"{spec.name}: every row is switched off by the knobs; nothing to count")
     return Resolved(spec, alpha, res, values, b.graph)

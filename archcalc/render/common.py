@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+    from archcalc.render.fit import FitTable
+
 FORMATS: tuple[str, ...] = ("table", "json", "csv", "markdown")
 
 
@@ -72,13 +74,15 @@ def grid(header: Sequence[str], rows: Sequence[Sequence[object]], fmt: str) -> s
     return "\n".join(lines) + "\n"
 
 
-def emit(obj: str | Table | list[Table]) -> None:
+def emit(obj: str | Table | FitTable | Sequence[Table | FitTable]) -> None:
+    """Write text as is; print rich renderables uncropped (a :class:`FitTable` that cannot fit
+    the terminal without cutting a number is printed wider than it, for the terminal to wrap)."""
     if isinstance(obj, str):
         sys.stdout.write(obj)
         return
     con = console()
-    for t in obj if isinstance(obj, list) else [obj]:
-        con.print(t)
+    for t in obj if isinstance(obj, Sequence) else [obj]:
+        con.print(t, crop=False)
 
 
 def emit_json(data: object) -> None:

@@ -20,6 +20,7 @@ class Activation(Op):
     """
 
     kind: ClassVar[str] = "activation"
+    folds_into_previous: ClassVar[bool] = True
     fn: str
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:

@@ -38,6 +38,10 @@ class Op:
 
     kind: ClassVar[str]
     n_inputs: ClassVar[int | None] = 1  # None: any number >= 1
+    folds_into_previous: ClassVar[bool] = False
+    """In the papers' one-row-per-layer tables (``table --view paper``) this kind has no row of its
+    own: it is written into the row of the layer whose output it reads (BN and the activation
+    after a conv)."""
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         """Output shape for the given input shapes; raises on a mismatch or a collapsed map."""
@@ -83,6 +87,10 @@ class Op:
     def describe(self) -> str:
         """Short human description of the op's arguments (filter shape, stride …)."""
         return self.kind
+
+    def fold_label(self) -> str:
+        """How a row that this op :attr:`folds_into_previous` names it (``relu``, ``BN``)."""
+        return self.describe()
 
     def torch_module(self) -> Any:
         """The equivalent ``torch.nn.Module`` (torch is imported only inside this method)."""

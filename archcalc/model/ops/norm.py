@@ -20,6 +20,7 @@ class BatchNorm2d(Op):
     """
 
     kind: ClassVar[str] = "batchnorm2d"
+    folds_into_previous: ClassVar[bool] = True
     channels: int
     affine: bool = True
 
@@ -43,6 +44,9 @@ class BatchNorm2d(Op):
 
     def describe(self) -> str:
         return f"{self.channels}"
+
+    def fold_label(self) -> str:
+        return "BN"
 
     def torch_module(self) -> Any:
         from torch import nn
