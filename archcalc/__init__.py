@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from archcalc._version import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from pathlib import Path
 
     from archcalc.count.closed_form import Report
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from archcalc.count.latency import DeviceProfile, LatencyPrediction
     from archcalc.count.memory import MemoryReport
     from archcalc.count.model_size import LayerSetting, SizeReport
+    from archcalc.count.side_by_side import NetworkComparison
     from archcalc.spec.schema import NetworkSpec
     from archcalc.sweeps.budget import Fit
     from archcalc.sweeps.grid import Sweep
@@ -45,7 +46,8 @@ def cost(
     from archcalc.model.resolve import resolve
     from archcalc.spec.catalog import load_spec
 
-    return report(resolve(load_spec(net), alpha, resolution, rho, knobs), convention, dtype)
+    spec = _knobs_only(load_spec(net), knobs, "cost")
+    return report(resolve(spec, alpha, resolution, rho, knobs), convention, dtype)
 
 
 def sweep(
@@ -69,9 +71,8 @@ def sweep(
     from archcalc.spec.catalog import load_spec
     from archcalc.sweeps.grid import run_sweep
 
-    return run_sweep(
-        load_spec(net), alphas, resolutions, knobs, convention, dtype, memory_rule, _profile(profile)
-    )
+    spec = _knobs_only(load_spec(net), knobs, "sweep", _GRID_ARGUMENTS)
+    return run_sweep(spec, alphas, resolutions, knobs, convention, dtype, memory_rule, _profile(profile))
 
 
 def fit(
@@ -101,9 +102,30 @@ def fit(
 
     limits = parse_limits(max_macs, max_params, max_bytes, max_peak_memory, max_latency_ms)
     prof = _profile(profile, required=limits.max_latency_ms is not None)
-    return fit_budget(
-        load_spec(net), limits, alphas, resolutions, knobs, convention, dtype, memory_rule, prof
-    )
+    spec = _knobs_only(load_spec(net), knobs, "fit", _GRID_ARGUMENTS)
+    return fit_budget(spec, limits, alphas, resolutions, knobs, convention, dtype, memory_rule, prof)
+
+
+_ARGUMENTS: dict[str, str] = {"res": "resolution", "resolutions": "resolution", "alphas": "alpha"}
+"""Knob names that are a misspelt argument of the one-configuration functions (``cost`` …)."""
+_GRID_ARGUMENTS: dict[str, str] = {"res": "resolutions", "resolution": "resolutions", "alpha": "alphas"}
+"""The same for the grid functions (``sweep``, ``fit``)."""
+
+
+def _knobs_only(
+    spec: NetworkSpec, knobs: dict[str, Any], func: str, arguments: dict[str, str] = _ARGUMENTS
+) -> NetworkSpec:
+    """``spec``, once no keyword of ``knobs`` is a misspelt argument: ``cost(…, res=160)`` says to
+    write ``resolution=160`` (a spec's own knob of that name wins)."""
+    from archcalc.errors import ArchcalcError
+
+    for name, value in knobs.items():
+        if name in arguments and name not in spec.knobs:
+            raise ArchcalcError(
+                f"{func}(): {name}={value!r} is not an argument, nor a knob of {spec.name}; "
+                f"write {arguments[name]}={value!r}"
+            )
+    return spec
 
 
 def _profile(profile: str | DeviceProfile | None, required: bool = False) -> DeviceProfile | None:
@@ -124,6 +146,39 @@ def compare(kinds: list[str], **sizes: Any) -> Comparison:
     return run(kinds, **sizes)
 
 
+def compare_networks(
+    nets: Iterable[str | Path | NetworkSpec | tuple[str | Path | NetworkSpec, Mapping[str, Any]]],
+    *,
+    convention: str = "paper",
+    dtype: str = "fp32",
+) -> NetworkComparison:
+    """Several networks side by side, as MobileNet V1 Tables 8–10 compare them: MACs and params under
+    ``convention``, ratios to the first network, and the published ImageNet top-1 of each exact
+    configuration where its spec holds one.
+
+    Each item is a network (built-in name, spec path or spec object) at its defaults, or a pair
+    ``(network, {"alpha": 0.5, "resolution": 160, "rho": …, knob: value, …})``."""
+    from archcalc.count.closed_form import report
+    from archcalc.count.side_by_side import compare_reports
+    from archcalc.errors import ArchcalcError
+    from archcalc.model.resolve import resolve
+    from archcalc.spec.catalog import load_spec
+
+    resolved = []
+    for item in nets:
+        net, given = item if isinstance(item, tuple) else (item, {})
+        knobs = dict(given)
+        alpha = knobs.pop("alpha", 1.0)
+        resolution = knobs.pop("resolution", None)
+        rho = knobs.pop("rho", None)
+        spec = _knobs_only(load_spec(net), knobs, "compare_networks")
+        resolved.append(resolve(spec, alpha, resolution, rho, knobs))
+    if not resolved:
+        raise ArchcalcError("compare_networks(): give at least one network")
+    reports = [report(r, convention, dtype) for r in resolved]
+    return compare_reports(reports, [r.spec for r in resolved])
+
+
 def activation_memory(
     net: str | Path | NetworkSpec,
     alpha: float = 1.0,
@@ -140,7 +195,8 @@ def activation_memory(
     from archcalc.model.resolve import resolve
     from archcalc.spec.catalog import load_spec
 
-    return memory_report(resolve(load_spec(net), alpha, resolution, rho, knobs), dtype, rule)
+    spec = _knobs_only(load_spec(net), knobs, "activation_memory")
+    return memory_report(resolve(spec, alpha, resolution, rho, knobs), dtype, rule)
 
 
 def size(
@@ -167,7 +223,7 @@ def size(
     from archcalc.model.resolve import resolve
     from archcalc.spec.catalog import load_spec
 
-    resolved = resolve(load_spec(net), alpha, resolution, rho, knobs)
+    resolved = resolve(_knobs_only(load_spec(net), knobs, "size"), alpha, resolution, rho, knobs)
     return size_report(resolved, convention, dtype, bits, density, index_bits, workers, huffman, layers)
 
 
@@ -200,6 +256,7 @@ __all__ = [
     "__version__",
     "activation_memory",
     "compare",
+    "compare_networks",
     "cost",
     "fit",
     "load_spec",

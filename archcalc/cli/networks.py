@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import typer
 
@@ -12,10 +13,9 @@ from archcalc.errors import ArchcalcError
 
 
 @app.command("list")
-def list_networks(fmt: FormatOpt = "table", wide: WideOpt = False) -> None:
+def list_networks(fmt: FormatOpt = "table") -> None:
     """The built-in networks, one line each, with their knobs and defaults."""
     from archcalc.render.common import check_format, emit, emit_json, grid
-    from archcalc.render.fit import FitTable
     from archcalc.spec.catalog import builtin_names, load_spec
 
     check_format(fmt)
@@ -51,15 +51,8 @@ def list_networks(fmt: FormatOpt = "table", wide: WideOpt = False) -> None:
     if fmt in ("csv", "markdown"):
         emit(grid(["name", "title", "resolution", "knobs", "source"], rows, fmt))
         return
-    t = FitTable("Built-in networks (NET for every command; knobs: --param KNOB=VALUE)", wide=wide)
-    t.column("name", min_width=12)
-    t.column("title", min_width=10, drop=2)
-    t.column("res", number=True)
-    t.column("knobs", min_width=10)
-    t.column("source", min_width=12, drop=1)
-    for row in rows:
-        t.row(*row)
-    emit([t])
+    for name, title, resolution, knobs, source in rows:  # one line each, for grep and awk
+        sys.stdout.write(f"{name:<20} {title:<22} res {resolution:<4} knobs: {knobs or '-'}  ({source})\n")
 
 
 @app.command()

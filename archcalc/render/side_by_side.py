@@ -71,12 +71,12 @@ def render_side_by_side(c: NetworkComparison, fmt: str, wide: bool = False) -> s
         notes_column="top-1 %",
     )
     t.column("network", min_width=10)
-    t.column("setting", min_width=10, drop=2)
+    t.column("setting", min_width=10, drop=1)
     t.column("MACs", number=True)
     t.column("params", number=True)
     t.column("MACs ÷ first", number=True)
     t.column("params ÷ first", number=True)
-    t.column("top-1 %", number=True, drop=1)
+    t.column("top-1 %", number=True, drop=2)
     for n in c.networks:
         top = "" if n.top1 is None else f"{n.top1:g} [{sources.mark(n.top1_source or '')}]"
         t.row(
