@@ -61,10 +61,10 @@ def render_memory(m: MemoryReport, fmt: str, wide: bool = False) -> str | list[F
     t.column("tensor", min_width=10)
     t.column("tensors", number=True, drop=2)
     for r in m.rows:
-        t.row(f"{r.height}×{r.width}", r.channels, f"{r.bytes:,}", _kb(r.bytes), r.tensor, r.tensors)
+        t.row(f"{r.height}×{r.width}", f"{r.channels:,}", f"{r.bytes:,}", _kb(r.bytes), r.tensor, r.tensors)
     t.section()
     lt = m.largest
-    t.row("max", lt.shape[0], f"{lt.bytes:,}", _kb(lt.bytes), f"{lt.name} {shape_str(lt.shape)}", "")
+    t.row("max", f"{lt.shape[0]:,}", f"{lt.bytes:,}", _kb(lt.bytes), f"{lt.name} {shape_str(lt.shape)}", "")
     t.row("peak", "", f"{m.peak_bytes:,}", _kb(m.peak_bytes), f"at {_step(m)}", len(m.peak_live))
     live = FitTable(f"Live at the peak ({_step(m)}), {m.dtype}", wide=wide)
     live.column("tensor", min_width=10)
