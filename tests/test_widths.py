@@ -91,8 +91,7 @@ CASES: dict[str, tuple[list[str], Shown]] = {
         lambda d: each(d["layers"], "macs"),
     ),
     "compare": (
-        "compare standard depthwise pointwise dwsep group fire shuffle inverted_residual spatial svd "
-        "--groups 4 --rank 64 --m 1024 --n 2048".split(),
+        ["compare", "standard", "depthwise", "pointwise", "dwsep", "group", "fire", "shuffle", "inverted_residual", "spatial", "svd", "--groups", "4", "--rank", "64", "--m", "1024", "--n", "2048"],
         lambda d: each(d["designs"], "params", "macs"),
     ),
     "paper": (["paper", "vgg16"], lambda d: [c["computed"] for c in d]),
