@@ -17,42 +17,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_latency import make_profile
 
-from archcalc.count.latency import COMPUTE_KINDS, KINDS, DeviceProfile, ForwardModel, KindModel, save_profile
+from archcalc.count.latency import save_profile
 
 WIDTHS = (60, 80, 100, 120)
-
-
-def _profile() -> DeviceProfile:
-    kinds = {
-        k: KindModel(
-            mac_rate=1e10 if k in COMPUTE_KINDS else None,
-            byte_rate=None,
-            bw_efficiency=None if k == "view" else 0.5,
-            overhead=1e-6,
-        )
-        for k in KINDS
-    }
-    return DeviceProfile(
-        format=2,
-        name="default",
-        created="2025-01-01T00:00:00+00:00",
-        cpu="hand-made",
-        threads=1,
-        torch_version="none",
-        peak_mac_rate=1e10,
-        copy_bandwidth=1e9,
-        bandwidth_curve=[(1000.0, 1e9)],
-        call_overhead=1e-6,
-        kinds=kinds,
-        forward=ForwardModel(),
-    )
 
 
 @pytest.fixture(autouse=True)
 def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("ARCHCALC_CONFIG_DIR", str(tmp_path / "config"))
-    save_profile(_profile())
+    save_profile(make_profile("default"))
     return tmp_path
 
 
