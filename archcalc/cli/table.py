@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -114,7 +115,7 @@ def table(
 def split_settings(arg: str) -> tuple[str, dict[str, str]]:
     """``mobilenet_v1@alpha=0.5,res=160`` → (``mobilenet_v1``, {alpha: 0.5, res: 160})."""
     net, sep, rest = arg.rpartition("@")
-    if not sep or "=" not in rest:
+    if not sep or not net or Path(arg).exists():
         return arg, {}
     out: dict[str, str] = {}
     for item in rest.split(","):

@@ -148,8 +148,8 @@ class FitTable:
             j = max(text, key=lambda j: widths[j])
             widths[j] -= 1
         spare = width - table_width(widths)
-        # Number headers first (so they do not wrap), then text, sharing what is left.
-        for group in ([j for j, i in enumerate(kept) if cols[i].number], list(range(len(kept)))):
+        # Text first (so rows do not wrap), then number headers, sharing what is left.
+        for group in ([j for j, i in enumerate(kept) if not cols[i].number], list(range(len(kept)))):
             while spare > 0:
                 short = [j for j in group if widths[j] < cols[kept[j]].natural()]
                 if not short:
