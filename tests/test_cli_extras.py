@@ -120,3 +120,21 @@ def test_sweep_rows_fit_one_line_with_sources_below(cli, monkeypatch: pytest.Mon
     row = next(line for line in rows if "0.5 MobileNet V1-160" in line)
     mark = re.search(r"60\.2 \[([a-z]+)\]", row).group(1)  # Table 9: 0.50 MobileNet-160, 60.2 %
     assert marks[mark] == "Howard et al. 2017, Table 9"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["table", "mobilenet_v1", "--view", "primitives"],
+        ["table", "mobilenet_v1", "--traffic"],
+        ["size", "mobilenet_v1", "--bits", "5"],
+    ],
+)
+def test_csv_says_which_row_is_the_total(cli, args: list[str]) -> None:
+    rows = list(csv.DictReader(io.StringIO(cli(*args, "--format", "csv").out)))
+    layers = len(json.loads(cli(*args, "--format", "json").out)["layers"])
+    assert [r["total"] for r in rows] == ["no"] * layers + ["yes"]  # every layer, then the sum
+    assert rows[-1]["name"] == "TOTAL"
+    layers = [r for r in rows if r["total"] == "no"]
+    key = next(k for k in rows[0] if k.startswith(("macs[", "params")))
+    assert sum(int(r[key]) for r in layers) == int(rows[-1][key])

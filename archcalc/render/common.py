@@ -62,6 +62,18 @@ def mega(x: int) -> str:
     return f"{x / 1e6:,.3f} M"
 
 
+def with_total_column(
+    header: Sequence[str], rows: Sequence[Sequence[object]], totals: int, fmt: str
+) -> tuple[list[str], list[list[object]]]:
+    """CSV only: a last column ``total``, ``yes`` on the last ``totals`` rows (sums of the rows above,
+    not data rows) and ``no`` on the others, so a reader can tell them apart without knowing the
+    ``TOTAL`` name. Other formats are returned as they are."""
+    if fmt != "csv":
+        return list(header), [list(r) for r in rows]
+    first_total = len(rows) - totals
+    return [*header, "total"], [[*r, "yes" if i >= first_total else "no"] for i, r in enumerate(rows)]
+
+
 def grid(header: Sequence[str], rows: Sequence[Sequence[object]], fmt: str) -> str:
     if fmt == "csv":
         buf = io.StringIO()

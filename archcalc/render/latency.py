@@ -14,7 +14,7 @@ from typing import Any
 
 from archcalc.count.closed_form import LayerCost, Report
 from archcalc.count.latency import COMPUTE_KINDS, DeviceProfile, LatencyPrediction, layer_kind, moved_bytes
-from archcalc.render.common import grid
+from archcalc.render.common import grid, with_total_column
 from archcalc.render.fit import FitTable
 from archcalc.render.report import render_report, settings
 
@@ -104,7 +104,7 @@ def render_cost_extras(
     if prediction is not None:
         total += [f"{prediction.total_ms:.4f}", ""]
     if fmt in ("csv", "markdown"):
-        text = grid(header, [*([] if summary else body), total], fmt)
+        text = grid(*with_total_column(header, [*([] if summary else body), total], 1, fmt), fmt)
         if fmt == "markdown":
             text = f"**{r.title}** ({settings(r)}; {_what(r, profile, prediction)})\n\n" + text
         return text

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.count.views import VIEW_TEXT
-from archcalc.render.common import grid, mega, shape_str
+from archcalc.render.common import grid, mega, shape_str, with_total_column
 from archcalc.render.fit import FitTable
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def render_report(
             "intensity_macs_per_byte",
         ]
         header[8] = f"bytes_read[{r.dtype}]"
-        text = grid(header, [*_layer_rows(r, rows), _total_row(r)], fmt)
+        text = grid(*with_total_column(header, [*_layer_rows(r, rows), _total_row(r)], 1, fmt), fmt)
         if fmt == "markdown":
             shown = "" if view == "primitives" or summary else f"; view `{view}`: {VIEW_TEXT[view]}"
             title = f"**{r.title}** ({settings(r)}; convention `{r.convention}`, dtype {r.dtype}{shown})\n\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from archcalc.count.model_size import LayerSize, SizeReport, SizeTotals
-from archcalc.render.common import grid
+from archcalc.render.common import grid, with_total_column
 from archcalc.render.fit import FitTable
 
 LAYER_HEADER = (
@@ -86,7 +86,7 @@ def render_size(r: SizeReport, fmt: str, summary: bool = False, wide: bool = Fal
         return r.model_dump_json(indent=2, exclude={"layers"} if summary else None) + "\n"
     if fmt in ("csv", "markdown"):
         rows = [] if summary else [_layer_row(x) for x in r.layers]
-        text = grid(LAYER_HEADER, [*rows, _total_row(r.totals)], fmt)
+        text = grid(*with_total_column(LAYER_HEADER, [*rows, _total_row(r.totals)], 1, fmt), fmt)
         if fmt == "markdown":
             text = (
                 f"**{r.title}** ({settings_text(r)})\n\nStorage: {r.storage_format}.\n\n"
