@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from archcalc.count.memory import MemoryReport
     from archcalc.count.model_size import LayerSetting, SizeReport
     from archcalc.count.side_by_side import NetworkComparison
+    from archcalc.model.resolve import Resolved
     from archcalc.spec.schema import NetworkSpec
     from archcalc.sweeps.budget import Fit
     from archcalc.sweeps.grid import Sweep
@@ -43,11 +44,24 @@ def cost(
     """Per-layer and total cost of ``net`` (built-in name, spec path or spec object) at α,
     resolution (pixels) or ρ, and the spec's knobs (e.g. ``shallow=True``)."""
     from archcalc.count.closed_form import report
+
+    return report(_resolve(net, alpha, resolution, rho, knobs), convention, dtype)
+
+
+def _resolve(
+    net: str | Path | NetworkSpec,
+    alpha: float,
+    resolution: int | None,
+    rho: float | None,
+    knobs: dict,
+    func: str = "cost",
+) -> Resolved:
+    """``net`` loaded and resolved at α, resolution or ρ, and knobs: what cost, size and the rest
+    count (``func``, the caller's name, for the error of a misspelt argument)."""
     from archcalc.model.resolve import resolve
     from archcalc.spec.catalog import load_spec
 
-    spec = _knobs_only(load_spec(net), knobs, "cost")
-    return report(resolve(spec, alpha, resolution, rho, knobs), convention, dtype)
+    return resolve(_knobs_only(load_spec(net), knobs, func), alpha, resolution, rho, knobs)
 
 
 def sweep(
@@ -69,10 +83,11 @@ def sweep(
     latency on device ``profile`` (a saved profile's name or a profile object; None: skip) and the
     published top-1 where a source reports that configuration."""
     from archcalc.spec.catalog import load_spec
-    from archcalc.sweeps.grid import run_sweep
+    from archcalc.sweeps.grid import SweepSettings, run_sweep
 
+    settings = SweepSettings(convention, dtype, memory_rule, _profile(profile))
     spec = _knobs_only(load_spec(net), knobs, "sweep", _GRID_ARGUMENTS)
-    return run_sweep(spec, alphas, resolutions, knobs, convention, dtype, memory_rule, _profile(profile))
+    return run_sweep(spec, alphas, resolutions, knobs, settings)
 
 
 def fit(
@@ -99,11 +114,13 @@ def fit(
     The front and the order are defined in :mod:`archcalc.sweeps.budget`."""
     from archcalc.spec.catalog import load_spec
     from archcalc.sweeps.budget import fit_budget, parse_limits
+    from archcalc.sweeps.grid import SweepSettings
 
     limits = parse_limits(max_macs, max_params, max_bytes, max_peak_memory, max_latency_ms)
     prof = _profile(profile, required=limits.max_latency_ms is not None)
+    settings = SweepSettings(convention, dtype, memory_rule, prof)
     spec = _knobs_only(load_spec(net), knobs, "fit", _GRID_ARGUMENTS)
-    return fit_budget(spec, limits, alphas, resolutions, knobs, convention, dtype, memory_rule, prof)
+    return fit_budget(spec, limits, alphas, resolutions, knobs, settings)
 
 
 _ARGUMENTS: dict[str, str] = {"res": "resolution", "resolutions": "resolution", "alphas": "alpha"}
@@ -161,8 +178,6 @@ def compare_networks(
     from archcalc.count.closed_form import report
     from archcalc.count.side_by_side import compare_reports
     from archcalc.errors import ArchcalcError
-    from archcalc.model.resolve import resolve
-    from archcalc.spec.catalog import load_spec
 
     resolved = []
     for item in nets:
@@ -171,8 +186,7 @@ def compare_networks(
         alpha = knobs.pop("alpha", 1.0)
         resolution = knobs.pop("resolution", None)
         rho = knobs.pop("rho", None)
-        spec = _knobs_only(load_spec(net), knobs, "compare_networks")
-        resolved.append(resolve(spec, alpha, resolution, rho, knobs))
+        resolved.append(_resolve(net, alpha, resolution, rho, knobs, "compare_networks"))
     if not resolved:
         raise ArchcalcError("compare_networks(): give at least one network")
     reports = [report(r, convention, dtype) for r in resolved]
@@ -192,11 +206,8 @@ def activation_memory(
     """Largest tensor per spatial resolution and peak live activation bytes of ``net`` at ``dtype``
     under a liveness ``rule`` (``materialize``, ``fused``, ``streamed``; see :mod:`archcalc.count.memory`)."""
     from archcalc.count.memory import memory_report
-    from archcalc.model.resolve import resolve
-    from archcalc.spec.catalog import load_spec
 
-    spec = _knobs_only(load_spec(net), knobs, "activation_memory")
-    return memory_report(resolve(spec, alpha, resolution, rho, knobs), dtype, rule)
+    return memory_report(_resolve(net, alpha, resolution, rho, knobs, "activation_memory"), dtype, rule)
 
 
 def size(
@@ -220,10 +231,8 @@ def size(
     worker for ``workers`` (formulas and assumptions: :mod:`archcalc.count.model_size`). Bad settings raise
     :class:`archcalc.errors.ArchcalcError` naming the option."""
     from archcalc.count.model_size import size_report
-    from archcalc.model.resolve import resolve
-    from archcalc.spec.catalog import load_spec
 
-    resolved = resolve(_knobs_only(load_spec(net), knobs, "size"), alpha, resolution, rho, knobs)
+    resolved = _resolve(net, alpha, resolution, rho, knobs, "size")
     return size_report(resolved, convention, dtype, bits, density, index_bits, workers, huffman, layers)
 
 

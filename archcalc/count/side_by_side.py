@@ -14,15 +14,13 @@ from pydantic import BaseModel, Field
 from archcalc.count.accuracy import config_key, top1_table
 from archcalc.count.closed_form import Report
 from archcalc.count.conventions import get_convention
+from archcalc.count.header import TitledConfigured
 from archcalc.spec.schema import NetworkSpec
 
 
-class NetworkRow(BaseModel):
-    network: str
-    title: str
-    alpha: float
-    resolution: int
-    knobs: dict[str, bool | int | float | str]
+class NetworkRow(TitledConfigured):
+    """One network: its header (network, title, alpha, resolution, knobs), then its figures."""
+
     macs: int = Field(description="under the comparison's convention")
     params: int = Field(description="under the comparison's convention")
     params_without_bn: int
@@ -51,11 +49,7 @@ def compare_reports(reports: Sequence[Report], specs: Sequence[NetworkSpec]) -> 
         t = r.totals
         rows.append(
             NetworkRow(
-                network=r.network,
-                title=r.title,
-                alpha=r.alpha,
-                resolution=r.resolution,
-                knobs=r.knobs,
+                **NetworkRow.header(r),
                 macs=t.macs,
                 params=t.params,
                 params_without_bn=t.params_without_bn,

@@ -13,7 +13,14 @@ import json
 from typing import Any
 
 from archcalc.count.closed_form import LayerCost, Report
-from archcalc.count.latency import COMPUTE_KINDS, DeviceProfile, LatencyPrediction, layer_kind, moved_bytes
+from archcalc.count.latency import (
+    COMPUTE_KINDS,
+    VIEW_KINDS,
+    DeviceProfile,
+    LatencyPrediction,
+    layer_kind,
+    moved_bytes,
+)
 from archcalc.render.common import grid, with_total_column
 from archcalc.render.fit import FitTable
 from archcalc.render.report import render_report, settings
@@ -28,7 +35,7 @@ def traffic_row(x: LayerCost, profile: DeviceProfile | None) -> dict[str, Any]:
         if kind in COMPUTE_KINDS:
             ridge = profile.ridge(kind, moved_bytes(x))
             bound = "compute" if ridge is not None and x.intensity >= ridge else "memory"
-        elif kind != "view":
+        elif kind not in VIEW_KINDS:
             bound = "memory"
     return {
         "name": x.name,

@@ -20,7 +20,11 @@ class BatchNorm2d(Op):
     """
 
     kind: ClassVar[str] = "batchnorm2d"
-    folds_into_previous: ClassVar[bool] = True
+    folds_into_previous = True
+    fuses_into_producer = True
+    per_channel = True
+    level_rule = "same"
+    latency_kind = "batchnorm"
     channels: int
     affine: bool = True
 
