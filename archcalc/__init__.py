@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from archcalc._version import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from pathlib import Path
 
     from archcalc.count.closed_form import Report
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from archcalc.count.latency import DeviceProfile, LatencyPrediction
     from archcalc.count.memory import MemoryReport
     from archcalc.count.model_size import LayerSetting, SizeReport
+    from archcalc.count.side_by_side import NetworkComparison
+    from archcalc.model.resolve import Resolved
     from archcalc.spec.schema import NetworkSpec
     from archcalc.sweeps.budget import Fit
     from archcalc.sweeps.grid import Sweep
@@ -48,10 +50,24 @@ def cost(
     """Per-layer and total cost of ``net`` (built-in name, spec path, spec object or spec mapping) at
     α, resolution (pixels) or ρ, and the spec's knobs (e.g. ``shallow=True``)."""
     from archcalc.count.closed_form import report
+
+    return report(_resolve(net, alpha, resolution, rho, knobs), convention, dtype)
+
+
+def _resolve(
+    net: str | Path | NetworkSpec,
+    alpha: float,
+    resolution: int | None,
+    rho: float | None,
+    knobs: dict,
+    func: str = "cost",
+) -> Resolved:
+    """``net`` loaded and resolved at α, resolution or ρ, and knobs: what cost, size and the rest
+    count (``func``, the caller's name, for the error of a misspelt argument)."""
     from archcalc.model.resolve import resolve
     from archcalc.spec.catalog import load_spec
 
-    return report(resolve(load_spec(net), alpha, resolution, rho, knobs), convention, dtype)
+    return resolve(_knobs_only(load_spec(net), knobs, func), alpha, resolution, rho, knobs)
 
 
 def sweep(
@@ -73,10 +89,11 @@ def sweep(
     latency on device ``profile`` (a saved profile's name or a profile object; None: skip) and the
     published top-1 where a source reports that configuration."""
     from archcalc.spec.catalog import load_spec
-    from archcalc.sweeps.grid import run_sweep
+    from archcalc.sweeps.grid import SweepSettings, run_sweep
 
-    prof = _profile(profile)
-    return run_sweep(load_spec(net), alphas, resolutions, knobs, convention, dtype, memory_rule, prof)
+    settings = SweepSettings(convention, dtype, memory_rule, _profile(profile))
+    spec = _knobs_only(load_spec(net), knobs, "sweep", _GRID_ARGUMENTS)
+    return run_sweep(spec, alphas, resolutions, knobs, settings)
 
 
 def fit(
@@ -103,12 +120,36 @@ def fit(
     The front and the order are defined in :mod:`archcalc.sweeps.budget`."""
     from archcalc.spec.catalog import load_spec
     from archcalc.sweeps.budget import fit_budget, parse_limits
+    from archcalc.sweeps.grid import SweepSettings
 
     limits = parse_limits(max_macs, max_params, max_bytes, max_peak_memory, max_latency_ms)
     prof = _profile(profile, required=limits.max_latency_ms is not None)
-    return fit_budget(
-        load_spec(net), limits, alphas, resolutions, knobs, convention, dtype, memory_rule, prof
-    )
+    settings = SweepSettings(convention, dtype, memory_rule, prof)
+    spec = _knobs_only(load_spec(net), knobs, "fit", _GRID_ARGUMENTS)
+    return fit_budget(spec, limits, alphas, resolutions, knobs, settings)
+
+
+_ARGUMENTS: dict[str, str] = {"res": "resolution", "resolutions": "resolution", "alphas": "alpha"}
+"""Knob names that are a misspelt argument of the one-configuration functions (``cost`` …)."""
+_GRID_ARGUMENTS: dict[str, str] = {"res": "resolutions", "resolution": "resolutions", "alpha": "alphas"}
+"""The same for the grid functions (``sweep``, ``fit``)."""
+
+
+def _knobs_only(
+    spec: NetworkSpec, knobs: dict[str, Any], func: str, arguments: dict[str, str] = _ARGUMENTS
+) -> NetworkSpec:
+    """``spec``, once no keyword of ``knobs`` is a misspelt argument: ``cost(…, res=160)`` says to
+    write ``resolution=160`` (a spec's own knob of that name wins)."""
+    from archcalc.arguments import shown
+    from archcalc.errors import ArchcalcError
+
+    for name, value in knobs.items():
+        if name in arguments and name not in spec.knobs:
+            raise ArchcalcError(
+                f"{func}(): {name}={shown(value)} is not an argument, nor a knob of {spec.name}; "
+                f"write {arguments[name]}={shown(value)}"
+            )
+    return spec
 
 
 def _profile(profile: str | DeviceProfile | None, required: bool = False) -> DeviceProfile | None:
@@ -157,6 +198,43 @@ def compare(kinds: list[str], **sizes: Any) -> Comparison:
     return run(names, **checked)
 
 
+def compare_networks(
+    nets: Iterable[str | Path | NetworkSpec | tuple[str | Path | NetworkSpec, Mapping[str, Any]]],
+    *,
+    convention: str = "paper",
+    dtype: str = "fp32",
+) -> NetworkComparison:
+    """Several networks side by side, as MobileNet V1 Tables 8–10 compare them: MACs and params under
+    ``convention``, ratios to the first network, and the published ImageNet top-1 of each exact
+    configuration where its spec holds one.
+
+    Each item is a network (built-in name, spec path or spec object) at its defaults, or a pair
+    ``(network, {"alpha": 0.5, "resolution": 160, "rho": …, knob: value, …})``."""
+    from collections.abc import Mapping
+
+    from archcalc.arguments import items
+    from archcalc.count.closed_form import report
+    from archcalc.count.side_by_side import compare_reports
+    from archcalc.errors import ArchcalcError, ArchcalcTypeError
+
+    resolved = []
+    for item in items(nets, "nets", 100):
+        net, given = item if isinstance(item, tuple) and len(item) == 2 else (item, {})
+        if not isinstance(given, Mapping):
+            raise ArchcalcTypeError(
+                f"nets: a network's settings must be a mapping such as {{'alpha': 0.5}}, got {given!r}"
+            )
+        knobs = dict(given)
+        alpha = knobs.pop("alpha", 1.0)
+        resolution = knobs.pop("resolution", None)
+        rho = knobs.pop("rho", None)
+        resolved.append(_resolve(net, alpha, resolution, rho, knobs, "compare_networks"))
+    if not resolved:
+        raise ArchcalcError("compare_networks(): give at least one network")
+    reports = [report(r, convention, dtype) for r in resolved]
+    return compare_reports(reports, [r.spec for r in resolved])
+
+
 def activation_memory(
     net: str | Path | NetworkSpec,
     alpha: float = 1.0,
@@ -170,10 +248,8 @@ def activation_memory(
     """Largest tensor per spatial resolution and peak live activation bytes of ``net`` at ``dtype``
     under a liveness ``rule`` (``materialize``, ``fused``, ``streamed``; see :mod:`archcalc.count.memory`)."""
     from archcalc.count.memory import memory_report
-    from archcalc.model.resolve import resolve
-    from archcalc.spec.catalog import load_spec
 
-    return memory_report(resolve(load_spec(net), alpha, resolution, rho, knobs), dtype, rule)
+    return memory_report(_resolve(net, alpha, resolution, rho, knobs, "activation_memory"), dtype, rule)
 
 
 def size(
@@ -197,10 +273,8 @@ def size(
     worker for ``workers`` (formulas and assumptions: :mod:`archcalc.count.model_size`). Bad settings raise
     :class:`archcalc.errors.ArchcalcError` naming the option."""
     from archcalc.count.model_size import size_report
-    from archcalc.model.resolve import resolve
-    from archcalc.spec.catalog import load_spec
 
-    resolved = resolve(load_spec(net), alpha, resolution, rho, knobs)
+    resolved = _resolve(net, alpha, resolution, rho, knobs, "size")
     return size_report(resolved, convention, dtype, bits, density, index_bits, workers, huffman, layers)
 
 
@@ -234,6 +308,7 @@ __all__ = [
     "__version__",
     "activation_memory",
     "compare",
+    "compare_networks",
     "cost",
     "fit",
     "load_spec",

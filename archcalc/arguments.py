@@ -19,9 +19,12 @@ from itertools import islice
 from archcalc.errors import ArchcalcError, ArchcalcTypeError
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
     """``value`` for a message: its repr, cut to 60 characters, with its type when that is not plain."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more than 4300 digits
+        text = f"an integer of {value.bit_length()} bits" if isinstance(value, int) else "?"
     if len(text) > 60:
         text = text[:57] + "..."
     plain = (str, int, float, bool, type(None), list, tuple, dict)
@@ -48,7 +51,7 @@ def is_real(value: object) -> bool:
 def whole(value: object, name: str, lo: int = 1, hi: int | None = None) -> int:
     """``value`` as an ``int``, lo ≤ value ≤ hi."""
     if not is_whole(value):
-        raise ArchcalcTypeError(f"{name} must be a whole number, got {_shown(value)}")
+        raise ArchcalcTypeError(f"{name} must be a whole number, got {shown(value)}")
     n = operator.index(value)  # type: ignore[call-overload]
     if n < lo:
         raise ArchcalcError(f"{name} must be at least {lo:,}, got {n}")
@@ -62,13 +65,13 @@ def real(
 ) -> float:
     """``value`` as a finite ``float``, lo < value (lo ≤ value when not ``lo_open``) ≤ hi."""
     if not is_real(value):
-        raise ArchcalcTypeError(f"{name} must be a number, got {_shown(value)}")
+        raise ArchcalcTypeError(f"{name} must be a number, got {shown(value)}")
     try:
         x = float(value)  # type: ignore[arg-type]
     except OverflowError:
         x = math.inf
     if not math.isfinite(x):
-        raise ArchcalcError(f"{name} must be a finite number, got {_shown(value)}")
+        raise ArchcalcError(f"{name} must be a finite number, got {shown(value)}")
     if x < lo or (lo_open and x == lo):
         raise ArchcalcError(f"{name} must be {'>' if lo_open else '≥'} {lo:g}, got {x:g}")
     if hi is not None and x > hi:
@@ -79,7 +82,7 @@ def real(
 def choice(value: object, name: str, choices: Collection[str]) -> str:
     """``value``, a string that is one of ``choices``."""
     if not isinstance(value, str):
-        raise ArchcalcTypeError(f"{name} must be one of {', '.join(choices)}, got {_shown(value)}")
+        raise ArchcalcTypeError(f"{name} must be one of {', '.join(choices)}, got {shown(value)}")
     if value not in choices:
         raise ArchcalcError(f"{name} {value!r} is not known; choose one of {', '.join(choices)}")
     return value
@@ -88,14 +91,14 @@ def choice(value: object, name: str, choices: Collection[str]) -> str:
 def text(value: object, name: str) -> str:
     """``value``, a string."""
     if not isinstance(value, str):
-        raise ArchcalcTypeError(f"{name} must be a string, got {_shown(value)}")
+        raise ArchcalcTypeError(f"{name} must be a string, got {shown(value)}")
     return value
 
 
 def flag(value: object, name: str) -> bool:
     """``value``, ``True`` or ``False`` (``numpy.bool_`` too), never a number or a string."""
     if not is_bool(value):
-        raise ArchcalcTypeError(f"{name} must be True or False, got {_shown(value)}")
+        raise ArchcalcTypeError(f"{name} must be True or False, got {shown(value)}")
     return bool(value)
 
 
@@ -103,7 +106,7 @@ def items(values: object, name: str, limit: int) -> list[object]:
     """The items of an iterable that is not a string or a mapping, at most ``limit`` of them (an
     endless generator is refused, not consumed)."""
     if isinstance(values, str | bytes | dict) or not isinstance(values, Iterable):
-        raise ArchcalcTypeError(f"{name} must be a list, got {_shown(values)}")
+        raise ArchcalcTypeError(f"{name} must be a list, got {shown(values)}")
     out = list(islice(values, limit + 1))
     if len(out) > limit:
         raise ArchcalcError(f"{name} has more than {limit:,} items")

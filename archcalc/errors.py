@@ -25,3 +25,8 @@ class OutputError(ArchcalcError):
 
 class CollapseError(ArchcalcError):
     """A layer's output has zero (or negative) spatial size at the requested resolution."""
+
+
+class ArchcalcWarning(UserWarning):
+    """A result that is exact but probably not what was meant (a classifier α shrinks). The CLI
+    prints it as one line, ``archcalc: warning: …``."""

@@ -11,6 +11,7 @@ import copy
 import gc
 import os
 import sys
+import warnings
 from typing import TYPE_CHECKING
 
 import typer
@@ -28,7 +29,7 @@ from archcalc.cli import (  # noqa: F401  (registers the commands)
     time,
 )
 from archcalc.cli.app import PANELS, app
-from archcalc.errors import ArchcalcError, OutputError
+from archcalc.errors import ArchcalcError, ArchcalcWarning, OutputError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -136,7 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(closed)
     try:
         group = click_app(sys.argv[1:] if argv is None else argv)
-        result = group(args=argv, prog_name="archcalc", standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warn
+            result = group(args=argv, prog_name="archcalc", standalone_mode=False)
     except OutputError as e:
         _to_devnull(sys.stdout)
         return _fail(str(e))
@@ -163,6 +166,17 @@ def main(argv: list[str] | None = None) -> int:
         _to_devnull(sys.stdout)
         return _fail(str(OutputError(e)))
     return result if isinstance(result, int) else 0
+
+
+def _warn(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
+    """An archcalc warning as one line on stderr (other warnings as Python prints them)."""
+    try:
+        if issubclass(category, ArchcalcWarning):
+            sys.stderr.write(f"archcalc: warning: {' '.join(str(message).split())}\n")
+        else:
+            sys.stderr.write(warnings.formatwarning(message, category, *args, **kwargs))  # type: ignore[arg-type]
+    except (OSError, ValueError):  # 2>/dev/full: a warning lost is no reason to fail
+        _to_devnull(sys.stderr)
 
 
 def _closed_pipe() -> int:

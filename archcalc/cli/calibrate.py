@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from archcalc.cli.app import app
-from archcalc.cli.options import FormatOpt, ProfileOpt, ThreadsOpt
+from archcalc.cli.options import FormatOpt, ProfileOpt, ThreadsOpt, WideOpt
 from archcalc.cli.progress import progress
 
 
@@ -17,6 +17,7 @@ def calibrate(
     threads: ThreadsOpt = None,
     quick: Annotated[bool, typer.Option("--quick", help="a few shapes, short runs (seconds, rough)")] = False,
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
 ) -> None:
     """Measure MAC rates, copy bandwidth and per-call overheads per layer kind; save the profile.
 
@@ -40,4 +41,4 @@ def calibrate(
     n = threads if threads is not None else default_threads()
     result = run(name, n, quick, wrap=lambda jobs: progress(jobs, "calibrating", lambda j: j[0]))
     path = save_profile(result)
-    emit(render_profile(result, fmt, path))
+    emit(render_profile(result, fmt, path, wide))

@@ -17,6 +17,7 @@ from archcalc.cli.options import (
     ResOpt,
     RhoOpt,
     ThreadsOpt,
+    WideOpt,
     resolve_net,
 )
 from archcalc.cli.progress import progress
@@ -35,6 +36,7 @@ def time_cmd(
     warmup: Annotated[int, typer.Option("--warmup", help="untimed calls before them")] = 2,
     profile: ProfileOpt = None,
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
     plot: Annotated[
         str | None, typer.Option("--plot", help="FILE.png: measured vs predicted bars and a roofline chart")
     ] = None,
@@ -89,7 +91,7 @@ def time_cmd(
         profile=prof,
         wrap=lambda steps: progress(steps, "timing", lambda s: s[0][0]),
     )
-    emit(render_timing(result, fmt))
+    emit(render_timing(result, fmt, wide))
     if plot_path is not None:
         from archcalc.plots.latency import plot_timing
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from archcalc.errors import ArchcalcError
 from archcalc.limits import MAX_CHANNELS, MAX_SPEC_INT
-from archcalc.model.width import scale_channels
+from archcalc.model.width import exact_alpha, scale_channels
 from archcalc.spec.fields import WidthMode
 
 if TYPE_CHECKING:
@@ -16,9 +17,10 @@ if TYPE_CHECKING:
 KnobValues = dict[str, bool | int | float | str]
 
 MAX_SCALED_CHANNELS = MAX_CHANNELS
-"""Largest α·c scaled: below 2²² a double holds α·c to within 10⁻⁹, so ⌊α·c⌋ and the rounding
-rules are exact. Rows with ``width: fixed`` are held to the same count (no renderer or float
-total past it)."""
+"""Largest α·c scaled: below 2²² a double holds α·c to within 10⁻⁹, so the ``round_divisible``
+rule, in torchvision's float arithmetic, rounds α·c as an exact product would (``truncate`` is exact
+at any size). Rows with ``width: fixed`` are held to the same count (no renderer or float total
+past it; :data:`archcalc.limits.MAX_CHANNELS`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +28,13 @@ class Context:
     spec: NetworkSpec
     alpha: float
     knobs: KnobValues = field(default_factory=dict)
+    alpha_exact: Fraction | None = None
+    """α as an exact rational, for every floor of α·c (default: :func:`archcalc.model.width.exact_alpha`
+    of ``alpha``)."""
+
+    def __post_init__(self) -> None:
+        if self.alpha_exact is None:
+            object.__setattr__(self, "alpha_exact", exact_alpha(self.alpha))
 
     def value(self, v: object) -> object:
         """A literal, or the value of the knob a ``$name`` reference names."""
@@ -57,7 +66,7 @@ class Context:
                 f"{where}: α={self.alpha:g} × {raw:,} channels is more than {MAX_SCALED_CHANNELS:,}, "
                 "the largest count scaled exactly (width: fixed rows are not scaled)"
             )
-        c = scale_channels(raw, self.alpha, self.spec.width, mode)
+        c = scale_channels(raw, self.alpha, self.spec.width, mode, self.alpha_exact)
         if c > MAX_CHANNELS:  # a fixed row, or a rule that rounds up past the limit
             raise ArchcalcError(f"{where}: {c:,} channels is more than the {MAX_CHANNELS:,} supported")
         if c < 1:

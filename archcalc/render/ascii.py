@@ -13,10 +13,7 @@ from __future__ import annotations
 import codecs
 import io
 import unicodedata
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from rich.table import Table
+from typing import Any
 
 SYMBOLS: dict[str, str] = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "Δ": "Delta", "θ": "theta",
@@ -85,9 +82,11 @@ def degrade(stream: Any) -> Any:
     return stream
 
 
-def ascii_table(table: Table) -> None:
-    """Replace, in place, every string of ``table`` (title, caption, headers, footers, cells) by its
+def ascii_table(table: Any) -> None:
+    """Replace, in place, every string of ``table`` (a rich ``Table`` or a
+    :class:`archcalc.render.fit.FitTable`: title, caption, notes, headers, footers, cells) by its
     ASCII text, so the columns are sized to what is printed."""
+    from rich.table import Table
     from rich.text import Text
 
     def fix(cell: Any) -> Any:
@@ -99,7 +98,12 @@ def ascii_table(table: Table) -> None:
 
     table.title = fix(table.title)
     table.caption = fix(table.caption)
+    if isinstance(getattr(table, "notes", None), list):
+        table.notes = [fix(n) for n in table.notes]
     for column in table.columns:
         column.header = fix(column.header)
-        column.footer = fix(column.footer)
-        column._cells = [fix(c) for c in column._cells]
+        if isinstance(table, Table):
+            column.footer = fix(column.footer)
+            column._cells = [fix(c) for c in column._cells]
+        else:
+            column.cells = [fix(c) for c in column.cells]

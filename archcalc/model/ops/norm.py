@@ -20,6 +20,11 @@ class BatchNorm2d(Op):
     """
 
     kind: ClassVar[str] = "batchnorm2d"
+    folds_into_previous = True
+    fuses_into_producer = True
+    per_channel = True
+    level_rule = "same"
+    latency_kind = "batchnorm"
     channels: int
     affine: bool = True
 
@@ -43,6 +48,9 @@ class BatchNorm2d(Op):
 
     def describe(self) -> str:
         return f"{self.channels}"
+
+    def fold_label(self) -> str:
+        return "BN"
 
     def torch_module(self) -> Any:
         from torch import nn
