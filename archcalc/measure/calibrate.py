@@ -134,18 +134,19 @@ def samples(quick: bool) -> dict[str, list[Graph]]:
     for i, (c, s) in enumerate(_grid(quick)):
         gc = max(c, 16) * 3
         gk, groups = ((1, 3), (1, 8), (3, 2))[i % 3]
-        convs = [  # (kind, in, out, kernel, stride, groups)
-            ("depthwise", c, c, (3, 5)[i % 2], 1 if i % 3 else 2, c),
-            ("pointwise", c, 4 * c, 1, 1, 1),
-            ("pointwise", 4 * c, c, 1, 1, 1),
-            ("dense", c, c, 3, 1, 1),
-            ("dense", c, c, 3, 2, 1),
+        # (kind, in, out, kernel, stride, groups, capped: at most `cap` MACs counted at the input
+        # side / stride², and at most 2048 input channels; the depthwise samples are all small)
+        convs = [
+            ("depthwise", c, c, (3, 5)[i % 2], 1 if i % 3 else 2, c, False),
+            ("pointwise", c, 4 * c, 1, 1, 1, True),
+            ("pointwise", 4 * c, c, 1, 1, 1, True),
+            ("dense", c, c, 3, 1, 1, True),
+            ("dense", c, c, 3, 2, 1, True),
         ]
         if gc * s * s <= 2**21:
-            convs.append(("grouped", gc, gc, gk, 1, groups))
-        for kind, cin, cout, k, stride, grp in convs:
-            # at most `cap` MACs (counted at the input side / stride²); depthwise samples are all small
-            if kind == "depthwise" or (k * k * cin * cout * s * s / (grp * stride**2) <= cap and cin <= 2048):
+            convs.append(("grouped", gc, gc, gk, 1, groups, True))
+        for kind, cin, cout, k, stride, grp, capped in convs:
+            if not capped or (k * k * cin * cout * s * s / (grp * stride**2) <= cap and cin <= 2048):
                 g[kind].append(_conv(cin, cout, s, k, stride, grp))
         shape = (c, s, s)
         g["activation"].append(_layer(shape, Activation, fn=("relu", "hswish", "relu6", "hsigmoid")[i % 4]))
