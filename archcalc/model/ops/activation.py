@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from archcalc.model.ops.base import Op, Shape
+from archcalc.model.ops.base import OnnxSink, Op, Shape
 
 ActName = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish"]
 ACTIVATIONS: tuple[str, ...] = ("relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish")
@@ -35,3 +35,26 @@ class Activation(Op):
         from archcalc.measure.torch_modules import ACTIVATION_MODULES
 
         return ACTIVATION_MODULES[self.fn]()
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """``Relu``; ReLU6 as ``Clip(0, 6)``; ``HardSwish``; h-sigmoid ReLU6(x+3)/6 as
+        ``HardSigmoid(α = 1/6, β = 1/2)``; ``Sigmoid``; swish x·σ(x) as ``Sigmoid`` then ``Mul``."""
+        x = inputs[0]
+        if self.fn == "relu":
+            sink.node("Relu", [x], name, name)
+        elif self.fn == "relu6":
+            lo, hi = sink.floats(f"{name}.min", [0.0]), sink.floats(f"{name}.max", [6.0])
+            sink.node("Clip", [x, lo, hi], name, name)
+        elif self.fn == "hswish":
+            sink.node("HardSwish", [x], name, name)
+        elif self.fn == "hsigmoid":
+            sink.node("HardSigmoid", [x], name, name, alpha=1.0 / 6.0, beta=0.5)
+        elif self.fn == "sigmoid":
+            sink.node("Sigmoid", [x], name, name)
+        elif self.fn == "swish":
+            gate = sink.node("Sigmoid", [x], f"{name}/sigmoid", f"{name}/sigmoid")
+            sink.node("Mul", [x, gate], name, name)
+        else:
+            super().onnx_nodes(sink, name, inputs, in_shapes)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from math import prod
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 Shape = tuple[int, ...]
 """A tensor shape without the batch dimension: ``(C, H, W)`` for maps, ``(F,)`` for vectors."""
@@ -25,6 +25,28 @@ def fmt_shape(shape: Shape | list[int]) -> str:
 def numel(shape: Shape) -> int:
     """Number of elements of one sample's tensor: the product of its dimensions."""
     return prod(shape)
+
+
+class OnnxSink(Protocol):
+    """Where :meth:`Op.onnx_nodes` writes a layer as ONNX (``archcalc.export.onnx`` implements it,
+    so the op classes never import onnx)."""
+
+    def node(self, op_type: str, inputs: Sequence[str], output: str, name: str, **attrs: Any) -> str:
+        """Append an ONNX node ``op_type`` named ``name`` reading ``inputs``; returns ``output``."""
+        ...
+
+    def weight(self, name: str, shape: Shape, role: str = "weight") -> str:
+        """A random float32 initializer (role: ``weight`` (He-normal over the fan-in ``shape[1:]``),
+        ``bias``, ``scale``, ``mean`` or ``var`` (positive)); returns its name."""
+        ...
+
+    def ints(self, name: str, values: Sequence[int]) -> str:
+        """An int64 initializer (shapes, slice bounds); returns its name."""
+        ...
+
+    def floats(self, name: str, values: Sequence[float]) -> str:
+        """A float32 initializer holding constants (a scalar when ``values`` has one element)."""
+        ...
 
 
 class Op:
@@ -87,3 +109,13 @@ class Op:
     def torch_module(self) -> Any:
         """The equivalent ``torch.nn.Module`` (torch is imported only inside this method)."""
         raise NotImplementedError
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """Write the layer as ONNX nodes (opset 17) on ``sink``: reading tensors ``inputs`` (shapes
+        ``in_shapes``, without the batch), the last node writing the tensor ``name`` and named
+        ``name``; helper nodes are named ``name/…``. Weights are random (``sink.weight``)."""
+        from archcalc.errors import ArchcalcError
+
+        raise ArchcalcError(f"layer {name}: op {self.kind!r} has no ONNX export")

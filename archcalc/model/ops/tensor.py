@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
-from archcalc.model.ops.base import Op, Shape, fmt_shape, numel
+from archcalc.model.ops.base import OnnxSink, Op, Shape, fmt_shape, numel
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -26,6 +26,12 @@ class Flatten(Op):
         from archcalc.measure import torch_modules
 
         return torch_modules.Flatten()
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """``Flatten`` from axis 1 (the batch stays)."""
+        sink.node("Flatten", [inputs[0]], name, name, axis=1)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -47,6 +53,12 @@ class Add(Op):
         from archcalc.measure import torch_modules
 
         return torch_modules.Add()
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """``Add`` of two tensors, ``Sum`` of more."""
+        sink.node("Add" if len(inputs) == 2 else "Sum", list(inputs), name, name)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -70,6 +82,12 @@ class Mul(Op):
 
         return torch_modules.Mul()
 
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """``Mul`` (the C×1×1 gate broadcasts as in torch)."""
+        sink.node("Mul", list(inputs), name, name)
+
 
 @dataclass(slots=True, unsafe_hash=True)
 class Concat(Op):
@@ -90,6 +108,12 @@ class Concat(Op):
         from archcalc.measure import torch_modules
 
         return torch_modules.Concat()
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """``Concat`` along channels (axis 1)."""
+        sink.node("Concat", list(inputs), name, name, axis=1)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -117,6 +141,13 @@ class Slice(Op):
 
         return torch_modules.Slice(self.start, self.stop)
 
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """``Slice`` of channels [start, stop) on axis 1."""
+        starts, ends = sink.ints(f"{name}.starts", [self.start]), sink.ints(f"{name}.ends", [self.stop])
+        sink.node("Slice", [inputs[0], starts, ends, sink.ints(f"{name}.axes", [1])], name, name)
+
 
 @dataclass(slots=True, unsafe_hash=True)
 class ChannelShuffle(Op):
@@ -143,3 +174,13 @@ class ChannelShuffle(Op):
         from archcalc.measure import torch_modules
 
         return torch_modules.ChannelShuffle(self.groups)
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """``Reshape`` to N × g × C/g × H × W, ``Transpose`` the two channel axes, ``Reshape`` back."""
+        c, h, w = in_shapes[0]
+        split = sink.ints(f"{name}.split_shape", [0, self.groups, c // self.groups, h, w])
+        r = sink.node("Reshape", [inputs[0], split], f"{name}/split", f"{name}/split")
+        t = sink.node("Transpose", [r], f"{name}/transpose", f"{name}/transpose", perm=[0, 2, 1, 3, 4])
+        sink.node("Reshape", [t, sink.ints(f"{name}.shape", [0, c, h, w])], name, name)
