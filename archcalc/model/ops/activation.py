@@ -6,10 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from archcalc.model.ops.base import OnnxSink, Op, Shape
+from archcalc.model.ops.base import KernelRow, OnnxSink, Op, Shape
 
 ActName = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish"]
 ACTIVATIONS: tuple[str, ...] = ("relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish")
+_CONV_FUSED = frozenset({"relu", "relu6", "hswish", "hsigmoid", "sigmoid"})
+_GEMM_FUSED = frozenset({"relu", "hsigmoid", "sigmoid"})
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -21,6 +23,19 @@ class Activation(Op):
 
     kind: ClassVar[str] = "activation"
     fn: str
+
+    @classmethod
+    def joins_kernel(cls, backend: str, row: KernelRow, kernel: Sequence[KernelRow]) -> bool:
+        """onnxruntime runs ReLU, ReLU6 (Clip), h-swish, h-sigmoid and sigmoid inside the convolution
+        kernel that writes their input (``FusedConv``, or its NCHWc conv), after a folded batch norm
+        and a fused residual add, one activation per kernel; ReLU, h-sigmoid and sigmoid inside a
+        fully connected layer's (``FusedGemm``). Swish (x·σ(x)) is not among them: it runs as its
+        own ``QuickGelu`` kernel; h-swish after a fully connected layer as two kernels."""
+        if backend != "onnxruntime" or any(k.kind == "activation" for k in kernel):
+            return False
+        if kernel[0].kind == "conv2d":
+            return row.args in _CONV_FUSED
+        return kernel[0].kind == "linear" and len(kernel) == 1 and row.args in _GEMM_FUSED
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         return inputs[0]

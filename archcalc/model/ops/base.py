@@ -27,6 +27,16 @@ def numel(shape: Shape) -> int:
     return prod(shape)
 
 
+class KernelRow(Protocol):
+    """What the kernel-fusion facts read of a layer row (``closed_form.LayerCost``)."""
+
+    name: str
+    kind: str
+    category: str
+    args: str
+    inputs: Sequence[str]
+
+
 class OnnxSink(Protocol):
     """Where :meth:`Op.onnx_nodes` writes a layer as ONNX (``archcalc.export.onnx`` implements it,
     so the op classes never import onnx)."""
@@ -109,6 +119,20 @@ class Op:
     def torch_module(self) -> Any:
         """The equivalent ``torch.nn.Module`` (torch is imported only inside this method)."""
         raise NotImplementedError
+
+    @classmethod
+    def joins_kernel(cls, backend: str, row: KernelRow, kernel: Sequence[KernelRow]) -> bool:
+        """Whether layer ``row`` of this kind runs inside ``kernel`` (the layer rows of the kernel that
+        wrote its input, head first) on ``backend`` (``torch``: eager, one call per layer, so never;
+        ``onnxruntime``: the CPU provider's default graph optimisations). Asked only when that input
+        has no other reader (``archcalc.count.kernels``)."""
+        return False
+
+    @classmethod
+    def joins_sibling(cls, backend: str, row: KernelRow, kernel: Sequence[KernelRow]) -> bool:
+        """Whether layer ``row`` runs inside ``kernel``, an earlier kernel whose head reads exactly
+        the same inputs, on ``backend``."""
+        return False
 
     def onnx_nodes(
         self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
-from archcalc.model.ops.base import OnnxSink, Op, Shape, fmt_shape, numel
+from archcalc.model.ops.base import KernelRow, OnnxSink, Op, Shape, fmt_shape, numel
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -40,6 +40,18 @@ class Add(Op):
 
     kind: ClassVar[str] = "add"
     n_inputs: ClassVar[int | None] = None
+
+    @classmethod
+    def joins_kernel(cls, backend: str, row: KernelRow, kernel: Sequence[KernelRow]) -> bool:
+        """onnxruntime adds a residual inside the convolution that writes one of its two inputs (the
+        first such input; the sum input of ``FusedConv`` / the NCHWc conv), after a folded batch norm
+        and before any activation."""
+        return (
+            backend == "onnxruntime"
+            and len(row.inputs) == 2
+            and kernel[0].kind == "conv2d"
+            and all(k.kind in ("conv2d", "batchnorm2d") for k in kernel)
+        )
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         if len(inputs) < 2 or any(s != inputs[0] for s in inputs):
@@ -123,6 +135,12 @@ class Slice(Op):
     kind: ClassVar[str] = "slice"
     start: int
     stop: int
+
+    @classmethod
+    def joins_sibling(cls, backend: str, row: KernelRow, kernel: Sequence[KernelRow]) -> bool:
+        """onnxruntime turns channel slices of one tensor into a single ``Split`` (ShuffleNet V2's
+        channel split)."""
+        return backend == "onnxruntime" and all(k.kind == "slice" for k in kernel)
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs
