@@ -114,6 +114,42 @@ class KernelRun:
     seconds: list[float]
 
 
+def profiling_session(model: bytes, threads: int) -> Any:
+    """A session with the profiler on (its file in a temporary folder)."""
+    d = tempfile.mkdtemp(prefix="archcalc-ort-")
+    return _session(model, session_options(threads, os.path.join(d, "profile")))
+
+
+def _runs_of(events: list[dict[str, Any]], warmup: int) -> list[tuple[int, int]]:
+    return sorted(
+        (e["ts"], e["ts"] + e["dur"])
+        for e in events
+        if e.get("cat") == "Session" and e["name"] == "model_run"
+    )[warmup:]
+
+
+def profile_session(sess: Any, feed: dict[str, Any], warmup: int, repeats: int) -> list[dict[str, float]]:
+    """Run ``sess`` ``warmup + repeats`` times and return, per timed run, each kernel's seconds
+    (the profile file is removed)."""
+    for _ in range(warmup + repeats):
+        sess.run(None, feed)
+    path = sess.end_profiling()
+    with open(path, encoding="utf-8") as f:
+        events = json.load(f)
+    os.remove(path)
+    runs = _runs_of(events, warmup)
+    out: list[dict[str, float]] = [{} for _ in runs]
+    for e in events:
+        if e.get("cat") != "Node" or not e["name"].endswith("_kernel_time"):
+            continue
+        for i, (a, b) in enumerate(runs):
+            if a <= e["ts"] <= b:
+                name = e["name"][: -len("_kernel_time")]
+                out[i][name] = out[i].get(name, 0.0) + e["dur"] * 1e-6
+                break
+    return out
+
+
 def profile_kernels(
     graph: Graph, threads: int, warmup: int, repeats: int, batch: int = 1, model: bytes | None = None
 ) -> list[KernelRun]:
@@ -122,30 +158,10 @@ def profile_kernels(
     with tempfile.TemporaryDirectory(prefix="archcalc-ort-") as d:
         opt_path = os.path.join(d, "optimized.onnx")
         sess = _session(model, session_options(threads, os.path.join(d, "profile"), opt_path))
-        feed = {INPUT: example_input(graph, batch)}
-        for _ in range(warmup + repeats):
-            sess.run(None, feed)
-        with open(sess.end_profiling(), encoding="utf-8") as f:
-            events = json.load(f)
+        runs = profile_session(sess, {INPUT: example_input(graph, batch)}, warmup, repeats)
         optimized = onnx.load(opt_path)
-    runs = sorted(
-        (e["ts"], e["ts"] + e["dur"])
-        for e in events
-        if e.get("cat") == "Session" and e["name"] == "model_run"
-    )[warmup:]
-    by_name: dict[str, list[float]] = {}
-    order: list[str] = []
-    for e in events:
-        if e.get("cat") != "Node" or not e["name"].endswith("_kernel_time"):
-            continue
-        ts = e["ts"]
-        if not any(a <= ts <= b for a, b in runs):
-            continue
-        name = e["name"][: -len("_kernel_time")]
-        if name not in by_name:
-            by_name[name] = []
-            order.append(name)
-        by_name[name].append(e["dur"] * 1e-6)
+    order = list(runs[0]) if runs else []
+    by_name = {name: [r.get(name, 0.0) for r in runs] for name in order}
     nodes = {n.name: n for n in optimized.graph.node if n.name}
     unnamed: dict[str, list[Any]] = {}
     for n in optimized.graph.node:
