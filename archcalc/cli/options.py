@@ -53,7 +53,17 @@ ProfileOpt = Annotated[
         "--profile", help="device profile name (archcalc calibrate --profile NAME; default: 'default')"
     ),
 ]
-ThreadsOpt = Annotated[int | None, typer.Option("--threads", help="torch threads (default: all cores)")]
+ThreadsOpt = Annotated[
+    int | None, typer.Option("--threads", help="intra-op threads (default: torch's, all cores)")
+]
+BackendOpt = Annotated[
+    str,
+    typer.Option(
+        "--backend",
+        help="torch (eager, one call per layer) | onnxruntime (CPU provider, default graph "
+        "optimisations: conv + BN + activation and residual adds fused)",
+    ),
+]
 
 
 def resolve_net(

@@ -139,9 +139,11 @@ def render_timing(t: Any, fmt: str) -> str | list[Table]:
     if fmt == "json":
         return t.model_dump_json(indent=2) + "\n"
     m, p = t.measured, t.predicted
+    ort = t.backend == "onnxruntime"
     preds = p.layers if p is not None else [None] * len(m.layers)
     header = [
         "name",
+        *(["kernel"] if ort else []),
         "op",
         "kind",
         "macs[paper]",
@@ -156,6 +158,7 @@ def render_timing(t: Any, fmt: str) -> str | list[Table]:
     body: list[list[object]] = [
         [
             x.name,
+            *([x.kernel] if ort else []),
             x.op,
             x.kind,
             x.macs,
@@ -170,9 +173,11 @@ def render_timing(t: Any, fmt: str) -> str | list[Table]:
         for x, q in zip(m.layers, preds, strict=True)
     ]
     pred_total = "" if p is None else f"{p.total_ms:.4f}"
+    pad = [""] if ort else []
     totals: list[list[object]] = [
         [
             "Σ layers",
+            *pad,
             "",
             "",
             t.macs,
@@ -186,6 +191,7 @@ def render_timing(t: Any, fmt: str) -> str | list[Table]:
         ],
         [
             "forward",
+            *pad,
             "",
             "",
             t.macs,
@@ -198,9 +204,16 @@ def render_timing(t: Any, fmt: str) -> str | list[Table]:
             "",
         ],
     ]
+    if ort:
+        totals.insert(1, ["layout reorders", "", "", "", "", "", f"{m.layout_ms:.4f}", "", "", "", "", ""])
+    runtime = (
+        f"onnxruntime {t.versions.get('onnxruntime', '?')}, {m.kernels} kernels"
+        if ort
+        else f"torch {t.torch_version}"
+    )
     what = (
         f"batch {t.batch}, {t.threads} threads, median of {t.repeats} after {t.warmup} warm-up, "
-        f"torch {t.torch_version}, fp32"
+        f"{runtime}, fp32"
         + (f"; predicted with profile '{p.profile}' ({p.threads} threads)" if p is not None else "")
     )
     title = f"{t.network} — α={t.alpha:g}, {t.resolution}×{t.resolution} — {what}"
@@ -210,12 +223,19 @@ def render_timing(t: Any, fmt: str) -> str | list[Table]:
     tab = Table(
         title=escape(title),
         caption=escape(
-            "measured: median (IQR) per call of each layer's torch module on its real input; "
+            (
+                "measured: median (IQR) per run of each kernel's time in onnxruntime's profiler, on the "
+                "kernel's first layer (the layers fused into it: 0); "
+                if ort
+                else "measured: median (IQR) per call of each layer's torch module on its real input; "
+            )
             + (f"predicted: {p.formula}" if p is not None else "no profile: `archcalc calibrate` makes one")
         ),
     )
     for col in ["#", *header]:
-        tab.add_column(escape(col), justify="left" if col in ("name", "op", "kind", "bound") else "right")
+        tab.add_column(
+            escape(col), justify="left" if col in ("name", "kernel", "op", "kind", "bound") else "right"
+        )
     for i, row in enumerate(body):
         add_row(tab, i, *(f"{c:,}" if isinstance(c, int) else c for c in row))
     for row in totals:
@@ -253,8 +273,13 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None) -> str | list[T
         for k, m in p.kinds.items()
     ]
     where = f"saved to {path}" if path is not None else ""
+    runtime = (
+        f"onnxruntime {p.versions.get('onnxruntime', '?')}"
+        if p.backend == "onnxruntime"
+        else f"torch {p.torch_version}"
+    )
     title = (
-        f"device profile '{p.name}' — {p.cpu}, {p.threads} threads, torch {p.torch_version}, {p.dtype}"
+        f"device profile '{p.name}' — {p.cpu}, {p.threads} threads, {runtime}, {p.dtype}"
         f"{', quick' if p.quick else ''}, {p.created}"
     )
     curve = ", ".join(f"{b / 2**20:g} MiB: {w / 1e9:.1f} GB/s" for b, w in p.bandwidth_curve)
@@ -269,6 +294,13 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None) -> str | list[T
         + ("" if p.forward.fit_error is None else f", median error {100 * p.forward.fit_error:.1f} %")
         + ")",
     ]
+    if p.learned:
+        lines.append(
+            "learned factor per kernel type (gradient-boosted trees; out-of-fold median error): "
+            + ", ".join(
+                f"{k} {100 * (v.cv_error or 0):.1f} % over {v.samples} kernels" for k, v in p.learned.items()
+            )
+        )
     if fmt in ("csv", "markdown"):
         text = grid(header, body, fmt)
         if fmt == "markdown":
