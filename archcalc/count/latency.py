@@ -1,24 +1,31 @@
 """Predicted CPU latency of a network from its closed-form cost and a measured device profile.
 
-Pure Python, no torch: ``archcalc table --latency`` uses it. The profile comes from
-``archcalc calibrate`` (``archcalc/measure/calibrate.py``), which times micro-benchmarks on this machine.
+Pure Python, no torch or numpy: ``archcalc table --latency`` uses it. The profile comes from
+``archcalc calibrate --backend torch|onnxruntime`` (``archcalc/measure/calibrate.py``), which times
+synthetic kernels and synthetic networks on this machine, on one backend, and the profile predicts
+for that backend only (:func:`check_profile_backend`).
 
-The model is a roofline with one set of constants per layer kind k (see :data:`KINDS`)::
+**Kernels.** A backend runs *kernels*, not layers: eager torch one call per layer; onnxruntime
+folds batch norm, activations and residual adds into the convolution before them
+(:mod:`archcalc.count.kernels`, whose grouping each op class states). A kernel's type is the kind
+(see :data:`KINDS`) of its first layer, and its time is a roofline with one set of constants per
+kind k, times a learned factor::
 
-    t(layer) = max(work_k / R_k,  bytes(B) / (e_k · W(bytes(B)))) + o_k
+    t(kernel) = (max(work_k / R_k,  bytes(B) / (e_k · W(bytes(B)))) + o_k) · exp(r̂_k(x))
 
     bytes(B) = B · (activation bytes read + activation bytes written) + weight bytes
-    work_k   = MACs · B  for conv and linear kinds (R_k in MAC/s),
+               (a fused kernel reads its external inputs once and writes only what leaves it)
+    work_k   = MACs · B  of its first layer, for conv and linear kinds (R_k in MAC/s),
                bytes(B)  for the data kinds (R_k in bytes/s: a flat processing rate, e.g. the
                          comparisons of a max pool or the exp of a sigmoid)
 
-where B is the batch, R_k the kind's sustained rate, W(b) the bandwidth of a plain
-tensor copy moving b bytes on this machine (measured at several sizes and interpolated log–log:
-caches make small copies several times faster than large ones), e_k the kind's efficiency relative
-to that copy, and o_k its per-call overhead (s). Which term is the larger decides the layer's
-``bound``: ``compute`` (right of the ridge point R_k / (e_k·W) MACs/byte), ``memory`` (left of
-it), or ``overhead`` when o_k exceeds both. The network's time is the sum over its layers (eager
-execution, one call per layer, nothing overlapped).
+where B is the batch, R_k the kind's sustained rate, W(b) the bandwidth of a plain copy moving b
+bytes on this machine (measured at several sizes and interpolated log–log: caches make small copies
+several times faster than large ones), e_k the kind's efficiency relative to that copy, o_k its
+per-call overhead (s), and r̂_k the kind's gradient-boosted trees over the kernel's features
+(:mod:`archcalc.count.learned`; 0 where calibration kept none). Which roofline term is the larger
+decides the ``bound``: ``compute`` (right of the ridge point R_k / (e_k·W) MACs/byte), ``memory``
+(left of it), or ``overhead`` when o_k exceeds both.
 
 What is predicted for the layers torch does not really run as a data pass:
 
@@ -26,25 +33,22 @@ What is predicted for the layers torch does not really run as a data pass:
 - batch norm, activations, add, mul, pooling and ``copy`` (concat, channel shuffle):
   priced on bytes only. Their MACs (fvcore counts batch norm and average pooling) are ignored, so
   the prediction is the same under every counting convention.
-- Nothing is fused: ``archcalc time`` runs the graph eagerly, one torch module per node, so
-  conv, batch norm and activation are timed (and predicted) as three calls.
 
-In a real forward pass a network costs more than the sum of its layers timed in isolation (each
-over and over on the same input): the Python walk of the graph and tensor bookkeeping per node,
+In a real forward pass a network costs more than the sum of its kernels timed in isolation (each
+over and over on the same input): the walk of the graph and tensor bookkeeping per kernel,
 allocation and first touch (page faults) of every fresh output tensor, weights that are not in
 cache. ``archcalc calibrate`` times random synthetic networks (:mod:`archcalc.measure.synthetic_networks`)
-in whole forward passes and fits, by non-negative least squares on the relative error, the
-profile's :class:`ForwardModel` constants. The predicted seconds of layer i in a forward pass, and
-the network total, are::
+in whole forward passes and fits the profile's :class:`ForwardModel` constants on the relative
+error. The predicted seconds of kernel i in a forward pass, and the network total, are::
 
     T_i = s · t_i  +  g  +  a · B · written_i  +  c · min(weight_bytes_i, C)
     T   = Σ_i T_i
 
-where t_i is the roofline above (what ``layer_seconds`` returns), s a scale on it, g the glue
-seconds per graph node, a the seconds per byte of a freshly written output tensor (0 bytes for
-views), c the seconds per weight byte read cold, and C the per-core L2 cache size (weights beyond
-it come from memory in the isolated layer timing as well, so only the first C bytes can be colder
-in the forward pass). Terms the calibration networks do not support are fitted as 0.
+where t_i is the kernel time above, s a scale on it, g the glue seconds per kernel, a the seconds
+per byte of a freshly written output tensor (0 bytes for views), c the seconds per weight byte read
+cold, and C the per-core L2 cache size (weights beyond it come from memory in the isolated timing as
+well, so only the first C bytes can be colder in the forward pass). Per layer, a kernel's T_i is
+shown on its first layer and the layers fused into it show 0.
 
 The bytes are the closed form's traffic at the report's dtype; the profile is measured at one dtype
 (fp32), and a report at another dtype is refused rather than silently mispriced.
@@ -102,9 +106,9 @@ _OP_KIND: dict[str, str] = {
 _EXP_ACTIVATIONS = frozenset({"sigmoid", "swish"})
 
 FORMULA = (
-    "T = s·t + g + a·B·written + c·min(weight_bytes, C) per layer, summed; "
-    "t = max(work / R_kind, bytes(B) / (e_kind·W_copy(bytes))) + o_kind; work = MACs·B (conv, linear) "
-    "or bytes(B) (data kinds); bytes(B) = B·activations + weights"
+    "T = s·t + g + a·B·written + c·min(weight_bytes, C) per kernel, summed; "
+    "t = (max(work / R_kind, bytes(B) / (e_kind·W_copy(bytes))) + o_kind)·exp(r̂_kind); work = MACs·B "
+    "(conv, linear) or bytes(B) (data kinds); bytes(B) = B·activations + weights"
 )
 
 PROFILE_FORMAT = 2
