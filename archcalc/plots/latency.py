@@ -19,19 +19,21 @@ from archcalc.plots import pyplot
 def plot_timing(t: Any, profile: DeviceProfile | None, path: Path) -> Path:
     """Write the two charts of an :class:`archcalc.measure.timing.Timing` to ``path`` (PNG)."""
     plt = pyplot()
-    layers = t.measured.layers
+    # one bar per kernel: the layers fused into a kernel (onnxruntime) carry no time of their own
+    keep = [i for i, x in enumerate(t.measured.layers) if x.kernel == x.name]
+    layers = [t.measured.layers[i] for i in keep]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(16, 6), gridspec_kw={"width_ratios": [3, 2]})
     xs = list(range(len(layers)))
     ax1.bar([x - 0.2 for x in xs], [max(x.median_ms, 1e-6) for x in layers], width=0.4, label="measured")
     if t.predicted is not None:
         ax1.bar(
             [x + 0.2 for x in xs],
-            [1e3 * p.seconds for p in t.predicted.layers],
+            [1e3 * t.predicted.layers[i].seconds for i in keep],
             width=0.4,
             label=f"predicted (profile '{t.predicted.profile}')",
         )
     ax1.set_yscale("log")
-    ax1.set_xlabel("layer (graph order)")
+    ax1.set_xlabel("kernel (graph order)" if len(keep) < len(t.measured.layers) else "layer (graph order)")
     ax1.set_ylabel("time per call, ms (log)")
     ax1.set_title(
         f"{t.network} α={t.alpha:g} {t.resolution}px, batch {t.batch}, {t.threads} threads: "
