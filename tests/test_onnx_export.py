@@ -122,3 +122,31 @@ def test_export_does_not_import_torch(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert r.stdout.strip().splitlines()[-1] == "False"
     assert out.stat().st_size > 1_000_000
+
+
+def test_cli_export_spec_file_with_param(cli, tmp_path: Path) -> None:
+    """A spec file (a copy of ShuffleNet V1's) with ``--param groups=8``: every grouped 1×1 conv has
+    group 8, and the counts off the ONNX graph equal the spec's at that knob."""
+    import shutil
+
+    from archcalc.spec.catalog import specs_dir
+
+    src = tmp_path / "my_shufflenet.yaml"
+    shutil.copy(specs_dir() / "shufflenet_v1.yaml", src)
+    out = tmp_path / "s.onnx"
+    r = cli("export", str(src), "-o", str(out), "--param", "groups=8", "--alpha", "0.5")
+    assert r.code == 0, r.err
+    model = onnx.load(str(out))
+    groups = {
+        onnx.helper.get_attribute_value(a)
+        for n in model.graph.node
+        if n.op_type == "Conv"
+        for a in n.attribute
+        if a.name == "group"
+    }
+    assert 8 in groups
+    resolved = resolve(load_spec(str(src)), 0.5, knobs={"groups": 8})
+    assert onnx_counts(model) == (
+        report(resolved, "torch").totals.params_with_bn,
+        report(resolved, "paper").totals.macs,
+    )
