@@ -117,9 +117,10 @@ class TorchBench:
     def kernel(self, graph: Graph, names: Sequence[str]) -> float:
         from archcalc.measure.torch_build import build
 
+        from archcalc.measure.timing import threads_set
+
         torch = self.torch
-        with torch.inference_mode():
-            torch.set_num_threads(self.threads)
+        with threads_set(self.threads), torch.inference_mode():
             model = build(graph)
             env: dict[str, Any] = {INPUT: model.example_input()}
             steps = model._steps
