@@ -115,9 +115,8 @@ class TorchBench:
         return peak, sorted(curve), overhead
 
     def kernel(self, graph: Graph, names: Sequence[str]) -> float:
-        from archcalc.measure.torch_build import build
-
         from archcalc.measure.timing import threads_set
+        from archcalc.measure.torch_build import build
 
         torch = self.torch
         with threads_set(self.threads), torch.inference_mode():
