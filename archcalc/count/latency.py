@@ -66,9 +66,11 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from archcalc.count.closed_form import LayerCost, Report
+from archcalc.count.header import AtSetting
 from archcalc.count.kernels import Kernel, check_backend, group_kernels, kernel_features
 from archcalc.count.learned import KernelPredictor
 from archcalc.errors import ArchcalcError
+from archcalc.model.ops import PRIMITIVES
 
 KINDS: dict[str, str] = {
     "dense": "standard convolution, kernel > 1, groups = 1",
@@ -86,24 +88,15 @@ KINDS: dict[str, str] = {
     "copy": "concat, channel shuffle (a data copy, no arithmetic)",
     "view": "flatten, channel slice (a torch view: no data moves)",
 }
-"""The profile's layer kinds, with what each holds. :func:`layer_kind` maps a layer to one."""
+"""The profile's layer kinds, with what each holds. Each primitive op class says which one it is
+priced as (``Op.latency_kind`` / ``Op.row_latency_kind``); :func:`layer_kind` asks it."""
 
 COMPUTE_KINDS: tuple[str, ...] = ("dense", "pointwise", "depthwise", "grouped", "linear")
 """Kinds whose time has a MAC term; the others are priced on bytes (or overhead) only."""
 
-_OP_KIND: dict[str, str] = {
-    "linear": "linear",
-    "batchnorm2d": "batchnorm",
-    "add": "elementwise",
-    "mul": "elementwise",
-    "adaptive_pool": "global_pool",
-    "concat": "copy",
-    "shuffle": "copy",
-    "flatten": "view",
-    "slice": "view",
-}
-
-_EXP_ACTIVATIONS = frozenset({"sigmoid", "swish"})
+VIEW_KINDS: frozenset[str] = frozenset({"view"})
+"""Kinds torch runs as a view: no bytes move and no output is written, so t = o_k only (no
+bandwidth term in the profile, no written bytes in the forward terms)."""
 
 FORMULA = (
     "T = s·t + g + a·B·written + c·min(weight_bytes, C) per kernel, summed; "
@@ -126,23 +119,17 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def layer_kind(layer: LayerCost) -> str:
-    """The profile kind of one layer: the single place layers are mapped to kinds."""
-    if layer.kind == "conv2d":
-        if layer.category.startswith("Conv DW"):
-            return "depthwise"
-        if layer.category.startswith("Conv group"):
-            return "grouped"
-        if layer.category == "Conv 1×1":
-            return "pointwise"
-        return "dense"
-    if layer.kind == "activation":
-        return "activation_exp" if layer.args in _EXP_ACTIVATIONS else "activation"
-    if layer.kind == "pool2d":
-        return "maxpool" if layer.args.startswith("max") else "avgpool"
-    try:
-        return _OP_KIND[layer.kind]
-    except KeyError:
-        raise ArchcalcError(f"layer {layer.name}: no latency kind for op {layer.kind!r}") from None
+    """The profile kind of one layer, as its op class says (``Op.row_latency_kind``)."""
+    cls = PRIMITIVES.get(layer.kind)
+    kind = None if cls is None else cls.row_latency_kind(layer)
+    if kind is None:
+        raise ArchcalcError(f"layer {layer.name}: no latency kind for op {layer.kind!r}")
+    if kind not in KINDS:
+        raise ArchcalcError(
+            f"layer {layer.name}: op {layer.kind!r} names latency kind {kind!r}, which is not a "
+            f"profile kind ({', '.join(KINDS)})"
+        )
+    return kind
 
 
 class KindModel(BaseModel):
@@ -197,7 +184,7 @@ class ForwardModel(BaseModel):
 
     def extra_seconds(self, layer: LayerCost, kind: str, batch: int = 1) -> float:
         """g + a·B·written + c·min(weight_bytes, C) of one layer (views write nothing)."""
-        written = 0 if kind == "view" else batch * layer.bytes_written
+        written = 0 if kind in VIEW_KINDS else batch * layer.bytes_written
         return (
             self.node_seconds
             + self.write_seconds_per_byte * written
@@ -254,7 +241,7 @@ class DeviceProfile(BaseModel):
             if self.kinds[k].mac_rate is None:
                 raise ValueError(f"kinds.{k}.mac_rate is required")
         for k, m in self.kinds.items():
-            if k != "view" and m.bw_efficiency is None:
+            if k not in VIEW_KINDS and m.bw_efficiency is None:
                 raise ValueError(f"kinds.{k}.bw_efficiency is required")
         xs = [b for b, _ in self.bandwidth_curve]
         if any(b <= 0 or w <= 0 for b, w in self.bandwidth_curve) or xs != sorted(set(xs)):
@@ -299,10 +286,7 @@ class LayerLatency(BaseModel):
     learned_factor: float = Field(1.0, description="exp(r̂): the kernel type's learned correction")
 
 
-class LatencyPrediction(BaseModel):
-    network: str
-    alpha: float
-    resolution: int
+class LatencyPrediction(AtSetting):
     profile: str
     backend: str = Field("torch", description="the profile's backend: what the prediction is for")
     threads: int = Field(description="threads the profile was measured with")
@@ -333,7 +317,7 @@ def kernel_terms(k: Kernel, profile: DeviceProfile, batch: int = 1) -> tuple[str
     layer = k.head
     kind = layer_kind(layer)
     m = profile.kinds[kind]
-    if kind == "view":
+    if kind in VIEW_KINDS:
         return kind, 0.0, 0.0, m.overhead
     nbytes = kernel_bytes(k, batch)
     if kind in COMPUTE_KINDS:
@@ -428,14 +412,11 @@ def predict(
     order = {x.name: i for i, x in enumerate(report.layers)}
     rows.sort(key=lambda r: order[r.name])
     return LatencyPrediction(
-        network=report.network,
-        alpha=report.alpha,
-        resolution=report.resolution,
+        **LatencyPrediction.header(report),
         profile=profile.name,
         backend=profile.backend,
         threads=profile.threads,
         batch=batch,
-        dtype=report.dtype,
         layers=rows,
         total_ms=1e3 * sum(r.seconds for r in rows),
         by_kind_ms=by_kind,

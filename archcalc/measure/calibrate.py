@@ -47,6 +47,7 @@ from archcalc.count.latency import (
     COMPUTE_KINDS,
     KINDS,
     PROFILE_FORMAT,
+    VIEW_KINDS,
     DeviceProfile,
     ForwardModel,
     KindModel,
@@ -98,7 +99,7 @@ def fit_roofline(kind: str, data: Sequence[tuple[Kernel, float]], profile: Devic
     from scipy.optimize import least_squares
 
     ts = np.array([t for _, t in data])
-    if kind == "view":
+    if kind in VIEW_KINDS:
         return KindModel(overhead=float(np.median(ts)), samples=len(data))
     work, nbytes = _work_bytes(kind, data)
     w = np.array([profile.bandwidth(b) for b in nbytes])
@@ -170,7 +171,7 @@ def fit_learned(
 
     x, y = _features(data, profile)
     roof_err = np.abs(np.exp(-y) - 1.0)
-    if len(data) < MIN_LEARNED or kind == "view":
+    if len(data) < MIN_LEARNED or kind in VIEW_KINDS:
         return None, roof_err.tolist()
     oof = cross_val_predict(_gbm(), x, y, cv=KFold(5, shuffle=True, random_state=0))
     learned_err = np.abs(np.exp(oof - y) - 1.0)
@@ -281,7 +282,7 @@ def forward_features(
     return [
         sum(kernel_seconds(k, profile, batch) for k in kernels),
         float(len(kernels)),
-        float(sum(batch * k.bytes_written for k in kernels if layer_kind(k.head) != "view")),
+        float(sum(batch * k.bytes_written for k in kernels if layer_kind(k.head) not in VIEW_KINDS)),
         float(sum(min(k.weight_bytes, cap) for k in kernels)),
     ]
 
@@ -392,7 +393,7 @@ def calibrate(
         kinds={
             k: KindModel(
                 mac_rate=peak if k in COMPUTE_KINDS else None,
-                bw_efficiency=None if k == "view" else 1.0,
+                bw_efficiency=None if k in VIEW_KINDS else 1.0,
                 overhead=overhead,
             )
             for k in KINDS

@@ -35,6 +35,7 @@ from pydantic import BaseModel, Field
 
 from archcalc.count.closed_form import Report
 from archcalc.count.closed_form import report as closed_form_report
+from archcalc.count.header import Configured
 from archcalc.count.kernels import check_backend, group_kernels
 from archcalc.count.latency import (
     DeviceProfile,
@@ -84,11 +85,7 @@ class Measured(BaseModel):
     layers: list[LayerTiming]
 
 
-class Timing(BaseModel):
-    network: str
-    alpha: float
-    resolution: int
-    knobs: dict[str, bool | int | float | str]
+class Timing(Configured):
     batch: int
     threads: int
     warmup: int
@@ -192,10 +189,7 @@ def time_network(
     except (RuntimeError, MemoryError) as e:
         raise run_failed(name, e) from None
     return Timing(
-        network=name,
-        alpha=resolved.alpha,
-        resolution=resolved.resolution,
-        knobs=dict(resolved.knobs),
+        **Timing.header(resolved),
         batch=batch,
         threads=threads,
         warmup=warmup,

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from archcalc.model.ops.base import KernelRow, OnnxSink, Op, Shape
+from archcalc.model.ops.base import LayerRow, OnnxSink, Op, Shape
 
 ActName = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish"]
 ACTIVATIONS: tuple[str, ...] = ("relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish")
+_EXP_ACTIVATIONS = frozenset({"sigmoid", "swish"})
 _CONV_FUSED = frozenset({"relu", "relu6", "hswish", "hsigmoid", "sigmoid"})
 _GEMM_FUSED = frozenset({"relu", "hsigmoid", "sigmoid"})
 
@@ -22,10 +23,20 @@ class Activation(Op):
     """
 
     kind: ClassVar[str] = "activation"
+    fuses_into_producer = True
+    per_channel = True
+    level_rule = "same"
+    fvcore_skipped: ClassVar[dict[str, str]] = {
+        "aten::hardswish": "activation: 0 MACs",
+        "aten::hardsigmoid": "activation: 0 MACs",
+        "aten::silu": "activation: 0 MACs",
+        "aten::sigmoid": "activation: 0 MACs",
+        "aten::hardtanh": "ReLU6: 0 MACs",
+    }
     fn: str
 
     @classmethod
-    def joins_kernel(cls, backend: str, row: KernelRow, kernel: Sequence[KernelRow]) -> bool:
+    def joins_kernel(cls, backend: str, row: LayerRow, kernel: Sequence[LayerRow]) -> bool:
         """onnxruntime runs ReLU, ReLU6 (Clip), h-swish, h-sigmoid and sigmoid inside the convolution
         kernel that writes their input (``FusedConv``, or its NCHWc conv), after a folded batch norm
         and a fused residual add, one activation per kernel; ReLU, h-sigmoid and sigmoid inside a
@@ -36,6 +47,12 @@ class Activation(Op):
         if kernel[0].kind == "conv2d":
             return row.args in _CONV_FUSED
         return kernel[0].kind == "linear" and len(kernel) == 1 and row.args in _GEMM_FUSED
+
+    @classmethod
+    def row_latency_kind(cls, row: LayerRow) -> str:
+        """``activation_exp`` for sigmoid and swish (an exponential per element), else ``activation``
+        (piecewise linear); the row's ``args`` is the function's name (:meth:`describe`)."""
+        return "activation_exp" if row.args in _EXP_ACTIVATIONS else "activation"
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         return inputs[0]

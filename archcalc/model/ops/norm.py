@@ -8,7 +8,7 @@ from math import prod
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
-from archcalc.model.ops.base import KernelRow, OnnxSink, Op, Shape
+from archcalc.model.ops.base import LayerRow, OnnxSink, Op, Shape
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -20,11 +20,15 @@ class BatchNorm2d(Op):
     """
 
     kind: ClassVar[str] = "batchnorm2d"
+    fuses_into_producer = True
+    per_channel = True
+    level_rule = "same"
+    latency_kind = "batchnorm"
     channels: int
     affine: bool = True
 
     @classmethod
-    def joins_kernel(cls, backend: str, row: KernelRow, kernel: Sequence[KernelRow]) -> bool:
+    def joins_kernel(cls, backend: str, row: LayerRow, kernel: Sequence[LayerRow]) -> bool:
         """onnxruntime folds inference batch norm into the convolution right before it (its
         ``ConvBNFusion``: W' = γ·W/σ, b' = γ·(b − μ)/σ + β)."""
         return backend == "onnxruntime" and len(kernel) == 1 and kernel[0].kind == "conv2d"

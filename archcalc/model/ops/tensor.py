@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
-from archcalc.model.ops.base import KernelRow, OnnxSink, Op, Shape, fmt_shape, numel
+from archcalc.model.ops.base import LayerRow, OnnxSink, Op, Shape, fmt_shape, numel
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -15,6 +15,8 @@ class Flatten(Op):
     """C×H×W → (C·H·W,).  0 MACs."""
 
     kind: ClassVar[str] = "flatten"
+    level_rule = "flatten"
+    latency_kind = "view"
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         return (numel(inputs[0]),)
@@ -40,9 +42,15 @@ class Add(Op):
 
     kind: ClassVar[str] = "add"
     n_inputs: ClassVar[int | None] = None
+    level_rule = "same"
+    latency_kind = "elementwise"
+    fvcore_skipped: ClassVar[dict[str, str]] = {
+        "aten::add": "residual add: 0 MACs (paper, fvcore, torch)",
+        "aten::add_": "residual add: 0 MACs (paper, fvcore, torch)",
+    }
 
     @classmethod
-    def joins_kernel(cls, backend: str, row: KernelRow, kernel: Sequence[KernelRow]) -> bool:
+    def joins_kernel(cls, backend: str, row: LayerRow, kernel: Sequence[LayerRow]) -> bool:
         """onnxruntime adds a residual inside the convolution that writes one of its two inputs (the
         first such input; the sum input of ``FusedConv`` / the NCHWc conv), after a folded batch norm
         and before any activation."""
@@ -79,6 +87,12 @@ class Mul(Op):
 
     kind: ClassVar[str] = "mul"
     n_inputs: ClassVar[int | None] = 2
+    level_rule = "same"
+    broadcasts_gate = True
+    latency_kind = "elementwise"
+    fvcore_skipped: ClassVar[dict[str, str]] = {
+        "aten::mul": "squeeze-and-excite scale: 0 MACs (paper, fvcore, torch)"
+    }
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         a, b = inputs
@@ -107,6 +121,9 @@ class Concat(Op):
 
     kind: ClassVar[str] = "concat"
     n_inputs: ClassVar[int | None] = None
+    level_rule = "same"
+    latency_kind = "copy"
+    fvcore_skipped: ClassVar[dict[str, str]] = {"aten::cat": "concat: 0 MACs"}
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         if len(inputs) < 2 or any(s[1:] != inputs[0][1:] for s in inputs):
@@ -133,11 +150,13 @@ class Slice(Op):
     """Channels [start, stop) of a map (ShuffleNet V2's channel split).  0 MACs."""
 
     kind: ClassVar[str] = "slice"
+    level_rule = "same"
+    latency_kind = "view"
     start: int
     stop: int
 
     @classmethod
-    def joins_sibling(cls, backend: str, row: KernelRow, kernel: Sequence[KernelRow]) -> bool:
+    def joins_sibling(cls, backend: str, row: LayerRow, kernel: Sequence[LayerRow]) -> bool:
         """onnxruntime turns channel slices of one tensor into a single ``Split`` (ShuffleNet V2's
         channel split)."""
         return backend == "onnxruntime" and all(k.kind == "slice" for k in kernel)
@@ -172,6 +191,9 @@ class ChannelShuffle(Op):
     """ShuffleNet's channel shuffle with g groups: reshape to g×(C/g), transpose, flatten.  0 MACs."""
 
     kind: ClassVar[str] = "shuffle"
+    per_channel = True
+    level_rule = "same"
+    latency_kind = "copy"
     groups: int
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
