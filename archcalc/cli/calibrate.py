@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from archcalc.cli.app import app
-from archcalc.cli.options import BackendOpt, FormatOpt, ProfileOpt, ThreadsOpt
+from archcalc.cli.options import BackendOpt, FormatOpt, ProfileOpt, ThreadsOpt, WideOpt
 from archcalc.cli.progress import progress
 from archcalc.errors import ArchcalcError
 
@@ -22,6 +22,7 @@ def calibrate(
     ] = False,
     backend: BackendOpt = "torch",
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
 ) -> None:
     """Measure this CPU on a backend and fit the latency model per kernel type; save the profile.
 
@@ -48,4 +49,4 @@ def calibrate(
         name, n, quick, wrap=lambda jobs: progress(jobs, "calibrating", lambda j: j[0]), backend=backend
     )
     path = save_profile(result)
-    emit(render_profile(result, fmt, path))
+    emit(render_profile(result, fmt, path, wide))

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from archcalc.cli.app import app
-from archcalc.cli.options import AlphaOpt, FormatOpt, ParamOpt, ResOpt, RhoOpt
+from archcalc.cli.options import AlphaOpt, FormatOpt, ParamOpt, ResOpt, RhoOpt, WideOpt
 from archcalc.cli.progress import progress
 from archcalc.errors import ArchcalcError
 
@@ -23,6 +23,7 @@ def validate(
         bool, typer.Option("--all", help="every built-in network at several (α, resolution, knob) settings")
     ] = False,
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
 ) -> None:
     """Build the torch model from the spec and check every layer against fvcore and torch's counter.
 
@@ -58,6 +59,6 @@ def validate(
         check(r)
         for r in progress(runs, "validating", lambda r: f"{r.spec.name} α={r.alpha:g} {r.resolution}px")
     ]
-    emit(render_validations(results, fmt))
+    emit(render_validations(results, fmt, wide))
     if not all(v.ok for v in results):
         raise typer.Exit(1)

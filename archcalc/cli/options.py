@@ -65,6 +65,10 @@ ProfileOpt = Annotated[
         "--profile", help="device profile name (archcalc calibrate --profile NAME; default: 'default')"
     ),
 ]
+WideOpt = Annotated[
+    bool,
+    typer.Option("--wide", help="keep every column of a rich table, even wider than the terminal"),
+]
 ThreadsOpt = Annotated[
     int | None, typer.Option("--threads", help="intra-op threads (default: torch's, all cores)")
 ]

@@ -19,6 +19,7 @@ from archcalc.cli.options import (
     PlotOpt,
     PlotYOpt,
     ResListOpt,
+    WideOpt,
 )
 from archcalc.errors import ArchcalcError
 
@@ -152,6 +153,7 @@ def sweep(
     fmt: FormatOpt = "table",
     plot: PlotOpt = None,
     y: PlotYOpt = "params",
+    wide: WideOpt = False,
 ) -> None:
     """MACs, params, peak memory, predicted latency and published top-1 over an α × resolution grid."""
     from archcalc.render.common import emit
@@ -159,7 +161,7 @@ def sweep(
 
     settings = check_grid_options(fmt, convention, dtype, rule)
     s, path = run_grid(net, alpha, res, param, settings, profile, no_latency, plot, y)
-    emit(render_sweep(s, fmt))
+    emit(render_sweep(s, fmt, wide))
     if path is not None:
         from archcalc.plots.pareto import draw_pareto
 

@@ -18,6 +18,7 @@ from archcalc.cli.options import (
     ResOpt,
     RhoOpt,
     ThreadsOpt,
+    WideOpt,
     resolve_net,
 )
 from archcalc.cli.progress import progress
@@ -48,6 +49,7 @@ def time_cmd(
     profile: ProfileOpt = None,
     backend: BackendOpt = "torch",
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
     plot: Annotated[
         str | None, typer.Option("--plot", help="FILE.png: measured vs predicted bars and a roofline chart")
     ] = None,
@@ -110,7 +112,7 @@ def time_cmd(
         wrap=lambda steps: progress(steps, "timing", lambda s: s[0][0]),
         backend=backend,
     )
-    emit(render_timing(result, fmt))
+    emit(render_timing(result, fmt, wide))
     if plot_path is not None:
         from archcalc.plots.latency import plot_timing
 

@@ -23,6 +23,7 @@ class Activation(Op):
     """
 
     kind: ClassVar[str] = "activation"
+    folds_into_previous = True
     fuses_into_producer = True
     per_channel = True
     level_rule = "same"

@@ -98,6 +98,12 @@ class Op:
     n_inputs: ClassVar[int | None] = 1
     """Tensors the op reads; None: any number ≥ 1."""
 
+    # -- the papers' one-row-per-layer view (archcalc.count.views) ----------------------------------
+    folds_into_previous: ClassVar[bool] = False
+    """In the papers' one-row-per-layer tables (``table --view paper``) this kind has no row of its
+    own: it is written into the row of the node whose output it reads (BN and the activation after
+    a conv, flatten after the pool). Wider than :attr:`fuses_into_producer`: a reshape folds too."""
+
     # -- memory rules (archcalc.count.memory) ------------------------------------------------------
     fuses_into_producer: ClassVar[bool] = False
     """One input, a same-shaped output, element by element (batch norm, activations): under the
@@ -204,6 +210,10 @@ class Op:
     def describe(self) -> str:
         """Short human description of the op's arguments (filter shape, stride …)."""
         return self.kind
+
+    def fold_label(self) -> str:
+        """How a row that this op :attr:`folds_into_previous` names it (``relu``, ``BN``)."""
+        return self.describe()
 
     def torch_module(self) -> Any:
         """The equivalent ``torch.nn.Module`` (torch is imported only inside this method)."""

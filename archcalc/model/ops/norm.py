@@ -20,6 +20,7 @@ class BatchNorm2d(Op):
     """
 
     kind: ClassVar[str] = "batchnorm2d"
+    folds_into_previous = True
     fuses_into_producer = True
     per_channel = True
     level_rule = "same"
@@ -53,6 +54,9 @@ class BatchNorm2d(Op):
 
     def describe(self) -> str:
         return f"{self.channels}"
+
+    def fold_label(self) -> str:
+        return "BN"
 
     def torch_module(self) -> Any:
         from torch import nn

@@ -12,9 +12,10 @@ from archcalc.model.ops.base import LayerRow, OnnxSink, Op, Shape, fmt_shape, nu
 
 @dataclass(slots=True, unsafe_hash=True)
 class Flatten(Op):
-    """C×H×W → (C·H·W,).  0 MACs."""
+    """C×H×W → (C·H·W,).  0 MACs. A reshape of the pooled map: the papers' tables give it no row."""
 
     kind: ClassVar[str] = "flatten"
+    folds_into_previous = True
     level_rule = "flatten"
     latency_kind = "view"
 
