@@ -21,6 +21,7 @@ from archcalc.cli import (  # noqa: F401  (registers the commands)
     calibrate,
     check,
     compare,
+    export,
     memory,
     networks,
     size,

@@ -25,7 +25,9 @@ MAX_WIDTH = 48.0
 def plot_timing(t: Any, profile: DeviceProfile | None, path: Path) -> Path:
     """Write the two charts of an :class:`archcalc.measure.timing.Timing` to ``path`` (PNG)."""
     plt = pyplot()
-    layers = t.measured.layers
+    # one bar per kernel: the layers fused into a kernel (onnxruntime) carry no time of their own
+    keep = [i for i, x in enumerate(t.measured.layers) if x.kernel == x.name]
+    layers = [t.measured.layers[i] for i in keep]
     n = len(layers)
     width = min(max(16.0, NAME_PITCH * n * 5 / 3 + 2), MAX_WIDTH)
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(width, 7.5), gridspec_kw={"width_ratios": [3, 2]})
@@ -34,7 +36,7 @@ def plot_timing(t: Any, profile: DeviceProfile | None, path: Path) -> Path:
     if t.predicted is not None:
         ax1.bar(
             [x + 0.2 for x in xs],
-            [1e3 * p.seconds for p in t.predicted.layers],
+            [1e3 * t.predicted.layers[i].seconds for i in keep],
             width=0.4,
             label=f"predicted (profile '{t.predicted.profile}')",
         )
@@ -49,7 +51,8 @@ def plot_timing(t: Any, profile: DeviceProfile | None, path: Path) -> Path:
     every = max(1, math.ceil(n * NAME_PITCH / (width * 3 / 5 - 1)))  # names at least NAME_PITCH apart
     ax1.set_xticks(xs[::every], [x.name for x in layers][::every], rotation=90, fontsize=5.5)
     ax1.set_xlim(-0.7, n - 0.3)
-    ax1.set_xlabel("layer, in graph order" + (f" (every {every}th named)" if every > 1 else ""))
+    unit = "kernel" if len(keep) < len(t.measured.layers) else "layer"
+    ax1.set_xlabel(f"{unit}, in graph order" + (f" (every {every}th named)" if every > 1 else ""))
     ax1.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize=8)
 
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
