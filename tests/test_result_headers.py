@@ -1,8 +1,8 @@
 """The result models share their header fields (``archcalc.count.header``) and keep the key order their
 JSON has always had. The expected orders are the first keys of the JSON the commands printed before
 the header was shared (``archcalc table / memory / size / sweep / budget --format json``, ``table
---latency``, ``validate``, ``time``); ``table --latency`` gained ``backend`` after ``profile``, and ``time`` ``backend`` and ``versions``, when the
-onnxruntime backend came (issue 18)."""
+--latency``, ``validate``, ``time``); ``table --latency`` gained ``backend`` after ``profile``, and
+``time`` gained ``backend`` and ``versions``, with the onnxruntime backend (issue 18)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ from archcalc.sweeps.grid import Sweep
         (Validation, "network alpha resolution knobs layers macs"),
         (
             Timing,
-            "network alpha resolution knobs batch threads warmup repeats backend torch_version versions dtype",
+            "network alpha resolution knobs batch threads warmup repeats"
+            " backend torch_version versions dtype",
         ),
         (Sweep, "network title knobs convention macs_rule params_rule dtype dtype_bytes peak_memory_rule"),
         (Fit, "network title knobs convention macs_rule params_rule dtype peak_memory_rule"),
