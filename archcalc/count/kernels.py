@@ -127,8 +127,6 @@ def group_kernels(layers: Sequence[LayerCost], backend: str) -> list[Kernel]:
     return kernels
 
 
-_ACT_CODE = {"relu": 1.0, "relu6": 2.0, "hsigmoid": 3.0, "hswish": 4.0, "sigmoid": 5.0, "swish": 6.0}
-
 FEATURES: tuple[str, ...] = (
     "log_macs",
     "log_bytes",
@@ -148,7 +146,8 @@ FEATURES: tuple[str, ...] = (
     "log_memory_s",
 )
 """What the learned predictor of a kernel type sees: sizes (log), shape, the fused tail, and the
-two roofline terms of the profile (log seconds)."""
+two roofline terms of the profile (log seconds). The head's kernel side and group width, and the
+tail's flags, are the op classes' (``Op.row_window``, ``Op.row_tail_feature``)."""
 
 
 def _side(shape: Sequence[int]) -> int:
@@ -160,23 +159,14 @@ def kernel_features(k: Kernel, batch: int, compute_s: float, memory_s: float) ->
     h = k.head
     in_shape = h.input_shapes[0] if h.input_shapes else [1]
     out = k.layers[-1].output_shape
-    ksz = 1.0
-    if h.kind in ("conv2d", "pool2d"):
-        digits = (
-            [int(t) for t in h.category.split()[-1].split("×") if t.isdigit()] if "×" in h.category else []
-        )
-        ksz = float(digits[0]) if digits else 1.0
-        if h.kind == "pool2d":
-            ksz = float(h.args.split()[1].split("×")[0]) if len(h.args.split()) > 1 else 1.0
+    ksz, width = PRIMITIVES[h.kind].row_window(h)
     stride = _side(in_shape) / max(_side(out), 1)
     cin, cout = in_shape[0], out[0]
-    width = 0.0
-    if h.kind == "conv2d" and h.weight_bytes:
-        # weight elements per output channel / kernel area = input channels per group
-        per_out = h.weight_bytes / 4 / max(h.output_shape[0], 1)
-        width = per_out / max(ksz * ksz, 1.0)
-    kinds = [x.kind for x in k.layers[1:]]
-    act = next((x.args for x in k.layers[1:] if x.kind == "activation"), "")
+    tail: dict[str, float] = {}
+    for x in k.layers[1:]:
+        feature = PRIMITIVES[x.kind].row_tail_feature(x)
+        if feature is not None:
+            tail.setdefault(*feature)  # the first layer setting a feature decides it
     return [
         math.log1p(batch * k.macs),
         math.log1p(k.moved_bytes(batch)),
@@ -189,9 +179,9 @@ def kernel_features(k: Kernel, batch: int, compute_s: float, memory_s: float) ->
         ksz,
         float(stride),
         width,
-        float("batchnorm2d" in kinds),
-        _ACT_CODE.get(act, 0.0),
-        float("add" in kinds),
+        tail.get("fused_bn", 0.0),
+        tail.get("fused_act", 0.0),
+        tail.get("fused_add", 0.0),
         math.log(max(compute_s, 1e-9)),
         math.log(max(memory_s, 1e-9)),
     ]

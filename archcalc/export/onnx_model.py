@@ -81,6 +81,34 @@ class _Sink:
         return self._add(name, a.reshape(()) if len(values) == 1 else a)
 
 
+class _DrySink:
+    """An ``OnnxSink`` that keeps nothing: for asking the ops whether they can write themselves."""
+
+    def node(self, op_type: str, inputs: Sequence[str], output: str, name: str, **attrs: Any) -> str:
+        return output
+
+    def weight(self, name: str, shape: Shape, role: str = "weight") -> str:
+        return name
+
+    def ints(self, name: str, values: Sequence[int]) -> str:
+        return name
+
+    def floats(self, name: str, values: Sequence[float]) -> str:
+        return name
+
+
+def exportable(graph: Graph) -> bool:
+    """Whether every layer of ``graph`` has an ONNX form, as its op class says (``Op.onnx_nodes``
+    refuses what it cannot write), without the ``onnx`` package or building a model."""
+    sink = _DrySink()
+    try:
+        for node in graph:
+            node.op.onnx_nodes(sink, node.name, node.inputs, node.in_shapes)
+    except ArchcalcError:
+        return False
+    return True
+
+
 def to_onnx(graph: Graph, name: str = "archcalc", *, seed: int = 0, batch: int | str = "batch") -> Any:
     """``graph`` as an ``onnx.ModelProto`` (see module doc), checked by ``onnx.checker``."""
     require_onnx()

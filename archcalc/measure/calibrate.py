@@ -58,6 +58,7 @@ from archcalc.count.latency import (
 )
 from archcalc.count.learned import KernelPredictor, Tree
 from archcalc.errors import ArchcalcError
+from archcalc.export.onnx_model import exportable
 from archcalc.measure.benches import Bench, bench, cpu_model
 from archcalc.measure.kernel_samples import Config, build, draw, kinds_for, perturb
 from archcalc.measure.synthetic_networks import synthetic_network
@@ -349,18 +350,6 @@ def calibration_networks(count: int, max_macs: float, backend: str, seed: int = 
             continue
         out.append(g)
     return out
-
-
-def exportable(g: Graph) -> bool:
-    """Whether every layer of ``g`` has an ONNX form (without writing the model)."""
-    from archcalc.model.ops import AdaptivePool2d
-
-    for n in g:
-        if isinstance(n.op, AdaptivePool2d) and n.op.output > 1:
-            _, h, w = n.in_shapes[0]
-            if h % n.op.output or w % n.op.output:
-                return False
-    return True
 
 
 def calibrate(

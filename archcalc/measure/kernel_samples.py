@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from typing import Any
 
 from archcalc.count.latency import KINDS
@@ -55,44 +56,88 @@ def _log_int(rng: random.Random, lo: int, hi: int, mult8: float = 0.7) -> int:
     return max(lo, round(v))
 
 
+def _onnx_conv_tail(cfg: Config, rng: random.Random, backend: str) -> None:
+    """On onnxruntime a convolution kernel may carry a batch norm, an activation and a residual add."""
+    if backend == "onnxruntime":
+        cfg.update(tail=rng.choice(_TAILS), fn=rng.choice((*_PIECEWISE, "sigmoid")))
+
+
+def _draw_dense(cfg: Config, rng: random.Random, backend: str) -> None:
+    stem = rng.random() < 0.25  # a 3-channel stem on a large image
+    cfg.update(
+        c=3 if stem else _log_int(rng, 8, 512),
+        side=_log_int(rng, 56, 224, 0.0) if stem else cfg["side"],
+        cout=_log_int(rng, 8, 512),
+        k=rng.choice((3, 3, 3, 5, 7)),
+        stride=rng.choice((1, 1, 2)),
+    )
+    _onnx_conv_tail(cfg, rng, backend)
+
+
+def _draw_pointwise(cfg: Config, rng: random.Random, backend: str) -> None:
+    cfg.update(c=_log_int(rng, 8, 2048), cout=_log_int(rng, 8, 2048))
+    _onnx_conv_tail(cfg, rng, backend)
+
+
+def _draw_depthwise(cfg: Config, rng: random.Random, backend: str) -> None:
+    cfg.update(k=rng.choice((3, 3, 5, 7)), stride=rng.choice((1, 1, 2)))
+    _onnx_conv_tail(cfg, rng, backend)
+
+
+def _draw_grouped(cfg: Config, rng: random.Random, backend: str) -> None:
+    g = rng.choice((2, 3, 4, 8))
+    cfg.update(g=g, c=g * max(1, round(cfg["c"] / g)), k=rng.choice((1, 1, 3)))
+    _onnx_conv_tail(cfg, rng, backend)
+
+
+def _draw_linear(cfg: Config, rng: random.Random, backend: str) -> None:
+    cfg.update(c=_log_int(rng, 64, 16384), cout=_log_int(rng, 10, 4096))
+    if backend == "onnxruntime":  # FusedGemm: a ReLU inside the fully connected kernel, or not
+        cfg.update(tail=rng.choice(("", "act")), fn="relu")
+
+
+def _draw_choices(**choices: tuple[Any, ...]) -> Callable[[Config, random.Random, str], None]:
+    """A draw setting each key to a random one of its choices, in the order given."""
+
+    def draw(cfg: Config, rng: random.Random, backend: str) -> None:
+        cfg.update({key: rng.choice(values) for key, values in choices.items()})
+
+    return draw
+
+
+def _draw_activation(fns: tuple[str, ...]) -> Callable[[Config, random.Random, str], None]:
+    def draw(cfg: Config, rng: random.Random, backend: str) -> None:
+        cfg.update(fn=rng.choice(fns), vector=rng.random() < 0.15)
+
+    return draw
+
+
+_DRAW: dict[str, Callable[[Config, random.Random, str], None]] = {
+    "dense": _draw_dense,
+    "pointwise": _draw_pointwise,
+    "depthwise": _draw_depthwise,
+    "grouped": _draw_grouped,
+    "linear": _draw_linear,
+    "activation": _draw_activation(_PIECEWISE),
+    "activation_exp": _draw_activation(("sigmoid", "swish")),
+    "elementwise": _draw_choices(op=("add", "mul")),
+    "maxpool": _draw_choices(k=(2, 3, 3), stride=(1, 2, 2)),
+    "avgpool": _draw_choices(k=(2, 3, 3), stride=(1, 2, 2)),
+    "copy": _draw_choices(op=("concat", "shuffle"), g=(2, 3, 4)),
+    "view": _draw_choices(op=("flatten", "slice")),
+}
+"""Per kernel type, what its configuration draws beyond a side and channels (batch norm and
+global pooling: nothing)."""
+
+
 def draw(kind: str, rng: random.Random, backend: str) -> Config:
     """A random configuration of kernel type ``kind`` (a key of ``KINDS``)."""
     side = _log_int(rng, 7, 112, 0.0)
     c = _log_int(rng, 8, 1024)
     cfg: Config = {"kind": kind, "side": side, "c": c}
-    if kind == "dense":
-        stem = rng.random() < 0.25
-        cfg.update(
-            c=3 if stem else _log_int(rng, 8, 512),
-            side=_log_int(rng, 56, 224, 0.0) if stem else side,
-            cout=_log_int(rng, 8, 512),
-            k=rng.choice((3, 3, 3, 5, 7)),
-            stride=rng.choice((1, 1, 2)),
-        )
-    elif kind == "pointwise":
-        cfg.update(c=_log_int(rng, 8, 2048), cout=_log_int(rng, 8, 2048))
-    elif kind == "depthwise":
-        cfg.update(k=rng.choice((3, 3, 5, 7)), stride=rng.choice((1, 1, 2)))
-    elif kind == "grouped":
-        g = rng.choice((2, 3, 4, 8))
-        cfg.update(g=g, c=g * max(1, round(c / g)), k=rng.choice((1, 1, 3)))
-    elif kind == "linear":
-        cfg.update(c=_log_int(rng, 64, 16384), cout=_log_int(rng, 10, 4096))
-    elif kind in ("activation", "activation_exp"):
-        pool = _PIECEWISE if kind == "activation" else ("sigmoid", "swish")
-        cfg.update(fn=rng.choice(pool), vector=rng.random() < 0.15)
-    elif kind == "elementwise":
-        cfg.update(op=rng.choice(("add", "mul")))
-    elif kind in ("maxpool", "avgpool"):
-        cfg.update(k=rng.choice((2, 3, 3)), stride=rng.choice((1, 2, 2)))
-    elif kind == "copy":
-        cfg.update(op=rng.choice(("concat", "shuffle")), g=rng.choice((2, 3, 4)))
-    elif kind == "view":
-        cfg.update(op=rng.choice(("flatten", "slice")))
-    if kind in CONV_KINDS and backend == "onnxruntime":
-        cfg.update(tail=rng.choice(_TAILS), fn=rng.choice((*_PIECEWISE, "sigmoid")))
-    if kind == "linear" and backend == "onnxruntime":
-        cfg.update(tail=rng.choice(("", "act")), fn="relu")
+    more = _DRAW.get(kind)
+    if more is not None:
+        more(cfg, rng, backend)
     return cfg
 
 
@@ -143,70 +188,115 @@ def _conv_tail(b: GraphBuilder, cfg: Config, cout: int, names: list[str]) -> Non
         names.append(b.op("act", Activation, fn=cfg["fn"]))
 
 
-def _build(cfg: Config) -> tuple[Graph, list[str]]:
+def _build_conv(cfg: Config) -> tuple[Graph, list[str]]:
     kind, s, c = cfg["kind"], cfg["side"], cfg["c"]
-    if kind in CONV_KINDS:
-        k = cfg.get("k", 1)
-        stride = cfg.get("stride", 1)
-        groups = {"depthwise": c, "grouped": cfg.get("g", 1)}.get(kind, 1)
-        cout = c if kind in ("depthwise", "grouped") else cfg["cout"]
-        b = GraphBuilder((c, s, s))
-        if "add" in cfg.get("tail", ""):
-            # the residual: a tensor of the conv's output shape, written before the kernel
-            side = (s + 2 * (k // 2) - k) // stride + 1
-            b2 = GraphBuilder((c, s, s))
-            b2.op("res", Conv2d, in_channels=c, out_channels=cout, kernel=(1, 1), stride=(stride, stride))
-            if b2.shape()[1] != side:
-                raise _collapse()
-            b.op("res", Conv2d, in_channels=c, out_channels=cout, kernel=(1, 1), stride=(stride, stride))
-            b.current = INPUT
-        names = [
-            b.op(
-                "conv",
-                Conv2d,
-                in_channels=c,
-                out_channels=cout,
-                kernel=(k, k),
-                stride=(stride, stride),
-                padding=(k // 2, k // 2),
-                groups=groups,
-            )
-        ]
-        _conv_tail(b, cfg, cout, names)
-        return b.graph, names
-    if kind == "linear":
-        b = GraphBuilder((c,))
-        names = [b.op("fc", Linear, in_features=c, out_features=cfg["cout"])]
-        if cfg.get("tail") == "act":
-            names.append(b.op("act", Activation, fn=cfg["fn"]))
-        return b.graph, names
-    shape: tuple[int, ...] = (c * s * s,) if cfg.get("vector") else (c, s, s)
-    b = GraphBuilder(shape)
-    if kind == "batchnorm":
-        return b.graph, [b.op("x", BatchNorm2d, channels=c)]
-    if kind in ("activation", "activation_exp"):
-        return b.graph, [b.op("x", Activation, fn=cfg["fn"])]
-    if kind == "elementwise":
-        if cfg["op"] == "add":
-            return b.graph, [b.op("x", Add, inputs=[INPUT, INPUT])]
+    k = cfg.get("k", 1)
+    stride = cfg.get("stride", 1)
+    groups = {"depthwise": c, "grouped": cfg.get("g", 1)}.get(kind, 1)
+    cout = c if kind in ("depthwise", "grouped") else cfg["cout"]
+    b = GraphBuilder((c, s, s))
+    if "add" in cfg.get("tail", ""):
+        # the residual: a tensor of the conv's output shape, written before the kernel
+        side = (s + 2 * (k // 2) - k) // stride + 1
+        b2 = GraphBuilder((c, s, s))
+        b2.op("res", Conv2d, in_channels=c, out_channels=cout, kernel=(1, 1), stride=(stride, stride))
+        if b2.shape()[1] != side:
+            raise _collapse()
+        b.op("res", Conv2d, in_channels=c, out_channels=cout, kernel=(1, 1), stride=(stride, stride))
+        b.current = INPUT
+    names = [
+        b.op(
+            "conv",
+            Conv2d,
+            in_channels=c,
+            out_channels=cout,
+            kernel=(k, k),
+            stride=(stride, stride),
+            padding=(k // 2, k // 2),
+            groups=groups,
+        )
+    ]
+    _conv_tail(b, cfg, cout, names)
+    return b.graph, names
+
+
+def _build_linear(cfg: Config) -> tuple[Graph, list[str]]:
+    c = cfg["c"]
+    b = GraphBuilder((c,))
+    names = [b.op("fc", Linear, in_features=c, out_features=cfg["cout"])]
+    if cfg.get("tail") == "act":
+        names.append(b.op("act", Activation, fn=cfg["fn"]))
+    return b.graph, names
+
+
+def _one_layer(
+    make: Callable[[GraphBuilder, Config], None],
+) -> Callable[[Config], tuple[Graph, list[str]]]:
+    """A builder of a C×side×side input (C·side² with ``vector``) whose last layer, ``x``, is timed."""
+
+    def build(cfg: Config) -> tuple[Graph, list[str]]:
+        c, s = cfg["c"], cfg["side"]
+        b = GraphBuilder((c * s * s,) if cfg.get("vector") else (c, s, s))
+        make(b, cfg)
+        return b.graph, [b.current]
+
+    return build
+
+
+def _scale(b: GraphBuilder, cfg: Config) -> None:
+    if cfg["op"] == "add":
+        b.op("x", Add, inputs=[INPUT, INPUT])
+    else:
         b.op("gate", AdaptivePool2d, op="avg", output=1)
-        return b.graph, [b.op("x", Mul, inputs=[INPUT, "gate"])]
-    if kind in ("maxpool", "avgpool"):
-        k, st = cfg["k"], cfg["stride"]
-        return b.graph, [b.op("x", Pool2d, op=kind[:3], kernel=k, stride=st, padding=k // 2 if k == 3 else 0)]
-    if kind == "global_pool":
-        return b.graph, [b.op("x", AdaptivePool2d, op="avg", output=1)]
-    if kind == "copy":
-        if cfg["op"] == "concat":
-            return b.graph, [b.op("x", Concat, inputs=[INPUT, INPUT])]
-        g = cfg["g"]
-        b = GraphBuilder((g * max(1, c // g), s, s))
-        return b.graph, [b.op("x", ChannelShuffle, groups=g)]
-    if kind == "view":
-        if cfg["op"] == "flatten":
-            return b.graph, [b.op("x", Flatten)]
-        return b.graph, [b.op("x", Slice, start=0, stop=max(1, c // 2))]
-    raise ValueError(f"no synthetic kernels for kind {kind!r}")
+        b.op("x", Mul, inputs=[INPUT, "gate"])
+
+
+def _pool(b: GraphBuilder, cfg: Config) -> None:
+    k = cfg["k"]
+    b.op("x", Pool2d, op=cfg["kind"][:3], kernel=k, stride=cfg["stride"], padding=k // 2 if k == 3 else 0)
+
+
+def _copy(cfg: Config) -> tuple[Graph, list[str]]:
+    c, s = cfg["c"], cfg["side"]
+    if cfg["op"] == "concat":
+        b = GraphBuilder((c * s * s,) if cfg.get("vector") else (c, s, s))
+        return b.graph, [b.op("x", Concat, inputs=[INPUT, INPUT])]
+    g = cfg["g"]
+    b = GraphBuilder((g * max(1, c // g), s, s))
+    return b.graph, [b.op("x", ChannelShuffle, groups=g)]
+
+
+def _view(b: GraphBuilder, cfg: Config) -> None:
+    if cfg["op"] == "flatten":
+        b.op("x", Flatten)
+    else:
+        b.op("x", Slice, start=0, stop=max(1, cfg["c"] // 2))
+
+
+_BUILD: dict[str, Callable[[Config], tuple[Graph, list[str]]]] = {
+    "dense": _build_conv,
+    "pointwise": _build_conv,
+    "depthwise": _build_conv,
+    "grouped": _build_conv,
+    "linear": _build_linear,
+    "batchnorm": _one_layer(lambda b, cfg: b.op("x", BatchNorm2d, channels=cfg["c"])),
+    "activation": _one_layer(lambda b, cfg: b.op("x", Activation, fn=cfg["fn"])),
+    "activation_exp": _one_layer(lambda b, cfg: b.op("x", Activation, fn=cfg["fn"])),
+    "elementwise": _one_layer(_scale),
+    "maxpool": _one_layer(_pool),
+    "avgpool": _one_layer(_pool),
+    "global_pool": _one_layer(lambda b, cfg: b.op("x", AdaptivePool2d, op="avg", output=1)),
+    "copy": _copy,
+    "view": _one_layer(_view),
+}
+"""Per kernel type, the graph of a configuration and the names of the layers of its timed kernel."""
+
+
+def _build(cfg: Config) -> tuple[Graph, list[str]]:
+    builder = _BUILD.get(cfg["kind"])
+    if builder is None:
+        raise ValueError(f"no synthetic kernels for kind {cfg['kind']!r}")
+    return builder(cfg)
 
 
 def _collapse() -> Exception:

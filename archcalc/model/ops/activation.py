@@ -13,6 +13,7 @@ ACTIVATIONS: tuple[str, ...] = ("relu", "relu6", "hswish", "hsigmoid", "sigmoid"
 _EXP_ACTIVATIONS = frozenset({"sigmoid", "swish"})
 _CONV_FUSED = frozenset({"relu", "relu6", "hswish", "hsigmoid", "sigmoid"})
 _GEMM_FUSED = frozenset({"relu", "hsigmoid", "sigmoid"})
+_KERNEL_CODE = {"relu": 1.0, "relu6": 2.0, "hsigmoid": 3.0, "hswish": 4.0, "sigmoid": 5.0, "swish": 6.0}
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -48,6 +49,11 @@ class Activation(Op):
         if kernel[0].kind == "conv2d":
             return row.args in _CONV_FUSED
         return kernel[0].kind == "linear" and len(kernel) == 1 and row.args in _GEMM_FUSED
+
+    @classmethod
+    def row_tail_feature(cls, row: LayerRow) -> tuple[str, float]:
+        """``fused_act``: a code per function (the row's ``args``), 0 for one without a code."""
+        return "fused_act", _KERNEL_CODE.get(row.args, 0.0)
 
     @classmethod
     def row_latency_kind(cls, row: LayerRow) -> str:

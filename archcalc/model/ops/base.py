@@ -52,6 +52,8 @@ class LayerRow(Protocol):
     category: str
     args: str
     inputs: Sequence[str]
+    output_shape: Sequence[int]
+    weight_bytes: int
 
 
 PRIMITIVES: dict[str, type[Op]] = {}
@@ -156,6 +158,19 @@ class Op:
         """The profile kind of a layer row this class wrote (read from the row, so a report loaded
         from JSON is priced as the one computed): :attr:`latency_kind` unless overridden."""
         return cls.latency_kind
+
+    @classmethod
+    def row_window(cls, row: LayerRow) -> tuple[float, float]:
+        """(kernel side, input channels per group) of a kernel headed by this layer row, as the
+        learned kernel predictor sees them (``archcalc.count.kernels.kernel_features``), read from
+        the row this class wrote; (1, 0) for kinds without a window."""
+        return 1.0, 0.0
+
+    @classmethod
+    def row_tail_feature(cls, row: LayerRow) -> tuple[str, float] | None:
+        """The feature of ``archcalc.count.kernels.FEATURES`` a layer of this kind sets when it runs
+        inside another layer's kernel (a fused tail), with its value; None: it sets none."""
+        return None
 
     def side_key(self) -> tuple:
         """Level rule ``window``: the arguments that decide the output side from the input side (ops

@@ -82,6 +82,19 @@ class Conv2d(Op):
             return "grouped"
         return "pointwise" if row.category == "Conv 1×1" else "dense"
 
+    @classmethod
+    def row_window(cls, row: LayerRow) -> tuple[float, float]:
+        """The kernel side from the category :meth:`category` wrote (``Conv 3×3``, ``Conv DW 5×5`` …);
+        input channels per group = weight elements per output channel (fp32 weight bytes) / k²."""
+        cat = row.category
+        digits = [int(t) for t in cat.split()[-1].split("×") if t.isdigit()] if "×" in cat else []
+        ksz = float(digits[0]) if digits else 1.0
+        width = 0.0
+        if row.weight_bytes:
+            per_out = row.weight_bytes / 4 / max(row.output_shape[0], 1)
+            width = per_out / max(ksz * ksz, 1.0)
+        return ksz, width
+
     def side_key(self) -> tuple:
         return (self.kind, self.kernel, self.stride, self.padding, self.dilation, None)
 

@@ -34,6 +34,10 @@ class BatchNorm2d(Op):
         ``ConvBNFusion``: W' = γ·W/σ, b' = γ·(b − μ)/σ + β)."""
         return backend == "onnxruntime" and len(kernel) == 1 and kernel[0].kind == "conv2d"
 
+    @classmethod
+    def row_tail_feature(cls, row: LayerRow) -> tuple[str, float]:
+        return "fused_bn", 1.0
+
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs
         if shape[0] != self.channels:

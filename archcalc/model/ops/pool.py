@@ -40,6 +40,12 @@ class Pool2d(Op):
         """``maxpool`` or ``avgpool``: the row's ``args`` starts with the pooling op (:meth:`describe`)."""
         return "maxpool" if row.args.startswith("max") else "avgpool"
 
+    @classmethod
+    def row_window(cls, row: LayerRow) -> tuple[float, float]:
+        """The window side from the args :meth:`describe` wrote (``max 3×3 s2``)."""
+        args = row.args.split()
+        return (float(args[1].split("×")[0]) if len(args) > 1 else 1.0), 0.0
+
     def side_key(self) -> tuple:
         return (self.kind, self.kernel, self.stride, self.padding, None, self.ceil_mode)
 

@@ -62,6 +62,10 @@ class Add(Op):
             and all(k.kind in ("conv2d", "batchnorm2d") for k in kernel)
         )
 
+    @classmethod
+    def row_tail_feature(cls, row: LayerRow) -> tuple[str, float]:
+        return "fused_add", 1.0
+
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         if len(inputs) < 2 or any(s != inputs[0] for s in inputs):
             raise ArchcalcError(f"add needs equal shapes, got {', '.join(map(fmt_shape, inputs))}")
