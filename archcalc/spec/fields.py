@@ -24,7 +24,7 @@ OddKernel = Annotated[int, Field(ge=1), AfterValidator(_odd)]
 """A kernel side for layers that pad 'same' symmetrically, as torch does: odd only."""
 BoolArg = StrictBool | KnobRef
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-Act = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "none"]
+Act = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "gelu", "gelu_tanh", "tanh", "none"]
 WidthMode = Literal["scaled", "fixed", "grow_only"]
 """``scaled``: α applies (width rule); ``fixed``: α never applies (e.g. classifier outputs);
 ``grow_only``: scaled by max(α, 1), i.e. kept for α < 1 (MobileNet V2's last conv)."""

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from archcalc.model.ops.activation import ACTIVATIONS, Activation
+from archcalc.model.ops.activation import ACTIVATIONS, Activation, Softmax
 from archcalc.model.ops.base import Op, Shape, fmt_shape, numel
-from archcalc.model.ops.conv import Conv2d
-from archcalc.model.ops.linear import Linear
-from archcalc.model.ops.norm import BatchNorm2d
-from archcalc.model.ops.pool import AdaptivePool2d, Pool2d
-from archcalc.model.ops.tensor import Add, ChannelShuffle, Concat, Flatten, Mul, Slice
+from archcalc.model.ops.conv import Conv2d, ConvTranspose2d
+from archcalc.model.ops.linear import Linear, MatMul, broadcast_shapes
+from archcalc.model.ops.norm import BatchNorm2d, LayerNorm
+from archcalc.model.ops.pool import AdaptivePool2d, Mean, Pool2d
+from archcalc.model.ops.resize import Upsample
+from archcalc.model.ops.tensor import (
+    Add,
+    ChannelShuffle,
+    Concat,
+    Flatten,
+    Identity,
+    Mul,
+    Reshape,
+    Scalar,
+    Slice,
+    Transpose,
+)
 
 PRIMITIVES: dict[str, type[Op]] = {
     cls.kind: cls
@@ -25,6 +37,16 @@ PRIMITIVES: dict[str, type[Op]] = {
         Concat,
         Slice,
         ChannelShuffle,
+        ConvTranspose2d,
+        LayerNorm,
+        Softmax,
+        Mean,
+        Upsample,
+        MatMul,
+        Reshape,
+        Transpose,
+        Scalar,
+        Identity,
     )
 }
 
@@ -38,13 +60,24 @@ __all__ = [
     "ChannelShuffle",
     "Concat",
     "Conv2d",
+    "ConvTranspose2d",
     "Flatten",
+    "Identity",
+    "LayerNorm",
     "Linear",
+    "MatMul",
+    "Mean",
     "Mul",
     "Op",
     "Pool2d",
+    "Reshape",
+    "Scalar",
     "Shape",
     "Slice",
+    "Softmax",
+    "Transpose",
+    "Upsample",
+    "broadcast_shapes",
     "fmt_shape",
     "numel",
 ]

@@ -6,17 +6,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+from archcalc.errors import ArchcalcError
 from archcalc.model.ops.base import Op, Shape
 
-ActName = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish"]
-ACTIVATIONS: tuple[str, ...] = ("relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish")
+ActName = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "gelu", "gelu_tanh", "tanh"]
+ACTIVATIONS: tuple[str, ...] = (
+    "relu",
+    "relu6",
+    "hswish",
+    "hsigmoid",
+    "sigmoid",
+    "swish",
+    "gelu",
+    "gelu_tanh",
+    "tanh",
+)
 
 
 @dataclass(slots=True, unsafe_hash=True)
 class Activation(Op):
-    """ReLU, ReLU6, h-swish x·ReLU6(x+3)/6, h-sigmoid ReLU6(x+3)/6, sigmoid, swish x·σ(x).
+    """ReLU, ReLU6, h-swish x·ReLU6(x+3)/6, h-sigmoid ReLU6(x+3)/6, sigmoid, swish x·σ(x),
+    GELU x·Φ(x) (``gelu``: erf form; ``gelu_tanh``: the tanh approximation), tanh.
 
-    Counted as 0 MACs by the papers and by fvcore (which skips these ops).
+    Counted as 0 MACs by the papers, by fvcore (which skips these ops) and by FlopCounterMode.
     """
 
     kind: ClassVar[str] = "activation"
@@ -35,3 +47,32 @@ class Activation(Op):
         from archcalc.measure.torch_modules import ACTIVATION_MODULES
 
         return ACTIVATION_MODULES[self.fn]()
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class Softmax(Op):
+    """softmax along ``dim`` (of the sample's tensor, batch excluded): exp(x_i) / Σ_j exp(x_j).
+
+    0 MACs under every convention: the papers count none, fvcore skips ``aten::softmax`` and
+    FlopCounterMode counts only matrix products and convolutions.
+    """
+
+    kind: ClassVar[str] = "softmax"
+    dim: int = -1
+
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
+        (shape,) = inputs
+        if not -len(shape) <= self.dim < len(shape):
+            raise ArchcalcError(f"softmax over dim {self.dim} of a {len(shape)}-d tensor")
+        return shape
+
+    def category(self) -> str:
+        return "Activation"
+
+    def describe(self) -> str:
+        return f"softmax dim {self.dim}"
+
+    def torch_module(self) -> Any:
+        from torch import nn
+
+        return nn.Softmax(dim=self.dim if self.dim < 0 else self.dim + 1)

@@ -1,0 +1,75 @@
+"""Upsampling (resize) of a map by a scale factor or to a size: nearest or bilinear."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import prod
+from typing import Any, ClassVar
+
+from archcalc.errors import ArchcalcError
+from archcalc.model.ops.base import Op, Shape, fmt_shape
+
+_FVCORE_PER_OUTPUT = {"nearest": 1, "bilinear": 4}
+"""fvcore's handles: ``upsample_nearest2d`` 1 and ``upsample_bilinear2d`` 4 per output element."""
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class Upsample(Op):
+    """C×H×W → C×H'×W' with H' = ⌊H·s_h⌋ (torch's rule for a scale factor) or a given size.
+
+    0 MACs for the papers and FlopCounterMode; fvcore counts 1 per output element for nearest and
+    4 for bilinear (``elementwise_flop_counter(0, 1)`` and ``(0, 4)``), and skips bicubic.
+    """
+
+    kind: ClassVar[str] = "upsample"
+    mode: str = "nearest"  # "nearest" | "bilinear" | "bicubic"
+    scale: tuple[float, float] | None = None
+    size: tuple[int, int] | None = None
+    align_corners: bool | None = None
+
+    def __post_init__(self) -> None:
+        if (self.scale is None) == (self.size is None):
+            raise ArchcalcError("upsample needs a scale or a size, not both")
+        if self.scale is not None and not all(math.isfinite(s) and s > 0 for s in self.scale):
+            raise ArchcalcError(f"upsample scale must be > 0, got {self.scale}")
+
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
+        (shape,) = inputs
+        if len(shape) != 3:
+            raise ArchcalcError(f"upsample expects a C×H×W map, got {fmt_shape(shape)}")
+        c, h, w = shape
+        if self.size is not None:
+            return (c, *self.size)
+        assert self.scale is not None
+        ho, wo = math.floor(h * self.scale[0]), math.floor(w * self.scale[1])
+        if ho < 1 or wo < 1:
+            raise ArchcalcError(f"upsample by {self.scale} leaves a {ho}×{wo} map")
+        return (c, ho, wo)
+
+    def fvcore_macs(self, inputs: Sequence[Shape], out: Shape) -> int:
+        return _FVCORE_PER_OUTPUT.get(self.mode, 0) * prod(out)
+
+    def category(self) -> str:
+        return "Upsample"
+
+    def describe(self) -> str:
+        how = f"×{_num(self.scale[0])}" if self.scale and self.scale[0] == self.scale[1] else ""
+        if self.scale and not how:
+            how = f"×{_num(self.scale[0])}×{_num(self.scale[1])}"
+        return f"{self.mode} {how or 'to ' + fmt_shape(self.size or ())}"
+
+    def torch_module(self) -> Any:
+        from torch import nn
+
+        return nn.Upsample(
+            size=self.size,
+            scale_factor=self.scale,
+            mode=self.mode,
+            align_corners=self.align_corners if self.mode != "nearest" else None,
+        )
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
