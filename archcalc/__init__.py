@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 def cost(
     net: str | Path | NetworkSpec,
     alpha: float = 1.0,
-    resolution: int | None = None,
+    resolution: int | tuple[int, int] | str | None = None,
     *,
     rho: float | None = None,
     convention: str = "paper",
@@ -127,7 +127,7 @@ def compare(kinds: list[str], **sizes: Any) -> Comparison:
 def activation_memory(
     net: str | Path | NetworkSpec,
     alpha: float = 1.0,
-    resolution: int | None = None,
+    resolution: int | tuple[int, int] | str | None = None,
     *,
     rho: float | None = None,
     dtype: str = "fp32",
@@ -146,7 +146,7 @@ def activation_memory(
 def size(
     net: str | Path | NetworkSpec,
     alpha: float = 1.0,
-    resolution: int | None = None,
+    resolution: int | tuple[int, int] | str | None = None,
     *,
     rho: float | None = None,
     convention: str = "paper",
@@ -174,7 +174,7 @@ def size(
 def predict_latency(
     net: str | Path | NetworkSpec,
     alpha: float = 1.0,
-    resolution: int | None = None,
+    resolution: int | tuple[int, int] | str | None = None,
     *,
     rho: float | None = None,
     profile: str | None = None,

@@ -91,7 +91,9 @@ class Report(BaseModel):
     title: str
     source: str
     alpha: float
-    resolution: int
+    resolution: int | tuple[int, int] = Field(
+        description="input side in pixels, or (height, width) when not square"
+    )
     knobs: dict[str, bool | int | float | str]
     input_shape: list[int]
     output_shape: list[int]

@@ -258,7 +258,9 @@ class LayerLatency(BaseModel):
 class LatencyPrediction(BaseModel):
     network: str
     alpha: float
-    resolution: int
+    resolution: int | tuple[int, int] = Field(
+        description="input side in pixels, or (height, width) when not square"
+    )
     profile: str
     threads: int = Field(description="threads the profile was measured with")
     batch: int

@@ -285,7 +285,9 @@ class MemoryReport(BaseModel):
     network: str
     title: str
     alpha: float
-    resolution: int
+    resolution: int | tuple[int, int] = Field(
+        description="input side in pixels, or (height, width) when not square"
+    )
     knobs: dict[str, bool | int | float | str]
     dtype: str
     dtype_bytes: int

@@ -125,7 +125,9 @@ class SizeReport(BaseModel):
     network: str
     title: str
     alpha: float
-    resolution: int
+    resolution: int | tuple[int, int] = Field(
+        description="input side in pixels, or (height, width) when not square"
+    )
     knobs: dict[str, bool | int | float | str]
     convention: str
     params_rule: str

@@ -65,7 +65,9 @@ class Measured(BaseModel):
 class Timing(BaseModel):
     network: str
     alpha: float
-    resolution: int
+    resolution: int | tuple[int, int] = Field(
+        description="input side in pixels, or (height, width) when not square"
+    )
     knobs: dict[str, bool | int | float | str]
     batch: int
     threads: int

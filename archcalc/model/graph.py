@@ -67,6 +67,11 @@ class GraphBuilder:
         self._shapes: dict[str, Shape] = {INPUT: input_shape}
         self.current = INPUT
         self.row = ""
+        self.sources: tuple[str, ...] | None = None  # the tensors the row being expanded reads (``from``)
+
+    def has(self, tensor: str) -> bool:
+        """Whether ``tensor`` (a layer's name, or ``input``) has been written."""
+        return tensor in self._shapes
 
     def shape(self, tensor: str | None = None) -> Shape:
         return self._shapes[tensor or self.current]

@@ -19,6 +19,7 @@ from archcalc.count.closed_form import LayerCost, Report
 from archcalc.count.latency import COMPUTE_KINDS, DeviceProfile, LatencyPrediction, layer_kind, moved_bytes
 from archcalc.render.common import add_row, grid
 from archcalc.render.report import render_report, settings
+from archcalc.resolution import fmt_resolution
 
 
 def traffic_row(x: LayerCost, profile: DeviceProfile | None) -> dict[str, Any]:
@@ -203,7 +204,7 @@ def render_timing(t: Any, fmt: str) -> str | list[Table]:
         f"torch {t.torch_version}, fp32"
         + (f"; predicted with profile '{p.profile}' ({p.threads} threads)" if p is not None else "")
     )
-    title = f"{t.network} — α={t.alpha:g}, {t.resolution}×{t.resolution} — {what}"
+    title = f"{t.network} — α={t.alpha:g}, {fmt_resolution(t.resolution)} — {what}"
     if fmt in ("csv", "markdown"):
         text = grid(header, [*body, *totals], fmt)
         return (f"**{title}**\n\n" + text) if fmt == "markdown" else text

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from archcalc.render.common import add_row, grid, shape_str
+from archcalc.resolution import fmt_res_short, fmt_resolution
 
 if TYPE_CHECKING:
     from archcalc.measure.validate import Validation
@@ -42,7 +43,7 @@ def render_validations(results: list[Validation], fmt: str) -> str | list[Table]
             [
                 v.network,
                 v.alpha,
-                v.resolution,
+                fmt_res_short(v.resolution),
                 json.dumps(v.knobs),
                 c.name,
                 c.kind,
@@ -67,7 +68,7 @@ def render_validations(results: list[Validation], fmt: str) -> str | list[Table]
             continue
         t = Table(
             title=escape(
-                f"{v.network} — α={v.alpha:g}, {v.resolution}×{v.resolution} {json.dumps(v.knobs)} — "
+                f"{v.network} — α={v.alpha:g}, {fmt_resolution(v.resolution)} {json.dumps(v.knobs)} — "
                 "archcalc vs fvcore and torch, layer by layer"
             ),
             caption="MACs: archcalc 'fvcore' convention vs FlopCountAnalysis.by_module(); "
@@ -119,7 +120,7 @@ def render_validations(results: list[Validation], fmt: str) -> str | list[Table]
         s.add_column(escape(col), justify="right", no_wrap=True)
     for v in results:
         spec_knobs = _non_default_knobs(v)
-        setting = f"α={v.alpha:g} {v.resolution}px" + (f" {spec_knobs}" if spec_knobs else "")
+        setting = f"α={v.alpha:g} {fmt_res_short(v.resolution)}px" + (f" {spec_knobs}" if spec_knobs else "")
         add_row(
             s,
             v.network,

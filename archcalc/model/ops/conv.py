@@ -117,7 +117,9 @@ class Conv2d(Op):
         return shape + extra
 
 
-def conv_transpose_out_size(size: int, k: int, stride: int, padding: int, output_padding: int, dilation: int) -> int:
+def conv_transpose_out_size(
+    size: int, k: int, stride: int, padding: int, output_padding: int, dilation: int
+) -> int:
     """Output side of a transposed convolution: (D − 1)·s − 2p + d(k − 1) + output_padding + 1."""
     return (size - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1
 

@@ -119,7 +119,9 @@ class Concat(Op):
         if not -n <= d < n:
             raise ArchcalcError(f"concat along dim {d} of a {n}-d tensor")
         d %= n
-        if len(inputs) < 2 or any(len(s) != n or s[:d] + s[d + 1 :] != inputs[0][:d] + inputs[0][d + 1 :] for s in inputs):
+        if len(inputs) < 2 or any(
+            len(s) != n or s[:d] + s[d + 1 :] != inputs[0][:d] + inputs[0][d + 1 :] for s in inputs
+        ):
             raise ArchcalcError(
                 f"concat along dim {d} needs equal other sizes, got {', '.join(map(fmt_shape, inputs))}"
             )
