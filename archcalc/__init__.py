@@ -51,7 +51,7 @@ def cost(
 def sweep(
     net: str | Path | NetworkSpec,
     alphas: Iterable[float] | None = None,
-    resolutions: Iterable[int] | None = None,
+    resolutions: Iterable[int | tuple[int, int] | str] | None = None,
     *,
     convention: str = "paper",
     dtype: str = "fp32",
@@ -83,7 +83,7 @@ def fit(
     max_latency_ms: float | str | None = None,
     *,
     alphas: Iterable[float] | None = None,
-    resolutions: Iterable[int] | None = None,
+    resolutions: Iterable[int | tuple[int, int] | str] | None = None,
     convention: str = "paper",
     dtype: str = "fp32",
     memory_rule: str | None = "materialize",

@@ -26,6 +26,12 @@ def sides(res: Resolution) -> tuple[int, int]:
     return (res, res) if isinstance(res, int) else (res[0], res[1])
 
 
+def area(res: Resolution) -> int:
+    """Pixels of the input, height × width: how resolutions are ordered (smaller, larger)."""
+    h, w = sides(res)
+    return h * w
+
+
 def fmt_resolution(res: Resolution | list[int]) -> str:
     """``224`` → ``224×224``; ``(224, 160)`` → ``224×160``."""
     h, w = (res, res) if isinstance(res, int) else res
@@ -35,6 +41,11 @@ def fmt_resolution(res: Resolution | list[int]) -> str:
 def fmt_res_short(res: Resolution | list[int]) -> str:
     """``224`` → ``224``; ``(224, 160)`` → ``224x160`` (the way ``--res`` takes it)."""
     return str(res) if isinstance(res, int) else f"{res[0]}x{res[1]}"
+
+
+def res_cell(res: Resolution | list[int]) -> int | str:
+    """A table / CSV cell: the side as a number (square), ``224x160`` otherwise."""
+    return res if isinstance(res, int) else f"{res[0]}x{res[1]}"
 
 
 def parse_resolution(text: object, option: str = "--res") -> Resolution:
@@ -54,4 +65,6 @@ def parse_resolution(text: object, option: str = "--res") -> Resolution:
         m = _PAIR.match(s)
         if m:
             return canonical(int(m.group(1)), int(m.group(2)))
-    raise ArchcalcError(f"{option} must be a side in pixels (224) or HEIGHTxWIDTH (224x160), got {text!r}")
+    raise ArchcalcError(
+        f"Invalid value for '{option}': {text!r} is not a side in pixels (224) or HEIGHTxWIDTH (224x160)"
+    )

@@ -11,7 +11,10 @@ if TYPE_CHECKING:
 
 NetArg = Annotated[str, typer.Argument(help="a built-in network (see `archcalc list`) or a spec .yaml path")]
 AlphaOpt = Annotated[float, typer.Option("--alpha", help="width multiplier α > 0")]
-ResOpt = Annotated[int | None, typer.Option("--res", help="input side in pixels (default: the spec's)")]
+ResOpt = Annotated[
+    str | None,
+    typer.Option("--res", help="input side in pixels, or HEIGHTxWIDTH (224x160) (default: the spec's)"),
+]
 RhoOpt = Annotated[
     float | None, typer.Option("--rho", help="resolution multiplier ρ: res = round(ρ·default)")
 ]
@@ -57,7 +60,7 @@ ThreadsOpt = Annotated[int | None, typer.Option("--threads", help="torch threads
 
 
 def resolve_net(
-    net: str, alpha: float, res: int | None, rho: float | None, param: list[str] | None
+    net: str, alpha: float, res: str | None, rho: float | None, param: list[str] | None
 ) -> Resolved:
     """``NET`` loaded and resolved at ``--alpha``, ``--res`` / ``--rho`` and ``--param``; a resolve
     error names the network (``mobilenet_v1: layer … collapsed …``)."""

@@ -21,6 +21,7 @@ from archcalc.cli.options import (
     ResListOpt,
 )
 from archcalc.errors import ArchcalcError
+from archcalc.resolution import parse_resolution
 
 if TYPE_CHECKING:
     from archcalc.count.latency import DeviceProfile
@@ -46,8 +47,8 @@ def parse_alphas(text: str | None) -> list[float] | None:
     return out
 
 
-def parse_resolutions(text: str | None) -> list[int] | None:
-    """``"128,160,224"`` → [128, 160, 224]; None keeps the spec's grid."""
+def parse_resolutions(text: str | None) -> list[int | tuple[int, int]] | None:
+    """``"128,160,224"`` → [128, 160, 224]; ``"224x160"`` → [(224, 160)]; None keeps the spec's grid."""
     if text is None:
         return None
     from archcalc.units import parse_list
@@ -55,9 +56,11 @@ def parse_resolutions(text: str | None) -> list[int] | None:
     out = []
     for item in parse_list(text, "--res"):
         try:
-            value = int(item)
-        except ValueError:
-            raise ArchcalcError(f"--res {item!r} is not a whole number of pixels (in {text!r})") from None
+            value = parse_resolution(item)
+        except ArchcalcError:
+            raise ArchcalcError(
+                f"--res {item!r} is not a whole number of pixels or HEIGHTxWIDTH (in {text!r})"
+            ) from None
         out.append(value)
     return out
 
@@ -104,7 +107,7 @@ def run_grid(
     net: str,
     spec: NetworkSpec,
     alphas: list[float] | None,
-    resolutions: list[int] | None,
+    resolutions: list[int | tuple[int, int]] | None,
     param: list[str] | None,
     convention: str,
     dtype: str,

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from archcalc.plots import pyplot
+from archcalc.resolution import fmt_res_short
 from archcalc.sweeps.budget import Limits
 from archcalc.sweeps.grid import SweepPoint
 
@@ -86,7 +87,7 @@ def draw_pareto(
             label="Pareto front",
         )
     for p, x, v in zip(points, xs, ys, strict=True):
-        text = f"{p.alpha:g}-{p.resolution}" + (f"  {p.top1:g}%" if p.top1 is not None else "")
+        text = f"{p.alpha:g}-{fmt_res_short(p.resolution)}" + (f"  {p.top1:g}%" if p.top1 is not None else "")
         ax.annotate(text, (x, v), textcoords="offset points", xytext=(3, 4), fontsize=6.5, rotation=35)
     unit = {"params": "M", "latency": f"ms, profile {profile}", "peak_memory": f"MB at {dtype}"}[y]
     ax.set_xlabel(f"MACs (M, convention {convention})")

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from archcalc.render.common import add_row, grid, shape_str
-from archcalc.resolution import fmt_res_short, fmt_resolution
+from archcalc.resolution import fmt_res_short, fmt_resolution, res_cell
 
 if TYPE_CHECKING:
     from archcalc.measure.validate import Validation
@@ -43,7 +43,7 @@ def render_validations(results: list[Validation], fmt: str) -> str | list[Table]
             [
                 v.network,
                 v.alpha,
-                fmt_res_short(v.resolution),
+                res_cell(v.resolution),
                 json.dumps(v.knobs),
                 c.name,
                 c.kind,

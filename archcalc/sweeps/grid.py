@@ -22,6 +22,7 @@ from archcalc.count.conventions import get_convention
 from archcalc.dtypes import dtype_bytes
 from archcalc.model.graph import Graph
 from archcalc.model.resolve import check_alpha, input_resolution, knob_values, resolve
+from archcalc.resolution import Resolution, area, canonical
 from archcalc.spec.schema import NetworkSpec
 from archcalc.sweeps.levels import LevelMismatch, Plan, matches, plan
 
@@ -43,7 +44,7 @@ class SweepPoint(BaseModel):
     """One configuration's totals. ``macs`` and ``params`` follow the sweep's ``convention``."""
 
     alpha: float
-    resolution: int
+    resolution: Resolution = Field(description="input side, or (height, width) when not square")
     macs: int
     params: int
     params_without_bn: int = Field(description="conv + linear weights and biases (paper)")
@@ -73,7 +74,7 @@ class Sweep(BaseModel):
     peak_memory_rule: str | None = None
     latency_profile: str | None = None
     alphas: list[float]
-    resolutions: list[int]
+    resolutions: list[Resolution]
     points: list[SweepPoint]
     evaluated_on_levels: int = Field(description="points computed by the level engine (the rest: full path)")
 
@@ -81,7 +82,7 @@ class Sweep(BaseModel):
 @dataclass(frozen=True, slots=True)
 class Grid:
     alphas: list[float]
-    resolutions: list[int]
+    resolutions: list[Resolution]
     source: str
 
 
@@ -89,7 +90,7 @@ def _unique(xs: Iterable) -> list:
     return list(dict.fromkeys(xs))
 
 
-def check_grid(spec: NetworkSpec, alphas: Iterable[float], resolutions: Iterable[int]) -> Grid:
+def check_grid(spec: NetworkSpec, alphas: Iterable[float], resolutions: Iterable[Resolution | str]) -> Grid:
     """Validated, de-duplicated α and resolution lists (order kept); one-line errors name the option."""
     a = _unique(check_alpha(x) for x in alphas)
     r = _unique(input_resolution(spec, x) for x in resolutions)
@@ -110,16 +111,14 @@ def default_grid(spec: NetworkSpec) -> Grid:
     if spec.sweep is not None:
         return Grid(list(spec.sweep.alphas), list(spec.sweep.resolutions), spec.sweep.source)
     alphas = sorted({1.0} | {f.setting.alpha for f in spec.published})
-    res = sorted(
-        {spec.input.resolution} | {f.setting.resolution or spec.input.resolution for f in spec.published}
-    )
+    res = sorted({spec.input.size} | {f.setting.resolution or spec.input.size for f in spec.published})
     return Grid(alphas, res, "derived: α = 1 and the published α's × the default and published resolutions")
 
 
 def _full_totals(
     spec: NetworkSpec,
     alpha: float,
-    res: int,
+    res: Resolution,
     knobs: Mapping[str, object],
     conv: str,
     dtype: str,
@@ -139,7 +138,7 @@ def _full_totals(
 def predict_ms(
     spec: NetworkSpec,
     alpha: float,
-    res: int,
+    res: Resolution,
     knobs: Mapping[str, object],
     convention: str,
     dtype: str,
@@ -158,19 +157,21 @@ def _peak_agrees(p: Plan, graphs: Iterable[Graph], b: int, rule: str) -> bool:
     from archcalc.count.memory import peak_activation_bytes
 
     return rule == "materialize" and all(
-        p.peak_elements(p.sides(g.input_shape[1])) * b == peak_activation_bytes(g, b, rule) for g in graphs
+        p.peak_elements(p.sides(canonical(g.input_shape[1], g.input_shape[2]))) * b
+        == peak_activation_bytes(g, b, rule)
+        for g in graphs
     )
 
 
 def grid_totals(
     spec: NetworkSpec,
     alphas: Sequence[float],
-    resolutions: Sequence[int],
+    resolutions: Sequence[Resolution],
     knobs: Mapping[str, object],
     convention: str,
     dtype: str,
     memory_rule: str | None = "materialize",
-) -> tuple[list[tuple[float, int, dict[str, int]]], int]:
+) -> tuple[list[tuple[float, Resolution, dict[str, int]]], int]:
     """Totals of every (α, resolution), α-major, and how many came from the level engine.
 
     Per α: resolve at the largest and the smallest resolution, plan on the first, keep the plan only
@@ -178,17 +179,17 @@ def grid_totals(
     :mod:`archcalc.count.memory`); every other configuration is then a few multiply-adds. Where the plan
     is refused, or a resolution does not fit the levels, the configuration takes the full path."""
     b = dtype_bytes(dtype)
-    out: list[tuple[float, int, dict[str, int]]] = []
+    out: list[tuple[float, Resolution, dict[str, int]]] = []
     fast = 0
     probes: dict = {}
     sides: dict[tuple, list | None] = {}
     for alpha in alphas:
         p = None
         if len(resolutions) > 1:
-            ref = resolve(spec, alpha, max(resolutions), knobs=knobs)
+            ref = resolve(spec, alpha, max(resolutions, key=area), knobs=knobs)
             p = plan(ref.graph, convention, b, probes)
             if p is not None:
-                other = resolve(spec, alpha, min(resolutions), knobs=knobs)
+                other = resolve(spec, alpha, min(resolutions, key=area), knobs=knobs)
                 if not matches(p, ref.graph, other.graph) or (
                     memory_rule is not None and not _peak_agrees(p, (ref.graph, other.graph), b, memory_rule)
                 ):
@@ -222,7 +223,7 @@ def grid_totals(
 def run_sweep(
     spec: NetworkSpec,
     alphas: Iterable[float] | None = None,
-    resolutions: Iterable[int] | None = None,
+    resolutions: Iterable[Resolution | str] | None = None,
     knobs: Mapping[str, object] | None = None,
     convention: str = "paper",
     dtype: str = "fp32",

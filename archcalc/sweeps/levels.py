@@ -34,6 +34,8 @@ from archcalc.count.conventions import Convention, get_convention
 from archcalc.errors import ArchcalcError
 from archcalc.model.graph import INPUT, Graph, Node
 from archcalc.model.ops import Op, Shape, numel
+from archcalc.resolution import Resolution
+from archcalc.resolution import sides as input_sides
 
 Side = tuple[int, int]
 
@@ -86,14 +88,14 @@ class Plan:
         """The levels' spatial rules, independent of channel counts: equal signatures, equal sides."""
         return tuple((lv.parent, lv.const, _window_key(lv.op) if lv.op else None) for lv in self.levels)
 
-    def sides(self, resolution: int) -> list[Side]:
+    def sides(self, resolution: Resolution) -> list[Side]:
         """The side of every level at input resolution ``resolution``."""
         out: list[Side] = []
         for lv in self.levels:
             if lv.const is not None:
                 out.append(lv.const)
             elif lv.op is None:
-                out.append((resolution, resolution))
+                out.append(input_sides(resolution))
             else:
                 h, w = out[lv.parent]
                 try:
@@ -111,7 +113,7 @@ class Plan:
             except ArchcalcError:
                 raise LevelMismatch from None
 
-    def totals(self, resolution: int, sides: list[Side] | None = None) -> dict[str, int]:
+    def totals(self, resolution: Resolution, sides: list[Side] | None = None) -> dict[str, int]:
         """Every total at ``resolution`` (``sides``: this plan's :meth:`sides` there, if known);
         raises :class:`LevelMismatch` where levels do not apply."""
         if sides is None:
