@@ -20,6 +20,7 @@ from archcalc.cli import (  # noqa: F401  (registers the commands)
     calibrate,
     check,
     compare,
+    import_cmd,
     memory,
     networks,
     size,

@@ -17,6 +17,6 @@ PANELS: dict[str, tuple[str, ...]] = {
     "Cost of a network or a layer": ("table", "compare", "memory", "size"),
     "Budgets over α × resolution": ("sweep", "budget"),
     "Measured on this CPU (needs torch)": ("time", "calibrate", "validate"),
-    "Specs and published figures": ("list", "paper", "schema"),
+    "Specs and published figures": ("list", "paper", "schema", "import"),
 }
 """How ``archcalc --help`` groups and orders the commands: panel by panel, in this order."""

@@ -551,7 +551,33 @@ def _interpolate(m: _Mapper) -> _Value:
     mode, align = m.arg(3, "mode", "nearest"), m.arg(4, "align_corners")
     if m.arg(6, "antialias", False):
         raise _Unmapped("antialiased interpolation")
+    like = _spatial_size_of(m, m.n.args[1] if len(m.n.args) > 1 else m.n.kwargs.get("size"))
+    if like is not None and scale is None:
+        args: dict[str, Any] = {"mode": None if mode == "nearest" else mode, "like": like}
+        if mode != "nearest" and align is not None:
+            args["align_corners"] = bool(align)
+        return m.row("upsample", [x], **args)
     return m.upsample(x, size, scale, mode, align)
+
+
+def _spatial_size_of(m: _Mapper, node: Any) -> str | None:
+    """The tensor whose H×W an interpolate's ``size`` is (``t.shape[-2:]``, ``t.size()[2:]``)."""
+    import torch.fx as fx
+
+    if not isinstance(node, fx.Node) or node.target is not operator.getitem:
+        return None
+    src, idx = node.args
+    if idx not in (slice(-2, None, None), slice(2, None, None), slice(2, 4, None)) or not isinstance(src, fx.Node):
+        return None
+    is_shape = (src.op == "call_function" and src.target is getattr and src.args[1] == "shape") or (
+        src.op == "call_method" and src.target == "size" and len(src.args) == 1
+    )
+    if not is_shape:
+        return None
+    v = m.env.get(src.args[0])
+    if v is None or v.tensor is None or len(m.b.shapes[v.tensor]) != 3:
+        return None
+    return v.tensor
 
 
 def _adaptive_avg(m: _Mapper) -> _Value:

@@ -68,6 +68,17 @@ class GraphBuilder:
         self.current = INPUT
         self.row = ""
         self.sources: tuple[str, ...] | None = None  # the tensors the row being expanded reads (``from``)
+        self.row_outputs: dict[str, str] = {}  # row name → the tensor its last layer wrote
+
+    def tensor_of(self, ref: str, where: str) -> str:
+        """The tensor a spec reference names: ``input``, an earlier row (its output) or a layer."""
+        if ref == INPUT:
+            return INPUT
+        if ref in self.row_outputs:
+            return self.row_outputs[ref]
+        if ref in self._shapes:
+            return ref
+        raise ArchcalcError(f"{where}: no earlier row or layer is named {ref!r}")
 
     def has(self, tensor: str) -> bool:
         """Whether ``tensor`` (a layer's name, or ``input``) has been written."""

@@ -160,7 +160,7 @@ def resolve(
     ctx = Context(spec, alpha, values)
     h, w = sides(res)
     b = GraphBuilder((spec.input.channels, h, w))
-    outputs: dict[str, str] = {}  # row name → the tensor its last layer wrote
+    outputs = b.row_outputs  # row name → the tensor its last layer wrote
     for section, index, entry in spec.entries():
         where = f"{section}.{index}"
         if entry.only_if is not None and not ctx.bool(entry.only_if, f"{where}.only_if"):

@@ -41,7 +41,7 @@ from archcalc.model.ops import (
     Upsample,
     fmt_shape,
 )
-from archcalc.spec.fields import Entry, IntArg, NonNegInt, PosInt, WidthMode
+from archcalc.spec.fields import Entry, IntArg, LayerRef, NonNegInt, PosInt, WidthMode
 
 Pair = Annotated[list[PosInt], Field(min_length=2, max_length=2)]
 NonNegPair = Annotated[list[NonNegInt], Field(min_length=2, max_length=2)]
@@ -203,12 +203,15 @@ class UpsampleEntry(Entry):
         | None
     ) = None
     size: PosInt | Pair | None = Field(None, description="output side, or [height, width]")
+    like: LayerRef | None = Field(
+        None, description="the output size of this earlier layer's map (size=skip.shape[-2:] in torch)"
+    )
     align_corners: StrictBool | None = None
 
     @model_validator(mode="after")
     def _scale_or_size(self) -> UpsampleEntry:
-        if (self.scale is None) == (self.size is None):
-            raise ValueError("give scale or size (one of them)")
+        if sum(v is not None for v in (self.scale, self.size, self.like)) != 1:
+            raise ValueError("give one of scale, size or like")
         return self
 
 
@@ -219,7 +222,13 @@ def _upsample(e: UpsampleEntry, ctx: Context, b: GraphBuilder, name: str, first:
         scale = (
             (float(e.scale), float(e.scale)) if not isinstance(e.scale, list) else (e.scale[0], e.scale[1])
         )
-    b.op(name, Upsample, e.mode, scale, None if e.size is None else _pair(e.size), e.align_corners)
+    size = None if e.size is None else _pair(e.size)
+    if e.like is not None:
+        ref = b.shape(b.tensor_of(e.like, f"{name}.like"))
+        if len(ref) != 3:
+            raise ArchcalcError(f"layer {name} (upsample): like: {e.like} is not a map ({fmt_shape(ref)})")
+        size = (ref[1], ref[2])
+    b.op(name, Upsample, e.mode, scale, size, e.align_corners)
 
 
 class _Combine(Entry):
