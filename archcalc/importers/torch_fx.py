@@ -131,6 +131,10 @@ def _map(gm: Any, x: Any, b: RowBuilder) -> str:
         raise ArchcalcError(
             f"the traced module could not be run on a {tuple(x.shape)} input: {first}"
         ) from None
+    try:  # a second run at twice the sides shows which sizes follow the resolution (for reshapes)
+        results2 = _record(gm, torch.randn(x.shape[0], x.shape[1], 2 * x.shape[2], 2 * x.shape[3]))
+    except Exception:
+        results2 = {}
     env: dict[Any, _Value] = {}
     modules = dict(gm.named_modules())
     output = INPUT
@@ -160,7 +164,7 @@ def _map(gm: Any, x: Any, b: RowBuilder) -> str:
             env[n] = _Value(tensor=INPUT)
             continue
         try:
-            env[n] = _Mapper(b, env, modules, n, res).map()
+            env[n] = _Mapper(b, env, modules, n, res, results2.get(n)).map()
         except _Unmapped as u:
             b.unmapped(n.name, _target_name(n, modules), u.why)
             env[n] = _Value(tensor=INPUT if isinstance(res, torch.Tensor) else None, value=res)
@@ -198,9 +202,10 @@ class _Mapper:
     """Maps one fx node (see the module docstring)."""
 
     def __init__(
-        self, b: RowBuilder, env: dict[Any, _Value], modules: dict[str, Any], n: Any, res: Any
+        self, b: RowBuilder, env: dict[Any, _Value], modules: dict[str, Any], n: Any, res: Any, res2: Any
     ) -> None:
         self.b, self.env, self.modules, self.n, self.res = b, env, modules, n, res
+        self.res2 = res2  # the node's value at twice the input sides (None: unknown)
 
     # helpers --------------------------------------------------------------------------------
 
@@ -432,7 +437,7 @@ class _Mapper:
         if len(not_one) == 1 and _numel(src) == out[not_one[0]]:
             shape = [-1 if i == not_one[0] else 1 for i in range(len(out))]
             return _Value(tensor=self.b.row(self.n.name, "reshape", [x], out, shape=shape, alpha_safe=True))
-        return self.row("reshape", [x], shape=list(out))
+        return self.row("reshape", [x], shape=resolution_free(out, self.res2))
 
     def split(self, x: str, sizes_or_chunks: Any, dim: int, chunks: bool) -> _Value:
         import torch
@@ -446,6 +451,17 @@ class _Mapper:
             self.n.name, x, d if d >= 0 else d % len(self.b.shapes[x]), sizes, [_shape(p) for p in parts]
         )
         return _Value(parts=names)
+
+
+def resolution_free(out: tuple[int, ...], res2: Any) -> list[int]:
+    """A reshape's target with −1 for the one side that follows the input resolution (seen in a
+    second run at twice the sides), so the reshape holds at every resolution; as it is otherwise."""
+    import torch
+
+    if not isinstance(res2, torch.Tensor) or res2.dim() != len(out) + 1:
+        return list(out)
+    changed = [i for i, (a, b) in enumerate(zip(out, _shape(res2), strict=True)) if a != b]
+    return [-1 if i == changed[0] else d for i, d in enumerate(out)] if len(changed) == 1 else list(out)
 
 
 def _numel(s: tuple[int, ...]) -> int:

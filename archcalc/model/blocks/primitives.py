@@ -346,6 +346,11 @@ class ReshapeEntry(Entry):
 
 @block(ReshapeEntry)
 def _reshape(e: ReshapeEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
+    if ctx.alpha != 1 and sorted(e.shape) != [-1] + [1] * (len(e.shape) - 1):
+        raise ArchcalcError(
+            f"layer {name} (reshape): its sizes {e.shape} are fixed numbers, which α does not scale; "
+            "α applies to graphs whose reshapes are flattens (attention blocks refuse it)"
+        )
     b.op(name, Reshape, tuple(e.shape))
 
 
