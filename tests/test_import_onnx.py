@@ -64,7 +64,9 @@ def test_cli_import_writes_a_spec_that_reloads_to_the_same_numbers(
     out = tmp_path / "unet.yaml"
     r = cli("import", str(exported["unet"]), "-o", str(out))
     assert r.code == 0, r.err
-    assert "wrote" in r.err and out.read_text().count("\n  - {name: ") == len(import_onnx_file(exported["unet"]).spec.body)
+    assert "wrote" in r.err and out.read_text().count("\n  - {name: ") == len(
+        import_onnx_file(exported["unet"]).spec.body
+    )
     a = json.loads(cli("table", str(out), "--convention", "fvcore", "--format", "json").out)
     b = json.loads(cli("table", str(exported["unet"]), "--convention", "fvcore", "--format", "json").out)
     assert a["totals"] == b["totals"]
@@ -166,7 +168,9 @@ def test_hand_built_patterns(tmp_path: Path) -> None:
         "head": "linear",
     }
     rows = {r.name: r for r in report(resolve(result.spec), "fvcore").layers}
-    assert rows["conv1"].params == 4 * 4 * 9 + 4 and rows["conv2"].params == 4 * 4 * 9  # one stored w, two uses
+    assert (
+        rows["conv1"].params == 4 * 4 * 9 + 4 and rows["conv2"].params == 4 * 4 * 9
+    )  # one stored w, two uses
     assert rows["conv1"].macs == rows["conv2"].macs == 4 * 4 * 9 * 10 * 6
     assert rows["up"].output_shape == [4, 20, 12] and rows["up"].macs == 4 * 20 * 12  # fvcore: 1 per output
     assert rows["gap"].macs == 4 * 20 * 12  # fvcore: adaptive avg pool, 1 per input element
@@ -188,7 +192,9 @@ def test_unmapped_onnx_ops_are_one_line_exit_2(cli, tmp_path: Path) -> None:
         helper.make_node("Add", ["a", "l"], ["y"], name="sum"),
     ]
     path = tmp_path / "bad.onnx"
-    onnx.save(_model(nodes, [_w("w", 2, 3, 1, 1), _c("axis", 1, np.int64)], (3, 4, 4), "y", [1, 2, 4, 4]), str(path))
+    onnx.save(
+        _model(nodes, [_w("w", 2, 3, 1, 1), _c("axis", 1, np.int64)], (3, 4, 4), "y", [1, 2, 4, 4]), str(path)
+    )
     with pytest.raises(ArchcalcError) as e:
         import_onnx_file(path)
     msg = str(e.value)

@@ -88,7 +88,9 @@ def test_alpha_on_an_imported_unet_is_the_narrower_unet() -> None:
     rep = report(resolve(spec, alpha=0.5), "fvcore")
     narrow = UNet(8)
     assert rep.totals.macs == fvcore_total(narrow, shape)
-    assert report(resolve(spec, alpha=0.5), "torch").totals.params == sum(p.numel() for p in narrow.parameters())
+    assert report(resolve(spec, alpha=0.5), "torch").totals.params == sum(
+        p.numel() for p in narrow.parameters()
+    )
     assert rep.output_shape == [2, 64, 48]
 
 

@@ -87,17 +87,29 @@ COMPUTE_KINDS: tuple[str, ...] = ("dense", "pointwise", "depthwise", "grouped", 
 
 _OP_KIND: dict[str, str] = {
     "linear": "linear",
+    "matmul": "linear",
+    "conv_transpose2d": "dense",
     "batchnorm2d": "batchnorm",
+    "layernorm": "batchnorm",
     "add": "elementwise",
     "mul": "elementwise",
+    "scalar": "elementwise",
+    "softmax": "activation_exp",
     "adaptive_pool": "global_pool",
+    "mean": "global_pool",
     "concat": "copy",
     "shuffle": "copy",
+    "upsample": "copy",
     "flatten": "view",
     "slice": "view",
+    "reshape": "view",
+    "transpose": "view",
+    "identity": "view",
 }
+"""Kinds without a profile kind of their own take the nearest measured one (matmul: linear's MAC
+rate; transposed conv: dense; layer norm: batch norm's per-element rate; upsample: a copy)."""
 
-_EXP_ACTIVATIONS = frozenset({"sigmoid", "swish"})
+_EXP_ACTIVATIONS = frozenset({"sigmoid", "swish", "gelu", "gelu_tanh", "tanh"})
 
 FORMULA = (
     "T = s·t + g + a·B·written + c·min(weight_bytes, C) per layer, summed; "

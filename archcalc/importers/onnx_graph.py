@@ -26,6 +26,7 @@ that share one stored initializer (exporters store equal tensors once) are still
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -118,8 +119,8 @@ class _Importer:
             chw = list(input_shape)
         if any(d is None for d in chw):
             raise ArchcalcError(
-                f"{source}: the input {inputs[0].name} has symbolic sizes {_dims_text(dims)}; give input_shape "
-                "(C, H, W) (CLI: --input-shape C,H,W)"
+                f"{source}: the input {inputs[0].name} has symbolic sizes {_dims_text(dims)}; "
+                "give input_shape (C, H, W) (CLI: --input-shape C,H,W)"
             )
         self.batch = declared[0] or 1
         self.b = RowBuilder((chw[0], chw[1], chw[2]))
@@ -208,10 +209,8 @@ class _Importer:
         """MatMul + Add(bias); x·sigmoid(x); the erf GELU: marked here, mapped at their last node."""
         for n in self.nodes:  # the patterns' constants (1, 0.5, √2) are Constant nodes
             if n.op_type == "Constant":
-                try:
+                with contextlib.suppress(_Skip):
                     self.const[n.output[0]] = _evaluate(self, n)[0]
-                except _Skip:
-                    pass
         by_input: dict[str, list[Any]] = {}
         for n in self.nodes:
             for i in n.input:

@@ -210,7 +210,8 @@ class _Mapper:
     # helpers --------------------------------------------------------------------------------
 
     def arg(self, i: int, key: str, default: Any = None) -> Any:
-        """The node's argument ``i`` (or keyword ``key``), evaluated: tensors as _Value, the rest as values."""
+        """The node's argument ``i`` (or keyword ``key``), evaluated: tensors as _Value, the rest
+        as values."""
         if i < len(self.n.args):
             a = self.n.args[i]
         elif key in self.n.kwargs:
@@ -583,7 +584,9 @@ def _spatial_size_of(m: _Mapper, node: Any) -> str | None:
     if not isinstance(node, fx.Node) or node.target is not operator.getitem:
         return None
     src, idx = node.args
-    if idx not in (slice(-2, None, None), slice(2, None, None), slice(2, 4, None)) or not isinstance(src, fx.Node):
+    if idx not in (slice(-2, None, None), slice(2, None, None), slice(2, 4, None)) or not isinstance(
+        src, fx.Node
+    ):
         return None
     is_shape = (src.op == "call_function" and src.target is getattr and src.args[1] == "shape") or (
         src.op == "call_method" and src.target == "size" and len(src.args) == 1

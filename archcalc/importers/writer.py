@@ -51,7 +51,7 @@ def to_yaml(result: ImportResult) -> str:
         f"title: {_scalar(spec.title)}",
         f"source: {_scalar(spec.source)}",
         f"input: {_scalar(spec.input.model_dump(exclude_defaults=True))}",
-        f"width: {_scalar(spec.width.model_dump(exclude_defaults=True, exclude_none=True) | {'rule': spec.width.rule})}",
+        f"width: {_scalar({'rule': spec.width.rule} | spec.width.model_dump(exclude_defaults=True))}",
         "body:",
     ]
     lines.extend(f"  - {_scalar(row_data(e))}" for e in spec.body)
