@@ -96,7 +96,7 @@ def test_input_height_and_width() -> None:
     base = "name: g\ntitle: g\nsource: t\nwidth: {rule: truncate}\nbody:\n  - {kind: conv2d, out: 4, k: 3}\n"
     with pytest.raises(ArchcalcError, match="give height and width together"):
         parse_spec(base + "input: {height: 8}\n", "g.yaml")
-    with pytest.raises(ArchcalcError, match="resolution .* or height and width, not both"):
+    with pytest.raises(ArchcalcError, match=r"resolution .* or height and width, not both"):
         parse_spec(base + "input: {resolution: 8, height: 8, width: 6}\n", "g.yaml")
     spec = parse_spec(base + "input: {height: 8, width: 6}\n", "g.yaml")
     rep = archcalc.cost(spec)
@@ -153,5 +153,5 @@ def test_new_primitives_by_hand() -> None:
     assert rows["attn"].output_shape == [96, 96]
     assert rows["attn"].macs == paper["attn"].macs == torch_["attn"].macs == 96 * 96 * 4
     assert rows["soft"].macs == rows["scale"].macs == 0
-    with pytest.raises(ArchcalcError, match="layer bad .*cannot reshape"):
+    with pytest.raises(ArchcalcError, match=r"layer bad .*cannot reshape"):
         b.op("bad", Reshape, (7, 7), inputs=[INPUT])
