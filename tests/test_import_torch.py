@@ -170,3 +170,41 @@ def test_round8_width_rule_is_selectable() -> None:
     assert [row.output_shape[0] for row in rep.layers] == [16, 16, 10]
     plain = report(resolve(archcalc.import_torch(model, (3, 16, 16)), alpha=0.5))
     assert [row.output_shape[0] for row in plain.layers] == [12, 12, 10]
+
+
+class _ShapeBranch(nn.Module):
+    """Control flow on a size: torch.fx cannot trace it, torch.export specialises it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.c = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.up = nn.ConvTranspose2d(8, 8, 2, stride=2)
+        self.ln = nn.LayerNorm(8)
+        self.fc = nn.Linear(8, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.relu6(self.bn(self.c(x)))
+        if y.shape[-1] > 16:
+            y = F.max_pool2d(y, 2)
+        a, b = y.chunk(2, 1)
+        y = torch.cat([b, a], 1) * torch.sigmoid(y.mean((2, 3), keepdim=True))
+        y = F.interpolate(y, scale_factor=2.0) + self.up(y)
+        y = y[:, 2:6]
+        t = self.ln(torch.cat([y, y], 1).flatten(2).transpose(1, 2))
+        return self.fc(F.gelu(t).mean(1))
+
+
+def test_torch_export_where_fx_cannot_trace() -> None:
+    torch.manual_seed(0)
+    model, shape = _ShapeBranch().eval(), (3, 32, 32)
+    with pytest.raises(Exception):  # noqa: B017 - fx's own error type varies
+        torch.fx.symbolic_trace(model)
+    result = trace_module(model, shape)
+    assert "torch.export" in result.spec.source
+    resolved = resolve(result.spec)
+    assert report(resolved, "fvcore").totals.macs == fvcore_total(model, shape)
+    flops, out_shape = counter_flops(model, shape)
+    assert 2 * report(resolved, "torch").totals.macs == flops
+    assert report(resolved, "torch").totals.params == sum(p.numel() for p in model.parameters())
+    assert resolved.graph.output.out_shape == out_shape

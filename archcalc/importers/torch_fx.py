@@ -75,18 +75,37 @@ def trace_module(
             import torch.fx as fx
 
             gm = fx.symbolic_trace(module)
-        except Exception as e:  # fx cannot trace: control flow on values, unsupported Python
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            raise ArchcalcError(f"{net}: torch.fx cannot trace this module: {first}") from None
+        except Exception as e:  # fx cannot trace: control flow on shapes, unsupported Python
+            gm, how = _export(module, x, net, e), "torch.export"
+        else:
+            how = "torch.fx"
         b = RowBuilder(shape)
         output = _map(gm, x, b)
     finally:
         module.train(was_training)
     b.check_mapped(net)
-    spec = b.spec(net, title, f"imported from torch module {title} (torch.fx)", output, width)
+    spec = b.spec(net, title, f"imported from torch module {title} ({how})", output, width)
     b.check_shapes(spec)
     params = sum(p.numel() for p in module.parameters())
     return ImportResult(spec=spec, ledger=b.ledger, source_params=params)
+
+
+def _export(module: Any, x: Any, net: str, fx_error: Exception) -> Any:
+    """The module's ATen graph by ``torch.export`` (where fx cannot trace), as a GraphModule whose
+    parameters are attributes; its ops map through the same table (``aten.conv2d`` → conv2d …)."""
+    import torch
+
+    try:
+        ep = torch.export.export(module, (x,), strict=False)
+    except Exception as e:
+        why = [
+            str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            for err in (fx_error, e)
+        ]
+        raise ArchcalcError(
+            f"{net}: neither torch.fx ({why[0]}) nor torch.export ({why[1]}) can trace this module"
+        ) from None
+    return ep.module()
 
 
 class _Value:
@@ -141,12 +160,14 @@ def _map(gm: Any, x: Any, b: RowBuilder) -> str:
     for n in gm.graph.nodes:
         res = results.get(n)
         if n.op == "placeholder":
-            if env:
+            if any(v.tensor == INPUT for v in env.values()):
                 b.unmapped(n.name, "placeholder", "a second input: only one image input is supported")
             env[n] = _Value(tensor=INPUT)
             continue
         if n.op == "output":
             out = n.args[0]
+            if isinstance(out, tuple | list) and len(out) == 1:  # torch.export returns a tuple
+                out = out[0]
             v = env.get(out) if not isinstance(out, tuple | list) else None
             if v is None or v.tensor is None:
                 b.unmapped(n.name, "output", "the module must return one tensor")
@@ -257,6 +278,8 @@ class _Mapper:
         import torch
 
         n = self.n
+        if n.op == "call_module" and self.res is None:  # torch.export's input guards
+            return self.fold("a check on the input (torch.export's guards)")
         if n.op == "call_module":
             return self.module(self.modules[n.target])
         if not isinstance(self.res, torch.Tensor) and not (
@@ -265,7 +288,7 @@ class _Mapper:
             and all(isinstance(r, torch.Tensor) for r in self.res)
         ):
             return self.fold()
-        name = n.target if n.op == "call_method" else getattr(n.target, "__name__", str(n.target))
+        name = n.target if n.op == "call_method" else _fn_name(n.target)
         fn = _FUNCTIONS.get(name) if n.op == "call_method" or _is_torch_fn(n.target) else None
         if fn is None:
             raise _Unmapped()
@@ -491,6 +514,14 @@ def _square(v: Any) -> int | None:
         return v
     t = tuple(v)
     return t[0] if len(t) == 2 and t[0] == t[1] and isinstance(t[0], int) else None
+
+
+def _fn_name(target: Any) -> str:
+    """A function's name; for an ATen overload (``aten.conv2d.default``) its op name (``conv2d``)."""
+    packet = getattr(target, "overloadpacket", None)
+    if packet is not None:
+        return str(getattr(packet, "__name__", packet)).split(".")[-1]
+    return str(getattr(target, "__name__", target))
 
 
 def _is_torch_fn(target: Any) -> bool:
@@ -731,6 +762,115 @@ def _dropout(m: _Mapper) -> _Value:
     return m.alias(m.tensor(0), "dropout: the identity at inference")
 
 
+def _weights(m: _Mapper, i: int, key: str) -> Any:
+    import torch
+
+    w = m.arg(i, key)
+    if not isinstance(w, torch.Tensor):
+        raise _Unmapped("a weight that is not a parameter of the module")
+    return w
+
+
+def _aten_conv(m: _Mapper) -> _Value:
+    x, w, bias = m.tensor(0), _weights(m, 1, "weight"), m.arg(2, "bias")
+    stride, pad, dil, groups = (
+        m.arg(3, "stride", 1),
+        m.arg(4, "padding", 0),
+        m.arg(5, "dilation", 1),
+        m.arg(6, "groups", 1),
+    )
+    if isinstance(pad, str):
+        raise _Unmapped("string padding")
+    in_ch, out_ch = m.b.shapes[x][0], int(w.shape[0])
+    g: int | str | None = None if groups == 1 else groups
+    if groups == in_ch == out_ch and groups > 1:
+        g = "depthwise"
+    return m.row(
+        "conv2d",
+        [x],
+        True,
+        out=out_ch,
+        k=_side(tuple(w.shape[2:])),
+        stride=_side(_two(stride), 1),
+        padding=_side(_two(pad), 0),
+        dilation=_side(_two(dil), 1),
+        groups=g,
+        bias=None if bias is not None else False,
+    )
+
+
+def _aten_conv_transpose(m: _Mapper) -> _Value:
+    x, w, bias = m.tensor(0), _weights(m, 1, "weight"), m.arg(2, "bias")
+    stride, pad, opad = m.arg(3, "stride", 1), m.arg(4, "padding", 0), m.arg(5, "output_padding", 0)
+    groups, dil = m.arg(6, "groups", 1), m.arg(7, "dilation", 1)
+    return m.row(
+        "conv_transpose2d",
+        [x],
+        True,
+        out=int(w.shape[1]) * groups,
+        k=_side(tuple(w.shape[2:])),
+        stride=_side(_two(stride), 1),
+        padding=_side(_two(pad), 0),
+        output_padding=_side(_two(opad), 0),
+        dilation=_side(_two(dil), 1),
+        groups=None if groups == 1 else groups,
+        bias=None if bias is not None else False,
+    )
+
+
+def _aten_linear(m: _Mapper) -> _Value:
+    x, w, bias = m.tensor(0), _weights(m, 1, "weight"), m.arg(2, "bias")
+    return m.row(
+        "linear",
+        [x],
+        True,
+        out=int(w.shape[0]),
+        bias=None if bias is not None else False,
+        tokens=len(m.b.shapes[x]) > 1 or None,
+    )
+
+
+def _aten_batch_norm(m: _Mapper) -> _Value:
+    x = m.tensor(0)
+    if m.arg(5, "training", False):
+        raise _Unmapped("batch norm in training mode")
+    return m.row("batchnorm2d", [x], affine=None if m.arg(1, "weight") is not None else False)
+
+
+def _aten_layer_norm(m: _Mapper) -> _Value:
+    x, shape, w, bias = m.tensor(0), m.arg(1, "normalized_shape"), m.arg(2, "weight"), m.arg(3, "bias")
+    return m.row(
+        "layernorm",
+        [x],
+        dims=len(shape) if len(shape) != 1 else None,
+        affine=None if w is not None else False,
+        bias=None if (bias is not None or w is None) else False,
+    )
+
+
+def _aten_upsample(mode: str) -> Callable[[_Mapper], _Value]:
+    def run(m: _Mapper) -> _Value:
+        x, size = m.tensor(0), m.arg(1, "output_size")
+        align = m.arg(2, "align_corners") if mode != "nearest" else None
+        scales = m.arg(3 if mode != "nearest" else 2, "scale_factors")
+        return m.upsample(x, size, scales, mode, align)
+
+    return run
+
+
+def _aten_slice(m: _Mapper) -> _Value:
+    x = m.tensor(0)
+    dim, start, end, step = m.arg(1, "dim", 0), m.arg(2, "start"), m.arg(3, "end"), m.arg(4, "step", 1)
+    idx: list[Any] = [slice(None)] * (len(m.b.shapes[x]) + 1)
+    idx[dim] = slice(start, end, step)
+    return _slice(m, x, tuple(idx))
+
+
+def _two(v: Any) -> tuple[int, int]:
+    t = [v] if isinstance(v, int) else list(v)
+    return (int(t[0]), int(t[-1])) if len(t) in (1, 2) else (int(t[0]), int(t[1]))
+
+
 _FUNCTIONS: dict[str, Callable[[_Mapper], _Value]] = {
     "add": _binary("add", "add"),
     "iadd": _binary("add", "add"),
@@ -775,4 +915,15 @@ _FUNCTIONS: dict[str, Callable[[_Mapper], _Value]] = {
     "contiguous": _view_alias("contiguous: a copy at most, no arithmetic"),
     "expand_as": _view_alias("a broadcast view; the layer reading it broadcasts"),
     "dropout": _dropout,
+    "clone": _view_alias("a copy, no arithmetic"),
+    "alias": _view_alias("an alias"),
+    "expand": _view_alias("a broadcast view; the layer reading it broadcasts"),
+    "conv2d": _aten_conv,
+    "conv_transpose2d": _aten_conv_transpose,
+    "linear": _aten_linear,
+    "batch_norm": _aten_batch_norm,
+    "layer_norm": _aten_layer_norm,
+    "upsample_nearest2d": _aten_upsample("nearest"),
+    "upsample_bilinear2d": _aten_upsample("bilinear"),
+    "slice": _aten_slice,
 }
