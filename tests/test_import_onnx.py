@@ -244,3 +244,20 @@ def test_a_missing_onnx_extra_is_one_line_naming_the_pinned_install(tmp_path: Pa
         "archcalc: error: reading an .onnx file needs the onnx package: "
         "pip install 'archcalc[onnx]' (onnx==1.23.2)"
     )
+
+
+def test_alpha_and_resolution_on_an_imported_onnx_unet(exported: dict[str, Path]) -> None:
+    """α = 0.5 on the exported UNet(16) is fvcore on the deployed UNet(8); another resolution is
+    fvcore on the deployed module at that size."""
+    from zoo import UNet
+
+    spec = archcalc.import_onnx(exported["unet"])
+    torch.manual_seed(0)
+    assert archcalc.cost(spec, alpha=0.5, convention="fvcore").totals.macs == fvcore_total(
+        fuse(UNet(8).eval()), (3, 64, 48)
+    )
+    deployed = fuse(make("unet")[0])
+    assert archcalc.cost(spec, resolution=(32, 80), convention="fvcore").totals.macs == fvcore_total(
+        deployed, (3, 32, 80)
+    )
+    assert [e.width for e in spec.body if e.kind == "conv2d"][-1] == "fixed"  # the 2 output channels
