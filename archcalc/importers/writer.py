@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from typing import Any
 
 from archcalc.importers.rows import ImportResult
@@ -44,8 +45,14 @@ def to_yaml(result: ImportResult) -> str:
     spec = result.spec
     lines = [f"# {spec.title}: {spec.source}", "# written by `archcalc import`; one row per layer."]
     if result.ledger:
-        lines.append("# Dropped or merged (they cost nothing):")
-        lines.extend(f"#   {e.node} ({e.op}): {e.action}: {e.why}" for e in result.ledger)
+        lines.append("# Dropped or merged (they cost nothing; `archcalc import --ledger` lists each):")
+        lines.extend(
+            f"#   {e.node} ({e.op}): {e.action}: {e.why}" for e in result.ledger if e.action != "folded"
+        )
+        folded = Counter(e.op for e in result.ledger if e.action == "folded")
+        if folded:
+            ops = ", ".join(f"{op} ×{n}" for op, n in folded.most_common())
+            lines.append(f"#   folded: {sum(folded.values())} constant or shape-arithmetic nodes ({ops})")
     lines += [
         f"name: {_scalar(spec.name)}",
         f"title: {_scalar(spec.title)}",
