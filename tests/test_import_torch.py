@@ -65,7 +65,12 @@ def test_zoo_validates(name: str) -> None:
     model, shape = make(name)
     v = validate(resolve(trace_module(model, shape).spec))
     assert v.ok, [c for c in v.layers if not c.ok]
+    # ... and equals the ORIGINAL module's counters
     assert v.fvcore_total == fvcore_total(model, shape)
+    flops, out_shape = counter_flops(model, shape)
+    assert v.flop_counter_flops == flops
+    assert v.torch_params == v.fvcore_params == sum(p.numel() for p in model.parameters())
+    assert tuple(v.layers[-1].torch_shape) == out_shape
 
 
 def test_hand_written_shuffle_and_chunk_become_primitives() -> None:
