@@ -177,6 +177,30 @@ class Attention(nn.Module):
         return self.head(x.mean(1))
 
 
+class LayerScale(nn.Module):
+    """A ConvNeXt-like block: learnt tensors used as data (a position embedding added to a map, a
+    layer scale γ multiplied channels-last), a depthwise 7×7, LayerNorm and an MLP on channels-last
+    maps, permutes."""
+
+    def __init__(self, c: int = 16) -> None:
+        super().__init__()
+        self.stem = nn.Conv2d(3, c, 4, stride=4)
+        self.pos = nn.Parameter(torch.zeros(1, c, 8, 8))
+        self.dw = nn.Conv2d(c, c, 7, padding=3, groups=c)
+        self.ln = nn.LayerNorm(c)
+        self.fc1 = nn.Linear(c, 4 * c)
+        self.fc2 = nn.Linear(4 * c, c)
+        self.gamma = nn.Parameter(torch.full((c,), 1e-6))
+        self.head = nn.Linear(c, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stem(x) + self.pos
+        y = self.dw(x).permute(0, 2, 3, 1)
+        y = self.gamma * self.fc2(F.gelu(self.fc1(self.ln(y))))
+        x = x + y.permute(0, 3, 1, 2)
+        return self.head(x.mean((2, 3)))
+
+
 ZOO: dict[str, tuple[type[nn.Module] | object, tuple[int, int, int]]] = {
     "functional": (Functional, (3, 32, 32)),
     "sequential": (sequential, (3, 32, 32)),
@@ -185,6 +209,7 @@ ZOO: dict[str, tuple[type[nn.Module] | object, tuple[int, int, int]]] = {
     "unet": (UNet, (3, 64, 48)),
     "interpolation": (Interpolation, (3, 32, 32)),
     "attention": (Attention, (3, 32, 24)),
+    "layer_scale": (LayerScale, (3, 32, 32)),
 }
 """name → (constructor, input shape C×H×W)."""
 

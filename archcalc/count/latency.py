@@ -105,6 +105,7 @@ _OP_KIND: dict[str, str] = {
     "reshape": "view",
     "transpose": "view",
     "identity": "view",
+    "parameter": "view",
 }
 """Kinds without a profile kind of their own take the nearest measured one (matmul: linear's MAC
 rate; transposed conv: dense; layer norm: batch norm's per-element rate; upsample: a copy)."""

@@ -477,7 +477,25 @@ def _binary(imp: _Importer, n: Any) -> None:
     x, c = (a_, b_) if imp.is_act(a_) else (b_, a_)
     v = imp.scalar(c)
     if v is None:
-        raise _Skip(f"{n.op_type} with a constant tensor of shape {list(imp.const[c].shape)} (a parameter)")
+        if op not in ("add", "mul"):
+            raise _Skip(f"{n.op_type} with a constant tensor of shape {list(imp.const[c].shape)}")
+        shape = tuple(int(d) for d in imp.const[c].shape)
+        rank = len(imp.shape(x))
+        if len(shape) == rank + 1 and shape[0] == 1:
+            shape = shape[1:]
+        elif len(shape) > rank:
+            raise _Skip(f"a constant of shape {list(shape)} that does not broadcast over the batch")
+        out = broadcast_shapes(imp.shape(x), shape)
+        if out is None or out != imp.shape(x):
+            raise _Skip(f"a constant of shape {list(shape)} that does not broadcast onto the activation")
+        name = imp.b.row(identifier(c, "parameter"), "parameter", [], shape, shape=list(shape))
+        imp.tensor[c] = name
+        imp.b.note(
+            n.name or n.output[0], n.op_type, "merged", f"initializer {c}: a learnt tensor read as data"
+        )
+        imp.emit(n, op, [x, c], out)
+        del imp.tensor[c]
+        return
     if x == b_ and op in ("sub", "div"):
         raise _Skip(f"a constant {op} an activation")
     imp.emit(n, "scalar", [x], imp.shape(x), op=op, value=v)

@@ -235,6 +235,8 @@ class RowBuilder:
         for r in self.rows:
             kind = r.data["kind"]
             first = chan.get(r.inputs[0]) if r.inputs else None
+            if kind == "parameter":
+                first = None
             if r.var is not None:
                 out_c: str | None = r.var
                 if kind == "conv2d" and r.data.get("groups") == "depthwise" and first is not None:
@@ -305,7 +307,7 @@ class RowBuilder:
             data = {k: v for k, v in r.data.items() if k != "alpha_safe"}
             if r.var is not None and r.var in fixed:
                 data["width"] = "fixed"
-            if r.inputs != [current]:
+            if r.inputs and r.inputs != [current]:
                 data["from"] = list(r.inputs)
             body.append({k: data[k] for k in (*_ROW_KEYS_FIRST, *data) if k in data})
             current = r.outputs[-1]

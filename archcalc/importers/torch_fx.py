@@ -545,9 +545,32 @@ _OPERATORS = {
 # functions and methods -------------------------------------------------------------------------
 
 
+def _as_parameter(m: _Mapper, t: Any, other: Any) -> Any:
+    """A module parameter used as data (``x * self.gamma``, ``x + self.pos``) → a ``parameter`` row
+    (its leading 1 dropped when it stands for the batch); anything else unchanged."""
+    import torch
+    from torch import nn
+
+    if not isinstance(t, torch.Tensor) or not isinstance(other, _Value) or other.tensor is None:
+        return t
+    if not isinstance(t, nn.Parameter) or t.dim() == 0:
+        if t.numel() == 1:
+            return float(t.reshape(-1)[0])
+        raise _Unmapped("a constant tensor (a buffer) used as data")
+    rank = len(m.b.shapes[other.tensor])
+    shape = tuple(int(d) for d in t.shape)
+    if len(shape) == rank + 1 and shape[0] == 1:
+        shape = shape[1:]
+    elif len(shape) > rank:
+        raise _Unmapped("a parameter with more dimensions than the tensor it meets")
+    target = next((a.target for a in m.n.args if hasattr(a, "op") and a.op == "get_attr"), "parameter")
+    return _Value(tensor=m.b.row(str(target), "parameter", [], shape, shape=list(shape)))
+
+
 def _binary(kind: str, scalar_op: str, swap_ok: bool = True) -> Callable[[_Mapper], _Value]:
     def run(m: _Mapper) -> _Value:
         a, b = m.arg(0, "input"), m.arg(1, "other")
+        a, b = _as_parameter(m, a, b), _as_parameter(m, b, a)
         if isinstance(a, _Value) and isinstance(b, _Value):
             if kind not in ("add", "mul"):
                 raise _Unmapped(f"{kind} of two tensors")

@@ -138,6 +138,17 @@ class Scalar(nn.Module):
         return x - self.value
 
 
+class ParameterTensor(nn.Module):
+    """A learnt tensor of ``shape`` (batch excluded) that the graph reads as data."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(1, *shape))
+
+    def forward(self) -> torch.Tensor:
+        return self.weight
+
+
 ACTIVATION_MODULES: dict[str, Callable[[], nn.Module]] = {
     "relu": nn.ReLU,
     "relu6": nn.ReLU6,

@@ -100,9 +100,12 @@ class GraphBuilder:
     def add(self, name: str, op: Op, inputs: Sequence[str] | None = None) -> str:
         """Add ``op`` reading ``inputs`` (default: the current tensor); it becomes current."""
         shapes = self._shapes
-        if inputs is None:
-            ins: tuple[str, ...] = (self.current,)
-            in_shapes: tuple[Shape, ...] = (shapes[self.current],)
+        if inputs is None and op.n_inputs == 0:
+            ins: tuple[str, ...] = ()
+            in_shapes: tuple[Shape, ...] = ()
+        elif inputs is None:
+            ins = (self.current,)
+            in_shapes = (shapes[self.current],)
         else:
             ins = tuple(inputs)
             in_shapes = tuple([shapes[i] for i in ins])

@@ -190,6 +190,10 @@ def _sources(
     """The tensors a row's ``from`` names (None without ``from``), checked against its kind."""
     refs = entry.from_
     most = type(entry).max_from
+    if most == 0:
+        if refs:
+            raise ArchcalcError(f"{name}.from: a {entry.kind} row reads no tensor")
+        return None
     if refs is None:
         if most != 1:
             raise ArchcalcError(f"{name} ({entry.kind}): combines tensors, so it needs from: [a, b, …]")

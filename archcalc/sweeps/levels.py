@@ -259,6 +259,8 @@ def plan(
     for n in graph:
         op = n.op
         ins = tuple(tensors[i] for i in n.inputs)
+        if not ins:
+            return None  # a learnt tensor read as data: the full path
         first = ins[0]
         out_shape = n.out_shape
         if op.kind in _WINDOWED:

@@ -33,6 +33,7 @@ from archcalc.model.ops import (
     MatMul,
     Mean,
     Mul,
+    Parameter,
     Reshape,
     Scalar,
     Slice,
@@ -389,3 +390,25 @@ class IdentityEntry(Entry):
 @block(IdentityEntry)
 def _identity(e: IdentityEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
     b.op(name, Identity, e.what)
+
+
+class ParameterEntry(Entry):
+    """A learnt tensor read as data (a layer scale, a position embedding): no input; its sides
+    are fixed, so α ≠ 1 is refused. Counted by the torch and fvcore conventions."""
+
+    max_from: ClassVar[int | None] = 0
+    kind: Literal["parameter"]
+    shape: Annotated[list[PosInt], Field(min_length=1)]
+
+
+@block(ParameterEntry)
+def _parameter(e: ParameterEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
+    shape = list(e.shape)
+    if ctx.alpha != 1:  # a per-channel tensor (C, C×1×1, 1×…×C) scales; anything else is refused
+        sides = [i for i, d in enumerate(shape) if d != 1]
+        if len(sides) != 1:
+            raise ArchcalcError(
+                f"layer {name} (parameter): its sides {e.shape} are fixed numbers, which α does not scale"
+            )
+        shape[sides[0]] = ctx.channels(shape[sides[0]], "scaled", f"{name}.shape")
+    b.op(name, Parameter, tuple(shape))

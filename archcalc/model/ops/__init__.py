@@ -16,6 +16,7 @@ from archcalc.model.ops.tensor import (
     Flatten,
     Identity,
     Mul,
+    Parameter,
     Reshape,
     Scalar,
     Slice,
@@ -47,6 +48,7 @@ PRIMITIVES: dict[str, type[Op]] = {
         Transpose,
         Scalar,
         Identity,
+        Parameter,
     )
 }
 
@@ -69,6 +71,7 @@ __all__ = [
     "Mean",
     "Mul",
     "Op",
+    "Parameter",
     "Pool2d",
     "Reshape",
     "Scalar",

@@ -314,3 +314,38 @@ class Identity(Op):
         from torch import nn
 
         return nn.Identity()
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class Parameter(Op):
+    """A learnt tensor used as data (a layer scale γ, a position embedding, a class token): no
+    input, output ``shape`` (batch excluded; it broadcasts over the batch).
+
+    params = numel(shape), counted like batch norm's γ and β: by the ``torch`` and ``fvcore``
+    conventions (every learnable parameter), not by the papers' conv + linear count. 0 MACs.
+    """
+
+    kind: ClassVar[str] = "parameter"
+    n_inputs: ClassVar[int | None] = 0
+    shape: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        if not self.shape or any(d < 1 for d in self.shape):
+            raise ArchcalcError(f"a parameter's sides must be ≥ 1, got {list(self.shape)}")
+
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
+        return self.shape
+
+    def norm_params(self) -> int:
+        return numel(self.shape)
+
+    def category(self) -> str:
+        return "Parameter"
+
+    def describe(self) -> str:
+        return fmt_shape(self.shape)
+
+    def torch_module(self) -> Any:
+        from archcalc.measure import torch_modules
+
+        return torch_modules.ParameterTensor(self.shape)
