@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from archcalc.count.memory import MemoryReport
     from archcalc.count.model_size import LayerSetting, SizeReport
     from archcalc.importers.rows import ImportResult
+    from archcalc.model.resolve import Resolved
     from archcalc.spec.schema import NetworkSpec
     from archcalc.sweeps.budget import Fit
     from archcalc.sweeps.grid import Sweep
@@ -44,9 +45,23 @@ def cost(
     """Per-layer and total cost of ``net`` (built-in name, spec path or spec object) at α,
     resolution (pixels) or ρ, and the spec's knobs (e.g. ``shallow=True``)."""
     from archcalc.count.closed_form import report
+
+    return report(_resolve(net, alpha, resolution, rho, knobs, input_shape), convention, dtype)
+
+
+def _resolve(
+    net: Any,
+    alpha: float,
+    resolution: int | tuple[int, int] | str | None,
+    rho: float | None,
+    knobs: dict,
+    input_shape: tuple[int, int, int] | None = None,
+) -> Resolved:
+    """``net`` loaded (:func:`_load`) and resolved at α, resolution or ρ, and knobs: what cost, size
+    and the rest count."""
     from archcalc.model.resolve import resolve
 
-    return report(resolve(_load(net, input_shape), alpha, resolution, rho, knobs), convention, dtype)
+    return resolve(_load(net, input_shape), alpha, resolution, rho, knobs)
 
 
 def sweep(
@@ -68,11 +83,10 @@ def sweep(
     (params × dtype bytes), peak activation memory under ``memory_rule`` (None: skip), predicted
     latency on device ``profile`` (a saved profile's name or a profile object; None: skip) and the
     published top-1 where a source reports that configuration."""
-    from archcalc.sweeps.grid import run_sweep
+    from archcalc.sweeps.grid import SweepSettings, run_sweep
 
-    return run_sweep(
-        _load(net, input_shape), alphas, resolutions, knobs, convention, dtype, memory_rule, _profile(profile)
-    )
+    settings = SweepSettings(convention, dtype, memory_rule, _profile(profile))
+    return run_sweep(_load(net, input_shape), alphas, resolutions, knobs, settings)
 
 
 def fit(
@@ -99,12 +113,12 @@ def fit(
     search grid defaults to the spec's. A latency limit uses ``profile`` or the saved default one.
     The front and the order are defined in :mod:`archcalc.sweeps.budget`."""
     from archcalc.sweeps.budget import fit_budget, parse_limits
+    from archcalc.sweeps.grid import SweepSettings
 
     limits = parse_limits(max_macs, max_params, max_bytes, max_peak_memory, max_latency_ms)
     prof = _profile(profile, required=limits.max_latency_ms is not None)
-    return fit_budget(
-        _load(net, input_shape), limits, alphas, resolutions, knobs, convention, dtype, memory_rule, prof
-    )
+    settings = SweepSettings(convention, dtype, memory_rule, prof)
+    return fit_budget(_load(net, input_shape), limits, alphas, resolutions, knobs, settings)
 
 
 def _profile(profile: str | DeviceProfile | None, required: bool = False) -> DeviceProfile | None:
@@ -139,9 +153,8 @@ def activation_memory(
     """Largest tensor per spatial resolution and peak live activation bytes of ``net`` at ``dtype``
     under a liveness ``rule`` (``materialize``, ``fused``, ``streamed``; see :mod:`archcalc.count.memory`)."""
     from archcalc.count.memory import memory_report
-    from archcalc.model.resolve import resolve
 
-    return memory_report(resolve(_load(net, input_shape), alpha, resolution, rho, knobs), dtype, rule)
+    return memory_report(_resolve(net, alpha, resolution, rho, knobs, input_shape), dtype, rule)
 
 
 def size(
@@ -166,9 +179,8 @@ def size(
     worker for ``workers`` (formulas and assumptions: :mod:`archcalc.count.model_size`). Bad settings raise
     :class:`archcalc.errors.ArchcalcError` naming the option."""
     from archcalc.count.model_size import size_report
-    from archcalc.model.resolve import resolve
 
-    resolved = resolve(_load(net, input_shape), alpha, resolution, rho, knobs)
+    resolved = _resolve(net, alpha, resolution, rho, knobs, input_shape)
     return size_report(resolved, convention, dtype, bits, density, index_bits, workers, huffman, layers)
 
 

@@ -12,6 +12,7 @@ from archcalc.errors import ArchcalcError
 from archcalc.model.blocks import BLOCKS
 from archcalc.model.context import Context, KnobValues
 from archcalc.model.graph import INPUT, MAX_NODES, Graph, GraphBuilder
+from archcalc.model.width import exact_alpha
 from archcalc.resolution import Resolution, canonical, parse_resolution, sides
 from archcalc.spec.fields import Entry
 from archcalc.spec.schema import KnobSpec, NetworkSpec
@@ -153,11 +154,13 @@ def resolve(
     rho: float | None = None,
     knobs: Mapping[str, object] | None = None,
 ) -> Resolved:
-    """Expand every row of the spec, at α and input side ``resolution``, into primitives."""
+    """Expand every row of the spec, at α and input side ``resolution``, into primitives.
+
+    α is checked and taken exactly (:mod:`archcalc.model.width`); the result reports it as a float."""
     alpha = check_alpha(alpha)
     res = input_resolution(spec, resolution, rho)
     values = knob_values(spec, knobs)
-    ctx = Context(spec, alpha, values)
+    ctx = Context(spec, alpha, values, exact_alpha(alpha))
     h, w = sides(res)
     b = GraphBuilder((spec.input.channels, h, w))
     outputs = b.row_outputs  # row name → the tensor its last layer wrote

@@ -1,9 +1,13 @@
-"""Primitive layer kinds, keyed by ``kind`` (the registry every consumer looks up)."""
+"""Primitive layer kinds: one class per kind, each registered in :data:`PRIMITIVES` by ``kind``.
+
+To add a primitive, write its class (a subclass of :class:`Op`, see ``base.py`` for every fact it
+can state) in a module here and import it below; defining the class registers it.
+"""
 
 from __future__ import annotations
 
 from archcalc.model.ops.activation import ACTIVATIONS, Activation, Softmax
-from archcalc.model.ops.base import Op, Shape, fmt_shape, numel
+from archcalc.model.ops.base import PRIMITIVES, LayerRow, LevelRule, Op, Shape, fmt_shape, numel
 from archcalc.model.ops.conv import Conv2d, ConvTranspose2d
 from archcalc.model.ops.linear import Linear, MatMul, broadcast_shapes
 from archcalc.model.ops.norm import BatchNorm2d, LayerNorm
@@ -23,35 +27,6 @@ from archcalc.model.ops.tensor import (
     Transpose,
 )
 
-PRIMITIVES: dict[str, type[Op]] = {
-    cls.kind: cls
-    for cls in (
-        Conv2d,
-        Linear,
-        BatchNorm2d,
-        Activation,
-        Pool2d,
-        AdaptivePool2d,
-        Flatten,
-        Add,
-        Mul,
-        Concat,
-        Slice,
-        ChannelShuffle,
-        ConvTranspose2d,
-        LayerNorm,
-        Softmax,
-        Mean,
-        Upsample,
-        MatMul,
-        Reshape,
-        Transpose,
-        Scalar,
-        Identity,
-        Parameter,
-    )
-}
-
 __all__ = [
     "ACTIVATIONS",
     "PRIMITIVES",
@@ -66,6 +41,8 @@ __all__ = [
     "Flatten",
     "Identity",
     "LayerNorm",
+    "LayerRow",
+    "LevelRule",
     "Linear",
     "MatMul",
     "Mean",

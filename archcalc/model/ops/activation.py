@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from archcalc.errors import ArchcalcError
-from archcalc.model.ops.base import Op, Shape
+from archcalc.model.ops.base import LayerRow, Op, Shape
 
 ActName = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "gelu", "gelu_tanh", "tanh"]
 ACTIVATIONS: tuple[str, ...] = (
@@ -21,6 +21,7 @@ ACTIVATIONS: tuple[str, ...] = (
     "gelu_tanh",
     "tanh",
 )
+_EXP_ACTIVATIONS = frozenset({"sigmoid", "swish", "gelu", "gelu_tanh", "tanh"})
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -32,7 +33,26 @@ class Activation(Op):
     """
 
     kind: ClassVar[str] = "activation"
+    fuses_into_producer = True
+    per_channel = True
+    level_rule = "same"
+    fvcore_skipped: ClassVar[dict[str, str]] = {
+        "aten::hardswish": "activation: 0 MACs",
+        "aten::hardsigmoid": "activation: 0 MACs",
+        "aten::silu": "activation: 0 MACs",
+        "aten::sigmoid": "activation: 0 MACs",
+        "aten::hardtanh": "ReLU6: 0 MACs",
+        "aten::gelu": "activation: 0 MACs",
+        "aten::tanh": "activation: 0 MACs",
+    }
     fn: str
+
+    @classmethod
+    def row_latency_kind(cls, row: LayerRow) -> str:
+        """``activation_exp`` for sigmoid, swish, GELU and tanh (an exponential or erf per element),
+        else ``activation``
+        (piecewise linear); the row's ``args`` is the function's name (:meth:`describe`)."""
+        return "activation_exp" if row.args in _EXP_ACTIVATIONS else "activation"
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         return inputs[0]
@@ -58,6 +78,8 @@ class Softmax(Op):
     """
 
     kind: ClassVar[str] = "softmax"
+    latency_kind = "activation_exp"
+    fvcore_skipped: ClassVar[dict[str, str]] = {"aten::softmax": "softmax: 0 MACs"}
     dim: int = -1
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:

@@ -20,6 +20,8 @@ class Linear(Op):
     """
 
     kind: ClassVar[str] = "linear"
+    level_rule = "vector"
+    latency_kind = "linear"
     in_features: int
     out_features: int
     bias: bool = True
@@ -86,6 +88,7 @@ class MatMul(Op):
     """
 
     kind: ClassVar[str] = "matmul"
+    latency_kind = "linear"
     n_inputs: ClassVar[int | None] = 2
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:

@@ -20,6 +20,10 @@ class BatchNorm2d(Op):
     """
 
     kind: ClassVar[str] = "batchnorm2d"
+    fuses_into_producer = True
+    per_channel = True
+    level_rule = "same"
+    latency_kind = "batchnorm"
     channels: int
     affine: bool = True
 
@@ -60,6 +64,7 @@ class LayerNorm(Op):
     """
 
     kind: ClassVar[str] = "layernorm"
+    latency_kind = "batchnorm"
     shape: tuple[int, ...]
     affine: bool = True
     bias: bool = True

@@ -24,6 +24,8 @@ class Upsample(Op):
     """
 
     kind: ClassVar[str] = "upsample"
+    latency_kind = "copy"
+    fvcore_skipped: ClassVar[dict[str, str]] = {"aten::upsample_bicubic2d": "bicubic upsample: 0 MACs"}
     mode: str = "nearest"  # "nearest" | "bilinear" | "bicubic"
     scale: tuple[float, float] | None = None
     size: tuple[int, int] | None = None

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
-from archcalc.model.ops.base import Op, Shape, fmt_shape, numel
+from archcalc.model.ops.base import LevelRule, Op, Shape, fmt_shape, numel
 from archcalc.model.ops.linear import broadcast_shapes
 
 
@@ -18,8 +18,14 @@ class Flatten(Op):
     gives C×(H·W) (the token sequence of a map). Dims exclude the batch.  0 MACs."""
 
     kind: ClassVar[str] = "flatten"
+    latency_kind = "view"
     start: int = 0
     end: int = -1
+
+    @property
+    def level_rule(self) -> LevelRule | None:  # type: ignore[override]
+        """A whole flatten makes a vector (``flatten``); a partial one (tokens) is not leveled."""
+        return "flatten" if (self.start, self.end) == (0, -1) else None
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs
@@ -52,6 +58,12 @@ class Add(Op):
 
     kind: ClassVar[str] = "add"
     n_inputs: ClassVar[int | None] = None
+    level_rule = "same"
+    latency_kind = "elementwise"
+    fvcore_skipped: ClassVar[dict[str, str]] = {
+        "aten::add": "residual add: 0 MACs (paper, fvcore, torch)",
+        "aten::add_": "residual add: 0 MACs (paper, fvcore, torch)",
+    }
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         first = inputs[0]
@@ -82,6 +94,12 @@ class Mul(Op):
 
     kind: ClassVar[str] = "mul"
     n_inputs: ClassVar[int | None] = 2
+    level_rule = "same"
+    broadcasts_gate = True
+    latency_kind = "elementwise"
+    fvcore_skipped: ClassVar[dict[str, str]] = {
+        "aten::mul": "squeeze-and-excite scale: 0 MACs (paper, fvcore, torch)"
+    }
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         a, b = inputs
@@ -105,7 +123,14 @@ class Concat(Op):
 
     kind: ClassVar[str] = "concat"
     n_inputs: ClassVar[int | None] = None
+    latency_kind = "copy"
+    fvcore_skipped: ClassVar[dict[str, str]] = {"aten::cat": "concat: 0 MACs"}
     dim: int = 0
+
+    @property
+    def level_rule(self) -> LevelRule | None:  # type: ignore[override]
+        """Along channels the output sits on the inputs' level; along other dims it is not leveled."""
+        return "same" if self.dim == 0 else None
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         d = self.dim
@@ -142,9 +167,15 @@ class Slice(Op):
     one part of a ``split`` / ``chunk``).  0 MACs."""
 
     kind: ClassVar[str] = "slice"
+    latency_kind = "view"
     start: int
     stop: int
     dim: int = 0
+
+    @property
+    def level_rule(self) -> LevelRule | None:  # type: ignore[override]
+        """A channel slice sits on its input's level; a slice of a side is not leveled."""
+        return "same" if self.dim == 0 else None
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs
@@ -174,6 +205,9 @@ class ChannelShuffle(Op):
     """ShuffleNet's channel shuffle with g groups: reshape to g×(C/g), transpose, flatten.  0 MACs."""
 
     kind: ClassVar[str] = "shuffle"
+    per_channel = True
+    level_rule = "same"
+    latency_kind = "copy"
     groups: int
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
@@ -205,6 +239,8 @@ class Reshape(Op):
     """
 
     kind: ClassVar[str] = "reshape"
+    latency_kind = "view"
+    fvcore_skipped: ClassVar[dict[str, str]] = {"aten::reshape": "reshape: 0 MACs"}
     shape: tuple[int, ...]
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
@@ -242,6 +278,7 @@ class Transpose(Op):
     a view in torch.  0 MACs."""
 
     kind: ClassVar[str] = "transpose"
+    latency_kind = "view"
     perm: tuple[int, ...]
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
@@ -271,6 +308,14 @@ class Scalar(Op):
     0 MACs (fvcore skips aten::mul / div / add; FlopCounterMode counts none)."""
 
     kind: ClassVar[str] = "scalar"
+    level_rule = "same"
+    latency_kind = "elementwise"
+    fvcore_skipped: ClassVar[dict[str, str]] = {
+        "aten::mul": "x · constant: 0 MACs",
+        "aten::div": "x / constant: 0 MACs",
+        "aten::add": "x + constant: 0 MACs",
+        "aten::sub": "x − constant: 0 MACs",
+    }
     op: str
     value: float
 
@@ -299,6 +344,8 @@ class Identity(Op):
     Free: 0 MACs, no parameters, listed so that the graph says where it was."""
 
     kind: ClassVar[str] = "identity"
+    level_rule = "same"
+    latency_kind = "view"
     what: str = "identity"
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
@@ -327,6 +374,7 @@ class Parameter(Op):
 
     kind: ClassVar[str] = "parameter"
     n_inputs: ClassVar[int | None] = 0
+    latency_kind = "view"
     shape: tuple[int, ...]
 
     def __post_init__(self) -> None:
