@@ -155,3 +155,26 @@ def test_new_primitives_by_hand() -> None:
     assert rows["soft"].macs == rows["scale"].macs == 0
     with pytest.raises(ArchcalcError, match=r"layer bad .*cannot reshape"):
         b.op("bad", Reshape, (7, 7), inputs=[INPUT])
+
+
+def test_every_new_primitive_has_a_latency_kind() -> None:
+    """`table --latency` prices every layer of an imported attention / U-Net / layer-scale graph (no
+    kind is refused), each as the profile kind its class names."""
+    from test_latency import make_profile
+    from zoo import make
+
+    from archcalc.count.latency import layer_kind, predict
+    from archcalc.importers.torch_fx import trace_module
+
+    seen: dict[str, set[str]] = {}
+    for name in ("attention", "unet", "layer_scale", "interpolation", "shuffle", "squeeze_excite"):
+        rep = report(resolve(trace_module(*make(name)).spec))
+        pred = predict(rep, make_profile(mac_rate=1e9))
+        assert pred.total_ms > 0
+        for row in rep.layers:
+            seen.setdefault(row.kind, set()).add(layer_kind(row))
+    assert seen["matmul"] == {"linear"} and seen["conv_transpose2d"] == {"dense"}
+    assert seen["layernorm"] == {"batchnorm"} and seen["softmax"] == {"activation_exp"}
+    assert seen["transpose"] == seen["reshape"] == seen["parameter"] == {"view"}
+    assert seen["upsample"] == {"copy"} and seen["mean"] == {"global_pool"}
+    assert "activation_exp" in seen["activation"]  # GELU
