@@ -308,6 +308,8 @@ class Scalar(Op):
     0 MACs (fvcore skips aten::mul / div / add; FlopCounterMode counts none)."""
 
     kind: ClassVar[str] = "scalar"
+    fuses_into_producer = True
+    per_channel = True
     level_rule = "same"
     latency_kind = "elementwise"
     fvcore_skipped: ClassVar[dict[str, str]] = {
@@ -344,6 +346,8 @@ class Identity(Op):
     Free: 0 MACs, no parameters, listed so that the graph says where it was."""
 
     kind: ClassVar[str] = "identity"
+    fuses_into_producer = True
+    per_channel = True
     level_rule = "same"
     latency_kind = "view"
     what: str = "identity"
