@@ -89,17 +89,64 @@ def import_onnx_file(
     return _Importer(model, net, p.name, input_shape, width).run()
 
 
+class _Dims:
+    """A constant's shape without its values (a weight is only ever asked for its shape)."""
+
+    __slots__ = ("shape",)
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = shape
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+
+class _Consts:
+    """Constant values by ONNX name: initializers, converted to numpy on first use, and folded
+    values. :meth:`dims` answers a shape without converting (most initializers are weights)."""
+
+    def __init__(self, initializers: Any) -> None:
+        self._protos = {t.name: t for t in initializers}
+        self._arrays: dict[str, Any] = {}
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._arrays or name in self._protos
+
+    def __getitem__(self, name: str) -> Any:
+        a = self._arrays.get(name)
+        if a is None:
+            from onnx import numpy_helper
+
+            a = self._arrays[name] = numpy_helper.to_array(self._protos[name])
+        return a
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        self._arrays[name] = value
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self[name] if name in self else default  # noqa: SIM401 (dict.get would skip __getitem__)
+
+    def dims(self, name: str) -> _Dims | None:
+        """The constant's shape (None if ``name`` is no constant)."""
+        if name in self._arrays:
+            return _Dims(tuple(int(d) for d in self._arrays[name].shape))
+        t = self._protos.get(name)
+        return None if t is None else _Dims(tuple(int(d) for d in t.dims))
+
+
 class _Importer:
     def __init__(self, model: Any, net: str, source: str, input_shape: Any, width: str) -> None:
         import numpy as np
-        from onnx import numpy_helper
 
         self.np = np
         self.model, self.net, self.source, self.width = model, net, source, width
         g = model.graph
-        self.const: dict[str, Any] = {}
-        for t in g.initializer:
-            self.const[t.name] = numpy_helper.to_array(t)
+        self.const = _Consts(g.initializer)
         for t in getattr(g, "sparse_initializer", []):
             raise ArchcalcError(f"{source}: sparse initializers ({t.values.name}) are not supported")
         inputs = [i for i in g.input if i.name not in self.const]
@@ -189,7 +236,7 @@ class _Importer:
     def _param_count(self) -> int:
         used = {i for n in self.nodes for i in n.input if i in self.const}
         g = self.model.graph
-        return sum(int(self.const[t.name].size) for t in g.initializer if t.name in used)
+        return sum(self.const.dims(t.name).size for t in g.initializer if t.name in used)  # type: ignore[union-attr]
 
     def _fold(self, n: Any) -> None:
         try:
@@ -221,8 +268,9 @@ class _Importer:
                 if len(readers) == 1 and readers[0].op_type == "Add":
                     add = readers[0]
                     other = add.input[1] if add.input[0] == n.output[0] else add.input[0]
-                    w = self.const[n.input[1]]
-                    if other in self.const and self.const[other].shape in ((w.shape[-1],), (1, w.shape[-1])):
+                    w = self.const.dims(n.input[1])
+                    o = self.const.dims(other)
+                    if w is not None and o is not None and o.shape in ((w.shape[-1],), (1, w.shape[-1])):
                         self.bias_of[n.output[0]] = other
                         self.merged.add(id(add))
                         self.mm_add[n.output[0]] = add
@@ -335,9 +383,9 @@ def _conv(imp: _Importer, n: Any) -> None:
     x = _act_input(imp, n)
     if n.input[1] not in imp.const:
         raise _Skip("a weight that is not a constant")
-    w = imp.const[n.input[1]]
-    if w.ndim != 4:
-        raise _Skip(f"a {w.ndim - 2}-d convolution")
+    w = imp.const.dims(n.input[1])
+    if w is None or w.ndim != 4:
+        raise _Skip(f"a {w.ndim - 2 if w else '?'}-d convolution")
     a = _attrs(n)
     k = (int(w.shape[2]), int(w.shape[3]))
     stride, dil, pad = _two(a.get("strides"), 1), _two(a.get("dilations"), 1), _pads(a)
@@ -368,7 +416,7 @@ def _conv(imp: _Importer, n: Any) -> None:
 
 def _conv_transpose(imp: _Importer, n: Any) -> None:
     x = _act_input(imp, n)
-    w = imp.const.get(n.input[1])
+    w = imp.const.dims(n.input[1])
     if w is None or w.ndim != 4:
         raise _Skip("a weight that is not a constant 4-d tensor")
     a = _attrs(n)
@@ -415,7 +463,7 @@ def _linear(imp: _Importer, n: Any, x: str, out_f: int, bias: bool) -> None:
 def _gemm(imp: _Importer, n: Any) -> None:
     x = _act_input(imp, n)
     a = _attrs(n)
-    w = imp.const.get(n.input[1])
+    w = imp.const.dims(n.input[1])
     if w is None or a.get("transA", 0) or float(a.get("alpha", 1.0)) != 1.0 or len(imp.shape(x)) != 1:
         raise _Skip("a Gemm that is not x·Wᵀ + b on a vector with a constant W")
     out_f = int(w.shape[0] if a.get("transB", 0) else w.shape[1])
@@ -427,8 +475,8 @@ def _gemm(imp: _Importer, n: Any) -> None:
 
 def _matmul(imp: _Importer, n: Any) -> None:
     a_, b_ = n.input[0], n.input[1]
-    if imp.is_act(a_) and b_ in imp.const:
-        w = imp.const[b_]
+    w = imp.const.dims(b_)
+    if imp.is_act(a_) and w is not None:
         if w.ndim != 2:
             raise _Skip("a matmul with a constant that is not a matrix")
         has_bias = n.output[0] in imp.bias_of
@@ -478,8 +526,8 @@ def _binary(imp: _Importer, n: Any) -> None:
     v = imp.scalar(c)
     if v is None:
         if op not in ("add", "mul"):
-            raise _Skip(f"{n.op_type} with a constant tensor of shape {list(imp.const[c].shape)}")
-        shape = tuple(int(d) for d in imp.const[c].shape)
+            raise _Skip(f"{n.op_type} with a constant tensor of shape {list(imp.const.dims(c).shape)}")  # type: ignore[union-attr]
+        shape = imp.const.dims(c).shape  # type: ignore[union-attr]
         rank = len(imp.shape(x))
         if len(shape) == rank + 1 and shape[0] == 1:
             shape = shape[1:]

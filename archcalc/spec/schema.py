@@ -231,7 +231,7 @@ class NetworkSpec(_Strict):
         names: set[str] = set()
         for section, i, entry in self.entries():
             where = f"{section}.{i}"
-            for field, value in entry:
+            for field, value in entry.__dict__.items():  # the fields' values (pydantic's iteration, cheaper)
                 for ref in _knob_refs(value):
                     if ref[1:] not in self.knobs:
                         known = ", ".join(self.knobs) or "none declared"
