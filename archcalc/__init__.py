@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from archcalc._version import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from pathlib import Path
 
     from archcalc.count.closed_form import Report
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from archcalc.count.latency import DeviceProfile, LatencyPrediction
     from archcalc.count.memory import MemoryReport
     from archcalc.count.model_size import LayerSetting, SizeReport
+    from archcalc.count.side_by_side import NetworkComparison
     from archcalc.importers.rows import ImportResult
     from archcalc.model.resolve import Resolved
     from archcalc.spec.schema import NetworkSpec
@@ -46,7 +47,7 @@ def cost(
     resolution (pixels) or ρ, and the spec's knobs (e.g. ``shallow=True``)."""
     from archcalc.count.closed_form import report
 
-    return report(_resolve(net, alpha, resolution, rho, knobs, input_shape), convention, dtype)
+    return report(_resolve(net, alpha, resolution, rho, knobs, input_shape=input_shape), convention, dtype)
 
 
 def _resolve(
@@ -55,13 +56,15 @@ def _resolve(
     resolution: int | tuple[int, int] | str | None,
     rho: float | None,
     knobs: dict,
+    func: str = "cost",
     input_shape: tuple[int, int, int] | None = None,
 ) -> Resolved:
-    """``net`` loaded (:func:`_load`) and resolved at α, resolution or ρ, and knobs: what cost, size
-    and the rest count."""
+    """``net`` loaded (:func:`_load`: a name, a path, a spec, an ONNX file or a torch module) and
+    resolved at α, resolution or ρ, and knobs: what cost, size and the rest count (``func``, the
+    caller's name, for the error of a misspelt argument)."""
     from archcalc.model.resolve import resolve
 
-    return resolve(_load(net, input_shape), alpha, resolution, rho, knobs)
+    return resolve(_knobs_only(_load(net, input_shape), knobs, func), alpha, resolution, rho, knobs)
 
 
 def sweep(
@@ -86,7 +89,8 @@ def sweep(
     from archcalc.sweeps.grid import SweepSettings, run_sweep
 
     settings = SweepSettings(convention, dtype, memory_rule, _profile(profile))
-    return run_sweep(_load(net, input_shape), alphas, resolutions, knobs, settings)
+    spec = _knobs_only(_load(net, input_shape), knobs, "sweep", _GRID_ARGUMENTS)
+    return run_sweep(spec, alphas, resolutions, knobs, settings)
 
 
 def fit(
@@ -118,7 +122,30 @@ def fit(
     limits = parse_limits(max_macs, max_params, max_bytes, max_peak_memory, max_latency_ms)
     prof = _profile(profile, required=limits.max_latency_ms is not None)
     settings = SweepSettings(convention, dtype, memory_rule, prof)
-    return fit_budget(_load(net, input_shape), limits, alphas, resolutions, knobs, settings)
+    spec = _knobs_only(_load(net, input_shape), knobs, "fit", _GRID_ARGUMENTS)
+    return fit_budget(spec, limits, alphas, resolutions, knobs, settings)
+
+
+_ARGUMENTS: dict[str, str] = {"res": "resolution", "resolutions": "resolution", "alphas": "alpha"}
+"""Knob names that are a misspelt argument of the one-configuration functions (``cost`` …)."""
+_GRID_ARGUMENTS: dict[str, str] = {"res": "resolutions", "resolution": "resolutions", "alpha": "alphas"}
+"""The same for the grid functions (``sweep``, ``fit``)."""
+
+
+def _knobs_only(
+    spec: NetworkSpec, knobs: dict[str, Any], func: str, arguments: dict[str, str] = _ARGUMENTS
+) -> NetworkSpec:
+    """``spec``, once no keyword of ``knobs`` is a misspelt argument: ``cost(…, res=160)`` says to
+    write ``resolution=160`` (a spec's own knob of that name wins)."""
+    from archcalc.errors import ArchcalcError
+
+    for name, value in knobs.items():
+        if name in arguments and name not in spec.knobs:
+            raise ArchcalcError(
+                f"{func}(): {name}={value!r} is not an argument, nor a knob of {spec.name}; "
+                f"write {arguments[name]}={value!r}"
+            )
+    return spec
 
 
 def _profile(profile: str | DeviceProfile | None, required: bool = False) -> DeviceProfile | None:
@@ -139,6 +166,36 @@ def compare(kinds: list[str], **sizes: Any) -> Comparison:
     return run(kinds, **sizes)
 
 
+def compare_networks(
+    nets: Iterable[str | Path | NetworkSpec | tuple[str | Path | NetworkSpec, Mapping[str, Any]]],
+    *,
+    convention: str = "paper",
+    dtype: str = "fp32",
+) -> NetworkComparison:
+    """Several networks side by side, as MobileNet V1 Tables 8–10 compare them: MACs and params under
+    ``convention``, ratios to the first network, and the published ImageNet top-1 of each exact
+    configuration where its spec holds one.
+
+    Each item is a network (built-in name, spec path or spec object) at its defaults, or a pair
+    ``(network, {"alpha": 0.5, "resolution": 160, "rho": …, knob: value, …})``."""
+    from archcalc.count.closed_form import report
+    from archcalc.count.side_by_side import compare_reports
+    from archcalc.errors import ArchcalcError
+
+    resolved = []
+    for item in nets:
+        net, given = item if isinstance(item, tuple) else (item, {})
+        knobs = dict(given)
+        alpha = knobs.pop("alpha", 1.0)
+        resolution = knobs.pop("resolution", None)
+        rho = knobs.pop("rho", None)
+        resolved.append(_resolve(net, alpha, resolution, rho, knobs, "compare_networks"))
+    if not resolved:
+        raise ArchcalcError("compare_networks(): give at least one network")
+    reports = [report(r, convention, dtype) for r in resolved]
+    return compare_reports(reports, [r.spec for r in resolved])
+
+
 def activation_memory(
     net: str | Path | NetworkSpec | Any,
     alpha: float = 1.0,
@@ -154,7 +211,9 @@ def activation_memory(
     under a liveness ``rule`` (``materialize``, ``fused``, ``streamed``; see :mod:`archcalc.count.memory`)."""
     from archcalc.count.memory import memory_report
 
-    return memory_report(_resolve(net, alpha, resolution, rho, knobs, input_shape), dtype, rule)
+    return memory_report(
+        _resolve(net, alpha, resolution, rho, knobs, "activation_memory", input_shape), dtype, rule
+    )
 
 
 def size(
@@ -180,7 +239,7 @@ def size(
     :class:`archcalc.errors.ArchcalcError` naming the option."""
     from archcalc.count.model_size import size_report
 
-    resolved = _resolve(net, alpha, resolution, rho, knobs, input_shape)
+    resolved = _resolve(net, alpha, resolution, rho, knobs, "size", input_shape)
     return size_report(resolved, convention, dtype, bits, density, index_bits, workers, huffman, layers)
 
 
@@ -313,6 +372,7 @@ __all__ = [
     "__version__",
     "activation_memory",
     "compare",
+    "compare_networks",
     "cost",
     "fit",
     "import_model",

@@ -20,6 +20,7 @@ from archcalc.cli.options import (
     PlotOpt,
     PlotYOpt,
     ResListOpt,
+    WideOpt,
 )
 
 
@@ -49,6 +50,7 @@ def budget(
     fmt: FormatOpt = "table",
     plot: PlotOpt = None,
     y: PlotYOpt = "params",
+    wide: WideOpt = False,
 ) -> None:
     """Configurations that fit every limit: the Pareto front (best first), then the rest."""
     from archcalc.cli.sweep import check_grid_options, run_grid
@@ -61,7 +63,7 @@ def budget(
     needs_profile = limits.max_latency_ms is not None
     everything, path = run_grid(net, alpha, res, param, settings, profile, no_latency, plot, y, needs_profile)
     f = fit_sweep(everything, limits)
-    emit(render_fit(f, fmt))
+    emit(render_fit(f, fmt, wide))
     if path is not None:
         from archcalc.plots.pareto import draw_pareto
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from archcalc.cli.app import app
-from archcalc.cli.options import AlphaOpt, FormatOpt, ParamOpt, ResOpt, RhoOpt
+from archcalc.cli.options import AlphaOpt, FormatOpt, ParamOpt, ResOpt, RhoOpt, WideOpt
 from archcalc.cli.progress import progress
 from archcalc.errors import ArchcalcError
 from archcalc.resolution import fmt_res_short
@@ -24,6 +24,7 @@ def validate(
         bool, typer.Option("--all", help="every built-in network at several (α, resolution, knob) settings")
     ] = False,
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
 ) -> None:
     """Build the torch model from the spec and check every layer against fvcore and torch's counter.
 
@@ -61,6 +62,6 @@ def validate(
             runs, "validating", lambda r: f"{r.spec.name} α={r.alpha:g} {fmt_res_short(r.resolution)}px"
         )
     ]
-    emit(render_validations(results, fmt))
+    emit(render_validations(results, fmt, wide))
     if not all(v.ok for v in results):
         raise typer.Exit(1)

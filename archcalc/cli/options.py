@@ -70,7 +70,21 @@ ProfileOpt = Annotated[
         "--profile", help="device profile name (archcalc calibrate --profile NAME; default: 'default')"
     ),
 ]
-ThreadsOpt = Annotated[int | None, typer.Option("--threads", help="torch threads (default: all cores)")]
+WideOpt = Annotated[
+    bool,
+    typer.Option("--wide", help="keep every column of a rich table, even wider than the terminal"),
+]
+ThreadsOpt = Annotated[
+    int | None, typer.Option("--threads", help="intra-op threads (default: torch's, all cores)")
+]
+BackendOpt = Annotated[
+    str,
+    typer.Option(
+        "--backend",
+        help="torch (eager, one call per layer) | onnxruntime (CPU provider, default graph "
+        "optimisations: conv + BN + activation and residual adds fused)",
+    ),
+]
 
 
 def resolve_net(

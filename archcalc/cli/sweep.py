@@ -19,6 +19,7 @@ from archcalc.cli.options import (
     PlotOpt,
     PlotYOpt,
     ResListOpt,
+    WideOpt,
 )
 from archcalc.errors import ArchcalcError
 
@@ -155,6 +156,7 @@ def sweep(
     fmt: FormatOpt = "table",
     plot: PlotOpt = None,
     y: PlotYOpt = "params",
+    wide: WideOpt = False,
 ) -> None:
     """MACs, params, peak memory, predicted latency and published top-1 over an α × resolution grid."""
     from archcalc.render.common import emit
@@ -162,7 +164,7 @@ def sweep(
 
     settings = check_grid_options(fmt, convention, dtype, rule)
     s, path = run_grid(net, alpha, res, param, settings, profile, no_latency, plot, y)
-    emit(render_sweep(s, fmt))
+    emit(render_sweep(s, fmt, wide))
     if path is not None:
         from archcalc.plots.pareto import draw_pareto
 

@@ -35,12 +35,26 @@ class Node:
         return self.op.kind
 
 
+@dataclass(frozen=True, slots=True)
+class BlockSpan:
+    """One instance of a spec row (``sep7.2`` of a repeated row): nodes ``start`` to ``stop − 1``."""
+
+    name: str
+    kind: str
+    start: int
+    stop: int
+
+
 @dataclass(slots=True)
 class Graph:
-    """Nodes in topological (construction) order; node ``i`` reads only earlier tensors."""
+    """Nodes in topological (construction) order; node ``i`` reads only earlier tensors.
+
+    ``blocks`` are the spec rows' instances in order, each a run of consecutive nodes (empty for
+    graphs not built from a spec)."""
 
     input_shape: Shape
     nodes: list[Node] = field(default_factory=list)
+    blocks: list[BlockSpan] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes)

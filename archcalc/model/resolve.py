@@ -5,13 +5,14 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, ArchcalcWarning
 from archcalc.model.blocks import BLOCKS
 from archcalc.model.context import Context, KnobValues
-from archcalc.model.graph import INPUT, MAX_NODES, Graph, GraphBuilder
+from archcalc.model.graph import INPUT, MAX_NODES, BlockSpan, Graph, GraphBuilder
 from archcalc.model.width import exact_alpha
 from archcalc.resolution import Resolution, canonical, parse_resolution, sides
 from archcalc.spec.fields import Entry
@@ -164,6 +165,7 @@ def resolve(
     h, w = sides(res)
     b = GraphBuilder((spec.input.channels, h, w))
     outputs = b.row_outputs  # row name → the tensor its last layer wrote
+    rows: dict[str, Entry] = {}
     for section, index, entry in spec.entries():
         where = f"{section}.{index}"
         if entry.only_if is not None and not ctx.bool(entry.only_if, f"{where}.only_if"):
@@ -171,6 +173,7 @@ def resolve(
         if entry.unless is not None and ctx.bool(entry.unless, f"{where}.unless"):
             continue
         name = entry.name or where
+        rows[name] = entry
         repeat = ctx.int(entry.repeat, f"{name}.repeat")
         if repeat > MAX_NODES:
             raise ArchcalcError(f"{name}.repeat: {repeat:,} is more than the {MAX_NODES:,} layers allowed")
@@ -179,11 +182,19 @@ def resolve(
         if b.sources is not None and len(b.sources) == 1:
             b.current = b.sources[0]
         expand = BLOCKS[entry.kind].expand
+        nodes, blocks = b.graph.nodes, b.graph.blocks
         for i in range(repeat):
-            expand(entry, ctx, b, name if repeat == 1 else f"{name}.{i}", i == 0)
+            instance = name if repeat == 1 else f"{name}.{i}"
+            start = len(nodes)
+            expand(entry, ctx, b, instance, i == 0)
+            blocks.append(BlockSpan(instance, entry.kind, start, len(nodes)))
         outputs[name] = b.current
     if not b.graph.nodes:
         raise ArchcalcError(f"{spec.name}: every row is switched off by the knobs; nothing to count")
+    if alpha != 1.0:
+        note = scaled_classifier(spec, alpha, b.graph, rows, values)
+        if note is not None:
+            warnings.warn(note, ArchcalcWarning, stacklevel=2)
     return Resolved(spec, alpha, res, values, b.graph)
 
 
@@ -222,3 +233,25 @@ def _sources(
             hint = f"; did you mean {close[0]}?" if close else ""
             raise ArchcalcError(f"{name}.from: no earlier row or layer is named {ref!r}{hint}")
     return tuple(out)
+
+
+def scaled_classifier(
+    spec: NetworkSpec, alpha: float, graph: Graph, rows: Mapping[str, Entry], knobs: KnobValues
+) -> str | None:
+    """A warning when α changes the number of classes: the classifier (the last layer with weights
+    of a network whose output is a vector) comes from a row with ``width: scaled``."""
+    if len(graph.output.out_shape) != 1:
+        return None  # a feature map, not classes
+    last = next((n for n in reversed(graph.nodes) if n.op.weight_params()), None)
+    entry = rows.get(last.row) if last is not None else None
+    if last is None or getattr(entry, "width", None) != "scaled":
+        return None
+    out = getattr(entry, "out", None)
+    meant = knobs.get(out[1:], out) if isinstance(out, str) else out
+    got = last.out_shape[0]
+    if meant == got:
+        return None
+    return (
+        f"{spec.name}: row {last.row}, the classifier, has width 'scaled' (the default), so α={alpha:g} "
+        f"gives it {got} outputs, not {meant}; add `width: fixed` to the row to keep the classes"
+    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from archcalc.errors import ArchcalcError
-from archcalc.model.ops.base import LayerRow, Op, Shape
+from archcalc.model.ops.base import LayerRow, OnnxSink, Op, Shape
 
 ActName = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "gelu", "gelu_tanh", "tanh"]
 ACTIVATIONS: tuple[str, ...] = (
@@ -22,6 +22,8 @@ ACTIVATIONS: tuple[str, ...] = (
     "tanh",
 )
 _EXP_ACTIVATIONS = frozenset({"sigmoid", "swish", "gelu", "gelu_tanh", "tanh"})
+_CONV_FUSED = frozenset({"relu", "relu6", "hswish", "hsigmoid", "sigmoid"})
+_GEMM_FUSED = frozenset({"relu", "hsigmoid", "sigmoid"})
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -33,6 +35,7 @@ class Activation(Op):
     """
 
     kind: ClassVar[str] = "activation"
+    folds_into_previous = True
     fuses_into_producer = True
     per_channel = True
     level_rule = "same"
@@ -46,6 +49,19 @@ class Activation(Op):
         "aten::tanh": "activation: 0 MACs",
     }
     fn: str
+
+    @classmethod
+    def joins_kernel(cls, backend: str, row: LayerRow, kernel: Sequence[LayerRow]) -> bool:
+        """onnxruntime runs ReLU, ReLU6 (Clip), h-swish, h-sigmoid and sigmoid inside the convolution
+        kernel that writes their input (``FusedConv``, or its NCHWc conv), after a folded batch norm
+        and a fused residual add, one activation per kernel; ReLU, h-sigmoid and sigmoid inside a
+        fully connected layer's (``FusedGemm``). Swish (x·σ(x)) is not among them: it runs as its
+        own ``QuickGelu`` kernel; h-swish after a fully connected layer as two kernels."""
+        if backend != "onnxruntime" or any(k.kind == "activation" for k in kernel):
+            return False
+        if kernel[0].kind == "conv2d":
+            return row.args in _CONV_FUSED
+        return kernel[0].kind == "linear" and len(kernel) == 1 and row.args in _GEMM_FUSED
 
     @classmethod
     def row_latency_kind(cls, row: LayerRow) -> str:
@@ -67,6 +83,31 @@ class Activation(Op):
         from archcalc.measure.torch_modules import ACTIVATION_MODULES
 
         return ACTIVATION_MODULES[self.fn]()
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """``Relu``; ReLU6 as ``Clip(0, 6)``; ``HardSwish``; h-sigmoid ReLU6(x+3)/6 as
+        ``HardSigmoid(α = 1/6, β = 1/2)``; ``Sigmoid``; swish x·σ(x) as ``Sigmoid`` then ``Mul``."""
+        x = inputs[0]
+        if self.fn == "relu":
+            sink.node("Relu", [x], name, name)
+        elif self.fn == "relu6":
+            lo, hi = sink.floats(f"{name}.min", [0.0]), sink.floats(f"{name}.max", [6.0])
+            sink.node("Clip", [x, lo, hi], name, name)
+        elif self.fn == "hswish":
+            sink.node("HardSwish", [x], name, name)
+        elif self.fn == "hsigmoid":
+            sink.node("HardSigmoid", [x], name, name, alpha=1.0 / 6.0, beta=0.5)
+        elif self.fn == "sigmoid":
+            sink.node("Sigmoid", [x], name, name)
+        elif self.fn == "tanh":
+            sink.node("Tanh", [x], name, name)
+        elif self.fn == "swish":
+            gate = sink.node("Sigmoid", [x], f"{name}/sigmoid", f"{name}/sigmoid")
+            sink.node("Mul", [x, gate], name, name)
+        else:
+            super().onnx_nodes(sink, name, inputs, in_shapes)
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -9,7 +9,7 @@ from math import prod
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError, CollapseError
-from archcalc.model.ops.base import LayerRow, Op, Shape, fmt_shape
+from archcalc.model.ops.base import LayerRow, OnnxSink, Op, Shape, fmt_shape
 
 
 def conv_out_size(size: int, k: int, stride: int, padding: int, dilation: int) -> int:
@@ -131,6 +131,26 @@ class Conv2d(Op):
             self.dilation,
             self.groups,
             self.bias,
+        )
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``Conv``: W of N × M/G × K_h × K_w (+ bias N), symmetric pads, strides, dilations, group."""
+        w = sink.weight(f"{name}.weight", (self.out_channels, self.in_channels // self.groups, *self.kernel))
+        ins = [inputs[0], w]
+        if self.bias:
+            ins.append(sink.weight(f"{name}.bias", (self.out_channels,), "bias"))
+        sink.node(
+            "Conv",
+            ins,
+            name,
+            name,
+            kernel_shape=list(self.kernel),
+            strides=list(self.stride),
+            pads=[*self.padding, *self.padding],
+            dilations=list(self.dilation),
+            group=self.groups,
         )
 
     def describe(self) -> str:

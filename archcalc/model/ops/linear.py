@@ -8,7 +8,7 @@ from math import prod
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
-from archcalc.model.ops.base import Op, Shape, fmt_shape
+from archcalc.model.ops.base import OnnxSink, Op, Shape, fmt_shape
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -63,6 +63,15 @@ class Linear(Op):
         from torch import nn
 
         return nn.Linear(self.in_features, self.out_features, self.bias)
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``Gemm`` y = x·Wᵀ + b with W of N × M (torch's layout, ``transB=1``)."""
+        ins = [inputs[0], sink.weight(f"{name}.weight", (self.out_features, self.in_features))]
+        if self.bias:
+            ins.append(sink.weight(f"{name}.bias", (self.out_features,), "bias"))
+        sink.node("Gemm", ins, name, name, transB=1)
 
 
 def broadcast_shapes(a: Shape, b: Shape) -> Shape | None:

@@ -8,7 +8,7 @@ from math import prod
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
-from archcalc.model.ops.base import Op, Shape, fmt_shape
+from archcalc.model.ops.base import LayerRow, OnnxSink, Op, Shape, fmt_shape
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -20,12 +20,19 @@ class BatchNorm2d(Op):
     """
 
     kind: ClassVar[str] = "batchnorm2d"
+    folds_into_previous = True
     fuses_into_producer = True
     per_channel = True
     level_rule = "same"
     latency_kind = "batchnorm"
     channels: int
     affine: bool = True
+
+    @classmethod
+    def joins_kernel(cls, backend: str, row: LayerRow, kernel: Sequence[LayerRow]) -> bool:
+        """onnxruntime folds inference batch norm into the convolution right before it (its
+        ``ConvBNFusion``: W' = γ·W/σ, b' = γ·(b − μ)/σ + β)."""
+        return backend == "onnxruntime" and len(kernel) == 1 and kernel[0].kind == "conv2d"
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs
@@ -48,10 +55,30 @@ class BatchNorm2d(Op):
     def describe(self) -> str:
         return f"{self.channels}"
 
+    def fold_label(self) -> str:
+        return "BN"
+
     def torch_module(self) -> Any:
         from torch import nn
 
         return nn.BatchNorm2d(self.channels, affine=self.affine)
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``BatchNormalization`` (inference): scale γ, bias β, running mean and variance, C each.
+        Without ``affine``, γ = 1 and β = 0 as constants."""
+        c = self.channels
+        if self.affine:
+            scale, bias = (
+                sink.weight(f"{name}.weight", (c,), "scale"),
+                sink.weight(f"{name}.bias", (c,), "bias"),
+            )
+        else:
+            scale, bias = sink.floats(f"{name}.ones", [1.0] * c), sink.floats(f"{name}.zeros", [0.0] * c)
+        mean = sink.weight(f"{name}.running_mean", (c,), "mean")
+        var = sink.weight(f"{name}.running_var", (c,), "var")
+        sink.node("BatchNormalization", [inputs[0], scale, bias, mean, var], name, name, epsilon=1e-5)
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError, CollapseError
-from archcalc.model.ops.base import LayerRow, Op, Shape, numel
+from archcalc.model.ops.base import LayerRow, OnnxSink, Op, Shape, numel
 from archcalc.model.ops.conv import conv_out_size
 
 
@@ -83,6 +83,21 @@ class Pool2d(Op):
         cls = nn.MaxPool2d if self.op == "max" else nn.AvgPool2d
         return cls(self.kernel, self.stride, self.padding, ceil_mode=self.ceil_mode)
 
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """``MaxPool`` / ``AveragePool`` with torch's defaults (average counts the padding)."""
+        attrs: dict[str, Any] = {
+            "kernel_shape": [self.kernel, self.kernel],
+            "strides": [self.stride, self.stride],
+            "pads": [self.padding] * 4,
+            "ceil_mode": int(self.ceil_mode),
+        }
+        if self.op == "max":
+            sink.node("MaxPool", [inputs[0]], name, name, **attrs)
+        else:
+            sink.node("AveragePool", [inputs[0]], name, name, count_include_pad=1, **attrs)
+
 
 @dataclass(slots=True, unsafe_hash=True)
 class AdaptivePool2d(Op):
@@ -121,6 +136,31 @@ class AdaptivePool2d(Op):
 
         cls = nn.AdaptiveAvgPool2d if self.op == "avg" else nn.AdaptiveMaxPool2d
         return cls(self.output)
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """Output 1: ``GlobalAveragePool`` / ``GlobalMaxPool``. Output o > 1 on a side divisible by o:
+        a pool with window = stride = side / o (what adaptive pooling computes then); ONNX has no
+        adaptive pooling for other sides, which is refused."""
+        _, h, w = in_shapes[0]
+        if self.output == 1:
+            sink.node("GlobalAveragePool" if self.op == "avg" else "GlobalMaxPool", [inputs[0]], name, name)
+            return
+        if h % self.output or w % self.output:
+            raise ArchcalcError(
+                f"layer {name}: adaptive pooling of {h}×{w} to {self.output}×{self.output} has "
+                "unequal windows, which ONNX cannot express"
+            )
+        k = [h // self.output, w // self.output]
+        sink.node(
+            "MaxPool" if self.op == "max" else "AveragePool",
+            [inputs[0]],
+            name,
+            name,
+            kernel_shape=k,
+            strides=k,
+        )
 
 
 @dataclass(slots=True, unsafe_hash=True)

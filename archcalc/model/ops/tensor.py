@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
-from archcalc.model.ops.base import LevelRule, Op, Shape, fmt_shape, numel
+from archcalc.model.ops.base import LayerRow, LevelRule, OnnxSink, Op, Shape, fmt_shape, numel
 from archcalc.model.ops.linear import broadcast_shapes
 
 
@@ -18,6 +18,7 @@ class Flatten(Op):
     gives C×(H·W) (the token sequence of a map). Dims exclude the batch.  0 MACs."""
 
     kind: ClassVar[str] = "flatten"
+    folds_into_previous = True
     latency_kind = "view"
     start: int = 0
     end: int = -1
@@ -50,6 +51,12 @@ class Flatten(Op):
             return torch_modules.Flatten()
         return torch_modules.FlattenDims(self.start, self.end)
 
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """``Flatten`` from axis 1 (the batch stays)."""
+        sink.node("Flatten", [inputs[0]], name, name, axis=1)
+
 
 @dataclass(slots=True, unsafe_hash=True)
 class Add(Op):
@@ -64,6 +71,18 @@ class Add(Op):
         "aten::add": "residual add: 0 MACs (paper, fvcore, torch)",
         "aten::add_": "residual add: 0 MACs (paper, fvcore, torch)",
     }
+
+    @classmethod
+    def joins_kernel(cls, backend: str, row: LayerRow, kernel: Sequence[LayerRow]) -> bool:
+        """onnxruntime adds a residual inside the convolution that writes one of its two inputs (the
+        first such input; the sum input of ``FusedConv`` / the NCHWc conv), after a folded batch norm
+        and before any activation."""
+        return (
+            backend == "onnxruntime"
+            and len(row.inputs) == 2
+            and kernel[0].kind == "conv2d"
+            and all(k.kind in ("conv2d", "batchnorm2d") for k in kernel)
+        )
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         first = inputs[0]
@@ -85,6 +104,12 @@ class Add(Op):
         from archcalc.measure import torch_modules
 
         return torch_modules.Add()
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """``Add`` of two tensors, ``Sum`` of more."""
+        sink.node("Add" if len(inputs) == 2 else "Sum", list(inputs), name, name)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -115,6 +140,12 @@ class Mul(Op):
         from archcalc.measure import torch_modules
 
         return torch_modules.Mul()
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """``Mul`` (the C×1×1 gate broadcasts as in torch)."""
+        sink.node("Mul", list(inputs), name, name)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -160,6 +191,12 @@ class Concat(Op):
 
         return torch_modules.Concat(self.dim + 1 if self.dim >= 0 else self.dim)
 
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """``Concat`` along channels (axis 1)."""
+        sink.node("Concat", list(inputs), name, name, axis=1)
+
 
 @dataclass(slots=True, unsafe_hash=True)
 class Slice(Op):
@@ -176,6 +213,12 @@ class Slice(Op):
     def level_rule(self) -> LevelRule | None:  # type: ignore[override]
         """A channel slice sits on its input's level; a slice of a side is not leveled."""
         return "same" if self.dim == 0 else None
+
+    @classmethod
+    def joins_sibling(cls, backend: str, row: LayerRow, kernel: Sequence[LayerRow]) -> bool:
+        """onnxruntime turns channel slices of one tensor into a single ``Split`` (ShuffleNet V2's
+        channel split)."""
+        return backend == "onnxruntime" and all(k.kind == "slice" for k in kernel)
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs
@@ -198,6 +241,13 @@ class Slice(Op):
         from archcalc.measure import torch_modules
 
         return torch_modules.Slice(self.start, self.stop, self.dim + 1 if self.dim >= 0 else self.dim)
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """``Slice`` of channels [start, stop) on axis 1."""
+        starts, ends = sink.ints(f"{name}.starts", [self.start]), sink.ints(f"{name}.ends", [self.stop])
+        sink.node("Slice", [inputs[0], starts, ends, sink.ints(f"{name}.axes", [1])], name, name)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -228,6 +278,16 @@ class ChannelShuffle(Op):
         from archcalc.measure import torch_modules
 
         return torch_modules.ChannelShuffle(self.groups)
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """``Reshape`` to N × g × C/g × H × W, ``Transpose`` the two channel axes, ``Reshape`` back."""
+        c, h, w = in_shapes[0]
+        split = sink.ints(f"{name}.split_shape", [0, self.groups, c // self.groups, h, w])
+        r = sink.node("Reshape", [inputs[0], split], f"{name}/split", f"{name}/split")
+        t = sink.node("Transpose", [r], f"{name}/transpose", f"{name}/transpose", perm=[0, 2, 1, 3, 4])
+        sink.node("Reshape", [t, sink.ints(f"{name}.shape", [0, c, h, w])], name, name)
 
 
 @dataclass(slots=True, unsafe_hash=True)
