@@ -261,3 +261,24 @@ def test_alpha_and_resolution_on_an_imported_onnx_unet(exported: dict[str, Path]
         deployed, (3, 32, 80)
     )
     assert [e.width for e in spec.body if e.kind == "conv2d"][-1] == "fixed"  # the 2 output channels
+
+
+@pytest.mark.parametrize("name", list(ZOO))
+def test_round_trip_through_archcalc_export(name: str, tmp_path: Path) -> None:
+    """A zoo module imported from torch, written as ONNX by archcalc's own exporter (every new
+    primitive's ``onnx_nodes``), read back by import_onnx: the same counts under every convention,
+    and onnxruntime runs the file to the graph's output shape."""
+    import onnxruntime as ort
+
+    from archcalc.export.onnx_model import save, to_onnx
+    from archcalc.importers.torch_fx import trace_module
+
+    spec = trace_module(*make(name)).spec
+    graph = resolve(spec).graph
+    path = save(to_onnx(graph, name), tmp_path / f"{name}.onnx")
+    again = resolve(import_onnx_file(path).spec)
+    for conv in ("paper", "fvcore", "torch"):
+        assert report(again, conv).totals == report(resolve(spec), conv).totals, conv
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (out,) = sess.run(None, {sess.get_inputs()[0].name: np.zeros((1, *graph.input_shape), np.float32)})
+    assert tuple(out.shape[1:]) == graph.output.out_shape

@@ -27,6 +27,7 @@ that share one stored initializer (exporters store equal tensors once) are still
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -188,6 +189,7 @@ class _Importer:
         self.mm_add: dict[str, Any] = {}  # MatMul output → that Add node
         self.gelu_at: dict[int, tuple[str, list[Any]]] = {}  # last Mul of an erf GELU → (x, nodes)
         self.swish_at: dict[int, str] = {}  # the Mul of x·sigmoid(x) → x
+        self.cuts: dict[tuple[str, int], list[tuple[int, int]]] = {}  # (tensor, axis) → its slices
 
     # values -------------------------------------------------------------------------------
 
@@ -274,6 +276,14 @@ class _Importer:
                         self.bias_of[n.output[0]] = other
                         self.merged.add(id(add))
                         self.mm_add[n.output[0]] = add
+            if n.op_type == "Slice" and all(i in self.const for i in n.input[1:] if i):
+                bounds = [self.const[i].reshape(-1) if i else None for i in list(n.input[1:4]) + [None] * 3][
+                    :3
+                ]
+                if bounds[0] is not None and bounds[1] is not None and len(bounds[0]) == 1:
+                    axis = int(bounds[2][0]) if bounds[2] is not None else 0
+                    cut = (int(bounds[0][0]), int(bounds[1][0]))
+                    self.cuts.setdefault((n.input[0], axis), []).append(cut)
             if n.op_type == "Sigmoid":
                 readers = by_input.get(n.output[0], [])
                 if len(readers) == 1 and readers[0].op_type == "Mul" and n.input[0] in readers[0].input:
@@ -796,14 +806,23 @@ def _slice(imp: _Importer, n: Any) -> None:
     if (start, stop) == (0, size):
         imp.alias(n, x, "a slice of everything")
         return
-    sizes = [p for p in (start, stop - start, size - stop) if p > 0]
+    # every slice of this tensor along this axis cuts it: one split at all the cuts (a chunk
+    # written as several Slice nodes), when this slice is one of its parts
+    cuts = imp.cuts.get((x, (axes or [0])[0]), [])
+    edges = sorted({0, size} | {v for a, b in cuts for v in slice(a, b).indices(size)[:2]})
+    if start in edges and stop in edges and edges.index(stop) == edges.index(start) + 1:
+        sizes = [b - a for a, b in itertools.pairwise(edges) if b > a]
+        part = edges.index(start)
+    else:
+        sizes = [p for p in (start, stop - start, size - stop) if p > 0]
+        part = 1 if start > 0 else 0
     outs = []
     for s in sizes:
         sh = list(shape)
         sh[d] = s
         outs.append(tuple(sh))
     parts = imp.b.split(n.name or n.output[0], imp.tensor[x], d, sizes, outs)
-    imp.tensor[n.output[0]] = parts[1 if start > 0 else 0]
+    imp.tensor[n.output[0]] = parts[part]
     imp.b.note(
         n.name or n.output[0], "Slice", "merged", f"[{start}:{stop}] along dim {d}: one part of a split"
     )

@@ -103,6 +103,12 @@ class Activation(Op):
             sink.node("Sigmoid", [x], name, name)
         elif self.fn == "tanh":
             sink.node("Tanh", [x], name, name)
+        elif self.fn == "gelu":  # x·(1 + erf(x/√2))/2, the exporters' pattern (opset 17 has no Gelu)
+            d = sink.node("Div", [x, sink.floats(f"{name}.sqrt2", [2.0**0.5])], f"{name}/div", f"{name}/div")
+            e = sink.node("Erf", [d], f"{name}/erf", f"{name}/erf")
+            a = sink.node("Add", [e, sink.floats(f"{name}.one", [1.0])], f"{name}/add", f"{name}/add")
+            m = sink.node("Mul", [x, a], f"{name}/mul", f"{name}/mul")
+            sink.node("Mul", [m, sink.floats(f"{name}.half", [0.5])], name, name)
         elif self.fn == "swish":
             gate = sink.node("Sigmoid", [x], f"{name}/sigmoid", f"{name}/sigmoid")
             sink.node("Mul", [x, gate], name, name)
@@ -139,3 +145,9 @@ class Softmax(Op):
         from torch import nn
 
         return nn.Softmax(dim=self.dim if self.dim < 0 else self.dim + 1)
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``Softmax`` along ``dim`` (+1 for the batch)."""
+        sink.node("Softmax", [inputs[0]], name, name, axis=self.dim + 1 if self.dim >= 0 else self.dim)

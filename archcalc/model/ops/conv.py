@@ -273,3 +273,25 @@ class ConvTranspose2d(Op):
             self.bias,
             self.dilation,
         )
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``ConvTranspose`` with W of M × N/G × K_h × K_w (torch's layout)."""
+        shape = (self.in_channels, self.out_channels // self.groups, *self.kernel)
+        ins = [inputs[0], sink.weight(f"{name}.weight", shape)]
+        if self.bias:
+            ins.append(sink.weight(f"{name}.bias", (self.out_channels,), "bias"))
+        pads = [self.padding[0], self.padding[1], self.padding[0], self.padding[1]]
+        sink.node(
+            "ConvTranspose",
+            ins,
+            name,
+            name,
+            kernel_shape=list(self.kernel),
+            strides=list(self.stride),
+            pads=pads,
+            dilations=list(self.dilation),
+            output_padding=list(self.output_padding),
+            group=self.groups,
+        )

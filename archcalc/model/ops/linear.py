@@ -67,7 +67,16 @@ class Linear(Op):
     def onnx_nodes(
         self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
     ) -> None:
-        """ONNX ``Gemm`` y = x·Wᵀ + b with W of N × M (torch's layout, ``transB=1``)."""
+        """ONNX ``Gemm`` y = x·Wᵀ + b with W of N × M (torch's layout, ``transB=1``); on a token
+        sequence (more than one dimension besides the batch) ``MatMul`` by Wᵀ then ``Add`` of b."""
+        if len(in_shapes[0]) > 1:
+            wt = sink.weight(f"{name}.weight", (self.in_features, self.out_features))
+            if not self.bias:
+                sink.node("MatMul", [inputs[0], wt], name, name)
+                return
+            y = sink.node("MatMul", [inputs[0], wt], f"{name}/matmul", f"{name}/matmul")
+            sink.node("Add", [y, sink.weight(f"{name}.bias", (self.out_features,), "bias")], name, name)
+            return
         ins = [inputs[0], sink.weight(f"{name}.weight", (self.out_features, self.in_features))]
         if self.bias:
             ins.append(sink.weight(f"{name}.bias", (self.out_features,), "bias"))
@@ -125,3 +134,9 @@ class MatMul(Op):
         from archcalc.measure import torch_modules
 
         return torch_modules.MatMul()
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``MatMul`` of the two activations."""
+        sink.node("MatMul", list(inputs), name, name)

@@ -119,3 +119,19 @@ class LayerNorm(Op):
         from torch import nn
 
         return nn.LayerNorm(self.shape, elementwise_affine=self.affine, bias=self.bias)
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``LayerNormalization`` over the last ``len(shape)`` axes (γ = 1, β = 0 as constants
+        where torch has none)."""
+        n = prod(self.shape)
+        scale = (
+            sink.weight(f"{name}.weight", self.shape, "scale")
+            if self.affine
+            else sink.floats(f"{name}.ones", [1.0] * n)
+        )
+        ins = [inputs[0], scale]
+        if self.affine and self.bias:
+            ins.append(sink.weight(f"{name}.bias", self.shape, "bias"))
+        sink.node("LayerNormalization", ins, name, name, axis=-len(self.shape), epsilon=1e-5)

@@ -200,3 +200,10 @@ class Mean(Op):
         from archcalc.measure import torch_modules
 
         return torch_modules.Mean(tuple(d if d < 0 else d + 1 for d in self.dims), self.keepdim)
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``ReduceMean`` over ``dims`` (+1 for the batch; opset 17 takes them as an attribute)."""
+        axes = [d + 1 if d >= 0 else d for d in self.dims]
+        sink.node("ReduceMean", [inputs[0]], name, name, axes=axes, keepdims=int(self.keepdim))

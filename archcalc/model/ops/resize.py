@@ -9,7 +9,7 @@ from math import prod
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
-from archcalc.model.ops.base import Op, Shape, fmt_shape
+from archcalc.model.ops.base import OnnxSink, Op, Shape, fmt_shape
 
 _FVCORE_PER_OUTPUT = {"nearest": 1, "bilinear": 4}
 """fvcore's handles: ``upsample_nearest2d`` 1 and ``upsample_bilinear2d`` 4 per output element."""
@@ -71,6 +71,28 @@ class Upsample(Op):
             mode=self.mode,
             align_corners=self.align_corners if self.mode != "nearest" else None,
         )
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``Resize`` by ``scales`` or to ``sizes`` (nearest: ``floor``, as torch; bilinear:
+        ``linear`` with ``align_corners`` or torch's ``pytorch_half_pixel``)."""
+        c = in_shapes[0][0]
+        mode = {"nearest": "nearest", "bilinear": "linear"}.get(self.mode, "cubic")
+        attrs: dict[str, Any] = {"mode": mode}
+        if self.mode == "nearest":
+            attrs.update(coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+        else:
+            attrs["coordinate_transformation_mode"] = (
+                "align_corners" if self.align_corners else "pytorch_half_pixel"
+            )
+        if self.size is not None:
+            sizes = sink.ints(f"{name}.sizes", [1, c, *self.size])
+            sink.node("Resize", [inputs[0], "", "", sizes], name, name, **attrs)
+        else:
+            assert self.scale is not None
+            scales = sink.floats(f"{name}.scales", [1.0, 1.0, *self.scale])
+            sink.node("Resize", [inputs[0], "", scales], name, name, **attrs)
 
 
 def _num(x: float) -> str:

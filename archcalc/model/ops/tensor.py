@@ -55,7 +55,11 @@ class Flatten(Op):
         self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
     ) -> None:
         """``Flatten`` from axis 1 (the batch stays)."""
-        sink.node("Flatten", [inputs[0]], name, name, axis=1)
+        if (self.start, self.end) == (0, -1):
+            sink.node("Flatten", [inputs[0]], name, name, axis=1)
+        else:
+            out = self.out_shape(in_shapes)
+            sink.node("Reshape", [inputs[0], sink.ints(f"{name}.shape", [0, *out])], name, name)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -195,7 +199,7 @@ class Concat(Op):
         self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
     ) -> None:
         """``Concat`` along channels (axis 1)."""
-        sink.node("Concat", list(inputs), name, name, axis=1)
+        sink.node("Concat", list(inputs), name, name, axis=self.dim + 1 if self.dim >= 0 else self.dim)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -247,7 +251,8 @@ class Slice(Op):
     ) -> None:
         """``Slice`` of channels [start, stop) on axis 1."""
         starts, ends = sink.ints(f"{name}.starts", [self.start]), sink.ints(f"{name}.ends", [self.stop])
-        sink.node("Slice", [inputs[0], starts, ends, sink.ints(f"{name}.axes", [1])], name, name)
+        axis = self.dim + 1 if self.dim >= 0 else self.dim
+        sink.node("Slice", [inputs[0], starts, ends, sink.ints(f"{name}.axes", [axis])], name, name)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -331,6 +336,12 @@ class Reshape(Op):
 
         return torch_modules.Reshape(self.shape)
 
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``Reshape`` to N × ``shape`` (0 keeps the batch)."""
+        sink.node("Reshape", [inputs[0], sink.ints(f"{name}.shape", [0, *self.shape])], name, name)
+
 
 @dataclass(slots=True, unsafe_hash=True)
 class Transpose(Op):
@@ -357,6 +368,12 @@ class Transpose(Op):
         from archcalc.measure import torch_modules
 
         return torch_modules.Permute(self.perm)
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``Transpose`` with the batch kept first."""
+        sink.node("Transpose", [inputs[0]], name, name, perm=[0, *(q + 1 for q in self.perm)])
 
 
 SCALAR_OPS = ("mul", "div", "add", "sub")
@@ -399,6 +416,13 @@ class Scalar(Op):
 
         return torch_modules.Scalar(self.op, self.value)
 
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``Mul`` / ``Div`` / ``Add`` / ``Sub`` with a scalar constant."""
+        c = sink.floats(f"{name}.value", [self.value])
+        sink.node(self.op.capitalize(), [inputs[0], c], name, name)
+
 
 @dataclass(slots=True, unsafe_hash=True)
 class Identity(Op):
@@ -425,6 +449,12 @@ class Identity(Op):
         from torch import nn
 
         return nn.Identity()
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``Identity``."""
+        sink.node("Identity", [inputs[0]], name, name)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -461,3 +491,10 @@ class Parameter(Op):
         from archcalc.measure import torch_modules
 
         return torch_modules.ParameterTensor(self.shape)
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """The learnt tensor (1 × ``shape``) as an initializer, written by an ``Identity``."""
+        w = sink.weight(f"{name}.weight", (1, *self.shape), "bias")
+        sink.node("Identity", [w], name, name)
