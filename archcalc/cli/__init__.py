@@ -22,6 +22,7 @@ from archcalc.cli import (  # noqa: F401  (registers the commands)
     check,
     compare,
     export,
+    import_cmd,
     memory,
     networks,
     size,

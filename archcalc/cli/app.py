@@ -19,7 +19,7 @@ PANELS: dict[str, tuple[str, ...]] = {
     "Cost of a network or a layer": ("table", "compare", "memory", "size"),
     "Budgets over α × resolution": ("sweep", "budget"),
     "Measured on this CPU (needs torch or onnxruntime)": ("time", "calibrate", "validate"),
-    "Specs and published figures": ("list", "paper", "schema", "export"),
+    "Specs and published figures": ("list", "paper", "schema", "export", "import"),
 }
 """How ``archcalc --help`` groups and orders the commands: panel by panel, in this order."""
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from archcalc.count.latency import COMPUTE_KINDS, DeviceProfile
 from archcalc.plots import pyplot
+from archcalc.resolution import fmt_res_short
 
 NAME_PITCH = 0.11
 """Inches per layer name on the x axis of the bars (5.5-point names, rotated)."""
@@ -43,7 +44,7 @@ def plot_timing(t: Any, profile: DeviceProfile | None, path: Path) -> Path:
     ax1.set_yscale("log")
     ax1.set_ylabel("time per call, ms (log)")
     ax1.set_title(
-        f"{t.network} α={t.alpha:g} {t.resolution}px, batch {t.batch}, {t.threads} threads\n"
+        f"{t.network} α={t.alpha:g} {fmt_res_short(t.resolution)}px, batch {t.batch}, {t.threads} threads\n"
         f"forward {t.measured.forward.median_ms:.2f} ms, Σ layers {t.measured.sum_of_layers_ms:.2f} ms"
         + (f", predicted {t.predicted.total_ms:.2f} ms" if t.predicted is not None else ""),
         pad=24,

@@ -24,6 +24,7 @@ from archcalc.count.latency import (
 from archcalc.render.common import grid, with_total_column
 from archcalc.render.fit import FitTable
 from archcalc.render.report import render_report, settings
+from archcalc.resolution import fmt_resolution
 
 
 def traffic_row(x: LayerCost, profile: DeviceProfile | None) -> dict[str, Any]:
@@ -236,7 +237,7 @@ def render_timing(t: Any, fmt: str, wide: bool = False) -> str | list[FitTable]:
         f"{runtime}, fp32"
         + (f"; predicted with profile '{p.profile}' ({p.threads} threads)" if p is not None else "")
     )
-    title = f"{t.network} — α={t.alpha:g}, {t.resolution}×{t.resolution} — {what}"
+    title = f"{t.network} — α={t.alpha:g}, {fmt_resolution(t.resolution)} — {what}"
     if fmt in ("csv", "markdown"):
         text = grid(header, [*body, *totals], fmt)
         return (f"**{title}**\n\n" + text) if fmt == "markdown" else text

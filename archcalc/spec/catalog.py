@@ -47,7 +47,12 @@ def builtin_names() -> list[str]:
 
 
 def _is_path(net: str) -> bool:
-    return net.endswith((".yaml", ".yml")) or "/" in net or "\\" in net
+    return net.endswith((".yaml", ".yml", ".onnx")) or "/" in net or "\\" in net
+
+
+def is_onnx(net: object) -> bool:
+    """A path (str or Path) to an ONNX file, by its suffix."""
+    return isinstance(net, str | Path) and str(net).lower().endswith(".onnx")
 
 
 def format_validation_error(source: str, err: ValidationError) -> str:
@@ -195,9 +200,14 @@ def _load_builtin(name: str) -> NetworkSpec:
 
 
 def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
-    """A built-in name (``mobilenet_v1``), a path to a YAML spec, or a spec object."""
+    """A built-in name (``mobilenet_v1``), a path to a YAML spec or an ONNX file (imported), or a
+    spec object."""
     if isinstance(net, NetworkSpec):
         return net
+    if is_onnx(net):
+        from archcalc.importers.onnx_graph import import_onnx_file
+
+        return import_onnx_file(net).spec
     if isinstance(net, Path) or _is_path(net):
         return load_file(Path(net))
     names = _builtin_names()

@@ -167,3 +167,49 @@ class AdaptivePool2d(Op):
             kernel_shape=k,
             strides=k,
         )
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class Mean(Op):
+    """Mean over ``dims`` (of the sample's tensor), ``x.mean((2, 3), keepdim=True)`` in torch terms
+    with the batch dimension counted: dims here exclude it, so that is ``dims=(1, 2)``.
+
+    0 MACs under every convention: fvcore skips ``aten::mean`` (unlike ``adaptive_avg_pool2d``,
+    which it counts at 1 per input element, so the two ways of writing a global average pool
+    count differently there) and FlopCounterMode counts none.
+    """
+
+    kind: ClassVar[str] = "mean"
+    latency_kind = "global_pool"
+    fvcore_skipped: ClassVar[dict[str, str]] = {
+        "aten::mean": "mean: 0 MACs (fvcore counts adaptive_avg_pool2d, not mean)"
+    }
+    dims: tuple[int, ...]
+    keepdim: bool = False
+
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
+        (shape,) = inputs
+        dims = {d % len(shape) for d in self.dims if -len(shape) <= d < len(shape)}
+        if len(dims) != len(self.dims):
+            raise ArchcalcError(f"mean over dims {list(self.dims)} of a {len(shape)}-d tensor")
+        if self.keepdim:
+            return tuple(1 if i in dims else s for i, s in enumerate(shape))
+        return tuple(s for i, s in enumerate(shape) if i not in dims)
+
+    def category(self) -> str:
+        return "Pool"
+
+    def describe(self) -> str:
+        return f"mean dims {','.join(map(str, self.dims))}" + (" keepdim" if self.keepdim else "")
+
+    def torch_module(self) -> Any:
+        from archcalc.measure import torch_modules
+
+        return torch_modules.Mean(tuple(d if d < 0 else d + 1 for d in self.dims), self.keepdim)
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``ReduceMean`` over ``dims`` (+1 for the batch; opset 17 takes them as an attribute)."""
+        axes = [d + 1 if d >= 0 else d for d in self.dims]
+        sink.node("ReduceMean", [inputs[0]], name, name, axes=axes, keepdims=int(self.keepdim))
