@@ -21,6 +21,8 @@ from archcalc.cli import (  # noqa: F401  (registers the commands)
     calibrate,
     check,
     compare,
+    export,
+    import_cmd,
     memory,
     networks,
     size,

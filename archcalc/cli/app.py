@@ -18,8 +18,8 @@ app = typer.Typer(
 PANELS: dict[str, tuple[str, ...]] = {
     "Cost of a network or a layer": ("table", "compare", "memory", "size"),
     "Budgets over α × resolution": ("sweep", "budget"),
-    "Measured on this CPU (needs torch)": ("time", "calibrate", "validate"),
-    "Specs and published figures": ("list", "paper", "schema"),
+    "Measured on this CPU (needs torch or onnxruntime)": ("time", "calibrate", "validate"),
+    "Specs and published figures": ("list", "paper", "schema", "export", "import"),
 }
 """How ``archcalc --help`` groups and orders the commands: panel by panel, in this order."""
 

@@ -10,6 +10,7 @@ from archcalc.cli.app import app
 from archcalc.cli.options import AlphaOpt, FormatOpt, ParamOpt, ResOpt, RhoOpt, WideOpt
 from archcalc.cli.progress import progress
 from archcalc.errors import ArchcalcError
+from archcalc.resolution import fmt_res_short
 
 
 @app.command()
@@ -57,7 +58,9 @@ def validate(
             raise ArchcalcError(f"{net}: {e}") from None
     results = [
         check(r)
-        for r in progress(runs, "validating", lambda r: f"{r.spec.name} α={r.alpha:g} {r.resolution}px")
+        for r in progress(
+            runs, "validating", lambda r: f"{r.spec.name} α={r.alpha:g} {fmt_res_short(r.resolution)}px"
+        )
     ]
     emit(render_validations(results, fmt, wide))
     if not all(v.ok for v in results):

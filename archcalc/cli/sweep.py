@@ -48,18 +48,21 @@ def parse_alphas(text: str | None) -> list[float] | None:
     return out
 
 
-def parse_resolutions(text: str | None) -> list[int] | None:
-    """``"128,160,224"`` → [128, 160, 224]; None keeps the spec's grid."""
+def parse_resolutions(text: str | None) -> list[int | tuple[int, int]] | None:
+    """``"128,160,224"`` → [128, 160, 224]; ``"224x160"`` → [(224, 160)]; None keeps the spec's grid."""
     if text is None:
         return None
+    from archcalc.resolution import parse_resolution
     from archcalc.units import parse_list
 
-    out = []
+    out: list[int | tuple[int, int]] = []
     for item in parse_list(text, "--res"):
         try:
-            value = int(item)
-        except ValueError:
-            raise ArchcalcError(f"--res {item!r} is not a whole number of pixels (in {text!r})") from None
+            value = parse_resolution(item)
+        except ArchcalcError:
+            raise ArchcalcError(
+                f"--res {item!r} is not a whole number of pixels or HEIGHTxWIDTH (in {text!r})"
+            ) from None
         out.append(value)
     return out
 

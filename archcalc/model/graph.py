@@ -83,6 +83,22 @@ class GraphBuilder:
         self._shapes: dict[str, Shape] = {INPUT: input_shape}
         self.current = INPUT
         self.row = ""
+        self.sources: tuple[str, ...] | None = None  # the tensors the row being expanded reads (``from``)
+        self.row_outputs: dict[str, str] = {}  # row name → the tensor its last layer wrote
+
+    def tensor_of(self, ref: str, where: str) -> str:
+        """The tensor a spec reference names: ``input``, an earlier row (its output) or a layer."""
+        if ref == INPUT:
+            return INPUT
+        if ref in self.row_outputs:
+            return self.row_outputs[ref]
+        if ref in self._shapes:
+            return ref
+        raise ArchcalcError(f"{where}: no earlier row or layer is named {ref!r}")
+
+    def has(self, tensor: str) -> bool:
+        """Whether ``tensor`` (a layer's name, or ``input``) has been written."""
+        return tensor in self._shapes
 
     def shape(self, tensor: str | None = None) -> Shape:
         return self._shapes[tensor or self.current]
@@ -100,9 +116,12 @@ class GraphBuilder:
     def add(self, name: str, op: Op, inputs: Sequence[str] | None = None) -> str:
         """Add ``op`` reading ``inputs`` (default: the current tensor); it becomes current."""
         shapes = self._shapes
-        if inputs is None:
-            ins: tuple[str, ...] = (self.current,)
-            in_shapes: tuple[Shape, ...] = (shapes[self.current],)
+        if inputs is None and op.n_inputs == 0:
+            ins: tuple[str, ...] = ()
+            in_shapes: tuple[Shape, ...] = ()
+        elif inputs is None:
+            ins = (self.current,)
+            in_shapes = (shapes[self.current],)
         else:
             ins = tuple(inputs)
             in_shapes = tuple([shapes[i] for i in ins])

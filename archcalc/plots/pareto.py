@@ -13,6 +13,7 @@ from pathlib import Path
 
 from archcalc.plots import pyplot, save
 from archcalc.plots.labels import place_labels
+from archcalc.resolution import fmt_res_short
 from archcalc.sweeps.budget import Limits
 from archcalc.sweeps.grid import SweepPoint
 
@@ -102,7 +103,10 @@ def draw_pareto(
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right", title=budget_text, title_fontsize=7)
     fig.tight_layout()
-    texts = [f"{p.alpha:g}-{p.resolution}" + (f" {p.top1:g}%" if p.top1 is not None else "") for p in points]
+    texts = [
+        f"{p.alpha:g}-{fmt_res_short(p.resolution)}" + (f" {p.top1:g}%" if p.top1 is not None else "")
+        for p in points
+    ]
     place_labels(ax, list(zip(xs, ys, strict=True)), texts)
     save(fig, path)
     plt.close(fig)

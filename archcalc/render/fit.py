@@ -6,7 +6,8 @@ A :class:`FitTable` is laid out when it is printed, at the console's width:
   ever hidden;
 * text columns wrap (never end in ``…``), down to a minimum width each;
 * when that is still too wide, columns that may go (``drop=`` priority, lowest first) are left
-  out, and a note under the table names them;
+  out, and a note under the table names them; when none may go, text narrows further (to
+  :data:`TEXT_FLOOR`);
 * ``wide=True`` (``--wide``) keeps every column at its full width, wider than the terminal if
   need be, and so does the rare table whose kept columns cannot fit at all: a line the terminal
   wraps is better than a cut number.
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
 Justify = Literal["left", "right", "center"]
 
 TEXT_MIN_WIDTH = 8
-"""A text column wraps down to this many cells (or its own ``min_width``), never further."""
+"""A text column wraps down to this many cells (or its own ``min_width``, or its longest word up
+to :data:`WORD_MAX`) before a column that may go is left out."""
 
 WORD_MAX = 16
 """A ``whole_words`` column wraps between words, but a word longer than this may still be broken."""
@@ -131,42 +133,39 @@ class FitTable:
 
     def layout(self, width: int) -> tuple[list[int], list[int]]:
         """(kept column indices, their widths) for a console ``width`` cells wide."""
-        kept = list(range(len(self.columns)))
         cols = self.columns
+        natural = [c.natural() for c in cols]
         if self.wide:
-            return kept, [cols[i].natural() for i in kept]
-        while table_width([cols[i].least() for i in kept]) > width:
+            return list(range(len(cols))), natural
+        least = [c.least() for c in cols]
+        kept = list(range(len(cols)))
+        while table_width([least[i] for i in kept]) > width:
             droppable = [i for i in kept if cols[i].drop is not None]
             if not droppable:
                 break
             kept.remove(min(droppable, key=lambda i: (cols[i].drop, -i)))
-        widths = [cols[i].least() for i in kept]
+        widths = [least[i] for i in kept]
+        want = [natural[i] for i in kept]
         while table_width(widths) > width:  # still too wide: the widest text column gives way
             text = [j for j, i in enumerate(kept) if not cols[i].number and widths[j] > TEXT_FLOOR]
             if not text:
                 break
-            j = max(text, key=lambda j: widths[j])
-            widths[j] -= 1
+            widths[max(text, key=lambda j: widths[j])] -= 1
         spare = width - table_width(widths)
         # Text first (so rows do not wrap), then number headers, sharing what is left.
         for group in ([j for j, i in enumerate(kept) if not cols[i].number], list(range(len(kept)))):
             while spare > 0:
-                short = [j for j in group if widths[j] < cols[kept[j]].natural()]
+                short = [j for j in group if widths[j] < want[j]]
                 if not short:
                     break
                 share = max(1, spare // len(short))
                 for j in short:
-                    give = min(share, cols[kept[j]].natural() - widths[j], spare)
+                    give = min(share, want[j] - widths[j], spare)
                     widths[j] += give
                     spare -= give
                     if spare == 0:
                         break
         return kept, widths
-
-    def left_out(self, width: int) -> list[str]:
-        """Headers of the columns :meth:`layout` leaves out at ``width``."""
-        kept, _ = self.layout(width)
-        return [c.header for i, c in enumerate(self.columns) if i not in kept]
 
     def build(self, width: int) -> tuple[Table, list[str], int]:
         """The rich table at console ``width``, the headers of the columns left out, and its width."""

@@ -24,6 +24,7 @@ from archcalc.count.latency import (
 from archcalc.render.common import grid, with_total_column
 from archcalc.render.fit import FitTable
 from archcalc.render.report import render_report, settings
+from archcalc.resolution import fmt_resolution
 
 
 def traffic_row(x: LayerCost, profile: DeviceProfile | None) -> dict[str, Any]:
@@ -159,9 +160,11 @@ def render_timing(t: Any, fmt: str, wide: bool = False) -> str | list[FitTable]:
     if fmt == "json":
         return t.model_dump_json(indent=2) + "\n"
     m, p = t.measured, t.predicted
+    ort = t.backend == "onnxruntime"
     preds = p.layers if p is not None else [None] * len(m.layers)
     header = [
         "name",
+        *(["kernel"] if ort else []),
         "op",
         "kind",
         "macs[paper]",
@@ -176,6 +179,7 @@ def render_timing(t: Any, fmt: str, wide: bool = False) -> str | list[FitTable]:
     body: list[list[object]] = [
         [
             x.name,
+            *([x.kernel] if ort else []),
             x.op,
             x.kind,
             x.macs,
@@ -190,9 +194,11 @@ def render_timing(t: Any, fmt: str, wide: bool = False) -> str | list[FitTable]:
         for x, q in zip(m.layers, preds, strict=True)
     ]
     pred_total = "" if p is None else f"{p.total_ms:.4f}"
+    pad = [""] if ort else []
     totals: list[list[object]] = [
         [
             "Σ layers",
+            *pad,
             "",
             "",
             t.macs,
@@ -206,6 +212,7 @@ def render_timing(t: Any, fmt: str, wide: bool = False) -> str | list[FitTable]:
         ],
         [
             "forward",
+            *pad,
             "",
             "",
             t.macs,
@@ -218,25 +225,37 @@ def render_timing(t: Any, fmt: str, wide: bool = False) -> str | list[FitTable]:
             "",
         ],
     ]
+    if ort:
+        totals.insert(1, ["layout reorders", "", "", "", "", "", f"{m.layout_ms:.4f}", "", "", "", "", ""])
+    runtime = (
+        f"onnxruntime {t.versions.get('onnxruntime', '?')}, {m.kernels} kernels"
+        if ort
+        else f"torch {t.torch_version}"
+    )
     what = (
         f"batch {t.batch}, {t.threads} threads, median of {t.repeats} after {t.warmup} warm-up, "
-        f"torch {t.torch_version}, fp32"
+        f"{runtime}, fp32"
         + (f"; predicted with profile '{p.profile}' ({p.threads} threads)" if p is not None else "")
     )
-    title = f"{t.network} — α={t.alpha:g}, {t.resolution}×{t.resolution} — {what}"
+    title = f"{t.network} — α={t.alpha:g}, {fmt_resolution(t.resolution)} — {what}"
     if fmt in ("csv", "markdown"):
         text = grid(header, [*body, *totals], fmt)
         return (f"**{title}**\n\n" + text) if fmt == "markdown" else text
     tab = FitTable(
         title,
-        "measured: median (IQR) per call of each layer's torch module on its real input; "
+        (
+            "measured: median (IQR) per run of each kernel's time in onnxruntime's profiler, on the "
+            "kernel's first layer (the layers fused into it: 0); "
+            if ort
+            else "measured: median (IQR) per call of each layer's torch module on its real input; "
+        )
         + (f"predicted: {p.formula}" if p is not None else "no profile: `archcalc calibrate` makes one"),
         wide=wide,
     )
     drops = {"iqr_ms": 1, "gb_per_s": 2, "gmacs_per_s": 3, "op": 4, "bytes[fp32]": 5, "bound": 6, "kind": 7}
     tab.column("#", number=True, drop=8)
     for col in header:
-        text = col in ("name", "op", "kind", "bound")
+        text = col in ("name", "kernel", "op", "kind", "bound")
         tab.column(col, number=not text, drop=drops.get(col), min_width=9 if col == "name" else None)
     for i, row in enumerate(body):
         tab.row(i, *(f"{c:,}" if isinstance(c, int) else c for c in row))
@@ -276,8 +295,13 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None, wide: bool = Fa
         for k, m in p.kinds.items()
     ]
     where = f"saved to {path}" if path is not None else ""
+    runtime = (
+        f"onnxruntime {p.versions.get('onnxruntime', '?')}"
+        if p.backend == "onnxruntime"
+        else f"torch {p.torch_version}"
+    )
     title = (
-        f"device profile '{p.name}' — {p.cpu}, {p.threads} threads, torch {p.torch_version}, {p.dtype}"
+        f"device profile '{p.name}' — {p.cpu}, {p.threads} threads, {runtime}, {p.dtype}"
         f"{', quick' if p.quick else ''}, {p.created}"
     )
     curve = ", ".join(f"{b / 2**20:g} MiB: {w / 1e9:.1f} GB/s" for b, w in p.bandwidth_curve)
@@ -292,6 +316,13 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None, wide: bool = Fa
         + ("" if p.forward.fit_error is None else f", median error {100 * p.forward.fit_error:.1f} %")
         + ")",
     ]
+    if p.learned:
+        lines.append(
+            "learned factor per kernel type (gradient-boosted trees; out-of-fold median error): "
+            + ", ".join(
+                f"{k} {100 * (v.cv_error or 0):.1f} % over {v.samples} kernels" for k, v in p.learned.items()
+            )
+        )
     if fmt in ("csv", "markdown"):
         text = grid(header, body, fmt)
         if fmt == "markdown":

@@ -7,11 +7,12 @@ import json
 from archcalc.count.memory import MemoryReport
 from archcalc.render.common import grid, shape_str
 from archcalc.render.fit import FitTable
+from archcalc.resolution import fmt_resolution
 
 
 def _settings(m: MemoryReport) -> str:
     knobs = ", ".join(f"{k}={json.dumps(v)}" for k, v in m.knobs.items())
-    return f"α={m.alpha:g}, {m.resolution}×{m.resolution}" + (f", {knobs}" if knobs else "")
+    return f"α={m.alpha:g}, {fmt_resolution(m.resolution)}" + (f", {knobs}" if knobs else "")
 
 
 def _kb(n: int) -> str:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from archcalc.count.views import VIEW_TEXT
 from archcalc.render.common import grid, mega, shape_str, with_total_column
 from archcalc.render.fit import FitTable
+from archcalc.resolution import fmt_resolution
 
 if TYPE_CHECKING:
     from archcalc.count.closed_form import LayerCost, Report
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 
 def settings(r: Report) -> str:
     knobs = ", ".join(f"{k}={json.dumps(v)}" for k, v in r.knobs.items())
-    return f"α={r.alpha:g}, {r.resolution}×{r.resolution}" + (f", {knobs}" if knobs else "")
+    return f"α={r.alpha:g}, {fmt_resolution(r.resolution)}" + (f", {knobs}" if knobs else "")
 
 
 LAYER_COLUMNS = (

@@ -7,6 +7,7 @@ import json
 from archcalc.count.side_by_side import NetworkComparison, NetworkRow
 from archcalc.render.common import grid
 from archcalc.render.fit import FitTable, Footnotes
+from archcalc.resolution import fmt_res_short, res_cell
 
 HEADER = (
     "network",
@@ -27,7 +28,7 @@ HEADER = (
 
 def setting(n: NetworkRow) -> str:
     knobs = ", ".join(f"{k}={json.dumps(v)}" for k, v in n.knobs.items())
-    return f"α={n.alpha:g}, {n.resolution}px" + (f", {knobs}" if knobs else "")
+    return f"α={n.alpha:g}, {fmt_res_short(n.resolution)}px" + (f", {knobs}" if knobs else "")
 
 
 def render_side_by_side(c: NetworkComparison, fmt: str, wide: bool = False) -> str | list[FitTable]:
@@ -42,7 +43,7 @@ def render_side_by_side(c: NetworkComparison, fmt: str, wide: bool = False) -> s
                 n.network,
                 n.title,
                 f"{n.alpha:g}",
-                n.resolution,
+                res_cell(n.resolution),
                 json.dumps(n.knobs),
                 n.macs,
                 n.params,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from archcalc.count.model_size import LayerSize, SizeReport, SizeTotals
 from archcalc.render.common import grid, with_total_column
 from archcalc.render.fit import FitTable
+from archcalc.resolution import fmt_resolution
 
 LAYER_HEADER = (
     "name",
@@ -70,7 +71,7 @@ def _total_row(t: SizeTotals) -> list[object]:
 
 
 def settings_text(r: SizeReport) -> str:
-    s = f"α={r.alpha:g}, {r.resolution}×{r.resolution}, convention '{r.convention}', dtype {r.dtype}"
+    s = f"α={r.alpha:g}, {fmt_resolution(r.resolution)}, convention '{r.convention}', dtype {r.dtype}"
     if r.bits is not None:
         s += f", {r.bits}-bit clusters"
     if r.density < 1:

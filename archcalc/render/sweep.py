@@ -7,13 +7,14 @@ from collections.abc import Sequence
 
 from archcalc.render.common import grid
 from archcalc.render.fit import FitTable, Footnotes
+from archcalc.resolution import fmt_res_short, res_cell
 from archcalc.sweeps.budget import Fit, Limits
 from archcalc.sweeps.grid import Sweep, SweepPoint
 
 
 def label(title: str, p: SweepPoint) -> str:
     """The papers' row name: ``0.75 MobileNet V1-224``."""
-    return f"{p.alpha:g} {title}-{p.resolution}"
+    return f"{p.alpha:g} {title}-{fmt_res_short(p.resolution)}"
 
 
 def _knobs(knobs: dict[str, object]) -> str:
@@ -42,7 +43,7 @@ def _exact_row(title: str, p: SweepPoint, memory: bool, latency: str | None) -> 
     row: list[object] = [
         label(title, p),
         f"{p.alpha:g}",
-        p.resolution,
+        res_cell(p.resolution),
         p.macs,
         p.params,
         p.params_without_bn,

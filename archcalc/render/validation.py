@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from archcalc.render.common import grid, shape_str
 from archcalc.render.fit import FitTable
+from archcalc.resolution import fmt_res_short, fmt_resolution, res_cell
 
 if TYPE_CHECKING:
     from archcalc.measure.validate import Validation
@@ -40,7 +41,7 @@ def render_validations(results: list[Validation], fmt: str, wide: bool = False) 
             [
                 v.network,
                 v.alpha,
-                v.resolution,
+                res_cell(v.resolution),
                 json.dumps(v.knobs),
                 c.name,
                 c.kind,
@@ -64,7 +65,7 @@ def render_validations(results: list[Validation], fmt: str, wide: bool = False) 
         if not shown:
             continue
         t = FitTable(
-            f"{v.network} — α={v.alpha:g}, {v.resolution}×{v.resolution} {json.dumps(v.knobs)} — "
+            f"{v.network} — α={v.alpha:g}, {fmt_resolution(v.resolution)} {json.dumps(v.knobs)} — "
             "archcalc vs fvcore and torch, layer by layer",
             "MACs: archcalc 'fvcore' convention vs FlopCountAnalysis.by_module(); "
             "params: archcalc 'torch' convention vs parameter_count(); "
@@ -118,7 +119,7 @@ def render_validations(results: list[Validation], fmt: str, wide: bool = False) 
     s.column("ok", number=True)
     for v in results:
         spec_knobs = _non_default_knobs(v)
-        setting = f"α={v.alpha:g} {v.resolution}px" + (f" {spec_knobs}" if spec_knobs else "")
+        setting = f"α={v.alpha:g} {fmt_res_short(v.resolution)}px" + (f" {spec_knobs}" if spec_knobs else "")
         s.row(
             v.network,
             setting,

@@ -49,7 +49,12 @@ def builtin_names() -> list[str]:
 
 
 def _is_path(net: str) -> bool:
-    return net.endswith((".yaml", ".yml")) or "/" in net or "\\" in net
+    return net.endswith((".yaml", ".yml", ".onnx")) or "/" in net or "\\" in net
+
+
+def is_onnx(net: object) -> bool:
+    """A path (str or Path) to an ONNX file, by its suffix."""
+    return isinstance(net, str | Path) and str(net).lower().endswith(".onnx")
 
 
 def format_validation_error(source: str, err: ValidationError) -> str:
@@ -199,12 +204,16 @@ def _load_builtin(name: str) -> NetworkSpec:
 
 
 def load_spec(net: str | os.PathLike[str] | NetworkSpec | Mapping[str, Any]) -> NetworkSpec:
-    """A built-in name (``mobilenet_v1``), a path to a YAML spec, a spec object, or a spec's data
-    as a mapping (what the YAML file would hold), validated as a file is."""
+    """A built-in name (``mobilenet_v1``), a path to a YAML spec or an ONNX file (imported), a spec
+    object, or a spec's data as a mapping (what the YAML file would hold), validated as a file is."""
     if isinstance(net, NetworkSpec):
         return net
     if isinstance(net, Mapping):
         return validate_spec(dict(net), "net (a spec mapping)")
+    if is_onnx(net):
+        from archcalc.importers.onnx_graph import import_onnx_file
+
+        return import_onnx_file(net).spec  # type: ignore[arg-type]
     if isinstance(net, os.PathLike) and isinstance(os.fspath(net), str):
         return load_file(Path(net))
     if not isinstance(net, str):

@@ -25,8 +25,8 @@ ENTRY_KINDS: tuple[str, ...] = tuple(BLOCKS)
 KnobValue = StrictBool | Annotated[StrictInt, Field(ge=-MAX_SPEC_INT, le=MAX_SPEC_INT)] | StrictFloat | str
 Alpha = Annotated[float, Field(gt=0, le=MAX_ALPHA)]
 """A width multiplier in a spec: 0 < α ≤ 1000, as ``--alpha``."""
-Resolution = Annotated[int, Field(ge=1, le=MAX_RESOLUTION)]
-"""An input side in a spec: 1 … 1,000,000 pixels, as ``--res``."""
+Side = Annotated[int, Field(ge=1, le=MAX_RESOLUTION)]
+"""An input side (or height, or width) in a spec: 1 … 1,000,000 pixels, as ``--res``."""
 
 
 def _empty_list() -> list[Any]:
@@ -72,7 +72,7 @@ Printed = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9,]*(\.[0-9]+)?\s*
 
 class Setting(_Strict):
     alpha: Alpha = 1.0
-    resolution: Resolution | None = Field(None, description="default: the spec's")
+    resolution: Side | None = Field(None, description="default: the spec's")
     knobs: dict[str, KnobValue] = Field(default_factory=dict)
 
 
@@ -157,7 +157,24 @@ class PublishedFigure(_Strict):
 
 class InputSpec(_Strict):
     channels: Annotated[int, Field(ge=1, le=MAX_CHANNELS)] = 3
-    resolution: Resolution = Field(224, description="default input side in pixels")
+    resolution: Side = Field(224, description="default input side in pixels (a square input)")
+    height: Side | None = Field(None, description="default input height (with width: a non-square input)")
+    width: Side | None = Field(None, description="default input width (with height)")
+
+    @model_validator(mode="after")
+    def _height_with_width(self) -> InputSpec:
+        if (self.height is None) != (self.width is None):
+            raise ValueError("give height and width together (or resolution for a square input)")
+        if self.height is not None and "resolution" in self.model_fields_set:
+            raise ValueError("give resolution (a square input) or height and width, not both")
+        return self
+
+    @property
+    def size(self) -> int | tuple[int, int]:
+        """The default input: the side (square) or (height, width)."""
+        if self.height is None or self.width is None:
+            return self.resolution
+        return self.height if self.height == self.width else (self.height, self.width)
 
 
 class SweepGrid(_Strict):
@@ -165,7 +182,7 @@ class SweepGrid(_Strict):
     publish), overridable with ``--alpha`` / ``--res``."""
 
     alphas: Annotated[list[Alpha], Field(min_length=1)]
-    resolutions: Annotated[list[Resolution], Field(min_length=1)]
+    resolutions: Annotated[list[Side], Field(min_length=1)]
     source: str = Field("", description="where the grid comes from")
 
 
@@ -221,7 +238,7 @@ class NetworkSpec(_Strict):
         names: set[str] = set()
         for section, i, entry in self.entries():
             where = f"{section}.{i}"
-            for field, value in entry:
+            for field, value in entry.__dict__.items():  # the fields' values (pydantic's iteration, cheaper)
                 for ref in _knob_refs(value):
                     if ref[1:] not in self.knobs:
                         known = ", ".join(self.knobs) or "none declared"
