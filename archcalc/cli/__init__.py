@@ -8,7 +8,6 @@ only (:func:`click_app`), not all twelve.
 from __future__ import annotations
 
 import copy
-import gc
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -28,6 +27,7 @@ from archcalc.cli import (  # noqa: F401  (registers the commands)
     time,
 )
 from archcalc.cli.app import PANELS, app
+from archcalc.cli.startup import before_command, before_exit
 from archcalc.errors import ArchcalcError
 
 if TYPE_CHECKING:
@@ -128,10 +128,9 @@ def _closed_pipe() -> int:
 
 
 def run() -> None:  # pragma: no cover - console-script shim
+    """The console script (and ``python -m archcalc``): :func:`main`, with the start-up shortcuts of
+    :mod:`archcalc.cli.startup` that change the interpreter (pydantic's plugin scan, the collector)."""
+    before_command()
     code = main()
-    # The interpreter's exit runs the cyclic collector over every object start-up made (pydantic
-    # schemas, typer commands, the spec): 5 % of a cold start, to free nothing the command still
-    # needs. Freezing them skips that pass; atexit handlers, stdout/stderr flushing and module
-    # teardown run as always.
-    gc.freeze()
+    before_exit()
     sys.exit(code)
