@@ -81,6 +81,11 @@ def click_app(args: Sequence[str]) -> typer.core.TyperGroup:
     group's, which never mention the other commands. Anything else (no arguments, ``--help``, a
     mistyped command) gets every command, for the command list and the "No such command … Did you
     mean …" suggestion.
+
+    What it skips: typer's signature reading for the other eleven commands. Checked against the
+    full group by ``tests/test_cold_start.py::test_lean_group_behaves_as_the_full_group`` (help,
+    usage and parser errors of every command, byte for byte). One of the start-up shortcuts that
+    :mod:`archcalc.cli.startup` lists.
     """
     chosen = [c for c in app.registered_commands if args and command_name(c) == args[0]]
     if len(chosen) != 1:
