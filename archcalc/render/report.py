@@ -10,12 +10,30 @@ from archcalc.render.common import add_row, grid, mega, shape_str
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from archcalc.count.closed_form import Report
+    from archcalc.count.closed_form import LayerCost, Report, Totals
 
 
 def settings(r: Report) -> str:
     knobs = ", ".join(f"{k}={json.dumps(v)}" for k, v in r.knobs.items())
     return f"α={r.alpha:g}, {r.resolution}×{r.resolution}" + (f", {knobs}" if knobs else "")
+
+
+def count_unit(r: Report) -> str:
+    """What the per-layer count column holds under the report's convention: MACs, or FLOPs (tf)."""
+    return "FLOPs" if r.by_convention[r.convention].flops is not None and r.totals.macs is None else "MACs"
+
+
+def _count(x: LayerCost | Totals, unit: str) -> int | None:
+    return x.flops if unit == "FLOPs" else x.macs
+
+
+def _num(v: int | None) -> object:
+    """A count for CSV / Markdown: the integer, or empty where the convention counts none."""
+    return "" if v is None else v
+
+
+def _pct(v: int | None, total: int | None) -> str:
+    return "" if v is None or total is None else f"{100 * v / (total or 1):.2f}"
 
 
 LAYER_COLUMNS = (
@@ -34,7 +52,8 @@ LAYER_COLUMNS = (
 
 
 def _layer_rows(r: Report) -> list[list[object]]:
-    total = r.totals.macs or 1
+    unit = count_unit(r)
+    total = _count(r.totals, unit)
     return [
         [
             x.name,
@@ -42,12 +61,12 @@ def _layer_rows(r: Report) -> list[list[object]]:
             x.args,
             " + ".join(shape_str(s) for s in x.input_shapes),
             shape_str(x.output_shape),
-            x.params,
-            x.macs,
-            f"{100 * x.macs / total:.2f}",
+            _num(x.params),
+            _num(_count(x, unit)),
+            _pct(_count(x, unit), total),
             x.bytes_read,
             x.bytes_written,
-            f"{x.intensity:.3f}",
+            "" if x.intensity is None else f"{x.intensity:.3f}",
         ]
         for x in r.layers
     ]
@@ -55,18 +74,19 @@ def _layer_rows(r: Report) -> list[list[object]]:
 
 def _total_row(r: Report) -> list[object]:
     t = r.totals
+    count = _count(t, count_unit(r))
     return [
         "TOTAL",
         "",
         "",
         shape_str(r.input_shape),
         shape_str(r.output_shape),
-        t.params,
-        t.macs,
-        "100.00",
+        _num(t.params),
+        _num(count),
+        "" if count is None else "100.00",
         t.bytes_read,
         t.bytes_written,
-        f"{t.macs / (t.bytes_read + t.bytes_written):.3f}",
+        "" if t.macs is None else f"{t.macs / (t.bytes_read + t.bytes_written):.3f}",
     ]
 
 
@@ -78,7 +98,7 @@ def render_report(r: Report, fmt: str, summary: bool = False) -> str | Table | l
         header = [
             *LAYER_COLUMNS[:5],
             f"params[{r.convention}]",
-            f"macs[{r.convention}]",
+            f"{count_unit(r).lower()}[{r.convention}]",
             *LAYER_COLUMNS[7:9],
             f"bytes_written[{r.dtype}]",
             "intensity_macs_per_byte",
@@ -98,15 +118,17 @@ def _rich_report(r: Report, summary: bool) -> list[Table]:
     from rich.table import Table
 
     conv = r.by_convention[r.convention]
+    unit = count_unit(r)
     out: list[Table] = []
     if not summary:
         t = Table(
             title=escape(
-                f"{r.title} — {settings(r)} — MACs and params: convention '{r.convention}', "
+                f"{r.title} — {settings(r)} — {unit} and params: convention '{r.convention}', "
                 f"bytes at {r.dtype}"
             ),
             caption=escape(
-                f"MACs [{r.convention}]: {conv.macs_rule}. params [{r.convention}]: {conv.params_rule}."
+                f"{unit} [{r.convention}]: {conv.macs_rule or 'none counted'}. "
+                f"params [{r.convention}]: {conv.params_rule or 'none counted'}."
             ),
         )
         for col, just in (
@@ -116,13 +138,13 @@ def _rich_report(r: Report, summary: bool) -> list[Table]:
             ("args", "left"),
             ("input → output", "left"),
             ("params", "right"),
-            ("MACs", "right"),
-            ("% MACs", "right"),
+            (unit, "right"),
+            (f"% {unit}", "right"),
             (f"bytes ({r.dtype})", "right"),
             ("MACs/byte", "right"),
         ):
             t.add_column(escape(col), justify=just)  # type: ignore[arg-type]
-        total = r.totals.macs or 1
+        total = _count(r.totals, unit)
         for i, x in enumerate(r.layers):
             add_row(
                 t,
@@ -131,11 +153,11 @@ def _rich_report(r: Report, summary: bool) -> list[Table]:
                 x.kind,
                 x.args,
                 f"{' + '.join(shape_str(s) for s in x.input_shapes)} → {shape_str(x.output_shape)}",
-                f"{x.params:,}",
-                f"{x.macs:,}",
-                f"{100 * x.macs / total:.2f}",
+                _exact(x.params),
+                _exact(_count(x, unit)),
+                _pct(_count(x, unit), total) or "—",
                 f"{x.bytes_read + x.bytes_written:,}",
-                f"{x.intensity:.2f}",
+                "—" if x.intensity is None else f"{x.intensity:.2f}",
             )
         out.append(t)
     out.append(_rich_totals(r))
@@ -154,8 +176,12 @@ def _rich_totals(r: Report) -> Table:
     t.add_column("convention / note", overflow="fold", max_width=90)
     for name, c in r.by_convention.items():
         mark = " ◀" if name == r.convention else ""
-        add_row(t, f"MACs [{name}]{mark}", mega(c.macs), f"{c.macs:,}", c.macs_rule)
-    add_row(t, f"FLOPs [{r.convention}]", mega(tt.flops), f"{tt.flops:,}", "2 × MACs")
+        if c.macs is not None:
+            add_row(t, f"MACs [{name}]{mark}", mega(c.macs), f"{c.macs:,}", c.macs_rule)
+        elif c.flops is not None:
+            add_row(t, f"FLOPs [{name}]{mark}", mega(c.flops), f"{c.flops:,}", c.macs_rule)
+    if tt.macs is not None and tt.flops is not None:
+        add_row(t, f"FLOPs [{r.convention}]", mega(tt.flops), f"{tt.flops:,}", "2 × MACs")
     add_row(
         t,
         "params without BN [paper]",
@@ -170,6 +196,19 @@ def _rich_totals(r: Report) -> Table:
         f"{tt.params_with_bn:,}",
         r.by_convention["torch"].params_rule,
     )
+    keras = r.by_convention.get("keras")
+    if keras is not None and keras.params is not None:
+        mark = " ◀" if r.convention == "keras" else ""
+        add_row(t, f"params [keras]{mark}", mega(keras.params), f"{keras.params:,}", keras.params_rule)
+        add_row(
+            t,
+            "  trainable / non-trainable [keras]",
+            "",
+            f"{keras.trainable_params:,} / {keras.non_trainable_params:,}",
+            "model.summary()'s Trainable params / Non-trainable params (BN moving mean and variance)",
+        )
+    if tt.params is None:
+        add_row(t, f"params [{r.convention}]", "—", "—", f"convention '{r.convention}' counts no params")
     add_row(
         t,
         f"weight bytes [{r.dtype}]",
@@ -193,9 +232,14 @@ def _rich_breakdown(r: Report) -> Table:
             t,
             s.category,
             str(s.layers),
-            f"{s.macs:,}",
-            f"{100 * s.macs_share:.2f}%",
-            f"{s.params:,}",
-            f"{100 * s.params_share:.2f}%",
+            _exact(s.macs),
+            "—" if s.macs_share is None else f"{100 * s.macs_share:.2f}%",
+            _exact(s.params),
+            "—" if s.params_share is None else f"{100 * s.params_share:.2f}%",
         )
     return t
+
+
+def _exact(v: int | None) -> str:
+    """``1,234`` or ``—`` where the convention counts none."""
+    return "—" if v is None else f"{v:,}"

@@ -6,10 +6,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from archcalc.model.ops.base import Op, Shape
+from archcalc.model.ops.base import Op, Shape, numel
+from archcalc.model.ops.counting import Rule, Tally, rule
 
 ActName = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish"]
 ACTIVATIONS: tuple[str, ...] = ("relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish")
+
+
+ACTIVATION_RULES: dict[str, Rule] = {
+    # ptflops hooks nn.ReLU and also patches F.relu, which nn.ReLU calls: each element counts twice
+    "relu": rule("ReLU output element", ptflops=2),
+    # nn.ReLU6 is a Hardtanh: its module hook counts, F.hardtanh is not patched
+    "relu6": rule("ReLU6 output element", ptflops=1),
+    # ptflops patches F.silu (no module hook); TF's silu is x·σ(β·x): two Muls
+    "swish": rule("SiLU (swish) output element", ptflops=1, tf=2),
+    # Keras hard_swish x·relu6(x + 3)/6: AddV2, RealDiv, Mul
+    "hswish": rule("hard-swish output element", tf=3),
+    # Keras MobileNetV3's hard_sigmoid relu6(x + 3)·(1/6): AddV2, Mul
+    "hsigmoid": rule("hard-sigmoid output element", tf=2),
+    "sigmoid": rule("sigmoid output element"),
+}
+"""What each counter charges per output element of an activation function (0 where unnamed)."""
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -24,6 +41,10 @@ class Activation(Op):
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         return inputs[0]
+
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        """One unit per output element, charged as :data:`ACTIVATION_RULES` says for ``fn``."""
+        return ((ACTIVATION_RULES[self.fn], numel(out)),)
 
     def category(self) -> str:
         return "Activation"
