@@ -49,6 +49,7 @@ def test_by_convention_totals_are_the_rule_sums(net: str, convention: str) -> No
     must equal the rule summed node by node over the graph."""
     resolved = resolve(load_spec(net), 0.75, 160)
     r = report(resolved, convention)
+
     def total(per_node: list[int | None]) -> int | None:
         return None if None in per_node else sum(per_node)  # type: ignore[arg-type]
 

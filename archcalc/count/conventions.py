@@ -73,7 +73,9 @@ class Convention:
         if self.counts_params:
             counts.append("params")
         what = " and ".join(counts) or "nothing"
-        return f"convention {self.name!r} counts no {quantity} (it counts {what}); choose another --convention"
+        return (
+            f"convention {self.name!r} counts no {quantity} (it counts {what}); choose another --convention"
+        )
 
     def count(self, n: Node) -> int | None:
         """The node's count in this convention's unit (MACs, or FLOPs for ``tf``); None: none."""

@@ -94,7 +94,9 @@ def torchprofile_count(model) -> int:  # type: ignore[no-untyped-def]
     return int(_quiet(lambda: profile_macs(model, model.example_input())))  # type: ignore[arg-type]
 
 
-def run_tools(graph: Graph, tools: tuple[str, ...] = tuple(TOOL_MODULES)) -> dict[str, tuple[int, int | None]]:
+def run_tools(
+    graph: Graph, tools: tuple[str, ...] = tuple(TOOL_MODULES)
+) -> dict[str, tuple[int, int | None]]:
     """Each tool's (count, params) on one torch model of ``graph``, in an order that keeps them
     apart (torchinfo, torchprofile, ptflops, then thop, which leaves buffers behind)."""
     unknown = [t for t in tools if t not in TOOL_MODULES]

@@ -116,7 +116,7 @@ class AdaptivePool2d(Op):
         """Input and output elements, and thop's (H/o · W/o + 1) per output element (avg only)."""
         if self.op == "max":
             return ((ADAPTIVE_MAX_INPUT, numel(inputs[0])),)
-        c, h, w = inputs[0]
+        _, h, w = inputs[0]
         o = self.output
         n_out = numel(out)
         thop = int(((h / o) * (w / o) + 1) * n_out)
