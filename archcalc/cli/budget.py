@@ -9,6 +9,7 @@ import typer
 from archcalc.cli.app import app
 from archcalc.cli.options import (
     AlphaListOpt,
+    ClassesOpt,
     ConvOpt,
     DtypeOpt,
     FormatOpt,
@@ -20,6 +21,7 @@ from archcalc.cli.options import (
     PlotOpt,
     PlotYOpt,
     ResListOpt,
+    with_classes,
 )
 from archcalc.errors import ArchcalcError
 
@@ -42,6 +44,7 @@ def budget(
     alpha: AlphaListOpt = None,
     res: ResListOpt = None,
     param: ParamOpt = None,
+    classes: ClassesOpt = None,
     convention: ConvOpt = "paper",
     dtype: DtypeOpt = "fp32",
     rule: MemRuleOpt = "materialize",
@@ -80,7 +83,9 @@ def budget(
         prof = require_profile(None)
     if path is not None:
         check_y(y, prof is not None)
-    everything = run_grid(net, spec, alphas, resolutions, param, convention, dtype, rule, prof)
+    everything = run_grid(
+        net, spec, alphas, resolutions, with_classes(param, classes), convention, dtype, rule, prof
+    )
     f = fit_sweep(everything, limits)
     emit(render_fit(f, fmt))
     if path is not None:

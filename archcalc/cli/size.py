@@ -9,6 +9,7 @@ import typer
 from archcalc.cli.app import app
 from archcalc.cli.options import (
     AlphaOpt,
+    ClassesOpt,
     ConvOpt,
     DtypeOpt,
     FormatOpt,
@@ -27,6 +28,7 @@ def size(
     res: ResOpt = None,
     rho: RhoOpt = None,
     param: ParamOpt = None,
+    classes: ClassesOpt = None,
     convention: ConvOpt = "paper",
     dtype: DtypeOpt = "fp32",
     bits: Annotated[
@@ -62,6 +64,6 @@ def size(
     get_convention(convention)
     dtype_bytes(dtype)
     overrides = parse_layer_args(layer or [])
-    resolved = resolve_net(net, alpha, res, rho, param)
+    resolved = resolve_net(net, alpha, res, rho, param, classes)
     rep = size_report(resolved, convention, dtype, bits, density, index_bits, workers, huffman, overrides)
     emit(render_size(rep, fmt, summary))

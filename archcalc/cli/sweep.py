@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from archcalc.cli.app import app
 from archcalc.cli.options import (
     AlphaListOpt,
+    ClassesOpt,
     ConvOpt,
     DtypeOpt,
     FormatOpt,
@@ -19,6 +20,7 @@ from archcalc.cli.options import (
     PlotOpt,
     PlotYOpt,
     ResListOpt,
+    with_classes,
 )
 from archcalc.errors import ArchcalcError
 
@@ -129,6 +131,7 @@ def sweep(
     alpha: AlphaListOpt = None,
     res: ResListOpt = None,
     param: ParamOpt = None,
+    classes: ClassesOpt = None,
     convention: ConvOpt = "paper",
     dtype: DtypeOpt = "fp32",
     rule: MemRuleOpt = "materialize",
@@ -151,7 +154,7 @@ def sweep(
     prof = device_profile(profile, no_latency, dtype)
     if path is not None:
         check_y(y, prof is not None)
-    s = run_grid(net, spec, alphas, resolutions, param, convention, dtype, rule, prof)
+    s = run_grid(net, spec, alphas, resolutions, with_classes(param, classes), convention, dtype, rule, prof)
     emit(render_sweep(s, fmt))
     if path is not None:
         from archcalc.plots.pareto import draw_pareto

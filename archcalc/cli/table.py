@@ -9,6 +9,7 @@ import typer
 from archcalc.cli.app import app
 from archcalc.cli.options import (
     AlphaOpt,
+    ClassesOpt,
     ConvOpt,
     DtypeOpt,
     FormatOpt,
@@ -29,6 +30,7 @@ def table(
     res: ResOpt = None,
     rho: RhoOpt = None,
     param: ParamOpt = None,
+    classes: ClassesOpt = None,
     convention: ConvOpt = "paper",
     dtype: DtypeOpt = "fp32",
     fmt: FormatOpt = "table",
@@ -51,7 +53,7 @@ def table(
     check_format(fmt)
     get_convention(convention)
     dtype_bytes(dtype)
-    resolved = resolve_net(net, alpha, res, rho, param)
+    resolved = resolve_net(net, alpha, res, rho, param, classes)
     rep = report(resolved, convention, dtype)
     if not (traffic or latency):
         if profile is not None:

@@ -10,6 +10,7 @@ import typer
 from archcalc.cli.app import app
 from archcalc.cli.options import (
     AlphaOpt,
+    ClassesOpt,
     FormatOpt,
     NetArg,
     ParamOpt,
@@ -30,6 +31,7 @@ def time_cmd(
     res: ResOpt = None,
     rho: RhoOpt = None,
     param: ParamOpt = None,
+    classes: ClassesOpt = None,
     threads: ThreadsOpt = None,
     batch: Annotated[int, typer.Option("--batch", help="images per forward pass")] = 1,
     repeats: Annotated[int, typer.Option("--repeats", help="timed calls per layer (median, IQR)")] = 10,
@@ -59,7 +61,7 @@ def time_cmd(
 
         pyplot()
     prof = load_profile(profile)
-    resolved = resolve_net(net, alpha, res, rho, param)
+    resolved = resolve_net(net, alpha, res, rho, param, classes)
     from archcalc.measure.timing import check_settings, default_threads, time_network
 
     check_settings(threads or 1, batch, warmup, repeats)

@@ -111,6 +111,11 @@ def knob_values(spec: NetworkSpec, overrides: Mapping[str, object] | None = None
     values: KnobValues = {k: v.default for k, v in spec.knobs.items()}
     for name, raw in (overrides or {}).items():
         if name not in spec.knobs:
+            if name == "classes":
+                raise ArchcalcError(
+                    f"--classes: {spec.name} has no `classes` knob (no row's out is $classes), "
+                    "so its classifier cannot be changed"
+                )
             close = difflib.get_close_matches(name, list(spec.knobs), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
             known = ", ".join(spec.knobs) or "none"
