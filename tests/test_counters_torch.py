@@ -14,7 +14,7 @@ import pytest
 
 from archcalc.count.closed_form import report
 from archcalc.count.conventions import CONVENTIONS
-from archcalc.measure.counters import TOOL_MODULES, run_tools
+from archcalc.measure.counters import TORCH_TOOLS, run_tools
 from archcalc.model.ops.counting import COUNTERS, charges
 from archcalc.model.resolve import resolve
 from archcalc.spec.catalog import builtin_names, load_spec
@@ -37,7 +37,7 @@ def test_torch_tools_count_what_their_conventions_say(net: str, alpha: float, re
     resolved = resolve(load_spec(net), alpha, res)
     rep = report(resolved)
     measured = run_tools(resolved.graph)
-    assert set(measured) == set(TOOL_MODULES)
+    assert set(measured) == set(TORCH_TOOLS)
     for tool, (count, params) in measured.items():
         assert count == rep.by_convention[tool].macs, tool
         if params is not None:  # ptflops, thop and torchinfo count torch's parameters

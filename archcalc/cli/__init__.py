@@ -22,6 +22,7 @@ from archcalc.cli import (  # noqa: F401  (registers the commands)
     compare,
     memory,
     networks,
+    reconcile,
     size,
     sweep,
     table,

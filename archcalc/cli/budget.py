@@ -67,10 +67,11 @@ def budget(
     from archcalc.render.common import emit
     from archcalc.render.sweep import render_fit
     from archcalc.spec.catalog import load_spec
-    from archcalc.sweeps.budget import fit_sweep, parse_limits
+    from archcalc.sweeps.budget import check_limits, fit_sweep, parse_limits
 
     check_grid_options(fmt, convention, dtype, rule)
     limits = parse_limits(max_macs, max_params, max_bytes, max_peak_memory, max_latency)
+    check_limits(limits, convention)
     path = check_plot_path(plot) if plot is not None else None
     alphas, resolutions = parse_alphas(alpha), parse_resolutions(res)
     spec = load_spec(net)

@@ -57,11 +57,14 @@ def size(
     from archcalc.count.conventions import get_convention
     from archcalc.count.model_size import parse_layer_args, size_report
     from archcalc.dtypes import dtype_bytes
+    from archcalc.errors import ArchcalcError
     from archcalc.render.common import check_format, emit
     from archcalc.render.size import render_size
 
     check_format(fmt)
-    get_convention(convention)
+    conv = get_convention(convention)
+    if not conv.counts_params:
+        raise ArchcalcError(f"--convention: {conv.undefined('params')}")
     dtype_bytes(dtype)
     overrides = parse_layer_args(layer or [])
     resolved = resolve_net(net, alpha, res, rho, param, classes)

@@ -89,6 +89,17 @@ def check_y(y: str, latency: bool) -> str:
     return y
 
 
+def check_plot_convention(convention: str, y: str) -> None:
+    """``--plot`` draws MACs against ``--y``: the convention must count both."""
+    from archcalc.count.conventions import get_convention
+
+    conv = get_convention(convention)
+    if not conv.counts_macs:
+        raise ArchcalcError(f"--plot draws MACs: {conv.undefined('MACs')}")
+    if y == "params" and not conv.counts_params:
+        raise ArchcalcError(f"--plot --y params: {conv.undefined('params')}")
+
+
 def check_grid_options(fmt: str, convention: str, dtype: str, rule: str) -> None:
     """The checks `sweep` and `budget` share: format, convention, dtype and memory rule names."""
     from archcalc.count.conventions import get_convention
@@ -154,6 +165,7 @@ def sweep(
     prof = device_profile(profile, no_latency, dtype)
     if path is not None:
         check_y(y, prof is not None)
+        check_plot_convention(convention, y)
     s = run_grid(net, spec, alphas, resolutions, with_classes(param, classes), convention, dtype, rule, prof)
     emit(render_sweep(s, fmt))
     if path is not None:

@@ -15,8 +15,9 @@ torchinfo      ``summary(m, input_size=(1, C, H, W)).total_mult_adds``          
 torchprofile   ``profile_macs(m, x)``                                              MACs
 =============  ==================================================================  ==========
 
-Batch 1, eval mode. Used by ``archcalc reconcile --run`` and the tests; imports torch and the tool
-only when called.
+Batch 1, eval mode. :func:`tf_flops` and :func:`keras_params` do the same for a Keras model
+(TensorFlow's profiler; ``model.summary()``'s parameter counts). Used by ``archcalc reconcile --run``
+and the tests; imports torch, TensorFlow and the tool only when called.
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ from archcalc.errors import ArchcalcError
 from archcalc.model.graph import Graph
 
 TOOL_MODULES: dict[str, str] = {
+    "fvcore": "fvcore",
+    "torch": "torch",
     "ptflops": "ptflops",
     "thop": "thop",
     "torchinfo": "torchinfo",
     "torchprofile": "torchprofile",
 }
-"""Each torch counter's import name."""
+"""Each torch counter's import name (``torch``: its own ``FlopCounterMode``)."""
 
 
 def _model(graph: Graph):  # type: ignore[no-untyped-def]
@@ -53,6 +56,27 @@ def _quiet(fn: Callable[[], object]) -> object:
     ):
         warnings.simplefilter("ignore")
         return fn()
+
+
+def fvcore_count(model) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """(MACs, params): fvcore's ``FlopCountAnalysis(model, x).total()`` and ``parameter_count``."""
+    from fvcore.nn import FlopCountAnalysis, parameter_count
+
+    x = model.example_input()
+    flops = FlopCountAnalysis(model, (x,))
+    flops.unsupported_ops_warnings(False).uncalled_modules_warnings(False).tracer_warnings("none")
+    return int(_quiet(flops.total)), int(parameter_count(model)[""])  # type: ignore[call-overload]
+
+
+def torch_count(model) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """(MACs, params): ``FlopCounterMode``'s total FLOPs / 2 and Σ ``p.numel()``."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False)
+    with torch.no_grad(), counter:
+        model(model.example_input())
+    return counter.get_total_flops() // 2, sum(p.numel() for p in model.parameters())
 
 
 def ptflops_count(model, input_shape: tuple[int, ...]) -> tuple[int, int]:  # type: ignore[no-untyped-def]
@@ -94,21 +118,27 @@ def torchprofile_count(model) -> int:  # type: ignore[no-untyped-def]
     return int(_quiet(lambda: profile_macs(model, model.example_input())))  # type: ignore[arg-type]
 
 
-def run_tools(
-    graph: Graph, tools: tuple[str, ...] = tuple(TOOL_MODULES)
-) -> dict[str, tuple[int, int | None]]:
+TORCH_TOOLS = ("ptflops", "thop", "torchinfo", "torchprofile")
+"""The third-party torch counters (fvcore and FlopCounterMode are checked by ``archcalc validate``)."""
+
+
+def run_tools(graph: Graph, tools: tuple[str, ...] = TORCH_TOOLS) -> dict[str, tuple[int, int | None]]:
     """Each tool's (count, params) on one torch model of ``graph``, in an order that keeps them
-    apart (torchinfo, torchprofile, ptflops, then thop, which leaves buffers behind)."""
+    apart (thop, which leaves buffers behind, last)."""
     unknown = [t for t in tools if t not in TOOL_MODULES]
     if unknown:
         raise ArchcalcError(f"no runner for {', '.join(unknown)}; runnable: {', '.join(TOOL_MODULES)}")
     model = _model(graph)
     shape = tuple(graph.input_shape)
     out: dict[str, tuple[int, int | None]] = {}
-    for tool in ("torchinfo", "torchprofile", "ptflops", "thop"):
+    for tool in ("torch", "fvcore", "torchinfo", "torchprofile", "ptflops", "thop"):
         if tool not in tools:
             continue
-        if tool == "torchinfo":
+        if tool == "torch":
+            out[tool] = torch_count(model)
+        elif tool == "fvcore":
+            out[tool] = fvcore_count(model)
+        elif tool == "torchinfo":
             out[tool] = torchinfo_count(model, shape)
         elif tool == "torchprofile":
             out[tool] = (torchprofile_count(model), None)
@@ -119,8 +149,38 @@ def run_tools(
     return out
 
 
-def installed(tool: str) -> bool:
-    """Whether ``tool``'s package can be imported here."""
+def missing(tools: tuple[str, ...]) -> list[str]:
+    """The packages of ``tools`` that cannot be imported here."""
     import importlib.util
 
-    return importlib.util.find_spec(TOOL_MODULES[tool]) is not None
+    return [TOOL_MODULES[t] for t in tools if importlib.util.find_spec(TOOL_MODULES[t]) is None]
+
+
+def tf_flops(model, input_shape: tuple[int, int, int]) -> int:  # type: ignore[no-untyped-def]
+    """TensorFlow's profiler FLOPs of a Keras model at batch 1 (input ``(H, W, C)``, channels last).
+
+    The model runs in inference mode (``training=False``) inside a ``tf.function``, whose graph is
+    frozen (variables become constants) and profiled with
+    ``tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()``; the figure is
+    ``total_float_ops``, as every "how many FLOPs does my Keras model have" answer computes it.
+    """
+    import tensorflow as tf
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    fn = tf.function(lambda x: model(x, training=False))
+    concrete = fn.get_concrete_function(tf.TensorSpec([1, *input_shape], tf.float32))
+    graph = convert_variables_to_constants_v2(concrete).graph
+    options = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
+    options["output"] = "none"
+    prof = _quiet(lambda: tf.compat.v1.profiler.profile(graph=graph, options=options))
+    return int(prof.total_float_ops)  # type: ignore[attr-defined]
+
+
+def keras_params(model) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
+    """(total, trainable, non-trainable) parameters of a Keras model, as ``model.summary()`` prints
+    them (``count_params()`` and the sizes of its trainable and non-trainable weights)."""
+    from math import prod
+
+    trainable = sum(prod(int(d) for d in w.shape) for w in model.trainable_weights)
+    frozen = sum(prod(int(d) for d in w.shape) for w in model.non_trainable_weights)
+    return int(model.count_params()), trainable, frozen

@@ -146,7 +146,10 @@ def resolve(
     alpha = check_alpha(alpha)
     res = input_resolution(spec, resolution, rho)
     values = knob_values(spec, knobs)
-    ctx = Context(spec, alpha, values)
+    derived = [spec.knobs[k].derived(v) for k, v in values.items() if spec.knobs[k].sets]
+    ctx = Context(
+        spec, alpha, values if not derived else {**values, **{k: v for d in derived for k, v in d.items()}}
+    )
     b = GraphBuilder((spec.input.channels, res, res))
     for section, index, entry in spec.entries():
         where = f"{section}.{index}"
@@ -160,8 +163,11 @@ def resolve(
             raise ArchcalcError(f"{name}.repeat: {repeat:,} is more than the {MAX_NODES:,} layers allowed")
         b.row = name
         expand = BLOCKS[entry.kind].expand
+        out = getattr(entry, "out", None)
         for i in range(repeat):
             expand(entry, ctx, b, name if repeat == 1 else f"{name}.{i}", i == 0)
+            width = None if out is None else ctx.value(out)
+            b.nominal = width if type(width) is int else None
     if not b.graph.nodes:
         raise ArchcalcError(f"{spec.name}: every row is switched off by the knobs; nothing to count")
     return Resolved(spec, alpha, res, values, b.graph)

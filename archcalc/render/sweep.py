@@ -22,12 +22,23 @@ def _knobs(knobs: dict[str, object]) -> str:
     return ", ".join(f"{k}={json.dumps(v)}" for k, v in knobs.items())
 
 
+def _unit(convention: str) -> str:
+    """The count column's unit under ``convention``: MACs, or FLOPs for tf."""
+    from archcalc.count.conventions import get_convention
+
+    return "FLOPs" if get_convention(convention).unit == "FLOPs" else "MACs"
+
+
+def _count(p: SweepPoint) -> int | None:
+    return p.macs if p.macs is not None else p.flops
+
+
 def _header(convention: str, dtype: str, memory: bool, latency: str | None) -> list[str]:
     cols = [
         "config",
         "alpha",
         "resolution",
-        f"macs[{convention}]",
+        f"{_unit(convention).lower()}[{convention}]",
         f"params[{convention}]",
         "params_without_bn",
         "params_with_bn",
@@ -45,11 +56,11 @@ def _exact_row(title: str, p: SweepPoint, memory: bool, latency: str | None) -> 
         label(title, p),
         f"{p.alpha:g}",
         p.resolution,
-        p.macs,
-        p.params,
+        "" if _count(p) is None else _count(p),
+        "" if p.params is None else p.params,
         p.params_without_bn,
         p.params_with_bn,
-        p.model_bytes,
+        "" if p.model_bytes is None else p.model_bytes,
     ]
     if memory:
         row.append(p.peak_memory_bytes)
@@ -61,8 +72,8 @@ def _exact_row(title: str, p: SweepPoint, memory: bool, latency: str | None) -> 
 def _human_row(title: str, p: SweepPoint, memory: bool, latency: str | None) -> list[object]:
     row: list[object] = [
         label(title, p),
-        f"{p.macs / 1e6:,.2f}",
-        f"{p.params / 1e6:,.3f}",
+        "—" if _count(p) is None else f"{_count(p) / 1e6:,.2f}",  # type: ignore[operator]
+        "—" if p.params is None else f"{p.params / 1e6:,.3f}",
         _mb(p.model_bytes),
     ]
     if memory:
@@ -89,7 +100,12 @@ def _table(
     front: set[tuple[float, int]] | None = None,
 ) -> Table:
     t = Table(title=escape(heading), caption=escape(caption))
-    cols = ["config", f"M MACs [{convention}]", f"M params [{convention}]", f"model MB [{dtype}]"]
+    cols = [
+        "config",
+        f"M {_unit(convention)} [{convention}]",
+        f"M params [{convention}]",
+        f"model MB [{dtype}]",
+    ]
     if memory:
         cols.append(f"peak memory MB [{dtype}]")
     if latency:
@@ -107,8 +123,18 @@ def _table(
     return t
 
 
-def _caption(macs_rule: str, params_rule: str, memory_rule: str | None, latency: str | None) -> str:
-    parts = [f"MACs: {macs_rule}.", f"Params: {params_rule}.", "model MB = params × dtype bytes / 10⁶."]
+def _caption(
+    convention: str,
+    macs_rule: str | None,
+    params_rule: str | None,
+    memory_rule: str | None,
+    latency: str | None,
+) -> str:
+    parts = [
+        f"{_unit(convention)}: {macs_rule or 'none counted'}.",
+        f"Params: {params_rule or 'none counted'}.",
+        "model MB = params × dtype bytes / 10⁶.",
+    ]
     if memory_rule:
         parts.append(f"Peak memory (batch 1, rule {memory_rule}).")
     if latency:
@@ -132,7 +158,7 @@ def render_sweep(s: Sweep, fmt: str) -> str | Table:
             )
         return text
     heading = f"{s.title} — {len(s.points)} configurations" + (f" — {_knobs(s.knobs)}" if s.knobs else "")
-    caption = _caption(s.macs_rule, s.params_rule, s.peak_memory_rule, s.latency_profile)
+    caption = _caption(s.convention, s.macs_rule, s.params_rule, s.peak_memory_rule, s.latency_profile)
     return _table(s.title, caption, heading, s.points, s.convention, s.dtype, memory, s.latency_profile)
 
 
@@ -176,5 +202,5 @@ def render_fit(f: Fit, fmt: str) -> str | Table:
         f"{f.title} within {limits_text(f.limits)} — {len(points)} of {f.searched} configurations fit, "
         f"{len(f.front)} on the Pareto front (◆)"
     )
-    caption = f.rule + " " + _caption(f.macs_rule, f.params_rule, f.peak_memory_rule, latency)
+    caption = f.rule + " " + _caption(f.convention, f.macs_rule, f.params_rule, f.peak_memory_rule, latency)
     return _table(f.title, caption, heading, points, f.convention, f.dtype, memory, latency, front)

@@ -65,8 +65,8 @@ class Fit(BaseModel):
     title: str
     knobs: dict[str, bool | int | float | str]
     convention: str
-    macs_rule: str
-    params_rule: str
+    macs_rule: str | None
+    params_rule: str | None
     dtype: str
     peak_memory_rule: str | None = None
     latency_profile: str | None = None
@@ -96,9 +96,22 @@ def parse_limits(
     )
 
 
+def check_limits(limits: Limits, convention: str) -> None:
+    """Refuse a limit on a quantity ``convention`` does not count (``--max-macs`` under keras …)."""
+    from archcalc.count.conventions import get_convention
+
+    conv = get_convention(convention)
+    if limits.max_macs is not None and not conv.counts_macs:
+        raise ArchcalcError(f"--max-macs: {conv.undefined('MACs')}")
+    for option, value in (("--max-params", limits.max_params), ("--max-bytes", limits.max_bytes)):
+        if value is not None and not conv.counts_params:
+            raise ArchcalcError(f"{option}: {conv.undefined('params')}")
+
+
 def rank_key(p: SweepPoint) -> tuple:
     """Best first: known top-1 (highest first), then MACs (most first), then params (fewest first)."""
-    return (p.top1 is None, -(p.top1 or 0.0), -p.macs, p.params, -p.alpha, -p.resolution)
+    count = p.macs if p.macs is not None else p.flops or 0
+    return (p.top1 is None, -(p.top1 or 0.0), -count, p.params or 0, -p.alpha, -p.resolution)
 
 
 def pareto_front(points: list[SweepPoint]) -> tuple[list[SweepPoint], list[SweepPoint]]:
@@ -131,6 +144,7 @@ def fit_budget(
     """Sweep the grid (default: the spec's), keep what fits ``limits``, split front and rest.
 
     A peak-memory limit needs ``memory_rule``; a latency limit needs a device ``profile``."""
+    check_limits(limits, convention)
     if limits.max_peak_memory is not None and memory_rule is None:
         raise ArchcalcError("--max-peak-memory needs a memory rule (materialize, fused or streamed)")
     if limits.max_latency_ms is not None and profile is None:
@@ -144,6 +158,7 @@ def fit_budget(
 
 def fit_sweep(s: Sweep, limits: Limits) -> Fit:
     """The points of ``s`` that fit ``limits``: Pareto front and the rest, each best first."""
+    check_limits(limits, s.convention)
     if limits.max_peak_memory is not None and s.peak_memory_rule is None:
         raise ArchcalcError("--max-peak-memory needs a memory rule (materialize, fused or streamed)")
     if limits.max_latency_ms is not None and s.latency_profile is None:

@@ -40,15 +40,17 @@ TOTAL_KEYS = (
 
 
 class SweepPoint(BaseModel):
-    """One configuration's totals. ``macs`` and ``params`` follow the sweep's ``convention``."""
+    """One configuration's totals. ``macs``, ``flops`` and ``params`` follow the sweep's
+    ``convention`` (null: a quantity it does not count)."""
 
     alpha: float
     resolution: int
-    macs: int
-    params: int
+    macs: int | None
+    flops: int | None = Field(None, description="2 × macs, or the count of a FLOP convention (tf)")
+    params: int | None
     params_without_bn: int = Field(description="conv + linear weights and biases (paper)")
     params_with_bn: int = Field(description="every learnable parameter, BN γ/β included (torch)")
-    model_bytes: int = Field(description="params × dtype bytes: the weights to store")
+    model_bytes: int | None = Field(description="params × dtype bytes: the weights to store")
     weight_bytes: int = Field(description="weights read per inference: + BN γ, β, mean, var")
     bytes_read: int
     bytes_written: int
@@ -66,8 +68,8 @@ class Sweep(BaseModel):
     title: str
     knobs: dict[str, bool | int | float | str]
     convention: str = Field(description="convention of every `macs` and `params` below")
-    macs_rule: str
-    params_rule: str
+    macs_rule: str | None
+    params_rule: str | None
     dtype: str
     dtype_bytes: int
     peak_memory_rule: str | None = None
@@ -131,6 +133,9 @@ def _full_totals(
     r = resolve(spec, alpha, res, knobs=knobs)
     t = report(r, conv, dtype).totals
     out = {k: getattr(t, k) for k in TOTAL_KEYS}
+    # the level engine's "macs" is the convention's count: MACs, or FLOPs for tf (0: none)
+    out["macs"] = t.macs if t.macs is not None else t.flops or 0
+    out["params"] = t.params or 0
     if memory_rule is not None:
         out["peak_memory_bytes"] = peak_activation_bytes(r.graph, dtype_bytes(dtype), memory_rule)
     return out
@@ -249,11 +254,16 @@ def run_sweep(
         top = acc.get((alpha, res))
         if profile is not None:
             t["latency_ms"] = predict_ms(spec, alpha, res, values, convention, dtype, profile)
+        count = t.pop("macs")
+        t["macs"] = count if conv.unit == "MACs" else None  # type: ignore[assignment]
+        t["flops"] = None if conv.unit is None else 2 * count if conv.unit == "MACs" else count  # type: ignore[assignment]
+        if not conv.counts_params:
+            t["params"] = None  # type: ignore[assignment]
         points.append(
             SweepPoint(
                 alpha=alpha,
                 resolution=res,
-                model_bytes=t["params"] * b,
+                model_bytes=None if t["params"] is None else t["params"] * b,
                 top1=top.value if top else None,
                 top1_source=top.source if top else None,
                 top1_label=top.label if top else None,
