@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from rich.table import Table
 
 from archcalc.render.common import add_row, grid
@@ -30,6 +31,9 @@ def render_figures(title: str, checks: list[FigureCheck], fmt: str) -> str | lis
         "ok",
         "note",
     ]
+    also = checks[0].also_convention if checks else None
+    if also is not None:
+        header.append(f"computed[{also}]")
     rows = [
         [
             c.source,
@@ -44,6 +48,7 @@ def render_figures(title: str, checks: list[FigureCheck], fmt: str) -> str | lis
             c.status,
             c.ok,
             c.note or "",
+            *([] if also is None else ["" if c.also_computed is None else c.also_computed]),
         ]
         for c in checks
     ]
@@ -54,8 +59,13 @@ def render_figures(title: str, checks: list[FigureCheck], fmt: str) -> str | lis
         caption="A figure is reproduced when the count prints as it at its printed precision. "
         "An erratum is a figure a careful count does not reproduce; the note says why.",
     )
-    for col in ("source", "label", "setting", "figure", "printed", "count", "count printed", "Δ", "status"):
-        t.add_column(col, justify="right" if col in ("printed", "count", "count printed", "Δ") else "left")
+    cols = ["source", "label", "setting", "figure", "printed", "count", "count printed", "Δ", "status"]
+    if also is not None:
+        cols.append(f"count [{also}]")
+    for col in cols:
+        t.add_column(
+            col, justify="left" if col in ("source", "label", "setting", "figure", "status") else "right"
+        )
     notes: list[str] = []
     for c in checks:
         status = ("✓ " if c.ok else "✗ ") + c.status
@@ -73,6 +83,7 @@ def render_figures(title: str, checks: list[FigureCheck], fmt: str) -> str | lis
             c.computed_printed,
             f"{c.relative_difference:+.2%}",
             status,
+            *([] if also is None else ["—" if c.also_computed is None else f"{c.also_computed:,}"]),
         )
     out = [t]
     if notes:

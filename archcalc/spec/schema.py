@@ -111,7 +111,10 @@ class KnobSpec(_Strict):
         return type(self.default).__name__
 
 
-Convention = Literal["paper", "fvcore", "torch"]
+Convention = Literal[
+    "paper", "fvcore", "torch", "ptflops", "thop", "torchinfo", "torchprofile", "tf", "keras"
+]
+"""The conventions a published figure can be printed under (``archcalc.count.conventions``)."""
 Printed = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9,]*(\.[0-9]+)?\s*[KMG]?$")]
 """A figure as printed: ``325M``, ``4.2M``, ``0.31G``, ``1,248,424`` (an exact count)."""
 
