@@ -62,10 +62,9 @@ def render_figures(title: str, checks: list[FigureCheck], fmt: str) -> str | lis
     cols = ["source", "label", "setting", "figure", "printed", "count", "count printed", "Δ", "status"]
     if also is not None:
         cols.append(f"count [{also}]")
+    left = ("source", "label", "setting", "figure", "status")
     for col in cols:
-        t.add_column(
-            col, justify="left" if col in ("source", "label", "setting", "figure", "status") else "right"
-        )
+        t.add_column(escape(col), justify="left" if col in left else "right")
     notes: list[str] = []
     for c in checks:
         status = ("✓ " if c.ok else "✗ ") + c.status
