@@ -37,7 +37,7 @@ MINIMAL = {"include_preprocessing": False, "minimalistic": True}
 CASES = [
     ("MobileNet", {}, 224, "mobilenet_v1", 1.0, {}),
     ("MobileNet", {"alpha": 0.5}, 160, "mobilenet_v1", 0.5, {}),
-    ("MobileNet", {"alpha": 0.75}, 193, "mobilenet_v1", 0.75, {}),
+    ("MobileNet", {"alpha": 0.75}, 192, "mobilenet_v1", 0.75, {}),
     ("MobileNet", {"classes": 10}, 32, "mobilenet_v1", 1.0, {"classes": 10}),
     ("MobileNetV2", {}, 224, "mobilenet_v2", 1.0, {}),
     ("MobileNetV2", {"alpha": 0.35}, 97, "mobilenet_v2", 0.35, {}),

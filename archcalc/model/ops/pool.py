@@ -21,7 +21,8 @@ ADAPTIVE_AVG_INPUT = rule("adaptive avg pool input element", fvcore=1, ptflops=2
 """fvcore: 1 per input element; ptflops: twice (hook + F.adaptive_avg_pool2d); TF: Mean is 1 per input
 element (an adaptive pool to o×o of a map whose sides o divides is an AvgPool, k²·o² = the input)."""
 ADAPTIVE_AVG_IDENTITY = rule("adaptive avg pool input element, output the same size", fvcore=1, ptflops=2)
-"""An adaptive pool that keeps the size is an identity; the Keras model has no such layer (VGG16)."""
+"""An adaptive pool to o×o > 1×1 that keeps the size is an identity; the Keras model has no such layer
+(torchvision's VGG16 pools to 7×7, Keras's flattens the 7×7 map). A global pool stays a Mean."""
 ADAPTIVE_AVG_OUTPUT = rule("adaptive avg pool output element", torchprofile=1)
 ADAPTIVE_AVG_THOP = rule("adaptive avg pool, thop's ((H/o)·(W/o) + 1) per output element", thop=1)
 """thop 0.1.1 ``count_adap_avgpool``: (H/o · W/o + 1) · output elements, in float64, truncated."""
@@ -120,7 +121,7 @@ class AdaptivePool2d(Op):
         o = self.output
         n_out = numel(out)
         thop = int(((h / o) * (w / o) + 1) * n_out)
-        same = (h, w) == (o, o)
+        same = o > 1 and (h, w) == (o, o)  # a global pool of a 1×1 map is still Keras's Mean
         return (
             (ADAPTIVE_AVG_IDENTITY if same else ADAPTIVE_AVG_INPUT, numel(inputs[0])),
             (ADAPTIVE_AVG_OUTPUT, n_out),
