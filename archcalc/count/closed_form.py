@@ -26,7 +26,7 @@ from archcalc.dtypes import dtype_bytes
 from archcalc.errors import ArchcalcError
 from archcalc.model.graph import Graph
 from archcalc.model.ops import Op
-from archcalc.model.ops.counting import charges
+from archcalc.model.ops.counting import COUNTERS, charges
 from archcalc.model.resolve import Resolved
 
 
@@ -89,9 +89,9 @@ class ConventionTotals(BaseModel):
 class Report(BaseModel):
     """A network's cost at one configuration, every figure labelled with its convention.
 
-    The totals, the convention totals and the breakdown are computed when the report is made; the
-    per-layer rows (``layers``) are built on first use from the same per-layer counts, and are
-    part of every dump (``model_dump``, JSON) like any field.
+    The totals and the breakdown are computed when the report is made; every convention's totals
+    (``by_convention``) and the per-layer rows (``layers``) are built on first use from the same
+    per-layer counts, and are part of every dump (``model_dump``, JSON) like any field.
     """
 
     network: str
@@ -107,22 +107,39 @@ class Report(BaseModel):
     dtype_bytes: int
     totals: Totals
     breakdown: list[CategoryShare] = Field(description="by layer type, excluding zero-cost types")
-    by_convention: dict[str, ConventionTotals]
     _counts: LayerCounts | None = PrivateAttr(default=None)
 
     @model_validator(mode="wrap")
     @classmethod
     def _given_rows(cls, data: Any, handler: ModelWrapValidatorHandler[Report]) -> Report:
-        """``Report(**fields, layers=[…])`` and ``Report.model_validate(dump)`` keep the given rows."""
-        if not isinstance(data, dict) or "layers" not in data:
+        """``Report(**fields, layers=[…], by_convention={…})`` and ``Report.model_validate(dump)``
+        keep the given rows and convention totals."""
+        if not isinstance(data, dict) or ("layers" not in data and "by_convention" not in data):
             return handler(data)
         fields = dict(data)
-        rows = fields.pop("layers")
+        rows = fields.pop("layers", None)
+        by_conv = fields.pop("by_convention", None)
         rep = handler(fields)
-        if not isinstance(rows, list):
-            raise ValueError("layers must be a list of layer rows")
-        rep.__dict__["layers"] = [LayerCost.model_validate(x) for x in rows]  # the cached_property's slot
+        if rows is not None:
+            if not isinstance(rows, list):
+                raise ValueError("layers must be a list of layer rows")
+            rep.__dict__["layers"] = [LayerCost.model_validate(x) for x in rows]  # the cached_property's slot
+        if by_conv is not None:
+            if not isinstance(by_conv, dict):
+                raise ValueError("by_convention must map convention names to totals")
+            rep.__dict__["by_convention"] = {
+                k: ConventionTotals.model_validate(v) for k, v in by_conv.items()
+            }
         return rep
+
+    @computed_field(description="the totals under every convention, with their rules")  # type: ignore[prop-decorator]
+    @cached_property
+    def by_convention(self) -> dict[str, ConventionTotals]:
+        if self._counts is None:
+            raise ArchcalcError(
+                "this report was not made by archcalc.count.closed_form.report: it has no convention totals"
+            )
+        return convention_totals(self._counts)
 
     @computed_field(description="one row per primitive layer, in graph order")  # type: ignore[prop-decorator]
     @cached_property
@@ -161,9 +178,9 @@ class LayerCounts:
 
     def __init__(self, graph: Graph) -> None:
         self.graph = graph
-        rows: list[tuple[int, int, int, int, int, int, int, int, str, tuple[int, ...]]] = []
+        rows: list[tuple[int, int, int, int, int, int, int, int, str]] = []
         asks = _ASKS
-        cached = _CHARGES
+        self.charges: list[tuple[int, ...]] | None = None
         for n in graph.nodes:
             op = n.op
             ask = asks.get(type(op)) or _asks(type(op))
@@ -173,10 +190,6 @@ class LayerCounts:
             w = op.weight_params() if ask[2] else 0
             nb = op.norm_params() if ask[3] else 0
             buf = op.buffer_elems() if ask[4] else 0
-            key = (op, ins, out)
-            ch = cached.get(key)
-            if ch is None:
-                ch = _charges(key)
             rows.append(
                 (
                     paper,
@@ -188,10 +201,9 @@ class LayerCounts:
                     prod(ins[0]) if len(ins) == 1 else sum(map(prod, ins)),
                     prod(out),
                     op.category(),
-                    ch,
                 )
             )
-        columns = tuple(map(list, zip(*rows, strict=True))) if rows else ([],) * 10
+        columns = tuple(map(list, zip(*rows, strict=True))) if rows else ([],) * 9
         (
             self.paper,
             self.fvcore,
@@ -202,8 +214,20 @@ class LayerCounts:
             self.in_elems,
             self.out_elems,
             self.category,
-            self.charges,
         ) = columns
+
+    def charge_columns(self) -> list[tuple[int, ...]]:
+        """Per node, every counter's charge (:data:`archcalc.model.ops.counting.COUNTERS` order),
+        computed on first use: only the tool conventions need them."""
+        if self.charges is None:
+            cached = _CHARGES
+            out = []
+            for n in self.graph.nodes:
+                key = (n.op, n.in_shapes, n.out_shape)
+                ch = cached.get(key)
+                out.append(_charges(key) if ch is None else ch)
+            self.charges = out
+        return self.charges
 
     def counts(self, conv: Convention) -> list[int] | list[None]:
         """Per-layer counts under ``conv``, in its unit (MACs, or FLOPs for tf); None: it counts none."""
@@ -214,7 +238,7 @@ class LayerCounts:
         if conv.counter == "fvcore":
             return self.fvcore
         i = conv.index
-        return [c[i] for c in self.charges]
+        return [c[i] for c in self.charge_columns()]
 
     def macs(self, conv: Convention) -> list[int] | list[None]:
         """Per-layer MACs under ``conv`` (None for a convention that counts no MACs)."""
@@ -366,37 +390,43 @@ def breakdown(counts: LayerCounts, conv: Convention) -> list[CategoryShare]:
 def convention_totals(counts: LayerCounts) -> dict[str, ConventionTotals]:
     """Every convention's totals from one set of per-layer columns: each counter's count summed
     once, and the parameter sums each convention picks from."""
+    charges = counts.charge_columns()
+    count_sum = [sum(col) for col in zip(*charges, strict=True)] if charges else [0] * len(COUNTERS)
+    return {c.name: one_convention_totals(counts, c, count_sum) for c in CONVENTIONS.values()}
+
+
+def one_convention_totals(
+    counts: LayerCounts, c: Convention, count_sum: list[int] | None = None
+) -> ConventionTotals:
+    """One convention's totals: its count (the fast path's own column for paper, torch and fvcore,
+    equal to their charges, which ``tests/test_counters_torch.py`` checks) and its parameter sum."""
     weights, norm, buffers = sum(counts.weights), sum(counts.norm), sum(counts.buffers)
-    count_sum = [sum(col) for col in zip(*counts.charges, strict=True)] if counts.charges else []
-    # the fast path's own columns for the conventions they are (equal to the charges; tested)
-    paper, fvcore = sum(counts.paper), sum(counts.fvcore)
-    out: dict[str, ConventionTotals] = {}
-    for c in CONVENTIONS.values():
-        if c.counter is None:
-            count = None
-        elif c.counter in ("paper", "torch"):
-            count = paper
-        elif c.counter == "fvcore":
-            count = fvcore
-        else:
-            count = count_sum[c.index] if count_sum else 0
-        params = trainable = non_trainable = None
-        if c.params_parts is not None:
-            w, nb, buf = c.params_parts
-            trainable = (weights if w else 0) + (norm if nb else 0)
-            non_trainable = buffers if buf else 0
-            params = trainable + non_trainable
-        out[c.name] = _new_convention_totals(  # type: ignore[assignment]
-            macs=count if c.unit == "MACs" else None,
-            flops=None if count is None else 2 * count if c.unit == "MACs" else count,
-            params=params,
-            trainable_params=trainable,
-            non_trainable_params=non_trainable,
-            macs_rule=c.macs_rule,
-            params_rule=c.params_rule,
-            reproduces=c.reproduces,
-        )
-    return out
+    if c.counter is None:
+        count = None
+    elif c.counter in ("paper", "torch"):
+        count = sum(counts.paper)
+    elif c.counter == "fvcore":
+        count = sum(counts.fvcore)
+    elif count_sum is not None:
+        count = count_sum[c.index]
+    else:
+        count = sum(counts.counts(c))  # type: ignore[arg-type]
+    params = trainable = non_trainable = None
+    if c.params_parts is not None:
+        w, nb, buf = c.params_parts
+        trainable = (weights if w else 0) + (norm if nb else 0)
+        non_trainable = buffers if buf else 0
+        params = trainable + non_trainable
+    return _new_convention_totals(  # type: ignore[return-value]
+        macs=count if c.unit == "MACs" else None,
+        flops=None if count is None else 2 * count if c.unit == "MACs" else count,
+        params=params,
+        trainable_params=trainable,
+        non_trainable_params=non_trainable,
+        macs_rule=c.macs_rule,
+        params_rule=c.params_rule,
+        reproduces=c.reproduces,
+    )
 
 
 def report(resolved: Resolved, convention: str = "paper", dtype: str = "fp32") -> Report:
@@ -405,8 +435,7 @@ def report(resolved: Resolved, convention: str = "paper", dtype: str = "fp32") -
     b = dtype_bytes(dtype)
     counts = LayerCounts(resolved.graph)
     weights, norm = sum(counts.weights), sum(counts.norm)
-    by_conv = convention_totals(counts)
-    mine = by_conv[conv.name]
+    mine = one_convention_totals(counts, conv)
     weight_bytes = sum(counts.read_weights) * b
     totals = _new_totals(
         layers=len(counts.paper),
@@ -434,7 +463,6 @@ def report(resolved: Resolved, convention: str = "paper", dtype: str = "fp32") -
         dtype_bytes=b,
         totals=totals,
         breakdown=breakdown(counts, conv),
-        by_convention=by_conv,
     )
     rep._counts = counts
     return rep
