@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from archcalc.count.latency import DeviceProfile, LatencyPrediction
     from archcalc.count.memory import MemoryReport
     from archcalc.count.model_size import LayerSetting, SizeReport
+    from archcalc.model.resolve import Resolved
     from archcalc.spec.schema import NetworkSpec
     from archcalc.sweeps.budget import Fit
     from archcalc.sweeps.grid import Sweep
@@ -42,10 +43,18 @@ def cost(
     """Per-layer and total cost of ``net`` (built-in name, spec path or spec object) at α,
     resolution (pixels) or ρ, and the spec's knobs (e.g. ``shallow=True``)."""
     from archcalc.count.closed_form import report
+
+    return report(_resolve(net, alpha, resolution, rho, knobs), convention, dtype)
+
+
+def _resolve(
+    net: str | Path | NetworkSpec, alpha: float, resolution: int | None, rho: float | None, knobs: dict
+) -> Resolved:
+    """``net`` loaded and resolved at α, resolution or ρ, and knobs: what cost, size and the rest count."""
     from archcalc.model.resolve import resolve
     from archcalc.spec.catalog import load_spec
 
-    return report(resolve(load_spec(net), alpha, resolution, rho, knobs), convention, dtype)
+    return resolve(load_spec(net), alpha, resolution, rho, knobs)
 
 
 def sweep(
@@ -67,11 +76,10 @@ def sweep(
     latency on device ``profile`` (a saved profile's name or a profile object; None: skip) and the
     published top-1 where a source reports that configuration."""
     from archcalc.spec.catalog import load_spec
-    from archcalc.sweeps.grid import run_sweep
+    from archcalc.sweeps.grid import SweepSettings, run_sweep
 
-    return run_sweep(
-        load_spec(net), alphas, resolutions, knobs, convention, dtype, memory_rule, _profile(profile)
-    )
+    settings = SweepSettings(convention, dtype, memory_rule, _profile(profile))
+    return run_sweep(load_spec(net), alphas, resolutions, knobs, settings)
 
 
 def fit(
@@ -98,12 +106,12 @@ def fit(
     The front and the order are defined in :mod:`archcalc.sweeps.budget`."""
     from archcalc.spec.catalog import load_spec
     from archcalc.sweeps.budget import fit_budget, parse_limits
+    from archcalc.sweeps.grid import SweepSettings
 
     limits = parse_limits(max_macs, max_params, max_bytes, max_peak_memory, max_latency_ms)
     prof = _profile(profile, required=limits.max_latency_ms is not None)
-    return fit_budget(
-        load_spec(net), limits, alphas, resolutions, knobs, convention, dtype, memory_rule, prof
-    )
+    settings = SweepSettings(convention, dtype, memory_rule, prof)
+    return fit_budget(load_spec(net), limits, alphas, resolutions, knobs, settings)
 
 
 def _profile(profile: str | DeviceProfile | None, required: bool = False) -> DeviceProfile | None:
@@ -137,10 +145,8 @@ def activation_memory(
     """Largest tensor per spatial resolution and peak live activation bytes of ``net`` at ``dtype``
     under a liveness ``rule`` (``materialize``, ``fused``, ``streamed``; see :mod:`archcalc.count.memory`)."""
     from archcalc.count.memory import memory_report
-    from archcalc.model.resolve import resolve
-    from archcalc.spec.catalog import load_spec
 
-    return memory_report(resolve(load_spec(net), alpha, resolution, rho, knobs), dtype, rule)
+    return memory_report(_resolve(net, alpha, resolution, rho, knobs), dtype, rule)
 
 
 def size(
@@ -164,10 +170,8 @@ def size(
     worker for ``workers`` (formulas and assumptions: :mod:`archcalc.count.model_size`). Bad settings raise
     :class:`archcalc.errors.ArchcalcError` naming the option."""
     from archcalc.count.model_size import size_report
-    from archcalc.model.resolve import resolve
-    from archcalc.spec.catalog import load_spec
 
-    resolved = resolve(load_spec(net), alpha, resolution, rho, knobs)
+    resolved = _resolve(net, alpha, resolution, rho, knobs)
     return size_report(resolved, convention, dtype, bits, density, index_bits, workers, huffman, layers)
 
 

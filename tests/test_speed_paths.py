@@ -101,3 +101,16 @@ def test_column_pass_matches_asking_every_op(net: str) -> None:
             assert row.bytes_read == 2 * (sum(prod(s) for s in n.in_shapes) + weights_read)
             assert row.bytes_written == 2 * prod(n.out_shape)
             assert row.category == op.category()
+
+
+@pytest.mark.parametrize("net", builtin_names())
+def test_materialize_peak_on_nodes_matches_the_step_path(net: str) -> None:
+    """``peak_activation_bytes`` walks the nodes themselves under ``materialize`` (no step objects);
+    ``memory_report`` builds its steps for every rule. Both must give the same peak."""
+    from archcalc.count.memory import RULES, memory_report, peak_activation_bytes
+
+    resolved = resolve(load_spec(net), 0.5, 160)
+    for rule in RULES:
+        assert (
+            peak_activation_bytes(resolved.graph, 2, rule) == memory_report(resolved, "fp16", rule).peak_bytes
+        )

@@ -9,8 +9,20 @@ import typer
 if TYPE_CHECKING:
     from archcalc.model.resolve import Resolved
 
+
+def exact_alpha_option(text: str | float) -> float:
+    """``--alpha TEXT`` read as the exact decimal typed (:func:`archcalc.model.width.alpha_from_text`)."""
+    from archcalc.errors import ArchcalcError
+    from archcalc.model.width import alpha_from_text
+
+    try:
+        return alpha_from_text(text)
+    except ArchcalcError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
 NetArg = Annotated[str, typer.Argument(help="a built-in network (see `archcalc list`) or a spec .yaml path")]
-AlphaOpt = Annotated[float, typer.Option("--alpha", help="width multiplier α > 0")]
+AlphaOpt = Annotated[float, typer.Option("--alpha", parser=exact_alpha_option, help="width multiplier α > 0")]
 ResOpt = Annotated[int | None, typer.Option("--res", help="input side in pixels (default: the spec's)")]
 RhoOpt = Annotated[
     float | None, typer.Option("--rho", help="resolution multiplier ρ: res = round(ρ·default)")

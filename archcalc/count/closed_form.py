@@ -22,6 +22,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ModelWrapValidatorHandler, PrivateAttr, computed_field, model_validator
 
 from archcalc.count.conventions import CONVENTIONS, Convention, get_convention
+from archcalc.count.header import SourcedConfigured
 from archcalc.dtypes import dtype_bytes
 from archcalc.errors import ArchcalcError
 from archcalc.model.graph import Graph
@@ -86,7 +87,7 @@ class ConventionTotals(BaseModel):
     reproduces: str
 
 
-class Report(BaseModel):
+class Report(SourcedConfigured):
     """A network's cost at one configuration, every figure labelled with its convention.
 
     The totals and the breakdown are computed when the report is made; every convention's totals
@@ -94,12 +95,6 @@ class Report(BaseModel):
     per-layer counts, and are part of every dump (``model_dump``, JSON) like any field.
     """
 
-    network: str
-    title: str
-    source: str
-    alpha: float
-    resolution: int
-    knobs: dict[str, bool | int | float | str]
     input_shape: list[int]
     output_shape: list[int]
     convention: str = Field(description="convention of every `macs` and `params` field below")
@@ -344,7 +339,13 @@ def _charges(key: tuple) -> tuple[int, ...]:
 
 
 def _asks(cls: type[Op]) -> tuple[bool, bool, bool, bool, bool]:
-    """Which of macs, fvcore_macs, weight_params, norm_params, buffer_elems ``cls`` overrides."""
+    """Which of macs, fvcore_macs, weight_params, norm_params, buffer_elems ``cls`` overrides.
+
+    The fast path of :class:`LayerCounts`: a method a kind leaves at the base :class:`Op` default
+    is not called for it (its answer is known: 0, or the paper MACs for ``fvcore_macs``), so a new
+    primitive needs no entry here. ``tests/test_speed_paths.py::test_column_pass_matches_asking_every_op``
+    checks the columns against asking every op every question, on every built-in network.
+    """
     ask = tuple(
         getattr(cls, m) is not getattr(Op, m)
         for m in ("macs", "fvcore_macs", "weight_params", "norm_params", "buffer_elems")
@@ -448,14 +449,8 @@ def report(resolved: Resolved, convention: str = "paper", dtype: str = "fp32") -
         bytes_read=sum(counts.in_elems) * b + weight_bytes,
         bytes_written=sum(counts.out_elems) * b,
     )
-    spec = resolved.spec
     rep = Report.model_construct(
-        network=spec.name,
-        title=spec.title,
-        source=spec.source,
-        alpha=resolved.alpha,
-        resolution=resolved.resolution,
-        knobs=dict(resolved.knobs),
+        **Report.header(resolved),
         input_shape=list(resolved.graph.input_shape),
         output_shape=list(resolved.graph.output.out_shape),
         convention=convention,

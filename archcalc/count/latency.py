@@ -62,7 +62,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from archcalc.count.closed_form import LayerCost, Report
+from archcalc.count.header import AtSetting
 from archcalc.errors import ArchcalcError
+from archcalc.model.ops import PRIMITIVES
 
 KINDS: dict[str, str] = {
     "dense": "standard convolution, kernel > 1, groups = 1",
@@ -80,24 +82,15 @@ KINDS: dict[str, str] = {
     "copy": "concat, channel shuffle (a data copy, no arithmetic)",
     "view": "flatten, channel slice (a torch view: no data moves)",
 }
-"""The profile's layer kinds, with what each holds. :func:`layer_kind` maps a layer to one."""
+"""The profile's layer kinds, with what each holds. Each primitive op class says which one it is
+priced as (``Op.latency_kind`` / ``Op.row_latency_kind``); :func:`layer_kind` asks it."""
 
 COMPUTE_KINDS: tuple[str, ...] = ("dense", "pointwise", "depthwise", "grouped", "linear")
 """Kinds whose time has a MAC term; the others are priced on bytes (or overhead) only."""
 
-_OP_KIND: dict[str, str] = {
-    "linear": "linear",
-    "batchnorm2d": "batchnorm",
-    "add": "elementwise",
-    "mul": "elementwise",
-    "adaptive_pool": "global_pool",
-    "concat": "copy",
-    "shuffle": "copy",
-    "flatten": "view",
-    "slice": "view",
-}
-
-_EXP_ACTIVATIONS = frozenset({"sigmoid", "swish"})
+VIEW_KINDS: frozenset[str] = frozenset({"view"})
+"""Kinds torch runs as a view: no bytes move and no output is written, so t = o_k only (no
+bandwidth term in the profile, no written bytes in the forward terms)."""
 
 FORMULA = (
     "T = s·t + g + a·B·written + c·min(weight_bytes, C) per layer, summed; "
@@ -113,23 +106,17 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def layer_kind(layer: LayerCost) -> str:
-    """The profile kind of one layer: the single place layers are mapped to kinds."""
-    if layer.kind == "conv2d":
-        if layer.category.startswith("Conv DW"):
-            return "depthwise"
-        if layer.category.startswith("Conv group"):
-            return "grouped"
-        if layer.category == "Conv 1×1":
-            return "pointwise"
-        return "dense"
-    if layer.kind == "activation":
-        return "activation_exp" if layer.args in _EXP_ACTIVATIONS else "activation"
-    if layer.kind == "pool2d":
-        return "maxpool" if layer.args.startswith("max") else "avgpool"
-    try:
-        return _OP_KIND[layer.kind]
-    except KeyError:
-        raise ArchcalcError(f"layer {layer.name}: no latency kind for op {layer.kind!r}") from None
+    """The profile kind of one layer, as its op class says (``Op.row_latency_kind``)."""
+    cls = PRIMITIVES.get(layer.kind)
+    kind = None if cls is None else cls.row_latency_kind(layer)
+    if kind is None:
+        raise ArchcalcError(f"layer {layer.name}: no latency kind for op {layer.kind!r}")
+    if kind not in KINDS:
+        raise ArchcalcError(
+            f"layer {layer.name}: op {layer.kind!r} names latency kind {kind!r}, which is not a "
+            f"profile kind ({', '.join(KINDS)})"
+        )
+    return kind
 
 
 class KindModel(BaseModel):
@@ -174,7 +161,7 @@ class ForwardModel(BaseModel):
 
     def extra_seconds(self, layer: LayerCost, kind: str, batch: int = 1) -> float:
         """g + a·B·written + c·min(weight_bytes, C) of one layer (views write nothing)."""
-        written = 0 if kind == "view" else batch * layer.bytes_written
+        written = 0 if kind in VIEW_KINDS else batch * layer.bytes_written
         return (
             self.node_seconds
             + self.write_seconds_per_byte * written
@@ -217,7 +204,7 @@ class DeviceProfile(BaseModel):
             if self.kinds[k].mac_rate is None:
                 raise ValueError(f"kinds.{k}.mac_rate is required")
         for k, m in self.kinds.items():
-            if k != "view" and m.bw_efficiency is None:
+            if k not in VIEW_KINDS and m.bw_efficiency is None:
                 raise ValueError(f"kinds.{k}.bw_efficiency is required")
         xs = [b for b, _ in self.bandwidth_curve]
         if any(b <= 0 or w <= 0 for b, w in self.bandwidth_curve) or xs != sorted(set(xs)):
@@ -255,10 +242,7 @@ class LayerLatency(BaseModel):
     bound: Literal["compute", "memory", "overhead"] = Field(description="of the roofline terms")
 
 
-class LatencyPrediction(BaseModel):
-    network: str
-    alpha: float
-    resolution: int
+class LatencyPrediction(AtSetting):
     profile: str
     threads: int = Field(description="threads the profile was measured with")
     batch: int
@@ -277,7 +261,7 @@ def moved_bytes(layer: LayerCost, batch: int = 1) -> int:
 def _terms(layer: LayerCost, profile: DeviceProfile, batch: int) -> tuple[str, float, float, float]:
     kind = layer_kind(layer)
     m = profile.kinds[kind]
-    if kind == "view":
+    if kind in VIEW_KINDS:
         return kind, 0.0, 0.0, m.overhead
     nbytes = moved_bytes(layer, batch)
     if kind in COMPUTE_KINDS:
@@ -329,13 +313,10 @@ def predict(report: Report, profile: DeviceProfile, batch: int = 1) -> LatencyPr
         )
         by_kind[kind] = by_kind.get(kind, 0.0) + 1e3 * t
     return LatencyPrediction(
-        network=report.network,
-        alpha=report.alpha,
-        resolution=report.resolution,
+        **LatencyPrediction.header(report),
         profile=profile.name,
         threads=profile.threads,
         batch=batch,
-        dtype=report.dtype,
         layers=rows,
         total_ms=1e3 * sum(r.seconds for r in rows),
         by_kind_ms=by_kind,

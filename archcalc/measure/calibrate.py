@@ -41,6 +41,7 @@ from archcalc.count.latency import (
     COMPUTE_KINDS,
     KINDS,
     PROFILE_FORMAT,
+    VIEW_KINDS,
     DeviceProfile,
     ForwardModel,
     KindModel,
@@ -97,136 +98,81 @@ def _grid(quick: bool, max_elems: int = 2**21) -> list[tuple[int, int]]:
     return pairs[::6] if quick else pairs
 
 
-def _graph(shape: tuple[int, ...], build_fn: Callable[[GraphBuilder], None]) -> Graph:
+def _layer(shape: tuple[int, ...], cls: type, inputs: list[str] | None = None, **kwargs: Any) -> Graph:
+    """A graph of one layer, ``x``: ``cls(**kwargs)`` on an input of ``shape``."""
     b = GraphBuilder(shape)
-    build_fn(b)
+    b.op("x", cls, inputs=inputs, **kwargs)
+    return b.graph
+
+
+def _conv(cin: int, cout: int, side: int, k: int = 1, stride: int = 1, groups: int = 1) -> Graph:
+    """One k×k convolution cin → cout ('same' padding) on a cin×side×side input."""
+    return _layer(
+        (cin, side, side),
+        Conv2d,
+        in_channels=cin,
+        out_channels=cout,
+        kernel=(k, k),
+        stride=(stride, stride),
+        padding=(k // 2, k // 2),
+        groups=groups,
+    )
+
+
+def _scale(shape: tuple[int, int, int]) -> Graph:
+    """A squeeze-and-excite style scale: the input times its own 1×1 average (the timed ``x``)."""
+    b = GraphBuilder(shape)
+    b.op("g", AdaptivePool2d, op="avg", output=1)
+    b.op("x", Mul, inputs=[INPUT, "g"])
     return b.graph
 
 
 def samples(quick: bool) -> dict[str, list[Graph]]:
     """Per kind, the synthetic graphs whose last layer is timed (all earlier layers only feed it)."""
     g: dict[str, list[Graph]] = {k: [] for k in KINDS}
-    grid = _grid(quick)
     cap = 5e7 if quick else 4e8  # MACs per sample
-    for i, (c, s) in enumerate(grid):
-        k = 3 if i % 2 == 0 else 5
-        st = 1 if i % 3 else 2
-        g["depthwise"].append(
-            _graph(
-                (c, s, s),
-                lambda b, c=c, k=k, st=st: b.op(
-                    "x",
-                    Conv2d,
-                    in_channels=c,
-                    out_channels=c,
-                    kernel=(k, k),
-                    stride=(st, st),
-                    padding=(k // 2, k // 2),
-                    groups=c,
-                ),
-            )
-        )
-        for cin, cout in ((c, 4 * c), (4 * c, c)):
-            if cin * cout * s * s <= cap and cin <= 2048:
-                g["pointwise"].append(
-                    _graph(
-                        (cin, s, s),
-                        lambda b, cin=cin, cout=cout: b.op(
-                            "x", Conv2d, in_channels=cin, out_channels=cout, kernel=(1, 1)
-                        ),
-                    )
-                )
-        for st in (1, 2):
-            if 9 * c * c * s * s / st**2 <= cap:
-                g["dense"].append(
-                    _graph(
-                        (c, s, s),
-                        lambda b, c=c, st=st: b.op(
-                            "x",
-                            Conv2d,
-                            in_channels=c,
-                            out_channels=c,
-                            kernel=(3, 3),
-                            stride=(st, st),
-                            padding=(1, 1),
-                        ),
-                    )
-                )
+    for i, (c, s) in enumerate(_grid(quick)):
         gc = max(c, 16) * 3
-        k, groups = ((1, 3), (1, 8), (3, 2))[i % 3]
-        if k * k * gc * gc // groups * s * s <= cap and gc * s * s <= 2**21:
-            g["grouped"].append(
-                _graph(
-                    (gc, s, s),
-                    lambda b, gc=gc, k=k, groups=groups: b.op(
-                        "x",
-                        Conv2d,
-                        in_channels=gc,
-                        out_channels=gc,
-                        kernel=(k, k),
-                        padding=(k // 2, k // 2),
-                        groups=groups,
-                    ),
-                )
-            )
-        fn = ("relu", "hswish", "relu6", "hsigmoid")[i % 4]
-        g["activation"].append(_graph((c, s, s), lambda b, fn=fn: b.op("x", Activation, fn=fn)))
-        fn = ("sigmoid", "swish")[i % 2]
-        g["activation_exp"].append(_graph((c, s, s), lambda b, fn=fn: b.op("x", Activation, fn=fn)))
+        gk, groups = ((1, 3), (1, 8), (3, 2))[i % 3]
+        convs = [  # (kind, in, out, kernel, stride, groups)
+            ("depthwise", c, c, (3, 5)[i % 2], 1 if i % 3 else 2, c),
+            ("pointwise", c, 4 * c, 1, 1, 1),
+            ("pointwise", 4 * c, c, 1, 1, 1),
+            ("dense", c, c, 3, 1, 1),
+            ("dense", c, c, 3, 2, 1),
+        ]
+        if gc * s * s <= 2**21:
+            convs.append(("grouped", gc, gc, gk, 1, groups))
+        for kind, cin, cout, k, stride, grp in convs:
+            # at most `cap` MACs (counted at the input side / stride²); depthwise samples are all small
+            if kind == "depthwise" or (k * k * cin * cout * s * s / (grp * stride**2) <= cap and cin <= 2048):
+                g[kind].append(_conv(cin, cout, s, k, stride, grp))
+        shape = (c, s, s)
+        g["activation"].append(_layer(shape, Activation, fn=("relu", "hswish", "relu6", "hsigmoid")[i % 4]))
+        g["activation_exp"].append(_layer(shape, Activation, fn=("sigmoid", "swish")[i % 2]))
         if i % 2:
-            g["elementwise"].append(_graph((c, s, s), lambda b: b.op("x", Add, inputs=[INPUT, INPUT])))
-            g["copy"].append(_graph((c, s, s), lambda b: b.op("x", Concat, inputs=[INPUT, INPUT])))
-            g["view"].append(_graph((c, s, s), lambda b, c=c: b.op("x", Slice, start=0, stop=c // 2)))
+            g["elementwise"].append(_layer(shape, Add, inputs=[INPUT, INPUT]))
+            g["copy"].append(_layer(shape, Concat, inputs=[INPUT, INPUT]))
+            g["view"].append(_layer(shape, Slice, start=0, stop=c // 2))
         else:
-            g["elementwise"].append(
-                _graph(
-                    (c, s, s),
-                    lambda b: (
-                        b.op("g", AdaptivePool2d, op="avg", output=1),
-                        b.op("x", Mul, inputs=[INPUT, "g"]),
-                    ),
-                )
-            )
-            g["copy"].append(_graph((2 * c, s, s), lambda b: b.op("x", ChannelShuffle, groups=2)))
-            g["view"].append(_graph((c, s, s), lambda b: b.op("x", Flatten)))
-        g["batchnorm"].append(_graph((c, s, s), lambda b, c=c: b.op("x", BatchNorm2d, channels=c)))
+            g["elementwise"].append(_scale(shape))
+            g["copy"].append(_layer((2 * c, s, s), ChannelShuffle, groups=2))
+            g["view"].append(_layer(shape, Flatten))
+        g["batchnorm"].append(_layer(shape, BatchNorm2d, channels=c))
         k = (3, 2)[i % 2]
         for op in ("max", "avg"):
-            g[f"{op}pool"].append(
-                _graph(
-                    (c, s, s),
-                    lambda b, op=op, k=k: b.op("x", Pool2d, op=op, kernel=k, stride=2, padding=k // 2),
-                )
-            )
-        g["global_pool"].append(_graph((c, s, s), lambda b: b.op("x", AdaptivePool2d, op="avg", output=1)))
-    for cout in (3, 16, 32):
+            g[f"{op}pool"].append(_layer(shape, Pool2d, op=op, kernel=k, stride=2, padding=k // 2))
+        g["global_pool"].append(_layer(shape, AdaptivePool2d, op="avg", output=1))
+    for cout in (3, 16, 32):  # 3-channel stems
         for s in (112, 224) if not quick else (112,):
-            g["dense"].append(
-                _graph(
-                    (3, s, s),
-                    lambda b, cout=cout: b.op(
-                        "x",
-                        Conv2d,
-                        in_channels=3,
-                        out_channels=cout,
-                        kernel=(3, 3),
-                        stride=(2, 2),
-                        padding=(1, 1),
-                    ),
-                )
-            )
+            g["dense"].append(_conv(3, cout, s, 3, 2))
     feats = (
         ((256, 1000), (1024, 1000))
         if quick
         else ((128, 1000), (512, 1000), (1024, 1000), (2048, 1000), (1280, 1000), (4096, 4096))
     )
     for fin, fout in feats:
-        g["linear"].append(
-            _graph(
-                (fin,),
-                lambda b, fin=fin, fout=fout: b.op("x", Linear, in_features=fin, out_features=fout),
-            )
-        )
+        g["linear"].append(_layer((fin,), Linear, in_features=fin, out_features=fout))
     return g
 
 
@@ -288,7 +234,7 @@ def _nelder_mead(f: Callable[[list[float]], float], x0: list[float], steps: int 
 def fit_kind(kind: str, data: list[tuple[LayerCost, float]], profile: DeviceProfile) -> KindModel:
     """Constants of ``kind`` minimising Σ |log t_model − log t_measured| over ``data``."""
 
-    if kind == "view":
+    if kind in VIEW_KINDS:
         o = median(t for _, t in data)
         return KindModel(
             overhead=o, samples=len(data), fit_error=_err(kind, data, profile, KindModel(overhead=o))
@@ -380,7 +326,7 @@ def calibrate(
             kinds={
                 k: KindModel(
                     mac_rate=n**3 / gemm if k in COMPUTE_KINDS else None,
-                    bw_efficiency=None if k == "view" else 1.0,
+                    bw_efficiency=None if k in VIEW_KINDS else 1.0,
                     overhead=overhead,
                 )
                 for k in KINDS
@@ -434,7 +380,9 @@ def forward_features(
     return [
         sum(layer_seconds(c, profile, batch) for c in layers),
         float(len(layers)),
-        float(sum(batch * c.bytes_written for c, k in zip(layers, kinds, strict=True) if k != "view")),
+        float(
+            sum(batch * c.bytes_written for c, k in zip(layers, kinds, strict=True) if k not in VIEW_KINDS)
+        ),
         float(sum(min(c.weight_bytes, cap) for c in layers)),
     ]
 

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 
 from archcalc.count.closed_form import Report
 from archcalc.count.closed_form import report as closed_form_report
+from archcalc.count.header import Configured
 from archcalc.count.latency import DeviceProfile, LatencyPrediction, layer_kind, moved_bytes, predict
 from archcalc.errors import ArchcalcError
 from archcalc.measure.torch_build import require, run_failed
@@ -62,11 +63,7 @@ class Measured(BaseModel):
     layers: list[LayerTiming]
 
 
-class Timing(BaseModel):
-    network: str
-    alpha: float
-    resolution: int
-    knobs: dict[str, bool | int | float | str]
+class Timing(Configured):
     batch: int
     threads: int
     warmup: int
@@ -171,10 +168,7 @@ def time_network(
     except (RuntimeError, MemoryError) as e:
         raise run_failed(name, e) from None
     return Timing(
-        network=name,
-        alpha=resolved.alpha,
-        resolution=resolved.resolution,
-        knobs=dict(resolved.knobs),
+        **Timing.header(resolved),
         batch=batch,
         threads=threads,
         warmup=warmup,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from archcalc.count.liveness import last_reads
 from archcalc.errors import ArchcalcError
 from archcalc.model.graph import INPUT, Graph
 
@@ -68,14 +69,12 @@ class GraphModule(nn.Module):
                 ) from None
             _attach(self, node.name, module)
             steps.append((node.name, module, node.inputs))
-        last_use: dict[str, int] = {}
-        for i, (_, _, inputs) in enumerate(steps):
-            for t in inputs:
-                last_use[t] = i
-        # tensors no later step reads are dropped after step i (keeps memory at the live set)
+        # tensors no later step reads are dropped after step i (keeps memory at the live set, the
+        # liveness archcalc.count.memory counts)
+        last = last_reads(graph.nodes)
         self._steps = steps
         self._free_after = [
-            tuple(t for t in inputs if last_use.get(t) == i) for i, (_, _, inputs) in enumerate(steps)
+            tuple(t for t in inputs if last[t] == i) for i, (_, _, inputs) in enumerate(steps)
         ]
         self.eval()
 

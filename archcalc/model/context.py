@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import TYPE_CHECKING, get_args
 
 from archcalc.errors import ArchcalcError
-from archcalc.model.width import scale_channels
+from archcalc.model.width import exact_alpha, scale_channels
 from archcalc.spec.fields import Act, WidthMode
 
 _ACTS = get_args(Act)
@@ -18,8 +19,9 @@ if TYPE_CHECKING:
 KnobValues = dict[str, bool | int | float | str]
 
 MAX_SCALED_CHANNELS = 1 << 22
-"""Largest α·c scaled: below 2²² a double holds α·c to within 10⁻⁹, so ⌊α·c⌋ and the rounding
-rules are exact. Rows with ``width: fixed`` are plain integers and have no such limit."""
+"""Largest α·c scaled: below 2²² a double holds α·c to within 10⁻⁹, so the ``round_divisible``
+rule, in torchvision's float arithmetic, rounds α·c as an exact product would (``truncate`` is exact
+at any size). Rows with ``width: fixed`` are plain integers and have no such limit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,13 @@ class Context:
     spec: NetworkSpec
     alpha: float
     knobs: KnobValues = field(default_factory=dict)
+    alpha_exact: Fraction | None = None
+    """α as an exact rational, for every floor of α·c (default: :func:`archcalc.model.width.exact_alpha`
+    of ``alpha``)."""
+
+    def __post_init__(self) -> None:
+        if self.alpha_exact is None:
+            object.__setattr__(self, "alpha_exact", exact_alpha(self.alpha))
 
     def value(self, v: object) -> object:
         """A literal, or the value of the knob a ``$name`` reference names."""
@@ -77,7 +86,7 @@ class Context:
                 f"{where}: α={self.alpha:g} × {raw:,} channels is more than {MAX_SCALED_CHANNELS:,}, "
                 "the largest count scaled exactly (width: fixed rows are not scaled)"
             )
-        c = scale_channels(raw, self.alpha, self.spec.width, mode)  # type: ignore[arg-type]
+        c = scale_channels(raw, self.alpha, self.spec.width, mode, self.alpha_exact)  # type: ignore[arg-type]
         if c < 1:
             raise ArchcalcError(
                 f"{where}: α={self.alpha:g} leaves {c} channels (from {self.value(v)}); use a larger --alpha"

@@ -12,6 +12,7 @@ from archcalc.errors import ArchcalcError
 from archcalc.model.blocks import BLOCKS
 from archcalc.model.context import Context, KnobValues
 from archcalc.model.graph import MAX_NODES, Graph, GraphBuilder
+from archcalc.model.width import exact_alpha
 from archcalc.spec.schema import KnobSpec, NetworkSpec
 
 _TRUE = {"true", "yes", "on", "1"}
@@ -142,14 +143,15 @@ def resolve(
     rho: float | None = None,
     knobs: Mapping[str, object] | None = None,
 ) -> Resolved:
-    """Expand every row of the spec, at α and input side ``resolution``, into primitives."""
+    """Expand every row of the spec, at α and input side ``resolution``, into primitives.
+
+    α is checked and taken exactly (:mod:`archcalc.model.width`); the result reports it as a float."""
     alpha = check_alpha(alpha)
     res = input_resolution(spec, resolution, rho)
     values = knob_values(spec, knobs)
     derived = [spec.knobs[k].derived(v) for k, v in values.items() if spec.knobs[k].sets]
-    ctx = Context(
-        spec, alpha, values if not derived else {**values, **{k: v for d in derived for k, v in d.items()}}
-    )
+    every = values if not derived else {**values, **{k: v for d in derived for k, v in d.items()}}
+    ctx = Context(spec, alpha, every, exact_alpha(alpha))
     b = GraphBuilder((spec.input.channels, res, res))
     for section, index, entry in spec.entries():
         where = f"{section}.{index}"

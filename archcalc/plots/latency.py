@@ -43,9 +43,13 @@ def plot_timing(t: Any, profile: DeviceProfile | None, path: Path) -> Path:
     ax1.legend()
 
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    kinds = [k for k in COMPUTE_KINDS if any(x.kind == k and x.macs > 0 for x in layers)]
+    by_kind: dict[str, list[Any]] = {}
+    for x in layers:
+        if x.macs > 0:
+            by_kind.setdefault(x.kind, []).append(x)
+    kinds = [k for k in COMPUTE_KINDS if k in by_kind]
     for i, k in enumerate(kinds):
-        pts = [x for x in layers if x.kind == k and x.macs > 0]
+        pts = by_kind[k]
         intensity = [t.batch * x.macs / x.bytes for x in pts]
         c = colours[i % len(colours)]
         ax2.scatter(intensity, [x.gmacs_per_s for x in pts], s=14, color=c, label=k)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from archcalc.count.designs import Comparison
+from archcalc.count.designs import DESIGNS, KNOB_SYMBOLS, Comparison
 from archcalc.render.common import add_row, grid
 
 
@@ -41,14 +41,12 @@ def render_comparison(c: Comparison, fmt: str) -> str | list[Table]:
     ]
     if fmt in ("csv", "markdown"):
         return grid(header, rows, fmt)
+    knobs = {DESIGNS[d.kind].knob for d in c.designs}
     dims = (
         f"D_K={c.dk}, M={c.m}, N={c.n}, D_F={c.df}"
         + (f" (input {c.df_in}, stride {c.stride})" if c.stride != 1 else "")
         + (f", G={c.groups}" if c.groups != 1 else "")
-        + (f", t={c.t}" if any(d.kind == "inverted_residual" for d in c.designs) else "")
-        + (f", S={c.squeeze}" if any(d.kind == "fire" for d in c.designs) else "")
-        + (f", m={c.bottleneck}" if any(d.kind == "shuffle" for d in c.designs) else "")
-        + (f", R={c.rank}" if any(d.kind == "svd" for d in c.designs) else "")
+        + "".join(f", {sym}={getattr(c, k)}" for k, sym in KNOB_SYMBOLS.items() if k in knobs)
         + (f"; α={c.alpha:g}" if c.alpha != 1 else "")
         + (f", ρ={c.rho:g}" if c.rho != 1 else "")
     )

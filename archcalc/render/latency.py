@@ -16,7 +16,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from archcalc.count.closed_form import LayerCost, Report
-from archcalc.count.latency import COMPUTE_KINDS, DeviceProfile, LatencyPrediction, layer_kind, moved_bytes
+from archcalc.count.latency import (
+    COMPUTE_KINDS,
+    VIEW_KINDS,
+    DeviceProfile,
+    LatencyPrediction,
+    layer_kind,
+    moved_bytes,
+)
 from archcalc.render.common import add_row, grid
 from archcalc.render.report import render_report, settings
 
@@ -30,7 +37,7 @@ def traffic_row(x: LayerCost, profile: DeviceProfile | None) -> dict[str, Any]:
         if kind in COMPUTE_KINDS:
             ridge = profile.ridge(kind, moved_bytes(x))
             bound = "compute" if ridge is not None and x.intensity >= ridge else "memory"
-        elif kind != "view":
+        elif kind not in VIEW_KINDS:
             bound = "memory"
     return {
         "name": x.name,

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from archcalc.count.accuracy import config_key, top1_table
 from archcalc.count.closed_form import report
 from archcalc.count.conventions import get_convention
+from archcalc.count.header import GridHeader
 from archcalc.dtypes import dtype_bytes
 from archcalc.model.graph import Graph
 from archcalc.model.resolve import check_alpha, input_resolution, knob_values, resolve
@@ -61,16 +62,9 @@ class SweepPoint(BaseModel):
     top1_label: str | None = None
 
 
-class Sweep(BaseModel):
+class Sweep(GridHeader):
     """A grid of configurations of one network, every figure labelled with its convention."""
 
-    network: str
-    title: str
-    knobs: dict[str, bool | int | float | str]
-    convention: str = Field(description="convention of every `macs` and `params` below")
-    macs_rule: str | None
-    params_rule: str | None
-    dtype: str
     dtype_bytes: int
     peak_memory_rule: str | None = None
     latency_profile: str | None = None
@@ -78,6 +72,30 @@ class Sweep(BaseModel):
     resolutions: list[int]
     points: list[SweepPoint]
     evaluated_on_levels: int = Field(description="points computed by the level engine (the rest: full path)")
+
+
+@dataclass(frozen=True, slots=True)
+class SweepSettings:
+    """What every point of a sweep is counted under, checked when made: the counting ``convention``,
+    the ``dtype`` bytes are priced at, the liveness rule of the peak memory (None: no peak memory)
+    and the device ``profile`` latency is predicted on (None: no latency)."""
+
+    convention: str = "paper"
+    dtype: str = "fp32"
+    memory_rule: str | None = "materialize"
+    profile: DeviceProfile | None = None
+
+    def __post_init__(self) -> None:
+        get_convention(self.convention)
+        dtype_bytes(self.dtype)
+        if self.memory_rule is not None:
+            from archcalc.count.memory import check_rule
+
+            check_rule(self.memory_rule)
+
+    @property
+    def dtype_bytes(self) -> int:
+        return dtype_bytes(self.dtype)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,25 +137,19 @@ def default_grid(spec: NetworkSpec) -> Grid:
 
 
 def _full_totals(
-    spec: NetworkSpec,
-    alpha: float,
-    res: int,
-    knobs: Mapping[str, object],
-    conv: str,
-    dtype: str,
-    memory_rule: str | None,
+    spec: NetworkSpec, alpha: float, res: int, knobs: Mapping[str, object], settings: SweepSettings
 ) -> dict[str, int]:
     """The plain path: ``resolve`` + ``report`` (+ ``memory.peak_activation_bytes``)."""
     from archcalc.count.memory import peak_activation_bytes
 
     r = resolve(spec, alpha, res, knobs=knobs)
-    t = report(r, conv, dtype).totals
+    t = report(r, settings.convention, settings.dtype).totals
     out = {k: getattr(t, k) for k in TOTAL_KEYS}
     # the level engine's "macs" is the convention's count: MACs, or FLOPs for tf (0: none)
     out["macs"] = t.macs if t.macs is not None else t.flops or 0
     out["params"] = t.params or 0
-    if memory_rule is not None:
-        out["peak_memory_bytes"] = peak_activation_bytes(r.graph, dtype_bytes(dtype), memory_rule)
+    if settings.memory_rule is not None:
+        out["peak_memory_bytes"] = peak_activation_bytes(r.graph, settings.dtype_bytes, settings.memory_rule)
     return out
 
 
@@ -146,16 +158,17 @@ def predict_ms(
     alpha: float,
     res: int,
     knobs: Mapping[str, object],
-    convention: str,
-    dtype: str,
-    profile: DeviceProfile,
+    settings: SweepSettings,
 ) -> float:
-    """Predicted latency (ms) of one configuration: :func:`archcalc.count.latency.predict` on its report.
+    """Predicted latency (ms) of one configuration on the settings' profile (which must be set):
+    :func:`archcalc.count.latency.predict` on its report.
 
     Per configuration on the full path: the roofline is a maximum per layer, not a sum of level terms."""
     from archcalc.count.latency import predict
 
-    return predict(report(resolve(spec, alpha, res, knobs=knobs), convention, dtype), profile).total_ms
+    assert settings.profile is not None
+    r = resolve(spec, alpha, res, knobs=knobs)
+    return predict(report(r, settings.convention, settings.dtype), settings.profile).total_ms
 
 
 def _peak_agrees(p: Plan, graphs: Iterable[Graph], b: int, rule: str) -> bool:
@@ -172,9 +185,7 @@ def grid_totals(
     alphas: Sequence[float],
     resolutions: Sequence[int],
     knobs: Mapping[str, object],
-    convention: str,
-    dtype: str,
-    memory_rule: str | None = "materialize",
+    settings: SweepSettings,
 ) -> tuple[list[tuple[float, int, dict[str, int]]], int]:
     """Totals of every (α, resolution), α-major, and how many came from the level engine.
 
@@ -182,7 +193,8 @@ def grid_totals(
     if it predicts the second exactly (layers, shapes, and peak memory against
     :mod:`archcalc.count.memory`); every other configuration is then a few multiply-adds. Where the plan
     is refused, or a resolution does not fit the levels, the configuration takes the full path."""
-    b = dtype_bytes(dtype)
+    b = settings.dtype_bytes
+    memory_rule = settings.memory_rule
     out: list[tuple[float, int, dict[str, int]]] = []
     fast = 0
     probes: dict = {}
@@ -191,7 +203,7 @@ def grid_totals(
         p = None
         if len(resolutions) > 1:
             ref = resolve(spec, alpha, max(resolutions), knobs=knobs)
-            p = plan(ref.graph, convention, b, probes)
+            p = plan(ref.graph, settings.convention, b, probes)
             if p is not None:
                 other = resolve(spec, alpha, min(resolutions), knobs=knobs)
                 if not matches(p, ref.graph, other.graph) or (
@@ -219,7 +231,7 @@ def grid_totals(
                 except LevelMismatch:
                     totals = None
             if totals is None:
-                totals = _full_totals(spec, alpha, res, knobs, convention, dtype, memory_rule)
+                totals = _full_totals(spec, alpha, res, knobs, settings)
             out.append((alpha, res, totals))
     return out, fast
 
@@ -229,31 +241,27 @@ def run_sweep(
     alphas: Iterable[float] | None = None,
     resolutions: Iterable[int] | None = None,
     knobs: Mapping[str, object] | None = None,
-    convention: str = "paper",
-    dtype: str = "fp32",
-    memory_rule: str | None = "materialize",
-    profile: DeviceProfile | None = None,
+    settings: SweepSettings | None = None,
 ) -> Sweep:
-    """Every (α, resolution) of the grid (default: :func:`default_grid`) at the given knobs."""
-    conv = get_convention(convention)
-    b = dtype_bytes(dtype)
+    """Every (α, resolution) of the grid (default: :func:`default_grid`) at the given knobs, counted
+    under ``settings`` (default: :class:`SweepSettings`)."""
+    settings = SweepSettings() if settings is None else settings
+    conv = get_convention(settings.convention)
+    b = settings.dtype_bytes
     d = default_grid(spec)
     grid = check_grid(
         spec, d.alphas if alphas is None else alphas, d.resolutions if resolutions is None else resolutions
     )
     values = knob_values(spec, knobs)
-    if memory_rule is not None:
-        from archcalc.count.memory import RULES, check_rule
-
-        check_rule(memory_rule)
-    rows, fast = grid_totals(spec, grid.alphas, grid.resolutions, values, convention, dtype, memory_rule)
+    rows, fast = grid_totals(spec, grid.alphas, grid.resolutions, values, settings)
     here = config_key(1.0, 1, values)[2]
     acc = {(a, r): top for (a, r, k), top in top1_table(spec).items() if k == here}
     points: list[SweepPoint] = []
+    profile, memory_rule = settings.profile, settings.memory_rule
     for alpha, res, t in rows:
         top = acc.get((alpha, res))
         if profile is not None:
-            t["latency_ms"] = predict_ms(spec, alpha, res, values, convention, dtype, profile)
+            t["latency_ms"] = predict_ms(spec, alpha, res, values, settings)
         count = t.pop("macs")
         t["macs"] = count if conv.unit == "MACs" else None  # type: ignore[assignment]
         t["flops"] = None if conv.unit is None else 2 * count if conv.unit == "MACs" else count  # type: ignore[assignment]
@@ -270,6 +278,8 @@ def run_sweep(
                 **t,
             )
         )
+    if memory_rule is not None:
+        from archcalc.count.memory import RULES
     return Sweep(
         network=spec.name,
         title=spec.title,
@@ -277,7 +287,7 @@ def run_sweep(
         convention=conv.name,
         macs_rule=conv.macs_rule,
         params_rule=conv.params_rule,
-        dtype=dtype,
+        dtype=settings.dtype,
         dtype_bytes=b,
         peak_memory_rule=None if memory_rule is None else f"{memory_rule}: {RULES[memory_rule]}",
         latency_profile=None if profile is None else profile.name,

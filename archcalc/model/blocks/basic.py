@@ -158,6 +158,28 @@ def conv_bn_act(
     return b.current
 
 
+def scoped(name: str, part: str) -> str:
+    """``name.part``: a block's layer names; just ``part`` for a block built alone (``compare``)."""
+    return f"{name}.{part}" if name else part
+
+
+def dwsep(
+    b: GraphBuilder,
+    name: str,
+    out: int,
+    k: int,
+    stride: int = 1,
+    act: str = "relu",
+    bn: bool = True,
+    bias: bool | None = None,
+) -> str:
+    """Depthwise k×k (stride) on the current M channels, then pointwise 1×1 M → out, each followed by
+    optional BN and the activation: D_K·D_K·M·D_F² + M·N·D_F² MACs (MobileNet eq. 5)."""
+    m = b.shape()[0]
+    conv_bn_act(b, scoped(name, "dw"), m, k, stride, groups=m, act=act, bn=bn, bias=bias)
+    return conv_bn_act(b, scoped(name, "pw"), out, 1, 1, act=act, bn=bn, bias=bias)
+
+
 @block(ConvEntry)
 def _conv(e: ConvEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
     in_ch = b.shape()[0]
@@ -184,9 +206,7 @@ def _dwsep(e: DwSepEntry, ctx: Context, b: GraphBuilder, name: str, first: bool)
     out = ctx.channels(e.out, e.width, f"{name}.out")
     stride = ctx.int(e.stride, f"{name}.stride") if first else 1
     if ctx.bool(e.separable, f"{name}.separable"):
-        m = b.shape()[0]
-        conv_bn_act(b, f"{name}.dw", m, e.k, stride, groups=m, act=e.act)
-        conv_bn_act(b, f"{name}.pw", out, 1, 1, act=e.act)
+        dwsep(b, name, out, e.k, stride, e.act)
     else:
         conv_bn_act(b, name, out, e.k, stride, act=e.act)
 

@@ -45,13 +45,14 @@ Names: a row ``name`` expands to ``name.expand.{conv,bn,act}``, ``name.dw.{conv,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from archcalc.errors import ArchcalcError
 from archcalc.model.blocks import block
-from archcalc.model.blocks.basic import conv_bn_act
+from archcalc.model.blocks.basic import conv_bn_act, scoped
 from archcalc.model.context import Context
 from archcalc.model.graph import GraphBuilder
 from archcalc.model.ops import Activation, AdaptivePool2d, Add, Conv2d, Mul
@@ -128,12 +129,43 @@ def squeeze_excite(b: GraphBuilder, name: str, squeeze: int, act: str, gate: str
     return b.op(f"{name}.scale", Mul, inputs=[x, gated])
 
 
+def inverted_residual(
+    b: GraphBuilder,
+    name: str,
+    hidden: int,
+    out: int,
+    k: int = 3,
+    stride: int = 1,
+    act: str = "relu6",
+    *,
+    se: Callable[[GraphBuilder], object] | None = None,
+    residual: bool = True,
+    bn: bool = True,
+    bias: bool | None = None,
+    expand_always: bool = False,
+) -> str:
+    """Expand 1×1 (d′ → hidden; left out when hidden = d′ unless ``expand_always``) → depthwise k×k
+    (stride) → ``se`` (appends its layers to ``b``) → linear 1×1 projection (hidden → out), each conv
+    followed by optional BN, the first two by ``act``; plus the input when ``residual``, the stride is 1
+    and d′ = out. Returns the last tensor (see the module docstring for the costs)."""
+    x = b.current
+    d_in = b.shape()[0]
+    if hidden != d_in or expand_always:
+        conv_bn_act(b, scoped(name, "expand"), hidden, 1, act=act, bn=bn, bias=bias)
+    conv_bn_act(b, scoped(name, "dw"), hidden, k, stride, groups=hidden, act=act, bn=bn, bias=bias)
+    if se is not None:
+        se(b)
+    main = conv_bn_act(b, scoped(name, "project"), out, 1, act="none", bn=bn, bias=bias)
+    if residual and stride == 1 and d_in == out:
+        return b.op(scoped(name, "add"), Add, inputs=[main, x])
+    return main
+
+
 @block(InvertedResidualEntry)
 def _inverted_residual(
     e: InvertedResidualEntry, ctx: Context, b: GraphBuilder, name: str, first: bool
 ) -> None:
     """h·w·d′·e + (h/s)(w/s)·e·(k² + d″) MACs (+ 2·e·q for SE); see the module docstring."""
-    x = b.current
     shape = b.shape()
     if len(shape) != 3:
         raise ArchcalcError(f"layer {name} (inverted_residual): needs a C×H×W map, gets a vector")
@@ -146,16 +178,18 @@ def _inverted_residual(
     else:
         hidden = ctx.channels(e.exp, e.width, f"{name}.exp")
     stride = ctx.int(e.stride, f"{name}.stride") if first else 1
-    act = ctx.act(e.act, f"{name}.act")
-    if hidden != d_in:
-        conv_bn_act(b, f"{name}.expand", hidden, 1, act=act)
-    conv_bn_act(b, f"{name}.dw", hidden, ctx.odd_kernel(e.k, f"{name}.k"), stride, groups=hidden, act=act)
+    se = None
     if ctx.bool(e.se, f"{name}.se"):
-        basis = hidden if e.se_from == "expanded" else d_in
-        squeeze_excite(b, f"{name}.se", squeeze_width(basis, e.se_ratio, e.se_divisor), e.se_act, e.se_gate)
-    main = conv_bn_act(b, f"{name}.project", out, 1, act="none")
-    if ctx.bool(e.residual, f"{name}.residual") and stride == 1 and d_in == out:
-        b.op(f"{name}.add", Add, inputs=[main, x])
+        q = squeeze_width(hidden if e.se_from == "expanded" else d_in, e.se_ratio, e.se_divisor)
+
+        def se(b: GraphBuilder) -> str:
+            return squeeze_excite(b, f"{name}.se", q, e.se_act, e.se_gate)
+
+    residual = ctx.bool(e.residual, f"{name}.residual")
+    k = ctx.odd_kernel(e.k, f"{name}.k")
+    inverted_residual(
+        b, name, hidden, out, k, stride, ctx.act(e.act, f"{name}.act"), se=se, residual=residual
+    )
 
 
 def _keras_expansion(ctx: Context, b: GraphBuilder, name: str, exp: int, d_in: int) -> int:

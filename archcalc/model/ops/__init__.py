@@ -1,32 +1,18 @@
-"""Primitive layer kinds, keyed by ``kind`` (the registry every consumer looks up)."""
+"""Primitive layer kinds: one class per kind, each registered in :data:`PRIMITIVES` by ``kind``.
+
+To add a primitive, write its class (a subclass of :class:`Op`, see ``base.py`` for every fact it
+can state) in a module here and import it below; defining the class registers it.
+"""
 
 from __future__ import annotations
 
 from archcalc.model.ops.activation import ACTIVATIONS, Activation
-from archcalc.model.ops.base import Op, Shape, fmt_shape, numel
+from archcalc.model.ops.base import PRIMITIVES, LayerRow, LevelRule, Op, Shape, fmt_shape, numel
 from archcalc.model.ops.conv import Conv2d
 from archcalc.model.ops.linear import Linear
 from archcalc.model.ops.norm import BatchNorm2d
 from archcalc.model.ops.pool import AdaptivePool2d, Pool2d
 from archcalc.model.ops.tensor import Add, ChannelShuffle, Concat, Flatten, Mul, Slice
-
-PRIMITIVES: dict[str, type[Op]] = {
-    cls.kind: cls
-    for cls in (
-        Conv2d,
-        Linear,
-        BatchNorm2d,
-        Activation,
-        Pool2d,
-        AdaptivePool2d,
-        Flatten,
-        Add,
-        Mul,
-        Concat,
-        Slice,
-        ChannelShuffle,
-    )
-}
 
 __all__ = [
     "ACTIVATIONS",
@@ -39,6 +25,8 @@ __all__ = [
     "Concat",
     "Conv2d",
     "Flatten",
+    "LayerRow",
+    "LevelRule",
     "Linear",
     "Mul",
     "Op",

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from archcalc.model.ops.base import Op, Shape, numel
+from archcalc.model.ops.base import LayerRow, Op, Shape, numel
 from archcalc.model.ops.counting import Rule, Tally, rule
 
 ActName = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish"]
 ACTIVATIONS: tuple[str, ...] = ("relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish")
+_EXP_ACTIVATIONS = frozenset({"sigmoid", "swish"})
 
 
 ACTIVATION_RULES: dict[str, Rule] = {
@@ -37,7 +38,23 @@ class Activation(Op):
     """
 
     kind: ClassVar[str] = "activation"
+    fuses_into_producer = True
+    per_channel = True
+    level_rule = "same"
+    fvcore_skipped: ClassVar[dict[str, str]] = {
+        "aten::hardswish": "activation: 0 MACs",
+        "aten::hardsigmoid": "activation: 0 MACs",
+        "aten::silu": "activation: 0 MACs",
+        "aten::sigmoid": "activation: 0 MACs",
+        "aten::hardtanh": "ReLU6: 0 MACs",
+    }
     fn: str
+
+    @classmethod
+    def row_latency_kind(cls, row: LayerRow) -> str:
+        """``activation_exp`` for sigmoid and swish (an exponential per element), else ``activation``
+        (piecewise linear); the row's ``args`` is the function's name (:meth:`describe`)."""
+        return "activation_exp" if row.args in _EXP_ACTIVATIONS else "activation"
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         return inputs[0]

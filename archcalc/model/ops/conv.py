@@ -9,7 +9,7 @@ from math import prod
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError, CollapseError
-from archcalc.model.ops.base import Op, Shape, fmt_shape
+from archcalc.model.ops.base import LayerRow, Op, Shape, fmt_shape
 from archcalc.model.ops.counting import MAC_COUNTERS, Tally, rule
 
 CONV_MACS = rule("conv multiply-add", **MAC_COUNTERS, tf=2)
@@ -41,6 +41,7 @@ class Conv2d(Op):
     """
 
     kind: ClassVar[str] = "conv2d"
+    level_rule = "window"
     in_channels: int
     out_channels: int
     kernel: tuple[int, int]
@@ -63,8 +64,37 @@ class Conv2d(Op):
             )
 
     @property
-    def is_depthwise(self) -> bool:
+    def is_depthwise(self) -> bool:  # type: ignore[override]
+        """G = M > 1: one K_h×K_w filter per input channel."""
         return self.groups > 1 and self.groups == self.in_channels
+
+    @property
+    def per_channel(self) -> bool:  # type: ignore[override]
+        """Only a depthwise conv keeps channels apart."""
+        return self.is_depthwise
+
+    @property
+    def streams_channels(self) -> bool:  # type: ignore[override]
+        """Every conv that is not depthwise computes each output channel from its whole input."""
+        return not self.is_depthwise
+
+    @classmethod
+    def row_latency_kind(cls, row: LayerRow) -> str:
+        """``depthwise``, ``grouped``, ``pointwise`` (1×1, G = 1) or ``dense``, read from the
+        category :meth:`category` wrote: ``Conv DW k×k``, ``Conv group k×k`` or ``Conv k×k``."""
+        if row.category.startswith("Conv DW"):
+            return "depthwise"
+        if row.category.startswith("Conv group"):
+            return "grouped"
+        return "pointwise" if row.category == "Conv 1×1" else "dense"
+
+    def side_key(self) -> tuple:
+        return (self.kind, self.kernel, self.stride, self.padding, self.dilation, None)
+
+    def keeps_side(self) -> bool:
+        """Stride 1 and 2p = d(k − 1) on both axes."""
+        k, s, p, d = self.kernel, self.stride, self.padding, self.dilation
+        return all(s[i] == 1 and 2 * p[i] == d[i] * (k[i] - 1) for i in range(2))
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs

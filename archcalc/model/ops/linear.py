@@ -21,6 +21,8 @@ class Linear(Op):
     """Fully connected M → N.  params = M·N (+ N bias);  MACs = M·N."""
 
     kind: ClassVar[str] = "linear"
+    level_rule = "vector"
+    latency_kind = "linear"
     in_features: int
     out_features: int
     bias: bool = True

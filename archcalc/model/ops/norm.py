@@ -33,6 +33,10 @@ class BatchNorm2d(Op):
     """
 
     kind: ClassVar[str] = "batchnorm2d"
+    fuses_into_producer = True
+    per_channel = True
+    level_rule = "same"
+    latency_kind = "batchnorm"
     channels: int
     affine: bool = True
 

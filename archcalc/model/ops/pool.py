@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError, CollapseError
-from archcalc.model.ops.base import Op, Shape, numel
+from archcalc.model.ops.base import LayerRow, Op, Shape, numel
 from archcalc.model.ops.conv import conv_out_size
 from archcalc.model.ops.counting import Tally, rule
 
@@ -42,11 +42,28 @@ class Pool2d(Op):
     """Max or average pooling with a k×k window.  0 MACs (papers and fvcore alike)."""
 
     kind: ClassVar[str] = "pool2d"
+    level_rule = "window"
+    fvcore_skipped: ClassVar[dict[str, str]] = {
+        "aten::max_pool2d": "max pool: 0 MACs",
+        "aten::avg_pool2d": "windowed avg pool: 0 MACs (fvcore counts only the adaptive one)",
+    }
     op: str  # "max" | "avg"
     kernel: int
     stride: int
     padding: int = 0
     ceil_mode: bool = False
+
+    @classmethod
+    def row_latency_kind(cls, row: LayerRow) -> str:
+        """``maxpool`` or ``avgpool``: the row's ``args`` starts with the pooling op (:meth:`describe`)."""
+        return "maxpool" if row.args.startswith("max") else "avgpool"
+
+    def side_key(self) -> tuple:
+        return (self.kind, self.kernel, self.stride, self.padding, None, self.ceil_mode)
+
+    def keeps_side(self) -> bool:
+        """Stride 1 and 2p = k − 1 (any ceil mode)."""
+        return self.stride == 1 and 2 * self.padding == self.kernel - 1
 
     def __post_init__(self) -> None:
         if self.padding > self.kernel // 2:
@@ -101,6 +118,9 @@ class AdaptivePool2d(Op):
     """
 
     kind: ClassVar[str] = "adaptive_pool"
+    level_rule = "fixed"
+    latency_kind = "global_pool"
+    fvcore_skipped: ClassVar[dict[str, str]] = {"aten::adaptive_max_pool2d": "global max pool: 0 MACs"}
     op: str  # "avg" | "max"
     output: int = 1
 

@@ -22,6 +22,8 @@ class Flatten(Op):
     """C×H×W → (C·H·W,).  0 MACs."""
 
     kind: ClassVar[str] = "flatten"
+    level_rule = "flatten"
+    latency_kind = "view"
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         return (numel(inputs[0]),)
@@ -41,6 +43,12 @@ class Add(Op):
 
     kind: ClassVar[str] = "add"
     n_inputs: ClassVar[int | None] = None
+    level_rule = "same"
+    latency_kind = "elementwise"
+    fvcore_skipped: ClassVar[dict[str, str]] = {
+        "aten::add": "residual add: 0 MACs (paper, fvcore, torch)",
+        "aten::add_": "residual add: 0 MACs (paper, fvcore, torch)",
+    }
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         if len(inputs) < 2 or any(s != inputs[0] for s in inputs):
@@ -66,6 +74,12 @@ class Mul(Op):
 
     kind: ClassVar[str] = "mul"
     n_inputs: ClassVar[int | None] = 2
+    level_rule = "same"
+    broadcasts_gate = True
+    latency_kind = "elementwise"
+    fvcore_skipped: ClassVar[dict[str, str]] = {
+        "aten::mul": "squeeze-and-excite scale: 0 MACs (paper, fvcore, torch)"
+    }
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         a, b = inputs
@@ -92,6 +106,9 @@ class Concat(Op):
 
     kind: ClassVar[str] = "concat"
     n_inputs: ClassVar[int | None] = None
+    level_rule = "same"
+    latency_kind = "copy"
+    fvcore_skipped: ClassVar[dict[str, str]] = {"aten::cat": "concat: 0 MACs"}
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         if len(inputs) < 2 or any(s[1:] != inputs[0][1:] for s in inputs):
@@ -112,6 +129,8 @@ class Slice(Op):
     """Channels [start, stop) of a map (ShuffleNet V2's channel split).  0 MACs."""
 
     kind: ClassVar[str] = "slice"
+    level_rule = "same"
+    latency_kind = "view"
     start: int
     stop: int
 
@@ -138,6 +157,9 @@ class ChannelShuffle(Op):
     """ShuffleNet's channel shuffle with g groups: reshape to g×(C/g), transpose, flatten.  0 MACs."""
 
     kind: ClassVar[str] = "shuffle"
+    per_channel = True
+    level_rule = "same"
+    latency_kind = "copy"
     groups: int
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
