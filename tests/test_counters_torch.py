@@ -15,6 +15,7 @@ import pytest
 from archcalc.count.closed_form import report
 from archcalc.count.conventions import CONVENTIONS
 from archcalc.measure.counters import TORCH_TOOLS, run_tools
+from archcalc.model.ops import ACTIVATIONS, Activation
 from archcalc.model.ops.counting import COUNTERS, charges
 from archcalc.model.resolve import resolve
 from archcalc.spec.catalog import builtin_names, load_spec
@@ -52,6 +53,10 @@ def test_mobilenet_v1_half_160_every_tool() -> None:
     rep = report(resolved)
     for tool, (count, _) in run_tools(resolved.graph).items():
         assert count == rep.by_convention[tool].macs, tool
+
+
+def test_every_activation_function_has_a_stated_rule() -> None:
+    assert set(Activation.rules) == set(ACTIVATIONS)
 
 
 @pytest.mark.parametrize("net", builtin_names())
