@@ -99,7 +99,7 @@ def test_csv_and_markdown(cli) -> None:
 
 
 def test_rich_table_names_the_convention(cli) -> None:
-    out = cli("table", "mobilenet_v1").out
+    out = cli("table", "mobilenet_v1", "--view", "primitives").out
     assert "MACs [paper]" in out and "params with BN [torch]" in out
     assert "sep13.pw.conv" in out and "568,740,352" in out
     assert "Conv DW 3×3" in out
@@ -189,7 +189,7 @@ head:
   - {kind: linear, out: 10, width: fixed}
 """
     )
-    r = cli("table", str(spec), "--format", "json", "--param", "wide=24")
+    r = cli("table", str(spec), "--format", "json", "--param", "wide=24", "--view", "primitives")
     assert r.code == 0, r.err
     d = json.loads(r.out)
     # conv 3×3×3×24 on 32² (+BN, no bias); dwsep 24→32 stride 2 to 16²; dwsep 32→32 on 16²; fc 32·10+10

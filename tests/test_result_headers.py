@@ -1,7 +1,8 @@
 """The result models share their header fields (``archcalc.count.header``) and keep the key order their
 JSON has always had. The expected orders are the first keys of the JSON the commands printed before
 the header was shared (``archcalc table / memory / size / sweep / budget --format json``, ``table
---latency``, ``validate``, ``time``)."""
+--latency``, ``validate``, ``time``); ``table --latency`` gained ``backend`` after ``profile``, and
+``time`` gained ``backend`` and ``versions``, with the onnxruntime backend (issue 18)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,13 @@ from archcalc.sweeps.grid import Sweep
         (Report, "network title source alpha resolution knobs input_shape output_shape convention dtype"),
         (MemoryReport, "network title alpha resolution knobs dtype dtype_bytes rule"),
         (SizeReport, "network title alpha resolution knobs convention params_rule dtype dtype_bits"),
-        (LatencyPrediction, "network alpha resolution profile threads batch dtype formula"),
+        (LatencyPrediction, "network alpha resolution profile backend threads batch dtype formula"),
         (Validation, "network alpha resolution knobs layers macs"),
-        (Timing, "network alpha resolution knobs batch threads warmup repeats torch_version dtype"),
+        (
+            Timing,
+            "network alpha resolution knobs batch threads warmup repeats"
+            " backend torch_version versions dtype",
+        ),
         (Sweep, "network title knobs convention macs_rule params_rule dtype dtype_bytes peak_memory_rule"),
         (Fit, "network title knobs convention macs_rule params_rule dtype peak_memory_rule"),
     ],

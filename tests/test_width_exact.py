@@ -39,8 +39,10 @@ def test_truncate_is_the_exact_floor_of_alpha_as_written(alpha: float, c: int, e
 def test_alpha_just_below_a_half_is_not_the_half_network(cli) -> None:
     """MobileNet V1's first conv has 32 channels at α = 1: 3·3·3·15 = 405 params just below ½,
     3·3·3·16 = 432 at ½."""
-    below = cli("table", "mobilenet_v1", "--alpha", "0.49999999999999", "--format", "csv")
-    half = cli("table", "mobilenet_v1", "--alpha", "0.5", "--format", "csv")
+    below = cli(
+        "table", "mobilenet_v1", "--alpha", "0.49999999999999", "--format", "csv", "--view", "primitives"
+    )
+    half = cli("table", "mobilenet_v1", "--alpha", "0.5", "--format", "csv", "--view", "primitives")
     assert below.code == 0 and half.code == 0, (below.err, half.err)
     assert below.out.splitlines()[1].startswith("conv0.conv,conv2d,3×3×3×15 s2,3×224×224,15×112×112,405,")
     assert half.out.splitlines()[1].startswith("conv0.conv,conv2d,3×3×3×16 s2,3×224×224,16×112×112,432,")

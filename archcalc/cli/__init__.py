@@ -11,6 +11,7 @@ import copy
 import gc
 import os
 import sys
+import warnings
 from typing import TYPE_CHECKING
 
 import typer
@@ -20,6 +21,8 @@ from archcalc.cli import (  # noqa: F401  (registers the commands)
     calibrate,
     check,
     compare,
+    export,
+    import_cmd,
     memory,
     networks,
     reconcile,
@@ -29,7 +32,7 @@ from archcalc.cli import (  # noqa: F401  (registers the commands)
     time,
 )
 from archcalc.cli.app import PANELS, app
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, ArchcalcWarning
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -99,7 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     errors, aborts = _parser_errors()
     try:
         group = click_app(sys.argv[1:] if argv is None else argv)
-        result = group(args=argv, prog_name="archcalc", standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warn
+            result = group(args=argv, prog_name="archcalc", standalone_mode=False)
     except ArchcalcError as e:
         return _fail(str(e))
     except aborts:
@@ -117,6 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return _closed_pipe()
     return result if isinstance(result, int) else 0
+
+
+def _warn(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
+    """An archcalc warning as one line on stderr (other warnings as Python prints them)."""
+    if issubclass(category, ArchcalcWarning):
+        sys.stderr.write(f"archcalc: warning: {' '.join(str(message).split())}\n")
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, *args, **kwargs))  # type: ignore[arg-type]
 
 
 def _closed_pipe() -> int:

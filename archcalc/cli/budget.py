@@ -21,6 +21,7 @@ from archcalc.cli.options import (
     PlotOpt,
     PlotYOpt,
     ResListOpt,
+    WideOpt,
     with_classes,
 )
 
@@ -52,6 +53,7 @@ def budget(
     fmt: FormatOpt = "table",
     plot: PlotOpt = None,
     y: PlotYOpt = "params",
+    wide: WideOpt = False,
 ) -> None:
     """Configurations that fit every limit: the Pareto front (best first), then the rest."""
     from archcalc.cli.sweep import check_grid_options, run_grid
@@ -67,7 +69,7 @@ def budget(
         net, alpha, res, with_classes(param, classes), settings, profile, no_latency, plot, y, needs_profile
     )
     f = fit_sweep(everything, limits)
-    emit(render_fit(f, fmt))
+    emit(render_fit(f, fmt, wide))
     if path is not None:
         from archcalc.plots.pareto import draw_pareto
 

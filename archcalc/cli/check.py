@@ -7,9 +7,19 @@ from typing import Annotated
 import typer
 
 from archcalc.cli.app import app
-from archcalc.cli.options import AlphaOpt, ClassesOpt, FormatOpt, ParamOpt, ResOpt, RhoOpt, with_classes
+from archcalc.cli.options import (
+    AlphaOpt,
+    ClassesOpt,
+    FormatOpt,
+    ParamOpt,
+    ResOpt,
+    RhoOpt,
+    WideOpt,
+    with_classes,
+)
 from archcalc.cli.progress import progress
 from archcalc.errors import ArchcalcError
+from archcalc.resolution import fmt_res_short
 
 
 @app.command()
@@ -24,6 +34,7 @@ def validate(
         bool, typer.Option("--all", help="every built-in network at several (α, resolution, knob) settings")
     ] = False,
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
 ) -> None:
     """Build the torch model from the spec and check every layer against fvcore and torch's counter.
 
@@ -59,8 +70,10 @@ def validate(
             raise ArchcalcError(f"{net}: {e}") from None
     results = [
         check(r)
-        for r in progress(runs, "validating", lambda r: f"{r.spec.name} α={r.alpha:g} {r.resolution}px")
+        for r in progress(
+            runs, "validating", lambda r: f"{r.spec.name} α={r.alpha:g} {fmt_res_short(r.resolution)}px"
+        )
     ]
-    emit(render_validations(results, fmt))
+    emit(render_validations(results, fmt, wide))
     if not all(v.ok for v in results):
         raise typer.Exit(1)

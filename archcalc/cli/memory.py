@@ -13,6 +13,7 @@ from archcalc.cli.options import (
     ParamOpt,
     ResOpt,
     RhoOpt,
+    WideOpt,
     resolve_net,
 )
 
@@ -28,6 +29,7 @@ def memory(
     dtype: DtypeOpt = "fp32",
     rule: MemRuleOpt = "materialize",
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
 ) -> None:
     """Largest tensor per spatial resolution (MobileNet V2 Table 3) and the peak of live activations."""
     from archcalc.count.memory import check_rule, memory_report
@@ -39,4 +41,4 @@ def memory(
     dtype_bytes(dtype)
     check_rule(rule)
     resolved = resolve_net(net, alpha, res, rho, param, classes)
-    emit(render_memory(memory_report(resolved, dtype, rule), fmt))
+    emit(render_memory(memory_report(resolved, dtype, rule), fmt, wide))

@@ -9,14 +9,14 @@ from typing import Annotated
 import typer
 
 from archcalc.cli.app import app
-from archcalc.cli.options import FormatOpt, NetArg
+from archcalc.cli.options import FormatOpt, NetArg, WideOpt
 from archcalc.errors import ArchcalcError
 
 
 @app.command("list")
 def list_networks(fmt: FormatOpt = "table") -> None:
     """The built-in networks, one line each, with their knobs and defaults."""
-    from archcalc.render.common import check_format, emit_json
+    from archcalc.render.common import check_format, emit, emit_json, grid
     from archcalc.spec.catalog import builtin_names, load_spec
 
     check_format(fmt)
@@ -35,19 +35,32 @@ def list_networks(fmt: FormatOpt = "table") -> None:
             ]
         )
         return
-    for s in specs:
-        knobs = " ".join(
-            f"{k}={json.dumps(v.default)}" + (f"∈{{{','.join(map(str, v.choices))}}}" if v.choices else "")
-            for k, v in s.knobs.items()
-        )
-        line = f"{s.name:<20} {s.title:<22} res {s.input.resolution:<4} knobs: {knobs or '-'}  ({s.source})"
-        sys.stdout.write(line + "\n")
+    rows = [
+        [
+            s.name,
+            s.title,
+            s.input.resolution,
+            " ".join(
+                f"{k}={json.dumps(v.default)}"
+                + (f"∈{{{','.join(map(str, v.choices))}}}" if v.choices else "")
+                for k, v in s.knobs.items()
+            ),
+            s.source,
+        ]
+        for s in specs
+    ]
+    if fmt in ("csv", "markdown"):
+        emit(grid(["name", "title", "resolution", "knobs", "source"], rows, fmt))
+        return
+    for name, title, resolution, knobs, source in rows:  # one line each, for grep and awk
+        sys.stdout.write(f"{name:<20} {title:<22} res {resolution:<4} knobs: {knobs or '-'}  ({source})\n")
 
 
 @app.command()
 def paper(
     net: NetArg,
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
     convention: Annotated[
         str | None,
         typer.Option(
@@ -74,7 +87,7 @@ def paper(
     if not spec.published:
         raise ArchcalcError(f"{net}: the spec holds no published figures")
     checks = check_figures(spec, convention)
-    emit(render_figures(spec.title, checks, fmt))
+    emit(render_figures(spec.title, checks, fmt, wide))
     if not all(c.ok for c in checks):
         raise typer.Exit(1)
 

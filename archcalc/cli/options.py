@@ -21,9 +21,14 @@ def exact_alpha_option(text: str | float) -> float:
         raise typer.BadParameter(str(e)) from None
 
 
-NetArg = Annotated[str, typer.Argument(help="a built-in network (see `archcalc list`) or a spec .yaml path")]
+NetArg = Annotated[
+    str, typer.Argument(help="a built-in network (see `archcalc list`), a spec .yaml path or an .onnx file")
+]
 AlphaOpt = Annotated[float, typer.Option("--alpha", parser=exact_alpha_option, help="width multiplier α > 0")]
-ResOpt = Annotated[int | None, typer.Option("--res", help="input side in pixels (default: the spec's)")]
+ResOpt = Annotated[
+    str | None,
+    typer.Option("--res", help="input side in pixels, or HEIGHTxWIDTH (224x160) (default: the spec's)"),
+]
 RhoOpt = Annotated[
     float | None, typer.Option("--rho", help="resolution multiplier ρ: res = round(ρ·default)")
 ]
@@ -75,7 +80,21 @@ ProfileOpt = Annotated[
         "--profile", help="device profile name (archcalc calibrate --profile NAME; default: 'default')"
     ),
 ]
-ThreadsOpt = Annotated[int | None, typer.Option("--threads", help="torch threads (default: all cores)")]
+WideOpt = Annotated[
+    bool,
+    typer.Option("--wide", help="keep every column of a rich table, even wider than the terminal"),
+]
+ThreadsOpt = Annotated[
+    int | None, typer.Option("--threads", help="intra-op threads (default: torch's, all cores)")
+]
+BackendOpt = Annotated[
+    str,
+    typer.Option(
+        "--backend",
+        help="torch (eager, one call per layer) | onnxruntime (CPU provider, default graph "
+        "optimisations: conv + BN + activation and residual adds fused)",
+    ),
+]
 
 
 def with_classes(param: list[str] | None, classes: int | None) -> list[str] | None:
@@ -92,7 +111,7 @@ def with_classes(param: list[str] | None, classes: int | None) -> list[str] | No
 def resolve_net(
     net: str,
     alpha: float,
-    res: int | None,
+    res: str | None,
     rho: float | None,
     param: list[str] | None,
     classes: int | None = None,

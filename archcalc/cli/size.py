@@ -17,6 +17,7 @@ from archcalc.cli.options import (
     ParamOpt,
     ResOpt,
     RhoOpt,
+    WideOpt,
     resolve_net,
 )
 
@@ -51,6 +52,7 @@ def size(
         typer.Option("--layer", help="per-layer setting NAME:density=D[:bits=B][:index_bits=I] (repeatable)"),
     ] = None,
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
     summary: Annotated[bool, typer.Option("--summary", help="totals only")] = False,
 ) -> None:
     """Weight storage per layer and in total (dense, pruned, clustered), and all-reduce traffic."""
@@ -69,4 +71,4 @@ def size(
     overrides = parse_layer_args(layer or [])
     resolved = resolve_net(net, alpha, res, rho, param, classes)
     rep = size_report(resolved, convention, dtype, bits, density, index_bits, workers, huffman, overrides)
-    emit(render_size(rep, fmt, summary))
+    emit(render_size(rep, fmt, summary, wide))

@@ -20,6 +20,7 @@ from archcalc.cli.options import (
     PlotOpt,
     PlotYOpt,
     ResListOpt,
+    WideOpt,
     with_classes,
 )
 from archcalc.errors import ArchcalcError
@@ -49,18 +50,21 @@ def parse_alphas(text: str | None) -> list[float] | None:
     return out
 
 
-def parse_resolutions(text: str | None) -> list[int] | None:
-    """``"128,160,224"`` → [128, 160, 224]; None keeps the spec's grid."""
+def parse_resolutions(text: str | None) -> list[int | tuple[int, int]] | None:
+    """``"128,160,224"`` → [128, 160, 224]; ``"224x160"`` → [(224, 160)]; None keeps the spec's grid."""
     if text is None:
         return None
+    from archcalc.resolution import parse_resolution
     from archcalc.units import parse_list
 
-    out = []
+    out: list[int | tuple[int, int]] = []
     for item in parse_list(text, "--res"):
         try:
-            value = int(item)
-        except ValueError:
-            raise ArchcalcError(f"--res {item!r} is not a whole number of pixels (in {text!r})") from None
+            value = parse_resolution(item)
+        except ArchcalcError:
+            raise ArchcalcError(
+                f"--res {item!r} is not a whole number of pixels or HEIGHTxWIDTH (in {text!r})"
+            ) from None
         out.append(value)
     return out
 
@@ -167,6 +171,7 @@ def sweep(
     fmt: FormatOpt = "table",
     plot: PlotOpt = None,
     y: PlotYOpt = "params",
+    wide: WideOpt = False,
 ) -> None:
     """MACs, params, peak memory, predicted latency and published top-1 over an α × resolution grid."""
     from archcalc.render.common import emit
@@ -174,7 +179,7 @@ def sweep(
 
     settings = check_grid_options(fmt, convention, dtype, rule)
     s, path = run_grid(net, alpha, res, with_classes(param, classes), settings, profile, no_latency, plot, y)
-    emit(render_sweep(s, fmt))
+    emit(render_sweep(s, fmt, wide))
     if path is not None:
         from archcalc.plots.pareto import draw_pareto
 

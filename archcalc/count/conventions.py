@@ -131,7 +131,8 @@ CONVENTIONS: dict[str, Convention] = {
     for c in (
         Convention(
             "paper",
-            "conv (incl. depthwise) + linear; no BN, activation, pooling, add",
+            "conv (incl. depthwise, transposed) + linear + matmul of activations; no BN, activation, "
+            "pooling, add",
             "conv + linear weights and biases; no BN",
             "MobileNet V1/V2/V3 tables, TF-Slim READMEs",
             counter="paper",
@@ -140,8 +141,9 @@ CONVENTIONS: dict[str, Convention] = {
         ),
         Convention(
             "fvcore",
-            "conv + linear + batch norm (eval: 2 per element with affine) + adaptive avg pool "
-            "(1 per input element); everything else 0",
+            "conv + linear + matmul + batch norm (eval: 2 per element with affine) + adaptive avg "
+            "pool (1 per input element) + layer norm (5 per element with affine) + upsample (1 per "
+            "output element nearest, 4 bilinear); everything else 0",
             "every learnable parameter (fvcore parameter_count), BN γ/β included",
             "FlopCountAnalysis(model.eval(), x).total() and parameter_count(model)['']",
             counter="fvcore",
@@ -150,7 +152,7 @@ CONVENTIONS: dict[str, Convention] = {
         ),
         Convention(
             "torch",
-            "conv + linear, as torch.utils.flop_counter.FlopCounterMode (its FLOPs / 2)",
+            "conv + linear + matmul, as torch.utils.flop_counter.FlopCounterMode (its FLOPs / 2)",
             "every nn.Parameter, BN γ/β included",
             "sum(p.numel() for p in model.parameters()), torchvision num_params",
             counter="torch",

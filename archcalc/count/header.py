@@ -76,7 +76,9 @@ class AtSetting(OfNetwork):
     """… at one width multiplier and input side."""
 
     alpha: float
-    resolution: int
+    resolution: int | tuple[int, int] = Field(
+        description="input side in pixels, or (height, width) when the input is not square"
+    )
 
 
 class Configured(AtSetting):

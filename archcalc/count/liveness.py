@@ -52,8 +52,9 @@ def live_totals(
     delta = [0] * (n + 1)
     delta[0] = input_size
     delta[last.get(INPUT, 0) + 1] -= input_size
-    for k, s in enumerate(steps):
-        size = sizes[k]
-        delta[k] += size
-        delta[last.get(s.name, k) + 1] -= size
+    get = last.get
+    for k, size in enumerate(sizes):
+        if size:  # the level engine's per-coefficient sizes are mostly 0
+            delta[k] += size
+            delta[get(steps[k].name, k) + 1] -= size
     return list(accumulate(delta[:n]))

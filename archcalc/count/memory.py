@@ -108,7 +108,7 @@ def _steps(graph: Graph, rule: str) -> list[_Step]:
     readers = _readers(graph)
     writer: dict[str, _Step] = {}
     for n in graph.nodes:
-        src = n.inputs[0]
+        src = n.inputs[0] if n.inputs else INPUT  # a parameter reads nothing
         if n.op.fuses_into_producer and src != INPUT and readers.get(src, 0) == 1:
             s = writer.pop(src)
             s.nodes.append(n)

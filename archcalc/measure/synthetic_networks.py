@@ -22,6 +22,7 @@ saw. Pure Python (no torch).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 from archcalc.model.blocks.basic import conv_bn_act, dwsep
 from archcalc.model.blocks.inverted_residual import inverted_residual
@@ -39,7 +40,6 @@ from archcalc.model.ops import (
     Pool2d,
 )
 
-BLOCKS = ("plain", "separable", "inverted", "grouped", "split", "fire")
 ACTIVATIONS = ("relu", "relu", "relu6", "hswish", "swish", "sigmoid")
 
 
@@ -80,54 +80,78 @@ class _Net:
         return self.b.op(self.name("act"), Activation, fn=fn)
 
 
-def _block(net: _Net, kind: str, cout: int, stride: int, fn: str) -> None:
+def _plain(net: _Net, cout: int, stride: int, fn: str) -> None:
+    net.cba(cout, 3, stride, 1, fn)
+
+
+def _separable(net: _Net, cout: int, stride: int, fn: str) -> None:
+    dwsep(net.b, net.name("sep"), cout, net.rng.choice((3, 5)), stride, act=fn)
+
+
+def _inverted(net: _Net, cout: int, stride: int, fn: str) -> None:
     rng, b = net.rng, net.b
+    e = net.channels() * rng.choice((3, 4, 6))
+    k = rng.choice((3, 5))
+    se = None
+    if rng.random() < 0.4:
+        gate = rng.choice(("sigmoid", "hsigmoid"))
+
+        def se(b: GraphBuilder) -> str:
+            """Squeeze-and-excite with a BN after the squeeze conv, and no conv bias."""
+            y = b.current
+            b.op(net.name("gap"), AdaptivePool2d, op="avg", output=1)
+            net.cba(max(8, e // 4), 1)
+            net.act("relu")
+            net.conv(e)
+            return b.op(net.name("se"), Mul, inputs=[y, net.act(gate)])
+
+    inverted_residual(b, net.name("ir"), e, cout, k, stride, fn, se=se)
+
+
+def _grouped(net: _Net, cout: int, stride: int, fn: str) -> None:
+    b = net.b
     x = b.current
     cin = net.channels()
-    if kind == "plain":
-        net.cba(cout, 3, stride, 1, fn)
-    elif kind == "separable":
-        dwsep(b, net.name("sep"), cout, rng.choice((3, 5)), stride, act=fn)
-    elif kind == "inverted":
-        e = cin * rng.choice((3, 4, 6))
-        k = rng.choice((3, 5))
-        se = None
-        if rng.random() < 0.4:
-            gate = rng.choice(("sigmoid", "hsigmoid"))
+    g = net.rng.choice((2, 4))
+    mid = max(g, (cout // 4) // g * g)
+    if cin % g or cout % g:
+        net.cba(cout, 1, stride, 1, fn)
+        return
+    net.cba(mid, 1, 1, g, fn)
+    b.op(net.name("shuffle"), ChannelShuffle, groups=g)
+    net.cba(mid, 3, stride, mid)
+    net.cba(cout, 1, 1, g)
+    if stride == 1 and cin == cout:
+        b.op(net.name("add"), Add, inputs=[x, b.current])
+    net.act(fn)
 
-            def se(b: GraphBuilder) -> str:
-                """Squeeze-and-excite with a BN after the squeeze conv, and no conv bias."""
-                y = b.current
-                b.op(net.name("gap"), AdaptivePool2d, op="avg", output=1)
-                net.cba(max(8, e // 4), 1)
-                net.act("relu")
-                net.conv(e)
-                return b.op(net.name("se"), Mul, inputs=[y, net.act(gate)])
 
-        inverted_residual(b, net.name("ir"), e, cout, k, stride, fn, se=se)
-    elif kind == "grouped":
-        g = rng.choice((2, 4))
-        mid = max(g, (cout // 4) // g * g)
-        if cin % g or cout % g:
-            net.cba(cout, 1, stride, 1, fn)
-            return
-        net.cba(mid, 1, 1, g, fn)
-        b.op(net.name("shuffle"), ChannelShuffle, groups=g)
-        net.cba(mid, 3, stride, mid)
-        net.cba(cout, 1, 1, g)
-        if stride == 1 and cin == cout:
-            b.op(net.name("add"), Add, inputs=[x, b.current])
-        net.act(fn)
-    elif kind == "split":
-        split = stride == 1 and cin == cout and cin % 2 == 0
-        shuffle_v2_unit(b, net.name("split"), cout, stride, split, act=fn)
-    else:  # fire, with a BN after the squeeze conv
-        left = net.cba(max(8, cout // 8), 1, stride, 1, "relu")
-        net.conv(cout // 2, 1, src=left)
-        a = net.act("relu")
-        net.conv(cout - cout // 2, 3, src=left)
-        c = net.act("relu")
-        b.op(net.name("cat"), Concat, inputs=[a, c])
+def _split(net: _Net, cout: int, stride: int, fn: str) -> None:
+    cin = net.channels()
+    split = stride == 1 and cin == cout and cin % 2 == 0
+    shuffle_v2_unit(net.b, net.name("split"), cout, stride, split, act=fn)
+
+
+def _fire(net: _Net, cout: int, stride: int, fn: str) -> None:
+    """With a BN after the squeeze conv."""
+    left = net.cba(max(8, cout // 8), 1, stride, 1, "relu")
+    net.conv(cout // 2, 1, src=left)
+    a = net.act("relu")
+    net.conv(cout - cout // 2, 3, src=left)
+    c = net.act("relu")
+    net.b.op(net.name("cat"), Concat, inputs=[a, c])
+
+
+_BUILDERS: dict[str, Callable[[_Net, int, int, str], None]] = {
+    "plain": _plain,
+    "separable": _separable,
+    "inverted": _inverted,
+    "grouped": _grouped,
+    "split": _split,
+    "fire": _fire,
+}
+"""Each block of the module doc: (net, output channels, stride, activation) → appends it."""
+BLOCKS = tuple(_BUILDERS)
 
 
 def synthetic_network(seed: int, max_macs: float = 6e8) -> Graph:
@@ -158,7 +182,7 @@ def synthetic_network(seed: int, max_macs: float = 6e8) -> Graph:
             cout = min(512, max(8, int(c * grow) // 8 * 8))
             for d in range(depth[s]):
                 stride = 2 if d == 0 and min(net.b.shape()[1:]) >= 8 else 1
-                _block(net, blocks[s], cout if d == 0 else net.channels(), stride, fns[s])
+                _BUILDERS[blocks[s]](net, cout if d == 0 else net.channels(), stride, fns[s])
             c = net.channels()
         if net.rng.random() < 0.5:
             net.cba(min(1280, 4 * c), 1, 1, 1, fns[-1])

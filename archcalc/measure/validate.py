@@ -22,6 +22,7 @@ from archcalc.measure.torch_build import require, run_failed
 from archcalc.model.graph import Graph
 from archcalc.model.ops import PRIMITIVES, numel
 from archcalc.model.resolve import Resolved
+from archcalc.resolution import canonical
 from archcalc.spec.schema import NetworkSpec
 
 MAX_ACTIVATION_BYTES = 4 * 2**30
@@ -97,7 +98,7 @@ def validate_graph(
     graph: Graph,
     network: str = "graph",
     alpha: float = 1.0,
-    resolution: int | None = None,
+    resolution: int | tuple[int, int] | str | None = None,
     knobs: dict[str, bool | int | float | str] | None = None,
 ) -> Validation:
     """Build the torch model of ``graph`` and compare every layer with fvcore and torch."""
@@ -113,7 +114,7 @@ def _validate_graph(
     graph: Graph,
     network: str,
     alpha: float,
-    resolution: int | None,
+    resolution: int | tuple[int, int] | None,
     knobs: dict[str, bool | int | float | str] | None,
 ) -> Validation:
     import torch
@@ -179,7 +180,7 @@ def _validate_graph(
     return Validation(
         network=network,
         alpha=alpha,
-        resolution=resolution if resolution is not None else graph.input_shape[-1],
+        resolution=resolution if resolution is not None else _input_resolution(graph),
         knobs=knobs or {},
         layers=checks,
         macs=macs_total,
@@ -196,6 +197,12 @@ def _validate_graph(
         mismatches=mismatches + (not totals_ok),
         ok=mismatches == 0 and totals_ok,
     )
+
+
+def _input_resolution(graph: Graph) -> int | tuple[int, int]:
+    """The graph's input side (or (height, width)); a vector input's length."""
+    shape = graph.input_shape
+    return canonical(shape[1], shape[2]) if len(shape) == 3 else shape[-1]
 
 
 def default_settings(spec: NetworkSpec) -> list[tuple[float, int, dict[str, object]]]:

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from archcalc.render.common import add_row, grid, mega, shape_str
+from archcalc.count.views import VIEW_TEXT
+from archcalc.render.common import grid, mega, shape_str, with_total_column
+from archcalc.render.fit import FitTable
+from archcalc.resolution import fmt_resolution
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from archcalc.count.closed_form import LayerCost, Report, Totals
 
 
 def settings(r: Report) -> str:
     knobs = ", ".join(f"{k}={json.dumps(v)}" for k, v in r.knobs.items())
-    return f"α={r.alpha:g}, {r.resolution}×{r.resolution}" + (f", {knobs}" if knobs else "")
+    return f"α={r.alpha:g}, {fmt_resolution(r.resolution)}" + (f", {knobs}" if knobs else "")
 
 
 def count_unit(r: Report) -> str:
     """What the per-layer count column holds under the report's convention: MACs, or FLOPs (tf)."""
-    return "FLOPs" if r.by_convention[r.convention].flops is not None and r.totals.macs is None else "MACs"
+    return "FLOPs" if r.totals.macs is None and r.totals.flops is not None else "MACs"
 
 
 def _count(x: LayerCost | Totals, unit: str) -> int | None:
@@ -34,6 +36,11 @@ def _num(v: int | None) -> object:
 
 def _pct(v: int | None, total: int | None) -> str:
     return "" if v is None or total is None else f"{100 * v / (total or 1):.2f}"
+
+
+def _exact(v: int | None) -> str:
+    """``1,234``, or ``—`` where the convention counts none."""
+    return "—" if v is None else f"{v:,}"
 
 
 LAYER_COLUMNS = (
@@ -51,7 +58,7 @@ LAYER_COLUMNS = (
 )
 
 
-def _layer_rows(r: Report) -> list[list[object]]:
+def _layer_rows(r: Report, rows: Sequence[LayerCost]) -> list[list[object]]:
     unit = count_unit(r)
     total = _count(r.totals, unit)
     return [
@@ -68,7 +75,7 @@ def _layer_rows(r: Report) -> list[list[object]]:
             x.bytes_written,
             "" if x.intensity is None else f"{x.intensity:.3f}",
         ]
-        for x in r.layers
+        for x in rows
     ]
 
 
@@ -90,10 +97,22 @@ def _total_row(r: Report) -> list[object]:
     ]
 
 
-def render_report(r: Report, fmt: str, summary: bool = False) -> str | Table | list[Table]:
-    """A string for json / csv / markdown; rich renderables for ``table``."""
+def render_report(
+    r: Report, fmt: str, summary: bool = False, view: str = "primitives", wide: bool = False
+) -> str | list[FitTable]:
+    """A string for json / csv / markdown; rich renderables for ``table``. ``view`` picks the rows
+    (:mod:`archcalc.count.views`); ``primitives`` is the report's own rows, as before views."""
+    from archcalc.count.views import check_view, view_rows
+
+    check_view(view)
+    rows = [] if summary else view_rows(r, view)
     if fmt == "json":
-        return r.model_dump_json(indent=2, exclude={"layers"} if summary else None) + "\n"
+        if summary or view == "primitives":
+            return r.model_dump_json(indent=2, exclude={"layers"} if summary else None) + "\n"
+        data = r.model_dump(mode="json", exclude={"layers"})
+        data["view"] = view
+        data["layers"] = [x.model_dump(mode="json") for x in rows]
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt in ("csv", "markdown"):
         header = [
             *LAYER_COLUMNS[:5],
@@ -104,51 +123,43 @@ def render_report(r: Report, fmt: str, summary: bool = False) -> str | Table | l
             "intensity_macs_per_byte",
         ]
         header[8] = f"bytes_read[{r.dtype}]"
-        rows = [] if summary else _layer_rows(r)
-        text = grid(header, [*rows, _total_row(r)], fmt)
+        text = grid(*with_total_column(header, [*_layer_rows(r, rows), _total_row(r)], 1, fmt), fmt)
         if fmt == "markdown":
-            title = f"**{r.title}** ({settings(r)}; convention `{r.convention}`, dtype {r.dtype})\n\n"
+            shown = "" if view == "primitives" or summary else f"; view `{view}`: {VIEW_TEXT[view]}"
+            title = f"**{r.title}** ({settings(r)}; convention `{r.convention}`, dtype {r.dtype}{shown})\n\n"
             text = title + text
         return text
-    return _rich_report(r, summary)
+    return _rich_report(r, rows, summary, view, wide)
 
 
-def _rich_report(r: Report, summary: bool) -> list[Table]:
-    from rich.markup import escape
-    from rich.table import Table
-
+def _rich_report(
+    r: Report, rows: Sequence[LayerCost], summary: bool, view: str, wide: bool
+) -> list[FitTable]:
     conv = r.by_convention[r.convention]
     unit = count_unit(r)
-    out: list[Table] = []
+    out: list[FitTable] = []
     if not summary:
-        t = Table(
-            title=escape(
-                f"{r.title} — {settings(r)} — {unit} and params: convention '{r.convention}', "
-                f"bytes at {r.dtype}"
-            ),
-            caption=escape(
-                f"{unit} [{r.convention}]: {conv.macs_rule or 'none counted'}. "
-                f"params [{r.convention}]: {conv.params_rule or 'none counted'}."
-            ),
+        t = FitTable(
+            f"{r.title} — {settings(r)} — {unit} and params: convention '{r.convention}', "
+            f"bytes at {r.dtype} — view '{view}'",
+            f"Rows: {VIEW_TEXT[view]}. {unit} [{r.convention}]: {conv.macs_rule or 'none counted'}. "
+            f"params [{r.convention}]: {conv.params_rule or 'none counted'}.",
+            wide=wide,
         )
-        for col, just in (
-            ("#", "right"),
-            ("layer", "left"),
-            ("kind", "left"),
-            ("args", "left"),
-            ("input → output", "left"),
-            ("params", "right"),
-            (unit, "right"),
-            (f"% {unit}", "right"),
-            (f"bytes ({r.dtype})", "right"),
-            ("MACs/byte", "right"),
-        ):
-            t.add_column(escape(col), justify=just)  # type: ignore[arg-type]
+        t.column("#", number=True, drop=4)
+        t.column("layer")
+        t.column("kind", drop=3)
+        t.column("args", drop=6)
+        t.column("input → output", drop=5)
+        t.column("params", number=True)
+        t.column(unit, number=True)
+        t.column(f"% {unit}", number=True)
+        t.column(f"bytes ({r.dtype})", number=True, drop=2)
+        t.column("MACs/byte", number=True, drop=1)
         total = _count(r.totals, unit)
-        for i, x in enumerate(r.layers):
-            add_row(
-                t,
-                str(i),
+        for i, x in enumerate(rows):
+            t.row(
+                i,
                 x.name,
                 x.kind,
                 x.args,
@@ -160,76 +171,57 @@ def _rich_report(r: Report, summary: bool) -> list[Table]:
                 "—" if x.intensity is None else f"{x.intensity:.2f}",
             )
         out.append(t)
-    out.append(_rich_totals(r))
-    out.append(_rich_breakdown(r))
+    out.append(_rich_totals(r, wide))
+    out.append(_rich_breakdown(r, wide))
     return out
 
 
-def _rich_totals(r: Report) -> Table:
-    from rich.table import Table
-
+def _rich_totals(r: Report, wide: bool = False) -> FitTable:
     tt = r.totals
-    t = Table(title=f"{r.title} totals — {settings(r)}")
-    t.add_column("figure")
-    t.add_column("value", justify="right")
-    t.add_column("exact", justify="right")
-    t.add_column("convention / note", overflow="fold", max_width=90)
+    t = FitTable(f"{r.title} totals — {settings(r)}", wide=wide)
+    t.column("figure", min_width=12)
+    t.column("value", number=True)
+    t.column("exact", number=True)
+    t.column("convention / note", min_width=12, drop=1)
+
+    def line(label: str, x: int, note: str | None) -> None:
+        t.row(label, mega(x), f"{x:,}", note or "")
+
     for name, c in r.by_convention.items():
         mark = " ◀" if name == r.convention else ""
         if c.macs is not None:
-            add_row(t, f"MACs [{name}]{mark}", mega(c.macs), f"{c.macs:,}", c.macs_rule)
+            line(f"MACs [{name}]{mark}", c.macs, c.macs_rule)
         elif c.flops is not None:
-            add_row(t, f"FLOPs [{name}]{mark}", mega(c.flops), f"{c.flops:,}", c.macs_rule)
+            line(f"FLOPs [{name}]{mark}", c.flops, c.macs_rule)
     if tt.macs is not None and tt.flops is not None:
-        add_row(t, f"FLOPs [{r.convention}]", mega(tt.flops), f"{tt.flops:,}", "2 × MACs")
-    add_row(
-        t,
-        "params without BN [paper]",
-        mega(tt.params_without_bn),
-        f"{tt.params_without_bn:,}",
-        r.by_convention["paper"].params_rule,
-    )
-    add_row(
-        t,
-        "params with BN [torch]",
-        mega(tt.params_with_bn),
-        f"{tt.params_with_bn:,}",
-        r.by_convention["torch"].params_rule,
-    )
+        line(f"FLOPs [{r.convention}]", tt.flops, "2 × MACs")
+    line("params without BN [paper]", tt.params_without_bn, r.by_convention["paper"].params_rule)
+    line("params with BN [torch]", tt.params_with_bn, r.by_convention["torch"].params_rule)
     keras = r.by_convention.get("keras")
     if keras is not None and keras.params is not None:
         mark = " ◀" if r.convention == "keras" else ""
-        add_row(t, f"params [keras]{mark}", mega(keras.params), f"{keras.params:,}", keras.params_rule)
-        add_row(
-            t,
+        line(f"params [keras]{mark}", keras.params, keras.params_rule)
+        t.row(
             "  trainable / non-trainable [keras]",
             "",
             f"{keras.trainable_params:,} / {keras.non_trainable_params:,}",
             "model.summary()'s Trainable params / Non-trainable params (BN moving mean and variance)",
         )
     if tt.params is None:
-        add_row(t, f"params [{r.convention}]", "—", "—", f"convention '{r.convention}' counts no params")
-    add_row(
-        t,
-        f"weight bytes [{r.dtype}]",
-        mega(tt.weight_bytes),
-        f"{tt.weight_bytes:,}",
-        "conv/linear weights + BN γ, β, mean, var",
-    )
-    add_row(t, f"bytes read [{r.dtype}]", mega(tt.bytes_read), f"{tt.bytes_read:,}", "Σ inputs + weights")
-    add_row(t, f"bytes written [{r.dtype}]", mega(tt.bytes_written), f"{tt.bytes_written:,}", "Σ outputs")
+        t.row(f"params [{r.convention}]", "—", "—", f"convention '{r.convention}' counts no params")
+    line(f"weight bytes [{r.dtype}]", tt.weight_bytes, "conv/linear weights + BN γ, β, mean, var")
+    line(f"bytes read [{r.dtype}]", tt.bytes_read, "Σ inputs + weights")
+    line(f"bytes written [{r.dtype}]", tt.bytes_written, "Σ outputs")
     return t
 
 
-def _rich_breakdown(r: Report) -> Table:
-    from rich.table import Table
-
-    t = Table(title=f"Resources per layer type — convention '{r.convention}'")
-    for col in ("type", "layers", "MACs", "% MACs", "params", "% params"):
-        t.add_column(col, justify="left" if col == "type" else "right")
+def _rich_breakdown(r: Report, wide: bool = False) -> FitTable:
+    t = FitTable(f"Resources per layer type — convention '{r.convention}'", wide=wide)
+    t.column("type", min_width=8)
+    for col in ("layers", "MACs", "% MACs", "params", "% params"):
+        t.column(col, number=True, drop=1 if col == "layers" else None)
     for s in r.breakdown:
-        add_row(
-            t,
+        t.row(
             s.category,
             str(s.layers),
             _exact(s.macs),
@@ -238,8 +230,3 @@ def _rich_breakdown(r: Report) -> Table:
             "—" if s.params_share is None else f"{100 * s.params_share:.2f}%",
         )
     return t
-
-
-def _exact(v: int | None) -> str:
-    """``1,234`` or ``—`` where the convention counts none."""
-    return "—" if v is None else f"{v:,}"

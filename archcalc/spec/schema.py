@@ -204,7 +204,24 @@ class PublishedFigure(_Strict):
 
 class InputSpec(_Strict):
     channels: PosInt = 3
-    resolution: PosInt = Field(224, description="default input side in pixels")
+    resolution: PosInt = Field(224, description="default input side in pixels (a square input)")
+    height: PosInt | None = Field(None, description="default input height (with width: a non-square input)")
+    width: PosInt | None = Field(None, description="default input width (with height)")
+
+    @model_validator(mode="after")
+    def _height_with_width(self) -> InputSpec:
+        if (self.height is None) != (self.width is None):
+            raise ValueError("give height and width together (or resolution for a square input)")
+        if self.height is not None and "resolution" in self.model_fields_set:
+            raise ValueError("give resolution (a square input) or height and width, not both")
+        return self
+
+    @property
+    def size(self) -> int | tuple[int, int]:
+        """The default input: the side (square) or (height, width)."""
+        if self.height is None or self.width is None:
+            return self.resolution
+        return self.height if self.height == self.width else (self.height, self.width)
 
 
 class SweepGrid(_Strict):
@@ -275,7 +292,7 @@ class NetworkSpec(_Strict):
         names: set[str] = set()
         for section, i, entry in self.entries():
             where = f"{section}.{i}"
-            for field, value in entry:
+            for field, value in entry.__dict__.items():  # the fields' values (pydantic's iteration, cheaper)
                 for ref in _knob_refs(value):
                     if ref[1:] not in self.knobs and ref[1:] not in derived:
                         known = ", ".join([*self.knobs, *derived]) or "none declared"

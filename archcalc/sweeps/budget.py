@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from archcalc.count.header import GridHeader
 from archcalc.errors import ArchcalcError
+from archcalc.resolution import Resolution, area
 from archcalc.spec.schema import NetworkSpec
 from archcalc.sweeps.grid import Sweep, SweepPoint, SweepSettings, run_sweep
 from archcalc.units import parse_bytes, parse_count, parse_time_ms
@@ -101,20 +102,21 @@ def check_limits(limits: Limits, convention: str) -> None:
 def rank_key(p: SweepPoint) -> tuple:
     """Best first: known top-1 (highest first), then MACs (most first), then params (fewest first)."""
     count = p.macs if p.macs is not None else p.flops or 0
-    return (p.top1 is None, -(p.top1 or 0.0), -count, p.params or 0, -p.alpha, -p.resolution)
+    return (p.top1 is None, -(p.top1 or 0.0), -count, p.params or 0, -p.alpha, -area(p.resolution))
 
 
 def pareto_front(points: list[SweepPoint]) -> tuple[list[SweepPoint], list[SweepPoint]]:
     """(front, dominated) of ``points``, each sorted best first (:func:`rank_key`)."""
-    by_alpha: dict[float, int] = {}
+    by_alpha: dict[float, Resolution] = {}
     for p in points:
-        by_alpha[p.alpha] = max(by_alpha.get(p.alpha, 0), p.resolution)
-    front_keys: set[tuple[float, int]] = set()
-    larger = 0  # the largest resolution among strictly wider fitting configurations
+        if p.alpha not in by_alpha or area(p.resolution) > area(by_alpha[p.alpha]):
+            by_alpha[p.alpha] = p.resolution
+    front_keys: set[tuple[float, Resolution]] = set()
+    larger = 0  # the largest resolution (in pixels) among strictly wider fitting configurations
     for alpha in sorted(by_alpha, reverse=True):
-        if by_alpha[alpha] > larger:
+        if area(by_alpha[alpha]) > larger:
             front_keys.add((alpha, by_alpha[alpha]))
-        larger = max(larger, by_alpha[alpha])
+        larger = max(larger, area(by_alpha[alpha]))
     front = [p for p in points if (p.alpha, p.resolution) in front_keys]
     others = [p for p in points if (p.alpha, p.resolution) not in front_keys]
     return sorted(front, key=rank_key), sorted(others, key=rank_key)
@@ -134,7 +136,7 @@ def fit_budget(
     spec: NetworkSpec,
     limits: Limits,
     alphas: Iterable[float] | None = None,
-    resolutions: Iterable[int] | None = None,
+    resolutions: Iterable[Resolution | str] | None = None,
     knobs: Mapping[str, object] | None = None,
     settings: SweepSettings | None = None,
 ) -> Fit:

@@ -23,6 +23,7 @@ from archcalc.count.header import GridHeader
 from archcalc.dtypes import dtype_bytes
 from archcalc.model.graph import Graph
 from archcalc.model.resolve import check_alpha, input_resolution, knob_values, resolve
+from archcalc.resolution import Resolution, area, canonical
 from archcalc.spec.schema import NetworkSpec
 from archcalc.sweeps.levels import LevelMismatch, Plan, matches, plan
 
@@ -45,7 +46,7 @@ class SweepPoint(BaseModel):
     ``convention`` (null: a quantity it does not count)."""
 
     alpha: float
-    resolution: int
+    resolution: Resolution = Field(description="input side, or (height, width) when not square")
     macs: int | None
     flops: int | None = Field(None, description="2 × macs, or the count of a FLOP convention (tf)")
     params: int | None
@@ -69,7 +70,7 @@ class Sweep(GridHeader):
     peak_memory_rule: str | None = None
     latency_profile: str | None = None
     alphas: list[float]
-    resolutions: list[int]
+    resolutions: list[Resolution]
     points: list[SweepPoint]
     evaluated_on_levels: int = Field(description="points computed by the level engine (the rest: full path)")
 
@@ -101,7 +102,7 @@ class SweepSettings:
 @dataclass(frozen=True, slots=True)
 class Grid:
     alphas: list[float]
-    resolutions: list[int]
+    resolutions: list[Resolution]
     source: str
 
 
@@ -109,7 +110,7 @@ def _unique(xs: Iterable) -> list:
     return list(dict.fromkeys(xs))
 
 
-def check_grid(spec: NetworkSpec, alphas: Iterable[float], resolutions: Iterable[int]) -> Grid:
+def check_grid(spec: NetworkSpec, alphas: Iterable[float], resolutions: Iterable[Resolution | str]) -> Grid:
     """Validated, de-duplicated α and resolution lists (order kept); one-line errors name the option."""
     a = _unique(check_alpha(x) for x in alphas)
     r = _unique(input_resolution(spec, x) for x in resolutions)
@@ -130,14 +131,12 @@ def default_grid(spec: NetworkSpec) -> Grid:
     if spec.sweep is not None:
         return Grid(list(spec.sweep.alphas), list(spec.sweep.resolutions), spec.sweep.source)
     alphas = sorted({1.0} | {f.setting.alpha for f in spec.published})
-    res = sorted(
-        {spec.input.resolution} | {f.setting.resolution or spec.input.resolution for f in spec.published}
-    )
+    res = sorted({spec.input.size} | {f.setting.resolution or spec.input.size for f in spec.published})
     return Grid(alphas, res, "derived: α = 1 and the published α's × the default and published resolutions")
 
 
 def _full_totals(
-    spec: NetworkSpec, alpha: float, res: int, knobs: Mapping[str, object], settings: SweepSettings
+    spec: NetworkSpec, alpha: float, res: Resolution, knobs: Mapping[str, object], settings: SweepSettings
 ) -> dict[str, int]:
     """The plain path: ``resolve`` + ``report`` (+ ``memory.peak_activation_bytes``)."""
     from archcalc.count.memory import peak_activation_bytes
@@ -156,7 +155,7 @@ def _full_totals(
 def predict_ms(
     spec: NetworkSpec,
     alpha: float,
-    res: int,
+    res: Resolution,
     knobs: Mapping[str, object],
     settings: SweepSettings,
 ) -> float:
@@ -176,17 +175,18 @@ def _peak_agrees(p: Plan, graphs: Iterable[Graph], b: int, rule: str) -> bool:
     from archcalc.count.memory import peak_activation_bytes
 
     return rule == "materialize" and all(
-        p.peak_elements(p.sides(g.input_shape[1])) * b == peak_activation_bytes(g, b, rule) for g in graphs
+        p.peak_elements(p.sides(canonical(*g.input_shape[1:3]))) * b == peak_activation_bytes(g, b, rule)
+        for g in graphs
     )
 
 
 def grid_totals(
     spec: NetworkSpec,
     alphas: Sequence[float],
-    resolutions: Sequence[int],
+    resolutions: Sequence[Resolution],
     knobs: Mapping[str, object],
     settings: SweepSettings,
-) -> tuple[list[tuple[float, int, dict[str, int]]], int]:
+) -> tuple[list[tuple[float, Resolution, dict[str, int]]], int]:
     """Totals of every (α, resolution), α-major, and how many came from the level engine.
 
     Per α: resolve at the largest and the smallest resolution, plan on the first, keep the plan only
@@ -195,17 +195,17 @@ def grid_totals(
     is refused, or a resolution does not fit the levels, the configuration takes the full path."""
     b = settings.dtype_bytes
     memory_rule = settings.memory_rule
-    out: list[tuple[float, int, dict[str, int]]] = []
+    out: list[tuple[float, Resolution, dict[str, int]]] = []
     fast = 0
     probes: dict = {}
     sides: dict[tuple, list | None] = {}
     for alpha in alphas:
         p = None
         if len(resolutions) > 1:
-            ref = resolve(spec, alpha, max(resolutions), knobs=knobs)
+            ref = resolve(spec, alpha, max(resolutions, key=area), knobs=knobs)
             p = plan(ref.graph, settings.convention, b, probes)
             if p is not None:
-                other = resolve(spec, alpha, min(resolutions), knobs=knobs)
+                other = resolve(spec, alpha, min(resolutions, key=area), knobs=knobs)
                 if not matches(p, ref.graph, other.graph) or (
                     memory_rule is not None and not _peak_agrees(p, (ref.graph, other.graph), b, memory_rule)
                 ):
@@ -239,7 +239,7 @@ def grid_totals(
 def run_sweep(
     spec: NetworkSpec,
     alphas: Iterable[float] | None = None,
-    resolutions: Iterable[int] | None = None,
+    resolutions: Iterable[Resolution | str] | None = None,
     knobs: Mapping[str, object] | None = None,
     settings: SweepSettings | None = None,
 ) -> Sweep:

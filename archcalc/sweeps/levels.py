@@ -43,6 +43,8 @@ from archcalc.errors import ArchcalcError
 from archcalc.model.graph import INPUT, Graph, Node
 from archcalc.model.ops import Op, Shape, numel
 from archcalc.model.ops.counting import charges
+from archcalc.resolution import Resolution
+from archcalc.resolution import sides as input_sides
 
 Side = tuple[int, int]
 
@@ -92,14 +94,14 @@ class Plan:
         """The levels' spatial rules, independent of channel counts: equal signatures, equal sides."""
         return tuple((lv.parent, lv.const, lv.op.side_key() if lv.op else None) for lv in self.levels)
 
-    def sides(self, resolution: int) -> list[Side]:
+    def sides(self, resolution: Resolution) -> list[Side]:
         """The side of every level at input resolution ``resolution``."""
         out: list[Side] = []
         for lv in self.levels:
             if lv.const is not None:
                 out.append(lv.const)
             elif lv.op is None:
-                out.append((resolution, resolution))
+                out.append(input_sides(resolution))
             else:
                 h, w = out[lv.parent]
                 try:
@@ -117,7 +119,7 @@ class Plan:
             except ArchcalcError:
                 raise LevelMismatch from None
 
-    def totals(self, resolution: int, sides: list[Side] | None = None) -> dict[str, int]:
+    def totals(self, resolution: Resolution, sides: list[Side] | None = None) -> dict[str, int]:
         """Every total at ``resolution`` (``sides``: this plan's :meth:`sides` there, if known);
         raises :class:`LevelMismatch` where levels do not apply."""
         if sides is None:
@@ -258,6 +260,8 @@ def plan(
     for n in graph:
         op = n.op
         ins = tuple(tensors[i] for i in n.inputs)
+        if not ins:
+            return None  # a learnt tensor read as data: the full path
         first = ins[0]
         out_shape = n.out_shape
         rule = op.level_rule

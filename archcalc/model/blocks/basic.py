@@ -6,7 +6,7 @@ row to ``name.dw.*`` and ``name.pw.*``; repeated rows get ``name.0``, ``name.1``
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, StrictBool, model_validator
 
@@ -106,9 +106,18 @@ class AdaptivePoolEntry(Entry):
 
 
 class FlattenEntry(Entry):
-    """C×H×W → C·H·W vector."""
+    """C×H×W → C·H·W vector (or dims ``start`` … ``end`` merged, batch excluded: ``start: 1``
+    turns a C×H×W map into C×(H·W) tokens).
+
+    ``spatial: [H, W]`` pins the map size the flatten was written for: a flatten of a map whose
+    size depends on the input resolution feeds layers (a linear, a reshape) whose size then
+    depends on it too, so another resolution is refused naming this layer (imported specs write it).
+    """
 
     kind: Literal["flatten"]
+    start: NonNegInt = 0
+    end: int = -1
+    spatial: Annotated[list[PosInt], Field(min_length=2, max_length=2)] | None = None
 
 
 class LinearEntry(Entry):
@@ -119,6 +128,11 @@ class LinearEntry(Entry):
     bias: StrictBool = True
     act: ActArg = "none"
     width: WidthArg = "scaled"
+    tokens: StrictBool = Field(
+        False,
+        description="apply to the last dimension of any tensor (a token sequence, a channels-last "
+        "map), as torch's nn.Linear does; default: a vector input only",
+    )
 
 
 def conv_bn_act(
@@ -236,20 +250,27 @@ def _adaptive_pool(e: AdaptivePoolEntry, ctx: Context, b: GraphBuilder, name: st
 
 @block(FlattenEntry)
 def _flatten(e: FlattenEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
-    b.op(name, Flatten)
+    shape = b.shape()
+    if e.spatial is not None and (len(shape) != 3 or list(shape[1:]) != e.spatial):
+        raise ArchcalcError(
+            f"layer {name} (flatten): flattens a {e.spatial[0]}×{e.spatial[1]} map, here "
+            f"{fmt_shape(shape[1:]) if len(shape) == 3 else fmt_shape(shape)}: the layers after it depend "
+            "on the input resolution, so only the resolution it was written for is accepted"
+        )
+    b.op(name, Flatten, e.start, e.end)
 
 
 @block(LinearEntry)
 def _linear(e: LinearEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
     out = ctx.channels(e.out, e.width, f"{name}.out")
     in_shape = b.shape()
-    if len(in_shape) != 1:
+    if len(in_shape) != 1 and not e.tokens:
         raise ArchcalcError(
             f"layer {name} (linear): needs a vector input but gets a "
             f"{fmt_shape(in_shape)} map; add a global_pool or flatten row before it"
         )
     act = e.act if e.act in _PLAIN_ACTS else ctx.act(e.act, f"{name}.act")
     fc = f"{name}.fc" if act != "none" else name
-    b.op(fc, Linear, in_features=in_shape[0], out_features=out, bias=e.bias)
+    b.op(fc, Linear, in_features=in_shape[-1], out_features=out, bias=e.bias)
     if act != "none":
         b.op(f"{name}.act", Activation, fn=act)

@@ -46,15 +46,42 @@ LevelRule = Literal["window", "same", "fixed", "flatten", "vector"]
 
 
 class LayerRow(Protocol):
-    """What :meth:`Op.row_latency_kind` reads of a layer row (``closed_form.LayerCost``)."""
+    """What :meth:`Op.row_latency_kind` and the kernel-fusion facts (:meth:`Op.joins_kernel`) read
+    of a layer row (``closed_form.LayerCost``)."""
 
     name: str
+    kind: str
     category: str
     args: str
+    inputs: Sequence[str]
+    output_shape: Sequence[int]
+    weight_bytes: int
 
 
 PRIMITIVES: dict[str, type[Op]] = {}
 """Every primitive class by its ``kind``, filled as the classes are defined (``Op.__init_subclass__``)."""
+
+
+class OnnxSink(Protocol):
+    """Where :meth:`Op.onnx_nodes` writes a layer as ONNX (``archcalc.export.onnx`` implements it,
+    so the op classes never import onnx)."""
+
+    def node(self, op_type: str, inputs: Sequence[str], output: str, name: str, **attrs: Any) -> str:
+        """Append an ONNX node ``op_type`` named ``name`` reading ``inputs``; returns ``output``."""
+        ...
+
+    def weight(self, name: str, shape: Shape, role: str = "weight") -> str:
+        """A random float32 initializer (role: ``weight`` (He-normal over the fan-in ``shape[1:]``),
+        ``bias``, ``scale``, ``mean`` or ``var`` (positive)); returns its name."""
+        ...
+
+    def ints(self, name: str, values: Sequence[int]) -> str:
+        """An int64 initializer (shapes, slice bounds); returns its name."""
+        ...
+
+    def floats(self, name: str, values: Sequence[float]) -> str:
+        """A float32 initializer holding constants (a scalar when ``values`` has one element)."""
+        ...
 
 
 class Op:
@@ -74,6 +101,12 @@ class Op:
     """The kind's name in layer rows and error messages (``conv2d``, ``activation`` …); unique."""
     n_inputs: ClassVar[int | None] = 1
     """Tensors the op reads; None: any number ≥ 1."""
+
+    # -- the papers' one-row-per-layer view (archcalc.count.views) ----------------------------------
+    folds_into_previous: ClassVar[bool] = False
+    """In the papers' one-row-per-layer tables (``table --view paper``) this kind has no row of its
+    own: it is written into the row of the node whose output it reads (BN and the activation after
+    a conv, flatten after the pool). Wider than :attr:`fuses_into_producer`: a reshape folds too."""
 
     # -- memory rules (archcalc.count.memory) ------------------------------------------------------
     fuses_into_producer: ClassVar[bool] = False
@@ -127,6 +160,19 @@ class Op:
         """The profile kind of a layer row this class wrote (read from the row, so a report loaded
         from JSON is priced as the one computed): :attr:`latency_kind` unless overridden."""
         return cls.latency_kind
+
+    @classmethod
+    def row_window(cls, row: LayerRow) -> tuple[float, float]:
+        """(kernel side, input channels per group) of a kernel headed by this layer row, as the
+        learned kernel predictor sees them (``archcalc.count.kernels.kernel_features``), read from
+        the row this class wrote; (1, 0) for kinds without a window."""
+        return 1.0, 0.0
+
+    @classmethod
+    def row_tail_feature(cls, row: LayerRow) -> tuple[str, float] | None:
+        """The feature of ``archcalc.count.kernels.FEATURES`` a layer of this kind sets when it runs
+        inside another layer's kernel (a fused tail), with its value; None: it sets none."""
+        return None
 
     def side_key(self) -> tuple:
         """Level rule ``window``: the arguments that decide the output side from the input side (ops
@@ -198,6 +244,34 @@ class Op:
         """Short human description of the op's arguments (filter shape, stride …)."""
         return self.kind
 
+    def fold_label(self) -> str:
+        """How a row that this op :attr:`folds_into_previous` names it (``relu``, ``BN``)."""
+        return self.describe()
+
     def torch_module(self) -> Any:
         """The equivalent ``torch.nn.Module`` (torch is imported only inside this method)."""
         raise NotImplementedError
+
+    @classmethod
+    def joins_kernel(cls, backend: str, row: LayerRow, kernel: Sequence[LayerRow]) -> bool:
+        """Whether layer ``row`` of this kind runs inside ``kernel`` (the layer rows of the kernel that
+        wrote its input, head first) on ``backend`` (``torch``: eager, one call per layer, so never;
+        ``onnxruntime``: the CPU provider's default graph optimisations). Asked only when that input
+        has no other reader (``archcalc.count.kernels``)."""
+        return False
+
+    @classmethod
+    def joins_sibling(cls, backend: str, row: LayerRow, kernel: Sequence[LayerRow]) -> bool:
+        """Whether layer ``row`` runs inside ``kernel``, an earlier kernel whose head reads exactly
+        the same inputs, on ``backend``."""
+        return False
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """Write the layer as ONNX nodes (opset 17) on ``sink``: reading tensors ``inputs`` (shapes
+        ``in_shapes``, without the batch), the last node writing the tensor ``name`` and named
+        ``name``; helper nodes are named ``name/…``. Weights are random (``sink.weight``)."""
+        from archcalc.errors import ArchcalcError
+
+        raise ArchcalcError(f"layer {name}: op {self.kind!r} has no ONNX export")

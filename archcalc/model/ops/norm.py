@@ -1,4 +1,4 @@
-"""Batch normalisation (inference mode)."""
+"""Normalisation layers: batch norm (inference mode) and layer norm."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from math import prod
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
-from archcalc.model.ops.base import Op, Shape
+from archcalc.model.ops.base import LayerRow, OnnxSink, Op, Shape, fmt_shape
 from archcalc.model.ops.counting import Tally, rule
 
 BN_ELEMENT = rule("batch norm output element", fvcore=2, ptflops=2, thop=4, torchprofile=1, tf=2)
@@ -33,12 +33,23 @@ class BatchNorm2d(Op):
     """
 
     kind: ClassVar[str] = "batchnorm2d"
+    folds_into_previous = True
     fuses_into_producer = True
     per_channel = True
     level_rule = "same"
     latency_kind = "batchnorm"
     channels: int
     affine: bool = True
+
+    @classmethod
+    def joins_kernel(cls, backend: str, row: LayerRow, kernel: Sequence[LayerRow]) -> bool:
+        """onnxruntime folds inference batch norm into the convolution right before it (its
+        ``ConvBNFusion``: W' = γ·W/σ, b' = γ·(b − μ)/σ + β)."""
+        return backend == "onnxruntime" and len(kernel) == 1 and kernel[0].kind == "conv2d"
+
+    @classmethod
+    def row_tail_feature(cls, row: LayerRow) -> tuple[str, float]:
+        return "fused_bn", 1.0
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs
@@ -67,7 +78,83 @@ class BatchNorm2d(Op):
     def describe(self) -> str:
         return f"{self.channels}"
 
+    def fold_label(self) -> str:
+        return "BN"
+
     def torch_module(self) -> Any:
         from torch import nn
 
         return nn.BatchNorm2d(self.channels, affine=self.affine)
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``BatchNormalization`` (inference): scale γ, bias β, running mean and variance, C each.
+        Without ``affine``, γ = 1 and β = 0 as constants."""
+        c = self.channels
+        if self.affine:
+            scale, bias = (
+                sink.weight(f"{name}.weight", (c,), "scale"),
+                sink.weight(f"{name}.bias", (c,), "bias"),
+            )
+        else:
+            scale, bias = sink.floats(f"{name}.ones", [1.0] * c), sink.floats(f"{name}.zeros", [0.0] * c)
+        mean = sink.weight(f"{name}.running_mean", (c,), "mean")
+        var = sink.weight(f"{name}.running_var", (c,), "var")
+        sink.node("BatchNormalization", [inputs[0], scale, bias, mean, var], name, name, epsilon=1e-5)
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class LayerNorm(Op):
+    """Layer norm over the trailing dimensions ``shape`` (torch's ``normalized_shape``).
+
+    params (torch) = numel(shape) for γ (with ``affine``) + numel(shape) for β (with ``bias``);
+    no buffers; paper MACs = 0; FlopCounterMode counts none.
+    fvcore MACs = 5 per input element with γ, 4 without (``norm_flop_counter``: "a rough estimate").
+    """
+
+    kind: ClassVar[str] = "layernorm"
+    latency_kind = "batchnorm"
+    shape: tuple[int, ...]
+    affine: bool = True
+    bias: bool = True
+
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
+        (x,) = inputs
+        n = len(self.shape)
+        if len(x) < n or tuple(x[len(x) - n :]) != self.shape:
+            raise ArchcalcError(f"layer norm over {fmt_shape(self.shape)} got a {fmt_shape(x)} tensor")
+        return x
+
+    def norm_params(self) -> int:
+        return prod(self.shape) * ((1 if self.affine else 0) + (1 if self.affine and self.bias else 0))
+
+    def fvcore_macs(self, inputs: Sequence[Shape], out: Shape) -> int:
+        return prod(inputs[0]) * (5 if self.affine else 4)
+
+    def category(self) -> str:
+        return "LayerNorm"
+
+    def describe(self) -> str:
+        return fmt_shape(self.shape)
+
+    def torch_module(self) -> Any:
+        from torch import nn
+
+        return nn.LayerNorm(self.shape, elementwise_affine=self.affine, bias=self.bias)
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``LayerNormalization`` over the last ``len(shape)`` axes (γ = 1, β = 0 as constants
+        where torch has none)."""
+        n = prod(self.shape)
+        scale = (
+            sink.weight(f"{name}.weight", self.shape, "scale")
+            if self.affine
+            else sink.floats(f"{name}.ones", [1.0] * n)
+        )
+        ins = [inputs[0], scale]
+        if self.affine and self.bias:
+            ins.append(sink.weight(f"{name}.bias", self.shape, "bias"))
+        sink.node("LayerNormalization", ins, name, name, axis=-len(self.shape), epsilon=1e-5)

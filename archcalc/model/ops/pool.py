@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError, CollapseError
-from archcalc.model.ops.base import LayerRow, Op, Shape, numel
+from archcalc.model.ops.base import LayerRow, OnnxSink, Op, Shape, numel
 from archcalc.model.ops.conv import conv_out_size
 from archcalc.model.ops.counting import Tally, rule
 
@@ -58,6 +58,12 @@ class Pool2d(Op):
         """``maxpool`` or ``avgpool``: the row's ``args`` starts with the pooling op (:meth:`describe`)."""
         return "maxpool" if row.args.startswith("max") else "avgpool"
 
+    @classmethod
+    def row_window(cls, row: LayerRow) -> tuple[float, float]:
+        """The window side from the args :meth:`describe` wrote (``max 3×3 s2``)."""
+        args = row.args.split()
+        return (float(args[1].split("×")[0]) if len(args) > 1 else 1.0), 0.0
+
     def side_key(self) -> tuple:
         return (self.kind, self.kernel, self.stride, self.padding, None, self.ceil_mode)
 
@@ -107,6 +113,21 @@ class Pool2d(Op):
 
         cls = nn.MaxPool2d if self.op == "max" else nn.AvgPool2d
         return cls(self.kernel, self.stride, self.padding, ceil_mode=self.ceil_mode)
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """``MaxPool`` / ``AveragePool`` with torch's defaults (average counts the padding)."""
+        attrs: dict[str, Any] = {
+            "kernel_shape": [self.kernel, self.kernel],
+            "strides": [self.stride, self.stride],
+            "pads": [self.padding] * 4,
+            "ceil_mode": int(self.ceil_mode),
+        }
+        if self.op == "max":
+            sink.node("MaxPool", [inputs[0]], name, name, **attrs)
+        else:
+            sink.node("AveragePool", [inputs[0]], name, name, count_include_pad=1, **attrs)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -161,3 +182,74 @@ class AdaptivePool2d(Op):
 
         cls = nn.AdaptiveAvgPool2d if self.op == "avg" else nn.AdaptiveMaxPool2d
         return cls(self.output)
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """Output 1: ``GlobalAveragePool`` / ``GlobalMaxPool``. Output o > 1 on a side divisible by o:
+        a pool with window = stride = side / o (what adaptive pooling computes then); ONNX has no
+        adaptive pooling for other sides, which is refused."""
+        _, h, w = in_shapes[0]
+        if self.output == 1:
+            sink.node("GlobalAveragePool" if self.op == "avg" else "GlobalMaxPool", [inputs[0]], name, name)
+            return
+        if h % self.output or w % self.output:
+            raise ArchcalcError(
+                f"layer {name}: adaptive pooling of {h}×{w} to {self.output}×{self.output} has "
+                "unequal windows, which ONNX cannot express"
+            )
+        k = [h // self.output, w // self.output]
+        sink.node(
+            "MaxPool" if self.op == "max" else "AveragePool",
+            [inputs[0]],
+            name,
+            name,
+            kernel_shape=k,
+            strides=k,
+        )
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class Mean(Op):
+    """Mean over ``dims`` (of the sample's tensor), ``x.mean((2, 3), keepdim=True)`` in torch terms
+    with the batch dimension counted: dims here exclude it, so that is ``dims=(1, 2)``.
+
+    0 MACs under every convention: fvcore skips ``aten::mean`` (unlike ``adaptive_avg_pool2d``,
+    which it counts at 1 per input element, so the two ways of writing a global average pool
+    count differently there) and FlopCounterMode counts none.
+    """
+
+    kind: ClassVar[str] = "mean"
+    latency_kind = "global_pool"
+    fvcore_skipped: ClassVar[dict[str, str]] = {
+        "aten::mean": "mean: 0 MACs (fvcore counts adaptive_avg_pool2d, not mean)"
+    }
+    dims: tuple[int, ...]
+    keepdim: bool = False
+
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
+        (shape,) = inputs
+        dims = {d % len(shape) for d in self.dims if -len(shape) <= d < len(shape)}
+        if len(dims) != len(self.dims):
+            raise ArchcalcError(f"mean over dims {list(self.dims)} of a {len(shape)}-d tensor")
+        if self.keepdim:
+            return tuple(1 if i in dims else s for i, s in enumerate(shape))
+        return tuple(s for i, s in enumerate(shape) if i not in dims)
+
+    def category(self) -> str:
+        return "Pool"
+
+    def describe(self) -> str:
+        return f"mean dims {','.join(map(str, self.dims))}" + (" keepdim" if self.keepdim else "")
+
+    def torch_module(self) -> Any:
+        from archcalc.measure import torch_modules
+
+        return torch_modules.Mean(tuple(d if d < 0 else d + 1 for d in self.dims), self.keepdim)
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``ReduceMean`` over ``dims`` (+1 for the batch; opset 17 takes them as an attribute)."""
+        axes = [d + 1 if d >= 0 else d for d in self.dims]
+        sink.node("ReduceMean", [inputs[0]], name, name, axes=axes, keepdims=int(self.keepdim))
