@@ -24,6 +24,7 @@ from archcalc.cli import (  # noqa: F401  (registers the commands)
     import_cmd,
     memory,
     networks,
+    reconcile,
     size,
     sweep,
     table,
