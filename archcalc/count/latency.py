@@ -100,7 +100,7 @@ bandwidth term in the profile, no written bytes in the forward terms)."""
 
 FORMULA = (
     "T = s·t + g + a·B·written + c·min(weight_bytes, C) per kernel, summed; "
-    "t = (max(work / R_kind, bytes(B) / (e_kind·W_copy(bytes))) + o_kind)·exp(r̂_kind); work = MACs·B "
+    "t = (max(work / R_kind, bytes(B) / (e_kind·W_copy(bytes))) + o_kind)·exp(r_kind); work = MACs·B "
     "(conv, linear) or bytes(B) (data kinds); bytes(B) = B·activations + weights"
 )
 

@@ -22,6 +22,12 @@ one that holds nothing but archcalc entries (an older archcalc's), which it then
 folder with anything else in it is the user's: nothing in it is written or replaced, and the cache
 is off (``ARCHCALC_CACHE_DIR`` pointed at a folder of one's own ``specs/*.json`` leaves them as
 they are).
+
+What it skips: importing PyYAML and parsing the file (110 M instructions of a cold start). Checked
+against parsing by ``tests/test_cold_start.py``: ``test_every_builtin_round_trips_through_the_cache``
+(a hit gives the spec the YAML gives, without touching PyYAML), the damaged-entry, changed-file,
+version and unusable-directory tests, and ``test_a_warm_cold_start_imports_neither_yaml_nor_torch``.
+One of the start-up shortcuts :mod:`archcalc.cli.startup` lists.
 """
 
 from __future__ import annotations

@@ -36,6 +36,14 @@ WidthMode = Literal["scaled", "fixed", "grow_only"]
 ``grow_only``: scaled by max(α, 1), i.e. kept for α < 1 (MobileNet V2's last conv)."""
 
 
+ActArg = Act | KnobRef
+"""An activation, or a knob whose value is one (``$nonlinearity``)."""
+WidthArg = WidthMode | KnobRef
+"""A width mode, or a knob whose value is one (``$head_width``)."""
+OddKernelArg = OddKernel | KnobRef
+"""An odd kernel side, or a knob whose value is one (``$big_kernel``)."""
+
+
 class Strict(BaseModel):
     """A spec model: unknown fields refused, and no lax conversions — ``true`` is not the number 1,
     ``"3"`` not the number 3, ``3.0`` not an integer; floats are finite (no ``.nan``, ``.inf``)."""
