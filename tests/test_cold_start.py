@@ -35,7 +35,7 @@ from test_fuzz_specs import LEAVES, parent_and_key, paths
 
 import archcalc
 import archcalc._version
-from archcalc import paths
+from archcalc import paths as own_files
 from archcalc.cli import click_app, command_name, main
 from archcalc.cli.app import app
 from archcalc.cli.startup import pydantic_plugins_may_be_installed
@@ -228,7 +228,7 @@ def test_write_and_read_errors_are_a_miss(cache, monkeypatch) -> None:
         raise PermissionError(13, "Permission denied")
 
     with monkeypatch.context() as m:
-        m.setattr(paths.os, "replace", denied)
+        m.setattr(own_files.os, "replace", denied)
         assert fresh("mobilenet_v2") == from_yaml("mobilenet_v2")
         assert list((cache / "specs").iterdir()) == []  # the temporary file is gone too
     fresh("mobilenet_v2")
@@ -236,7 +236,7 @@ def test_write_and_read_errors_are_a_miss(cache, monkeypatch) -> None:
     raw = (specs_dir() / "mobilenet_v2.yaml").read_bytes()
     assert spec_cache.load("mobilenet_v2", raw) is not None
     with monkeypatch.context() as m:
-        m.setattr(paths.os, "open", denied)
+        m.setattr(own_files.os, "open", denied)
         assert spec_cache.load("mobilenet_v2", raw) is None
 
 
