@@ -55,9 +55,11 @@ def parse_resolution(text: object, option: str = "--res") -> Resolution:
     if isinstance(text, int):
         return text
     if isinstance(text, tuple | list) and len(text) == 2:
+        from archcalc.arguments import is_whole
+
         h, w = text
-        if isinstance(h, int) and isinstance(w, int) and not isinstance(h, bool) and not isinstance(w, bool):
-            return canonical(h, w)
+        if is_whole(h) and is_whole(w):  # numpy integers too
+            return canonical(int(h), int(w))  # type: ignore[call-overload]
     if isinstance(text, str):
         s = text.strip()
         try:

@@ -44,7 +44,7 @@ HOSTILE: list[Any] = [
 GOOD: dict[str, list[Any]] = {
     "net": ["mobilenet_v1", "squeezenet1_0", "mobilenet_v2", str(specs_dir() / "mobilenet_v1.yaml")],
     "alpha": [1.0, 0.5, 0.25, np.float64(0.75), 1000.0],
-    "resolution": [None, 224, 160, np.int64(128), 1_000_000],
+    "resolution": [None, 224, 160, np.int64(128), 1_000_000, (224, 160), (np.int64(160), 128), "224x160"],
     "rho": [None, 0.5, np.float32(0.5)],
     "convention": ["paper", "fvcore", "torch"],
     "dtype": ["fp32", "fp16", "int8"],
@@ -84,7 +84,7 @@ GOOD: dict[str, list[Any]] = {
 """Values each argument takes (and knobs, and compare's sizes), so that calls reach deeper checks."""
 BAD: dict[str, list[Any]] = {
     "alpha": [1000.5, 1e-300, "0.5", Decimal("1e999")],
-    "resolution": [1_000_001, 0, np.int64(-5), 2**63],
+    "resolution": [1_000_001, 0, np.int64(-5), 2**63, (0, 5), (1, 2, 3), "224x", (224, 2.5)],
     "rho": [1e6, -1.0],
     "convention": ["thop", "PAPER"],
     "dtype": ["fp64", "FP32"],
