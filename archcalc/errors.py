@@ -12,3 +12,8 @@ class ArchcalcError(ValueError):
 
 class CollapseError(ArchcalcError):
     """A layer's output has zero (or negative) spatial size at the requested resolution."""
+
+
+class ArchcalcWarning(UserWarning):
+    """A result that is exact but probably not what was meant (a classifier α shrinks). The CLI
+    prints it as one line, ``archcalc: warning: …``."""

@@ -29,9 +29,15 @@ def test_table_json_is_exact_and_labelled(cli) -> None:
     assert t["flops"] == 2 * t["macs"]
     assert sum(x["macs"] for x in data["layers"]) == t["macs"]
     assert sum(x["params"] for x in data["layers"]) == t["params"]
-    assert set(data["by_convention"]) == {"paper", "fvcore", "torch"}
+    assert list(data["by_convention"]) == [
+        *("paper", "fvcore", "torch"),
+        *("ptflops", "thop", "torchinfo", "torchprofile", "tf", "keras"),
+    ]
     for c in data["by_convention"].values():
-        assert c["macs_rule"] and c["params_rule"]
+        # a rule for every quantity a convention counts, and null for the ones it does not
+        assert (c["macs_rule"] is not None) == (c["flops"] is not None)
+        assert (c["params_rule"] is not None) == (c["params"] is not None)
+        assert c["macs_rule"] or c["params_rule"]
 
 
 def test_convention_switch_changes_the_labelled_figures(cli) -> None:
@@ -93,7 +99,7 @@ def test_csv_and_markdown(cli) -> None:
 
 
 def test_rich_table_names_the_convention(cli) -> None:
-    out = cli("table", "mobilenet_v1").out
+    out = cli("table", "mobilenet_v1", "--view", "primitives").out
     assert "MACs [paper]" in out and "params with BN [torch]" in out
     assert "sep13.pw.conv" in out and "568,740,352" in out
     assert "Conv DW 3×3" in out
@@ -183,7 +189,7 @@ head:
   - {kind: linear, out: 10, width: fixed}
 """
     )
-    r = cli("table", str(spec), "--format", "json", "--param", "wide=24")
+    r = cli("table", str(spec), "--format", "json", "--param", "wide=24", "--view", "primitives")
     assert r.code == 0, r.err
     d = json.loads(r.out)
     # conv 3×3×3×24 on 32² (+BN, no bias); dwsep 24→32 stride 2 to 16²; dwsep 32→32 on 16²; fc 32·10+10

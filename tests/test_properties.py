@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -48,7 +49,8 @@ def test_strided_and_grouped(dk: int, m: int, n: int, df: int, stride: int, data
 @given(alpha=st.floats(0.05, 4.0), c=st.integers(1, 4096))
 def test_width_rules(alpha: float, c: int) -> None:
     trunc = scale_channels(c, alpha, WidthRule(rule="truncate"))
-    assert trunc == math.floor(alpha * c + 1e-9)
+    # ⌊α·c⌋ exact, on α as written (its shortest repr): no tolerance (issue 17.3)
+    assert trunc == math.floor(Decimal(repr(alpha)) * c)
     rd = scale_channels(c, alpha, WidthRule(rule="round_divisible", divisor=8))
     assert rd % 8 == 0 and rd >= 8 and rd >= 0.9 * alpha * c
     assert scale_channels(c, alpha, WidthRule(rule="truncate"), "fixed") == c

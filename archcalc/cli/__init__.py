@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import os
 import sys
+import warnings
 from typing import TYPE_CHECKING
 
 import typer
@@ -19,8 +20,11 @@ from archcalc.cli import (  # noqa: F401  (registers the commands)
     calibrate,
     check,
     compare,
+    export,
+    import_cmd,
     memory,
     networks,
+    reconcile,
     size,
     sweep,
     table,
@@ -28,7 +32,7 @@ from archcalc.cli import (  # noqa: F401  (registers the commands)
 )
 from archcalc.cli.app import PANELS, app
 from archcalc.cli.startup import before_command, before_exit
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, ArchcalcWarning
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -103,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     errors, aborts = _parser_errors()
     try:
         group = click_app(sys.argv[1:] if argv is None else argv)
-        result = group(args=argv, prog_name="archcalc", standalone_mode=False)
+        with warnings.catch_warnings():
+            warnings.showwarning = _warn
+            result = group(args=argv, prog_name="archcalc", standalone_mode=False)
     except ArchcalcError as e:
         return _fail(str(e))
     except aborts:
@@ -121,6 +127,22 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return _closed_pipe()
     return result if isinstance(result, int) else 0
+
+
+def _warn(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    """An archcalc warning as one line on stderr (other warnings as Python prints them).
+    The signature is :func:`warnings.showwarning`'s."""
+    if issubclass(category, ArchcalcWarning):
+        sys.stderr.write(f"archcalc: warning: {' '.join(str(message).split())}\n")
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 def _closed_pipe() -> int:

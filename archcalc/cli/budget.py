@@ -9,6 +9,7 @@ import typer
 from archcalc.cli.app import app
 from archcalc.cli.options import (
     AlphaListOpt,
+    ClassesOpt,
     ConvOpt,
     DtypeOpt,
     FormatOpt,
@@ -20,8 +21,9 @@ from archcalc.cli.options import (
     PlotOpt,
     PlotYOpt,
     ResListOpt,
+    WideOpt,
+    with_classes,
 )
-from archcalc.errors import ArchcalcError
 
 
 @app.command()
@@ -42,6 +44,7 @@ def budget(
     alpha: AlphaListOpt = None,
     res: ResListOpt = None,
     param: ParamOpt = None,
+    classes: ClassesOpt = None,
     convention: ConvOpt = "paper",
     dtype: DtypeOpt = "fp32",
     rule: MemRuleOpt = "materialize",
@@ -50,39 +53,23 @@ def budget(
     fmt: FormatOpt = "table",
     plot: PlotOpt = None,
     y: PlotYOpt = "params",
+    wide: WideOpt = False,
 ) -> None:
     """Configurations that fit every limit: the Pareto front (best first), then the rest."""
-    from archcalc.cli.sweep import (
-        check_grid_options,
-        check_y,
-        device_profile,
-        parse_alphas,
-        parse_resolutions,
-        run_grid,
-    )
-    from archcalc.plots import check_plot_path
+    from archcalc.cli.sweep import check_grid_options, run_grid
     from archcalc.render.common import emit
     from archcalc.render.sweep import render_fit
-    from archcalc.spec.catalog import load_spec
-    from archcalc.sweeps.budget import fit_sweep, parse_limits
+    from archcalc.sweeps.budget import check_limits, fit_sweep, parse_limits
 
-    check_grid_options(fmt, convention, dtype, rule)
+    settings = check_grid_options(fmt, convention, dtype, rule)
     limits = parse_limits(max_macs, max_params, max_bytes, max_peak_memory, max_latency)
-    path = check_plot_path(plot) if plot is not None else None
-    alphas, resolutions = parse_alphas(alpha), parse_resolutions(res)
-    spec = load_spec(net)
-    prof = device_profile(profile, no_latency, dtype)
-    if limits.max_latency_ms is not None and prof is None:
-        if no_latency:
-            raise ArchcalcError("--max-latency cannot be checked with --no-latency")
-        from archcalc.count.latency import require_profile
-
-        prof = require_profile(None)
-    if path is not None:
-        check_y(y, prof is not None)
-    everything = run_grid(net, spec, alphas, resolutions, param, convention, dtype, rule, prof)
+    check_limits(limits, convention)
+    needs_profile = limits.max_latency_ms is not None
+    everything, path = run_grid(
+        net, alpha, res, with_classes(param, classes), settings, profile, no_latency, plot, y, needs_profile
+    )
     f = fit_sweep(everything, limits)
-    emit(render_fit(f, fmt))
+    emit(render_fit(f, fmt, wide))
     if path is not None:
         from archcalc.plots.pareto import draw_pareto
 

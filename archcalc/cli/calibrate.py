@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from archcalc.cli.app import app
-from archcalc.cli.options import FormatOpt, ProfileOpt, ThreadsOpt
+from archcalc.cli.options import BackendOpt, FormatOpt, ProfileOpt, ThreadsOpt, WideOpt
 from archcalc.cli.progress import progress
 from archcalc.errors import ArchcalcError
 
@@ -16,26 +16,37 @@ from archcalc.errors import ArchcalcError
 def calibrate(
     profile: ProfileOpt = None,
     threads: ThreadsOpt = None,
-    quick: Annotated[bool, typer.Option("--quick", help="a few shapes, short runs (seconds, rough)")] = False,
+    quick: Annotated[
+        bool,
+        typer.Option("--quick", help="8 kernels + 1 adaptive round per type, short runs, 6 small networks"),
+    ] = False,
+    backend: BackendOpt = "torch",
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
 ) -> None:
-    """Measure MAC rates, copy bandwidth and per-call overheads per layer kind; save the profile.
+    """Measure this CPU on a backend and fit the latency model per kernel type; save the profile.
 
-    The profile is JSON in the config directory ($ARCHCALC_CONFIG_DIR, else
-    $XDG_CONFIG_HOME/archcalc, else ~/.config/archcalc), under profiles/NAME.json.
+    Times synthetic kernels of every type (adaptively: more where the fit is worst) and seeded
+    random synthetic networks, never a built-in network. The profile is JSON in the config
+    directory ($ARCHCALC_CONFIG_DIR, else $XDG_CONFIG_HOME/archcalc, else ~/.config/archcalc), under
+    profiles/NAME.json (default NAME: default for torch, default-onnxruntime for onnxruntime).
     """
-    from archcalc.count.latency import DEFAULT_PROFILE, check_profile_name, save_profile
+    from archcalc.count.kernels import check_backend
+    from archcalc.count.latency import check_profile_name, default_profile_name, save_profile
     from archcalc.render.common import check_format, emit
     from archcalc.render.latency import render_profile
 
     check_format(fmt)
-    name = check_profile_name(profile or DEFAULT_PROFILE)
+    check_backend(backend)
+    name = check_profile_name(profile or default_profile_name(backend))
     if threads is not None and threads < 1:
         raise ArchcalcError(f"--threads {threads}: must be at least 1")
     from archcalc.measure.calibrate import calibrate as run
     from archcalc.measure.timing import default_threads
 
     n = threads if threads is not None else default_threads()
-    result = run(name, n, quick, wrap=lambda jobs: progress(jobs, "calibrating", lambda j: j[0]))
+    result = run(
+        name, n, quick, wrap=lambda jobs: progress(jobs, "calibrating", lambda j: j[0]), backend=backend
+    )
     path = save_profile(result)
-    emit(render_profile(result, fmt, path))
+    emit(render_profile(result, fmt, path, wide))

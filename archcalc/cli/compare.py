@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from archcalc.cli.app import app
-from archcalc.cli.options import AlphaOpt, DtypeOpt, FormatOpt
+from archcalc.cli.options import AlphaOpt, DtypeOpt, FormatOpt, WideOpt
 
 
 @app.command()
@@ -39,6 +39,7 @@ def compare(
     rho: Annotated[float, typer.Option("--rho", help="resolution multiplier ρ on D_F")] = 1.0,
     dtype: DtypeOpt = "fp32",
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
 ) -> None:
     """Single-layer designs side by side: params, MACs, bytes, formula, ratio to the first."""
     from archcalc.count.designs import compare as run
@@ -50,6 +51,8 @@ def compare(
     dtype_bytes(dtype)
     emit(
         render_comparison(
-            run(designs, dk, m, n, df, stride, groups, alpha, rho, dtype, t, squeeze, bottleneck, rank), fmt
+            run(designs, dk, m, n, df, stride, groups, alpha, rho, dtype, t, squeeze, bottleneck, rank),
+            fmt,
+            wide,
         )
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from archcalc.cli.app import app
 from archcalc.cli.options import (
     AlphaOpt,
+    ClassesOpt,
     DtypeOpt,
     FormatOpt,
     MemRuleOpt,
@@ -12,6 +13,7 @@ from archcalc.cli.options import (
     ParamOpt,
     ResOpt,
     RhoOpt,
+    WideOpt,
     resolve_net,
 )
 
@@ -23,9 +25,11 @@ def memory(
     res: ResOpt = None,
     rho: RhoOpt = None,
     param: ParamOpt = None,
+    classes: ClassesOpt = None,
     dtype: DtypeOpt = "fp32",
     rule: MemRuleOpt = "materialize",
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
 ) -> None:
     """Largest tensor per spatial resolution (MobileNet V2 Table 3) and the peak of live activations."""
     from archcalc.count.memory import check_rule, memory_report
@@ -36,5 +40,5 @@ def memory(
     check_format(fmt)
     dtype_bytes(dtype)
     check_rule(rule)
-    resolved = resolve_net(net, alpha, res, rho, param)
-    emit(render_memory(memory_report(resolved, dtype, rule), fmt))
+    resolved = resolve_net(net, alpha, res, rho, param, classes)
+    emit(render_memory(memory_report(resolved, dtype, rule), fmt, wide))

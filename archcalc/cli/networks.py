@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Annotated
 
 import typer
 
 from archcalc.cli.app import app
-from archcalc.cli.options import FormatOpt, NetArg
+from archcalc.cli.options import FormatOpt, NetArg, WideOpt
 from archcalc.errors import ArchcalcError
 
 
 @app.command("list")
 def list_networks(fmt: FormatOpt = "table") -> None:
     """The built-in networks, one line each, with their knobs and defaults."""
-    from archcalc.render.common import check_format, emit_json
+    from archcalc.render.common import check_format, emit, emit_json, grid
     from archcalc.spec.catalog import builtin_names, load_spec
 
     check_format(fmt)
@@ -34,17 +35,40 @@ def list_networks(fmt: FormatOpt = "table") -> None:
             ]
         )
         return
-    for s in specs:
-        knobs = " ".join(
-            f"{k}={json.dumps(v.default)}" + (f"∈{{{','.join(map(str, v.choices))}}}" if v.choices else "")
-            for k, v in s.knobs.items()
-        )
-        line = f"{s.name:<20} {s.title:<22} res {s.input.resolution:<4} knobs: {knobs or '-'}  ({s.source})"
-        sys.stdout.write(line + "\n")
+    rows = [
+        [
+            s.name,
+            s.title,
+            s.input.resolution,
+            " ".join(
+                f"{k}={json.dumps(v.default)}"
+                + (f"∈{{{','.join(map(str, v.choices))}}}" if v.choices else "")
+                for k, v in s.knobs.items()
+            ),
+            s.source,
+        ]
+        for s in specs
+    ]
+    if fmt in ("csv", "markdown"):
+        emit(grid(["name", "title", "resolution", "knobs", "source"], rows, fmt))
+        return
+    for name, title, resolution, knobs, source in rows:  # one line each, for grep and awk
+        sys.stdout.write(f"{name:<20} {title:<22} res {resolution:<4} knobs: {knobs or '-'}  ({source})\n")
 
 
 @app.command()
-def paper(net: NetArg, fmt: FormatOpt = "table") -> None:
+def paper(
+    net: NetArg,
+    fmt: FormatOpt = "table",
+    wide: WideOpt = False,
+    convention: Annotated[
+        str | None,
+        typer.Option(
+            "--convention",
+            help="also show each figure's quantity under this convention (what that tool prints there)",
+        ),
+    ] = None,
+) -> None:
     """Every published figure held for a network next to the computed value, with its source.
 
     Exit 1 if a figure is not reproduced at its printed precision (or an erratum stops being one).
@@ -55,11 +79,15 @@ def paper(net: NetArg, fmt: FormatOpt = "table") -> None:
     from archcalc.spec.catalog import load_spec
 
     check_format(fmt)
+    if convention is not None:
+        from archcalc.count.conventions import get_convention
+
+        get_convention(convention)
     spec = load_spec(net)
     if not spec.published:
         raise ArchcalcError(f"{net}: the spec holds no published figures")
-    checks = check_figures(spec)
-    emit(render_figures(spec.title, checks, fmt))
+    checks = check_figures(spec, convention)
+    emit(render_figures(spec.title, checks, fmt, wide))
     if not all(c.ok for c in checks):
         raise typer.Exit(1)
 

@@ -9,6 +9,7 @@ import typer
 from archcalc.cli.app import app
 from archcalc.cli.options import (
     AlphaOpt,
+    ClassesOpt,
     ConvOpt,
     DtypeOpt,
     FormatOpt,
@@ -16,6 +17,7 @@ from archcalc.cli.options import (
     ParamOpt,
     ResOpt,
     RhoOpt,
+    WideOpt,
     resolve_net,
 )
 
@@ -27,6 +29,7 @@ def size(
     res: ResOpt = None,
     rho: RhoOpt = None,
     param: ParamOpt = None,
+    classes: ClassesOpt = None,
     convention: ConvOpt = "paper",
     dtype: DtypeOpt = "fp32",
     bits: Annotated[
@@ -49,19 +52,23 @@ def size(
         typer.Option("--layer", help="per-layer setting NAME:density=D[:bits=B][:index_bits=I] (repeatable)"),
     ] = None,
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
     summary: Annotated[bool, typer.Option("--summary", help="totals only")] = False,
 ) -> None:
     """Weight storage per layer and in total (dense, pruned, clustered), and all-reduce traffic."""
     from archcalc.count.conventions import get_convention
     from archcalc.count.model_size import parse_layer_args, size_report
     from archcalc.dtypes import dtype_bytes
+    from archcalc.errors import ArchcalcError
     from archcalc.render.common import check_format, emit
     from archcalc.render.size import render_size
 
     check_format(fmt)
-    get_convention(convention)
+    conv = get_convention(convention)
+    if not conv.counts_params:
+        raise ArchcalcError(f"--convention: {conv.undefined('params')}")
     dtype_bytes(dtype)
     overrides = parse_layer_args(layer or [])
-    resolved = resolve_net(net, alpha, res, rho, param)
+    resolved = resolve_net(net, alpha, res, rho, param, classes)
     rep = size_report(resolved, convention, dtype, bits, density, index_bits, workers, huffman, overrides)
-    emit(render_size(rep, fmt, summary))
+    emit(render_size(rep, fmt, summary, wide))

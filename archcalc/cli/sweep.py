@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import math
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from archcalc.cli.app import app
 from archcalc.cli.options import (
     AlphaListOpt,
+    ClassesOpt,
     ConvOpt,
     DtypeOpt,
     FormatOpt,
@@ -19,45 +20,51 @@ from archcalc.cli.options import (
     PlotOpt,
     PlotYOpt,
     ResListOpt,
+    WideOpt,
+    with_classes,
 )
 from archcalc.errors import ArchcalcError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from archcalc.count.latency import DeviceProfile
-    from archcalc.spec.schema import NetworkSpec
-    from archcalc.sweeps.grid import Sweep
+    from archcalc.sweeps.grid import Sweep, SweepSettings
 
 
 def parse_alphas(text: str | None) -> list[float] | None:
-    """``"0.25,0.5,1"`` → [0.25, 0.5, 1.0]; None keeps the spec's grid."""
+    """``"0.25,0.5,1"`` → [0.25, 0.5, 1.0], each the exact decimal typed
+    (:func:`archcalc.model.width.alpha_from_text`); None keeps the spec's grid. The range is
+    checked with the rest of the grid (:func:`archcalc.model.width.check_alpha`)."""
     if text is None:
         return None
+    from archcalc.model.width import alpha_from_text
     from archcalc.units import parse_list
 
     out = []
     for item in parse_list(text, "--alpha"):
         try:
-            value = float(item)
-        except ValueError:
-            raise ArchcalcError(f"--alpha {item!r} is not a number (in {text!r})") from None
-        if not math.isfinite(value) or value <= 0:
-            raise ArchcalcError(f"--alpha {item!r} must be a finite number > 0 (in {text!r})")
-        out.append(value)
+            out.append(alpha_from_text(item))
+        except ArchcalcError as e:
+            raise ArchcalcError(f"--alpha {e} (in {text!r})") from None
     return out
 
 
-def parse_resolutions(text: str | None) -> list[int] | None:
-    """``"128,160,224"`` → [128, 160, 224]; None keeps the spec's grid."""
+def parse_resolutions(text: str | None) -> list[int | tuple[int, int]] | None:
+    """``"128,160,224"`` → [128, 160, 224]; ``"224x160"`` → [(224, 160)]; None keeps the spec's grid."""
     if text is None:
         return None
+    from archcalc.resolution import parse_resolution
     from archcalc.units import parse_list
 
-    out = []
+    out: list[int | tuple[int, int]] = []
     for item in parse_list(text, "--res"):
         try:
-            value = int(item)
-        except ValueError:
-            raise ArchcalcError(f"--res {item!r} is not a whole number of pixels (in {text!r})") from None
+            value = parse_resolution(item)
+        except ArchcalcError:
+            raise ArchcalcError(
+                f"--res {item!r} is not a whole number of pixels or HEIGHTxWIDTH (in {text!r})"
+            ) from None
         out.append(value)
     return out
 
@@ -87,38 +94,64 @@ def check_y(y: str, latency: bool) -> str:
     return y
 
 
-def check_grid_options(fmt: str, convention: str, dtype: str, rule: str) -> None:
-    """The checks `sweep` and `budget` share: format, convention, dtype and memory rule names."""
+def check_plot_convention(convention: str, y: str) -> None:
+    """``--plot`` draws MACs against ``--y``: the convention must count both."""
     from archcalc.count.conventions import get_convention
-    from archcalc.count.memory import check_rule
-    from archcalc.dtypes import dtype_bytes
+
+    conv = get_convention(convention)
+    if not conv.counts_macs:
+        raise ArchcalcError(f"--plot draws MACs: {conv.undefined('MACs')}")
+    if y == "params" and not conv.counts_params:
+        raise ArchcalcError(f"--plot --y params: {conv.undefined('params')}")
+
+
+def check_grid_options(fmt: str, convention: str, dtype: str, rule: str) -> SweepSettings:
+    """The checks `sweep` and `budget` share: the format name, and the settings (convention, dtype and
+    memory rule names; the device profile is added once chosen)."""
     from archcalc.render.common import check_format
+    from archcalc.sweeps.grid import SweepSettings
 
     check_format(fmt)
-    get_convention(convention)
-    dtype_bytes(dtype)
-    check_rule(rule)
+    return SweepSettings(convention, dtype, rule)
 
 
 def run_grid(
     net: str,
-    spec: NetworkSpec,
-    alphas: list[float] | None,
-    resolutions: list[int] | None,
+    alpha: str | None,
+    res: str | None,
     param: list[str] | None,
-    convention: str,
-    dtype: str,
-    rule: str,
-    profile: DeviceProfile | None,
-) -> Sweep:
-    """:func:`archcalc.sweeps.grid.run_sweep` with ``--param`` parsed and errors prefixed by ``net``."""
+    settings: SweepSettings,
+    profile: str | None,
+    no_latency: bool,
+    plot: str | None,
+    y: str,
+    latency_limit: bool = False,
+) -> tuple[Sweep, Path | None]:
+    """What `sweep` and `budget` run: the options checked (the plot path and axis before any work),
+    the device profile chosen (a ``latency_limit`` needs one), and
+    :func:`archcalc.sweeps.grid.run_sweep` with errors prefixed by ``net``; returns the sweep and the
+    plot path."""
     from archcalc.model.resolve import parse_param_args
+    from archcalc.plots import check_plot_path
+    from archcalc.spec.catalog import load_spec
     from archcalc.sweeps.grid import run_sweep
 
+    path = check_plot_path(plot) if plot is not None else None
+    alphas, resolutions = parse_alphas(alpha), parse_resolutions(res)
+    spec = load_spec(net)
+    prof = device_profile(profile, no_latency, settings.dtype)
+    if latency_limit and prof is None:
+        if no_latency:
+            raise ArchcalcError("--max-latency cannot be checked with --no-latency")
+        from archcalc.count.latency import require_profile
+
+        prof = require_profile(None)
+    if path is not None:
+        check_y(y, prof is not None)
+        check_plot_convention(settings.convention, y)
     try:
-        return run_sweep(
-            spec, alphas, resolutions, parse_param_args(param or []), convention, dtype, rule, profile
-        )
+        knobs = parse_param_args(param or [])
+        return run_sweep(spec, alphas, resolutions, knobs, replace(settings, profile=prof)), path
     except ArchcalcError as e:
         raise ArchcalcError(f"{net}: {e}") from None
 
@@ -129,6 +162,7 @@ def sweep(
     alpha: AlphaListOpt = None,
     res: ResListOpt = None,
     param: ParamOpt = None,
+    classes: ClassesOpt = None,
     convention: ConvOpt = "paper",
     dtype: DtypeOpt = "fp32",
     rule: MemRuleOpt = "materialize",
@@ -137,22 +171,15 @@ def sweep(
     fmt: FormatOpt = "table",
     plot: PlotOpt = None,
     y: PlotYOpt = "params",
+    wide: WideOpt = False,
 ) -> None:
     """MACs, params, peak memory, predicted latency and published top-1 over an α × resolution grid."""
-    from archcalc.plots import check_plot_path
     from archcalc.render.common import emit
     from archcalc.render.sweep import render_sweep
-    from archcalc.spec.catalog import load_spec
 
-    check_grid_options(fmt, convention, dtype, rule)
-    path = check_plot_path(plot) if plot is not None else None
-    alphas, resolutions = parse_alphas(alpha), parse_resolutions(res)
-    spec = load_spec(net)
-    prof = device_profile(profile, no_latency, dtype)
-    if path is not None:
-        check_y(y, prof is not None)
-    s = run_grid(net, spec, alphas, resolutions, param, convention, dtype, rule, prof)
-    emit(render_sweep(s, fmt))
+    settings = check_grid_options(fmt, convention, dtype, rule)
+    s, path = run_grid(net, alpha, res, with_classes(param, classes), settings, profile, no_latency, plot, y)
+    emit(render_sweep(s, fmt, wide))
     if path is not None:
         from archcalc.plots.pareto import draw_pareto
 

@@ -25,8 +25,9 @@ class Top1:
     label: str
 
 
-def config_key(alpha: float, resolution: int, knobs: Mapping[str, object]) -> ConfigKey:
-    return (float(alpha), int(resolution), tuple(sorted(knobs.items())))
+def config_key(alpha: float, resolution: int | tuple[int, int], knobs: Mapping[str, object]) -> ConfigKey:
+    res = int(resolution) if isinstance(resolution, int) else (int(resolution[0]), int(resolution[1]))
+    return (float(alpha), res, tuple(sorted(knobs.items())))
 
 
 def top1_table(spec: NetworkSpec) -> dict[ConfigKey, Top1]:
@@ -36,6 +37,6 @@ def top1_table(spec: NetworkSpec) -> dict[ConfigKey, Top1]:
         if f.top1 is None:
             continue
         s = f.setting
-        key = config_key(s.alpha, s.resolution or spec.input.resolution, knob_values(spec, s.knobs))
+        key = config_key(s.alpha, s.resolution or spec.input.size, knob_values(spec, s.knobs))
         out.setdefault(key, Top1(f.top1, f.source, f.label))
     return out

@@ -21,9 +21,12 @@ from pydantic import BaseModel, Field
 
 from archcalc.count.closed_form import LayerCost, layer_costs
 from archcalc.errors import ArchcalcError
-from archcalc.model.blocks.basic import conv_bn_act
+from archcalc.model.blocks.basic import conv_bn_act, dwsep
+from archcalc.model.blocks.fire import fire
+from archcalc.model.blocks.inverted_residual import inverted_residual
 from archcalc.model.graph import GraphBuilder
-from archcalc.model.ops import ChannelShuffle, Concat, Conv2d
+from archcalc.model.ops import ChannelShuffle, Conv2d
+from archcalc.model.width import exact_alpha, truncate
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,11 @@ class LayerDims:
         return -(-self.df_in // self.stride)
 
 
+KNOB_SYMBOLS: dict[str, str] = {"t": "t", "squeeze": "S", "bottleneck": "m", "rank": "R"}
+"""The dimensions only some designs read (a :attr:`Design.knob`), in :class:`LayerDims` order, with
+their symbols."""
+
+
 @dataclass(frozen=True, slots=True)
 class Design:
     kind: str
@@ -57,51 +65,59 @@ class Design:
     ratio_formula: str
     """MACs relative to ``standard`` in symbols (stride 1, as the paper derives it)."""
     ratio: Callable[[LayerDims], float]
+    knob: str | None = None
+    """The dimension the design reads beyond D_K, M, N, D_F, stride and G (a key of
+    :data:`KNOB_SYMBOLS`), shown beside the others when the design is compared."""
+
+
+def _conv(b: GraphBuilder, name: str, out: int, k: int, stride: int = 1, groups: int = 1) -> str:
+    """A bare convolution (no bias, BN or activation: Table 3 counts conv weights only)."""
+    return conv_bn_act(b, name, out, k, stride, groups, act="none", bn=False, bias=False)
 
 
 def _standard(b: GraphBuilder, d: LayerDims) -> None:
-    conv_bn_act(b, "conv", d.n, d.dk, d.stride, bn=False, act="none", bias=False)
+    _conv(b, "conv", d.n, d.dk, d.stride)
 
 
 def _depthwise(b: GraphBuilder, d: LayerDims) -> None:
-    conv_bn_act(b, "dw", d.m, d.dk, d.stride, groups=d.m, bn=False, act="none", bias=False)
+    _conv(b, "dw", d.m, d.dk, d.stride, groups=d.m)
 
 
 def _pointwise(b: GraphBuilder, d: LayerDims) -> None:
-    conv_bn_act(b, "pw", d.n, 1, d.stride, bn=False, act="none", bias=False)
+    _conv(b, "pw", d.n, 1, d.stride)
 
 
 def _dwsep(b: GraphBuilder, d: LayerDims) -> None:
-    _depthwise(b, d)
-    conv_bn_act(b, "pw", d.n, 1, 1, bn=False, act="none", bias=False)
+    """The ``dwsep`` block (:func:`archcalc.model.blocks.basic.dwsep`), bare."""
+    dwsep(b, "", d.n, d.dk, d.stride, act="none", bn=False, bias=False)
 
 
 def _group(b: GraphBuilder, d: LayerDims) -> None:
-    conv_bn_act(b, "gconv", d.n, d.dk, d.stride, groups=d.groups, bn=False, act="none", bias=False)
+    _conv(b, "gconv", d.n, d.dk, d.stride, groups=d.groups)
 
 
 def _fire(b: GraphBuilder, d: LayerDims) -> None:
-    """SqueezeNet Fire: squeeze 1×1 M→S, then expand 1×1 S→N/2 ‖ expand D_K×D_K S→N/2, concat."""
-    sq = conv_bn_act(b, "squeeze", d.squeeze, 1, d.stride, bn=False, act="none", bias=False)
-    e1 = conv_bn_act(b, "expand1x1", d.n // 2, 1, bn=False, act="none", bias=False)
-    b.current = sq
-    e3 = conv_bn_act(b, "expand3x3", d.n - d.n // 2, d.dk, bn=False, act="none", bias=False)
-    b.add("concat", Concat(), [e1, e3])
+    """The ``fire`` block (:func:`archcalc.model.blocks.fire.fire`), bare: squeeze 1×1 M→S (stride),
+    then expand 1×1 S→N/2 ‖ expand D_K×D_K S→N/2, concat."""
+    fire(b, "", d.squeeze, d.n // 2, d.n - d.n // 2, act="none", k=d.dk, stride=d.stride, bias=False)
 
 
 def _shuffle(b: GraphBuilder, d: LayerDims) -> None:
     """ShuffleNet unit body: group 1×1 M→m (G groups), shuffle, depthwise D_K×D_K m, group 1×1 m→N."""
-    conv_bn_act(b, "gconv1", d.bottleneck, 1, groups=d.groups, bn=False, act="none", bias=False)
+    _conv(b, "gconv1", d.bottleneck, 1, groups=d.groups)
     b.op("shuffle", ChannelShuffle, groups=d.groups)
-    conv_bn_act(b, "dw", d.bottleneck, d.dk, d.stride, groups=d.bottleneck, bn=False, act="none", bias=False)
-    conv_bn_act(b, "gconv2", d.n, 1, groups=d.groups, bn=False, act="none", bias=False)
+    _conv(b, "dw", d.bottleneck, d.dk, d.stride, groups=d.bottleneck)
+    _conv(b, "gconv2", d.n, 1, groups=d.groups)
 
 
 def _inverted_residual(b: GraphBuilder, d: LayerDims) -> None:
-    """MobileNet V2 bottleneck: expand 1×1 M→tM, depthwise D_K×D_K tM (stride), project 1×1 tM→N."""
-    conv_bn_act(b, "expand", d.t * d.m, 1, bn=False, act="none", bias=False)
-    conv_bn_act(b, "dw", d.t * d.m, d.dk, d.stride, groups=d.t * d.m, bn=False, act="none", bias=False)
-    conv_bn_act(b, "project", d.n, 1, bn=False, act="none", bias=False)
+    """The ``inverted_residual`` block (:func:`archcalc.model.blocks.inverted_residual.inverted_residual`),
+    bare and without the residual: expand 1×1 M→tM (also at t = 1), depthwise D_K×D_K tM (stride),
+    project 1×1 tM→N."""
+    hidden = d.t * d.m
+    inverted_residual(
+        b, "", hidden, d.n, d.dk, d.stride, "none", residual=False, bn=False, bias=False, expand_always=True
+    )
 
 
 def _spatial(b: GraphBuilder, d: LayerDims) -> None:
@@ -130,8 +146,8 @@ def _spatial(b: GraphBuilder, d: LayerDims) -> None:
 def _svd(b: GraphBuilder, d: LayerDims) -> None:
     """Low-rank (truncated SVD) factorization of an M×N fully connected or 1×1 layer W ≈ U·V:
     a 1×1 conv M→R (stride here) then a 1×1 conv R→N. A fully connected layer is D_F = 1."""
-    conv_bn_act(b, "svd_u", d.rank, 1, d.stride, bn=False, act="none", bias=False)
-    conv_bn_act(b, "svd_v", d.n, 1, 1, bn=False, act="none", bias=False)
+    _conv(b, "svd_u", d.rank, 1, d.stride)
+    _conv(b, "svd_v", d.n, 1)
 
 
 DESIGNS: dict[str, Design] = {
@@ -190,6 +206,7 @@ DESIGNS: dict[str, Design] = {
             _fire,
             "(M·S + S·(N/2)·(1 + D_K²)) / (D_K²·M·N)",
             lambda d: (d.m * d.squeeze + d.squeeze * (d.n // 2) * (1 + d.dk**2)) / (d.dk**2 * d.m * d.n),
+            knob="squeeze",
         ),
         Design(
             "shuffle",
@@ -202,6 +219,7 @@ DESIGNS: dict[str, Design] = {
                 (d.m * d.bottleneck / d.groups + d.dk**2 * d.bottleneck + d.bottleneck * d.n / d.groups)
                 / (d.dk**2 * d.m * d.n)
             ),
+            knob="bottleneck",
         ),
         Design(
             "inverted_residual",
@@ -211,6 +229,7 @@ DESIGNS: dict[str, Design] = {
             _inverted_residual,
             "t·(M + D_K² + N) / (D_K²·N)",
             lambda d: d.t * (d.m + d.dk**2 + d.n) / (d.dk**2 * d.n),
+            knob="t",
         ),
         Design(
             "spatial",
@@ -229,6 +248,7 @@ DESIGNS: dict[str, Design] = {
             _svd,
             "R·(M + N) / (D_K²·M·N)  [vs the unfactorized 1×1: R·(M + N) / (M·N)]",
             lambda d: d.rank * (d.m + d.n) / (d.dk**2 * d.m * d.n),
+            knob="rank",
         ),
     )
 }
@@ -319,7 +339,8 @@ def resolve_dims(
         )
     stride, groups = _pos_int(stride, "--stride"), _pos_int(groups, "--groups")
     alpha, rho = _pos_real(alpha, "--alpha"), _pos_real(rho, "--rho")
-    am, an = math.floor(alpha * m + 1e-9), math.floor(alpha * n + 1e-9)
+    exact = exact_alpha(alpha)
+    am, an = truncate(m, exact), truncate(n, exact)
     if max(am, an, rho * df) > MAX_SIZE:
         raise ArchcalcError(f"--alpha / --rho scale a size past the supported maximum {MAX_SIZE:,}")
     if am < 1 or an < 1:

@@ -1,24 +1,31 @@
 """Predicted CPU latency of a network from its closed-form cost and a measured device profile.
 
-Pure Python, no torch: ``archcalc table --latency`` uses it. The profile comes from
-``archcalc calibrate`` (``archcalc/measure/calibrate.py``), which times micro-benchmarks on this machine.
+Pure Python, no torch or numpy: ``archcalc table --latency`` uses it. The profile comes from
+``archcalc calibrate --backend torch|onnxruntime`` (``archcalc/measure/calibrate.py``), which times
+synthetic kernels and synthetic networks on this machine, on one backend, and the profile predicts
+for that backend only (:func:`check_profile_backend`).
 
-The model is a roofline with one set of constants per layer kind k (see :data:`KINDS`)::
+**Kernels.** A backend runs *kernels*, not layers: eager torch one call per layer; onnxruntime
+folds batch norm, activations and residual adds into the convolution before them
+(:mod:`archcalc.count.kernels`, whose grouping each op class states). A kernel's type is the kind
+(see :data:`KINDS`) of its first layer, and its time is a roofline with one set of constants per
+kind k, times a learned factor::
 
-    t(layer) = max(work_k / R_k,  bytes(B) / (e_k · W(bytes(B)))) + o_k
+    t(kernel) = (max(work_k / R_k,  bytes(B) / (e_k · W(bytes(B)))) + o_k) · exp(r̂_k(x))
 
     bytes(B) = B · (activation bytes read + activation bytes written) + weight bytes
-    work_k   = MACs · B  for conv and linear kinds (R_k in MAC/s),
+               (a fused kernel reads its external inputs once and writes only what leaves it)
+    work_k   = MACs · B  of its first layer, for conv and linear kinds (R_k in MAC/s),
                bytes(B)  for the data kinds (R_k in bytes/s: a flat processing rate, e.g. the
                          comparisons of a max pool or the exp of a sigmoid)
 
-where B is the batch, R_k the kind's sustained rate, W(b) the bandwidth of a plain
-tensor copy moving b bytes on this machine (measured at several sizes and interpolated log–log:
-caches make small copies several times faster than large ones), e_k the kind's efficiency relative
-to that copy, and o_k its per-call overhead (s). Which term is the larger decides the layer's
-``bound``: ``compute`` (right of the ridge point R_k / (e_k·W) MACs/byte), ``memory`` (left of
-it), or ``overhead`` when o_k exceeds both. The network's time is the sum over its layers (eager
-execution, one call per layer, nothing overlapped).
+where B is the batch, R_k the kind's sustained rate, W(b) the bandwidth of a plain copy moving b
+bytes on this machine (measured at several sizes and interpolated log–log: caches make small copies
+several times faster than large ones), e_k the kind's efficiency relative to that copy, o_k its
+per-call overhead (s), and r̂_k the kind's gradient-boosted trees over the kernel's features
+(:mod:`archcalc.count.learned`; 0 where calibration kept none). Which roofline term is the larger
+decides the ``bound``: ``compute`` (right of the ridge point R_k / (e_k·W) MACs/byte), ``memory``
+(left of it), or ``overhead`` when o_k exceeds both.
 
 What is predicted for the layers torch does not really run as a data pass:
 
@@ -26,25 +33,22 @@ What is predicted for the layers torch does not really run as a data pass:
 - batch norm, activations, add, mul, pooling and ``copy`` (concat, channel shuffle):
   priced on bytes only. Their MACs (fvcore counts batch norm and average pooling) are ignored, so
   the prediction is the same under every counting convention.
-- Nothing is fused: ``archcalc time`` runs the graph eagerly, one torch module per node, so
-  conv, batch norm and activation are timed (and predicted) as three calls.
 
-In a real forward pass a network costs more than the sum of its layers timed in isolation (each
-over and over on the same input): the Python walk of the graph and tensor bookkeeping per node,
+In a real forward pass a network costs more than the sum of its kernels timed in isolation (each
+over and over on the same input): the walk of the graph and tensor bookkeeping per kernel,
 allocation and first touch (page faults) of every fresh output tensor, weights that are not in
 cache. ``archcalc calibrate`` times random synthetic networks (:mod:`archcalc.measure.synthetic_networks`)
-in whole forward passes and fits, by non-negative least squares on the relative error, the
-profile's :class:`ForwardModel` constants. The predicted seconds of layer i in a forward pass, and
-the network total, are::
+in whole forward passes and fits the profile's :class:`ForwardModel` constants on the relative
+error. The predicted seconds of kernel i in a forward pass, and the network total, are::
 
     T_i = s · t_i  +  g  +  a · B · written_i  +  c · min(weight_bytes_i, C)
     T   = Σ_i T_i
 
-where t_i is the roofline above (what ``layer_seconds`` returns), s a scale on it, g the glue
-seconds per graph node, a the seconds per byte of a freshly written output tensor (0 bytes for
-views), c the seconds per weight byte read cold, and C the per-core L2 cache size (weights beyond
-it come from memory in the isolated layer timing as well, so only the first C bytes can be colder
-in the forward pass). Terms the calibration networks do not support are fitted as 0.
+where t_i is the kernel time above, s a scale on it, g the glue seconds per kernel, a the seconds
+per byte of a freshly written output tensor (0 bytes for views), c the seconds per weight byte read
+cold, and C the per-core L2 cache size (weights beyond it come from memory in the isolated timing as
+well, so only the first C bytes can be colder in the forward pass). Per layer, a kernel's T_i is
+shown on its first layer and the layers fused into it show 0.
 
 The bytes are the closed form's traffic at the report's dtype; the profile is measured at one dtype
 (fp32), and a report at another dtype is refused rather than silently mispriced.
@@ -62,7 +66,11 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from archcalc.count.closed_form import LayerCost, Report
+from archcalc.count.header import AtSetting
+from archcalc.count.kernels import Kernel, check_backend, group_kernels, kernel_features
+from archcalc.count.learned import KernelPredictor
 from archcalc.errors import ArchcalcError
+from archcalc.model.ops import PRIMITIVES
 
 KINDS: dict[str, str] = {
     "dense": "standard convolution, kernel > 1, groups = 1",
@@ -80,56 +88,48 @@ KINDS: dict[str, str] = {
     "copy": "concat, channel shuffle (a data copy, no arithmetic)",
     "view": "flatten, channel slice (a torch view: no data moves)",
 }
-"""The profile's layer kinds, with what each holds. :func:`layer_kind` maps a layer to one."""
+"""The profile's layer kinds, with what each holds. Each primitive op class says which one it is
+priced as (``Op.latency_kind`` / ``Op.row_latency_kind``); :func:`layer_kind` asks it."""
 
 COMPUTE_KINDS: tuple[str, ...] = ("dense", "pointwise", "depthwise", "grouped", "linear")
 """Kinds whose time has a MAC term; the others are priced on bytes (or overhead) only."""
 
-_OP_KIND: dict[str, str] = {
-    "linear": "linear",
-    "batchnorm2d": "batchnorm",
-    "add": "elementwise",
-    "mul": "elementwise",
-    "adaptive_pool": "global_pool",
-    "concat": "copy",
-    "shuffle": "copy",
-    "flatten": "view",
-    "slice": "view",
-}
-
-_EXP_ACTIVATIONS = frozenset({"sigmoid", "swish"})
+VIEW_KINDS: frozenset[str] = frozenset({"view"})
+"""Kinds torch runs as a view: no bytes move and no output is written, so t = o_k only (no
+bandwidth term in the profile, no written bytes in the forward terms)."""
 
 FORMULA = (
-    "T = s·t + g + a·B·written + c·min(weight_bytes, C) per layer, summed; "
-    "t = max(work / R_kind, bytes(B) / (e_kind·W_copy(bytes))) + o_kind; work = MACs·B (conv, linear) "
-    "or bytes(B) (data kinds); bytes(B) = B·activations + weights"
+    "T = s·t + g + a·B·written + c·min(weight_bytes, C) per kernel, summed; "
+    "t = (max(work / R_kind, bytes(B) / (e_kind·W_copy(bytes))) + o_kind)·exp(r_kind); work = MACs·B "
+    "(conv, linear) or bytes(B) (data kinds); bytes(B) = B·activations + weights"
 )
 
 PROFILE_FORMAT = 2
 """Version of the profile file; a profile of another version must be re-measured."""
 
 DEFAULT_PROFILE = "default"
+
+
+def default_profile_name(backend: str = "torch") -> str:
+    """``default`` for torch, ``default-onnxruntime`` for onnxruntime."""
+    return DEFAULT_PROFILE if backend == "torch" else f"{DEFAULT_PROFILE}-{check_backend(backend)}"
+
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def layer_kind(layer: LayerCost) -> str:
-    """The profile kind of one layer: the single place layers are mapped to kinds."""
-    if layer.kind == "conv2d":
-        if layer.category.startswith("Conv DW"):
-            return "depthwise"
-        if layer.category.startswith("Conv group"):
-            return "grouped"
-        if layer.category == "Conv 1×1":
-            return "pointwise"
-        return "dense"
-    if layer.kind == "activation":
-        return "activation_exp" if layer.args in _EXP_ACTIVATIONS else "activation"
-    if layer.kind == "pool2d":
-        return "maxpool" if layer.args.startswith("max") else "avgpool"
-    try:
-        return _OP_KIND[layer.kind]
-    except KeyError:
-        raise ArchcalcError(f"layer {layer.name}: no latency kind for op {layer.kind!r}") from None
+    """The profile kind of one layer, as its op class says (``Op.row_latency_kind``)."""
+    cls = PRIMITIVES.get(layer.kind)
+    kind = None if cls is None else cls.row_latency_kind(layer)
+    if kind is None:
+        raise ArchcalcError(f"layer {layer.name}: no latency kind for op {layer.kind!r}")
+    if kind not in KINDS:
+        raise ArchcalcError(
+            f"layer {layer.name}: op {layer.kind!r} names latency kind {kind!r}, which is not a "
+            f"profile kind ({', '.join(KINDS)})"
+        )
+    return kind
 
 
 class KindModel(BaseModel):
@@ -172,9 +172,19 @@ class ForwardModel(BaseModel):
         None, description="median |predicted − measured| / measured over those networks (0–1)"
     )
 
+    def kernel_extra_seconds(self, k: Kernel, kind: str, batch: int = 1) -> float:
+        """g + a·B·written + c·min(weight_bytes, C) of one kernel (a single layer: :meth:`extra_seconds`)."""
+        if len(k.layers) == 1:
+            return self.extra_seconds(k.head, kind, batch)
+        return (
+            self.node_seconds
+            + self.write_seconds_per_byte * batch * k.bytes_written
+            + self.weight_seconds_per_byte * min(k.weight_bytes, self.weight_cap_bytes)
+        )
+
     def extra_seconds(self, layer: LayerCost, kind: str, batch: int = 1) -> float:
         """g + a·B·written + c·min(weight_bytes, C) of one layer (views write nothing)."""
-        written = 0 if kind == "view" else batch * layer.bytes_written
+        written = 0 if kind in VIEW_KINDS else batch * layer.bytes_written
         return (
             self.node_seconds
             + self.write_seconds_per_byte * written
@@ -190,8 +200,14 @@ class DeviceProfile(BaseModel):
     created: str = Field(description="when it was measured (ISO 8601)")
     host: str = ""
     cpu: str = Field(description="CPU model as the OS reports it")
-    threads: int = Field(ge=1, description="torch.set_num_threads during calibration")
-    torch_version: str
+    backend: Literal["torch", "onnxruntime"] = Field(
+        "torch", description="what ran the kernels: eager torch, or onnxruntime's CPU provider"
+    )
+    threads: int = Field(ge=1, description="intra-op threads during calibration")
+    torch_version: str = Field("", description="torch's version ('' when torch was not used)")
+    versions: dict[str, str] = Field(
+        default_factory=dict, description="versions of the libraries measured and fitted with"
+    )
     dtype: Literal["fp32"] = "fp32"
     quick: bool = Field(False, description="measured with --quick (few shapes, short runs)")
     peak_mac_rate: float = Field(gt=0, description="large GEMM, MACs per second")
@@ -204,6 +220,11 @@ class DeviceProfile(BaseModel):
     call_overhead: float = Field(ge=0, description="a tiny op through an nn.Module call, seconds")
     kinds: dict[str, KindModel] = Field(description="roofline constants per layer kind (see KINDS)")
     forward: ForwardModel = Field(description="whole-forward terms on top of the roofline (see module doc)")
+    learned: dict[str, KernelPredictor] = Field(
+        default_factory=dict,
+        description="per kernel type, the learned factor exp(r̂) on its roofline (archcalc.count.learned); "
+        "a type without one is priced by the roofline alone",
+    )
 
     @model_validator(mode="after")
     def _complete(self) -> DeviceProfile:
@@ -213,11 +234,14 @@ class DeviceProfile(BaseModel):
         unknown = [k for k in self.kinds if k not in KINDS]
         if unknown:
             raise ValueError(f"kinds has unknown {', '.join(unknown)}")
+        unknown = [k for k in self.learned if k not in KINDS]
+        if unknown:
+            raise ValueError(f"learned has unknown {', '.join(unknown)}")
         for k in COMPUTE_KINDS:
             if self.kinds[k].mac_rate is None:
                 raise ValueError(f"kinds.{k}.mac_rate is required")
         for k, m in self.kinds.items():
-            if k != "view" and m.bw_efficiency is None:
+            if k not in VIEW_KINDS and m.bw_efficiency is None:
                 raise ValueError(f"kinds.{k}.bw_efficiency is required")
         xs = [b for b, _ in self.bandwidth_curve]
         if any(b <= 0 or w <= 0 for b, w in self.bandwidth_curve) or xs != sorted(set(xs)):
@@ -247,19 +271,24 @@ class DeviceProfile(BaseModel):
 class LayerLatency(BaseModel):
     name: str
     kind: str = Field(description="profile kind (see archcalc.count.latency.KINDS)")
-    seconds: float = Field(description="in a forward pass: s·(max(compute, memory) + overhead) + forward")
+    kernel: str = Field(
+        description="the kernel the layer runs in, named by its first layer (the layer itself on torch)"
+    )
+    seconds: float = Field(
+        description="in a forward pass: s·(max(compute, memory) + overhead)·exp(r̂) + forward, "
+        "for the kernel's first layer; 0 for the layers fused into it"
+    )
     compute_seconds: float = Field(description="work / R_kind (MACs·B, or bytes(B) for data kinds)")
     memory_seconds: float = Field(description="bytes(B) / (e_kind·W_copy(bytes(B)))")
     overhead_seconds: float
     forward_seconds: float = Field(description="g + a·B·written + c·min(weight bytes, C): forward terms")
     bound: Literal["compute", "memory", "overhead"] = Field(description="of the roofline terms")
+    learned_factor: float = Field(1.0, description="exp(r̂): the kernel type's learned correction")
 
 
-class LatencyPrediction(BaseModel):
-    network: str
-    alpha: float
-    resolution: int
+class LatencyPrediction(AtSetting):
     profile: str
+    backend: str = Field("torch", description="the profile's backend: what the prediction is for")
     threads: int = Field(description="threads the profile was measured with")
     batch: int
     dtype: str
@@ -267,6 +296,7 @@ class LatencyPrediction(BaseModel):
     layers: list[LayerLatency]
     total_ms: float
     by_kind_ms: dict[str, float]
+    kernels: int = Field(0, description="kernels the backend runs (= layers on torch)")
 
 
 def moved_bytes(layer: LayerCost, batch: int = 1) -> int:
@@ -274,12 +304,22 @@ def moved_bytes(layer: LayerCost, batch: int = 1) -> int:
     return batch * (layer.bytes_read + layer.bytes_written - layer.weight_bytes) + layer.weight_bytes
 
 
-def _terms(layer: LayerCost, profile: DeviceProfile, batch: int) -> tuple[str, float, float, float]:
+def kernel_bytes(k: Kernel, batch: int = 1) -> int:
+    """bytes(B) of a kernel: a single layer's :func:`moved_bytes`; a fused kernel reads its external
+    inputs and weights and writes only what leaves it (``Kernel.moved_bytes``)."""
+    return moved_bytes(k.head, batch) if len(k.layers) == 1 else k.moved_bytes(batch)
+
+
+def kernel_terms(k: Kernel, profile: DeviceProfile, batch: int = 1) -> tuple[str, float, float, float]:
+    """(type, compute s, memory s, overhead s) of kernel ``k``: its head's kind's roofline over the
+    kernel's bytes; the MAC term counts the head's MACs (fused batch norm, activation and add are
+    priced by the bytes and the learned factor)."""
+    layer = k.head
     kind = layer_kind(layer)
     m = profile.kinds[kind]
-    if kind == "view":
+    if kind in VIEW_KINDS:
         return kind, 0.0, 0.0, m.overhead
-    nbytes = moved_bytes(layer, batch)
+    nbytes = kernel_bytes(k, batch)
     if kind in COMPUTE_KINDS:
         compute = layer.macs * batch / m.mac_rate if m.mac_rate else 0.0
     else:
@@ -288,17 +328,53 @@ def _terms(layer: LayerCost, profile: DeviceProfile, batch: int) -> tuple[str, f
     return kind, compute, memory, m.overhead
 
 
+def _terms(layer: LayerCost, profile: DeviceProfile, batch: int) -> tuple[str, float, float, float]:
+    return kernel_terms(Kernel([layer]), profile, batch)
+
+
 def layer_seconds(layer: LayerCost, profile: DeviceProfile, batch: int = 1) -> float:
     """Predicted seconds of one layer: max(MACs·B / R_k, bytes(B) / (e_k·W)) + o_k (see module doc)."""
     _, compute, memory, overhead = _terms(layer, profile, batch)
     return max(compute, memory) + overhead
 
 
-def predict(report: Report, profile: DeviceProfile, batch: int = 1) -> LatencyPrediction:
-    """Per-layer predicted seconds in a forward pass, T_i = s·t_i + g + a·B·written_i +
-    c·min(weight_bytes_i, C) (see module doc), the roofline bound of each layer, and the total in ms."""
+def learned_factor(k: Kernel, profile: DeviceProfile, batch: int, compute: float, memory: float) -> float:
+    """exp(r̂) of the kernel's type (1 without a learned predictor), r̂ clamped to ±3 (a factor of 20)
+    so a kernel far outside the calibrated shapes cannot run away."""
+    p = profile.learned.get(layer_kind(k.head))
+    if p is None:
+        return 1.0
+    r = p.residual(kernel_features(k, batch, compute, memory))
+    return math.exp(min(max(r, -3.0), 3.0))
+
+
+def kernel_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1) -> float:
+    """t_k = (max(compute, memory) + overhead) · exp(r̂): the kernel in isolation, as calibrated."""
+    _, compute, memory, overhead = kernel_terms(k, profile, batch)
+    return (max(compute, memory) + overhead) * learned_factor(k, profile, batch, compute, memory)
+
+
+def check_profile_backend(profile: DeviceProfile, backend: str) -> None:
+    """Refuse to price ``backend`` with a profile measured on another one."""
+    check_backend(backend)
+    if profile.backend != backend:
+        raise ArchcalcError(
+            f"profile {profile.name!r} was measured on {profile.backend}; it cannot predict --backend "
+            f"{backend} (run `archcalc calibrate --backend {backend}`)"
+        )
+
+
+def predict(
+    report: Report, profile: DeviceProfile, batch: int = 1, backend: str | None = None
+) -> LatencyPrediction:
+    """Per-layer predicted seconds in a forward pass on the profile's backend (refused when
+    ``backend`` names another): the layers grouped into the backend's kernels, each kernel
+    T_k = s·t_k·exp(r̂_k) + g + a·B·written_k + c·min(weight_bytes_k, C) (see module doc), given to
+    the kernel's first layer, its roofline bound, and the total in ms."""
     if batch < 1:
         raise ArchcalcError(f"--batch {batch}: must be at least 1")
+    if backend is not None:
+        check_profile_backend(profile, backend)
     if report.dtype != profile.dtype:
         raise ArchcalcError(
             f"profile {profile.name!r} was measured at {profile.dtype}; the latency model cannot "
@@ -306,39 +382,45 @@ def predict(report: Report, profile: DeviceProfile, batch: int = 1) -> LatencyPr
         )
     rows: list[LayerLatency] = []
     by_kind: dict[str, float] = {}
-    for x in report.layers:
-        kind, compute, memory, overhead = _terms(x, profile, batch)
-        fwd = profile.forward
-        extra = fwd.extra_seconds(x, kind, batch)
-        t = fwd.scale * (max(compute, memory) + overhead) + extra
+    kernels = group_kernels(report.layers, profile.backend)
+    fwd = profile.forward
+    for k in kernels:
+        kind, compute, memory, overhead = kernel_terms(k, profile, batch)
+        factor = learned_factor(k, profile, batch, compute, memory)
+        extra = fwd.kernel_extra_seconds(k, kind, batch)
+        t = fwd.scale * (max(compute, memory) + overhead) * factor + extra
         if overhead > max(compute, memory):
             bound = "overhead"
         else:
             bound = "compute" if compute >= memory else "memory"
-        rows.append(
-            LayerLatency(
-                name=x.name,
-                kind=kind,
-                seconds=t,
-                compute_seconds=compute,
-                memory_seconds=memory,
-                overhead_seconds=overhead,
-                forward_seconds=extra,
-                bound=bound,
+        for i, x in enumerate(k.layers):
+            rows.append(
+                LayerLatency(
+                    name=x.name,
+                    kind=layer_kind(x),
+                    kernel=k.name,
+                    seconds=t if i == 0 else 0.0,
+                    compute_seconds=compute if i == 0 else 0.0,
+                    memory_seconds=memory if i == 0 else 0.0,
+                    overhead_seconds=overhead if i == 0 else 0.0,
+                    forward_seconds=extra if i == 0 else 0.0,
+                    bound=bound,
+                    learned_factor=factor,
+                )
             )
-        )
         by_kind[kind] = by_kind.get(kind, 0.0) + 1e3 * t
+    order = {x.name: i for i, x in enumerate(report.layers)}
+    rows.sort(key=lambda r: order[r.name])
     return LatencyPrediction(
-        network=report.network,
-        alpha=report.alpha,
-        resolution=report.resolution,
+        **LatencyPrediction.header(report),
         profile=profile.name,
+        backend=profile.backend,
         threads=profile.threads,
         batch=batch,
-        dtype=report.dtype,
         layers=rows,
         total_ms=1e3 * sum(r.seconds for r in rows),
         by_kind_ms=by_kind,
+        kernels=len(kernels),
     )
 
 

@@ -55,6 +55,8 @@ from math import prod
 
 from pydantic import BaseModel, Field
 
+from archcalc.count.header import TitledConfigured
+from archcalc.count.liveness import last_reads, live_totals
 from archcalc.dtypes import dtype_bytes
 from archcalc.errors import ArchcalcError
 from archcalc.model.graph import INPUT, Graph, Node
@@ -78,37 +80,14 @@ def check_rule(rule: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Per-op facts the rules need (kept here, not in ops/: only the memory model asks them).
-
-
-def _is_elementwise(node: Node) -> bool:
-    """Batch norm and activations: one input, same-shaped output, foldable into their producer."""
-    return node.kind in ("batchnorm2d", "activation")
-
-
-def _is_full_conv(node: Node) -> bool:
-    """A convolution whose output channels can be computed one at a time from the whole input."""
-    return node.kind == "conv2d" and not node.op.is_depthwise  # type: ignore[attr-defined]
-
-
-def _is_depthwise(node: Node) -> bool:
-    return node.kind == "conv2d" and node.op.is_depthwise  # type: ignore[attr-defined]
-
-
-def _is_per_channel(node: Node) -> bool:
-    """Output channel i depends on input channel i only (up to a fixed permutation)."""
-    return _is_depthwise(node) or _is_elementwise(node) or node.kind == "shuffle"
-
-
-# ---------------------------------------------------------------------------------------------
 # Steps: what runs as one op under a rule.
 
 
 @dataclass(slots=True)
 class _Step:
     nodes: list[Node]
-    reads: tuple[str, ...]
-    out: str
+    inputs: tuple[str, ...]  # the tensors it reads
+    name: str  # the tensor it writes
     workspace: int = 0  # elements held besides materialised tensors (streamed inner channels)
     streamed: list[str] = field(default_factory=list)
 
@@ -129,11 +108,11 @@ def _steps(graph: Graph, rule: str) -> list[_Step]:
     readers = _readers(graph)
     writer: dict[str, _Step] = {}
     for n in graph.nodes:
-        src = n.inputs[0]
-        if _is_elementwise(n) and src != INPUT and readers.get(src, 0) == 1:
+        src = n.inputs[0] if n.inputs else INPUT  # a parameter reads nothing
+        if n.op.fuses_into_producer and src != INPUT and readers.get(src, 0) == 1:
             s = writer.pop(src)
             s.nodes.append(n)
-            s.out = n.name
+            s.name = n.name
         else:
             s = _Step([n], n.inputs, n.name)
             steps.append(s)
@@ -147,7 +126,7 @@ def _stream(steps: list[_Step], readers: dict[str, int]) -> list[_Step]:
     """Merge each A → N → B bottleneck chain (see the module docstring) into one step."""
     by_read: dict[str, int] = {}  # tensor → index of the (single) step reading it
     for i, s in enumerate(steps):
-        for t in s.reads:
+        for t in s.inputs:
             by_read[t] = i
     out: list[_Step] = []
     absorbed: set[int] = set()
@@ -162,8 +141,8 @@ def _stream(steps: list[_Step], readers: dict[str, int]) -> list[_Step]:
         b = steps[chain[-1]]
         step = _Step(
             [n for j in chain for n in steps[j].nodes],
-            a.reads,
-            b.out,
+            a.inputs,
+            b.name,
             workspace=sum(prod(s.nodes[-1].out_shape[1:]) for s in inner),
             streamed=[n.name for s in inner for n in s.nodes],
         )
@@ -175,27 +154,28 @@ def _stream(steps: list[_Step], readers: dict[str, int]) -> list[_Step]:
 def _chain_from(
     i: int, steps: list[_Step], readers: dict[str, int], by_read: dict[str, int], absorbed: set[int]
 ) -> list[int] | None:
-    """Indices [A, N…, B] of a streamable chain starting at step i, or None."""
+    """Indices [A, N…, B] of a streamable chain starting at step i, or None (the ops say what they
+    are: ``Op.streams_channels`` for A and B, ``Op.per_channel`` and ``Op.is_depthwise`` for N)."""
     a = steps[i]
-    if not _is_full_conv(a.nodes[0]):
+    if not a.nodes[0].op.streams_channels:
         return None
     chain = [i]
     depthwise = 0
     cur = a
     while True:
-        if readers.get(cur.out, 0) != 1 or cur.out not in by_read:
+        if readers.get(cur.name, 0) != 1 or cur.name not in by_read:
             return None
-        j = by_read[cur.out]
+        j = by_read[cur.name]
         if j in absorbed or j <= chain[-1]:
             return None
         nxt = steps[j]
         head = nxt.nodes[0]
         chain.append(j)
-        if _is_full_conv(head):
-            return chain if depthwise == 1 and len(nxt.reads) == 1 else None
-        if not all(_is_per_channel(n) for n in nxt.nodes) or len(nxt.reads) != 1:
+        if head.op.streams_channels:
+            return chain if depthwise == 1 and len(nxt.inputs) == 1 else None
+        if not all(n.op.per_channel for n in nxt.nodes) or len(nxt.inputs) != 1:
             return None
-        depthwise += sum(_is_depthwise(n) for n in nxt.nodes)
+        depthwise += sum(n.op.is_depthwise for n in nxt.nodes)
         cur = nxt
 
 
@@ -203,58 +183,28 @@ def _chain_from(
 # Liveness.
 
 
-def _live_per_step(graph: Graph, steps: list[_Step]) -> tuple[list[int], dict[str, int], dict[str, int]]:
-    """Elements live at each step, and every materialised tensor's size and first step."""
-    size: dict[str, int] = {INPUT: prod(graph.input_shape)}
-    first: dict[str, int] = {INPUT: 0}
-    last: dict[str, int] = {INPUT: 0}
-    for k, s in enumerate(steps):
-        for t in s.reads:
-            last[t] = k
-        size[s.out] = prod(s.nodes[-1].out_shape)
-        first[s.out] = last[s.out] = k
-    n = len(steps)
-    last[steps[-1].out] = n - 1
-    delta = [0] * (n + 1)
-    for t, elems in size.items():
-        delta[first[t]] += elems
-        delta[last[t] + 1] -= elems
-    live: list[int] = []
-    run = 0
-    for k in range(n):
-        run += delta[k]
-        live.append(run + steps[k].workspace)
-    return live, size, first
+def _live_per_step(graph: Graph, steps: list[_Step]) -> tuple[list[int], dict[str, int]]:
+    """Elements live at each step (workspace included), and the last step reading each tensor
+    (:mod:`archcalc.count.liveness`)."""
+    last = last_reads(steps)
+    sizes = [prod(s.nodes[-1].out_shape) for s in steps]
+    live = live_totals(steps, last, prod(graph.input_shape), sizes)
+    return [x + s.workspace for x, s in zip(live, steps, strict=True)], last
 
 
 def peak_activation_bytes(graph: Graph, dtype_bytes: int, rule: str = "materialize") -> int:
     """Peak live activation bytes of ``graph``: max over steps of Σ live tensor elements · dtype_bytes.
 
     Plain ints throughout (no pydantic); see the module docstring for the live set and the rules.
+    Under ``materialize`` the steps are the nodes themselves (no :class:`_Step` objects are made:
+    the sweep calls this per configuration); ``tests/test_speed_paths.py`` checks it against
+    :func:`memory_report`, which builds the steps, on every built-in network.
     """
-    if rule == "materialize":  # the hot path: one step per node, no Step objects
+    if rule == "materialize":
         nodes = graph.nodes
-        n = len(nodes)
-        last: dict[str, int] = {INPUT: 0}
-        for k, node in enumerate(nodes):
-            for t in node.inputs:
-                last[t] = k
-        last[nodes[-1].name] = n - 1
-        delta = [0] * (n + 1)
-        elems = prod(graph.input_shape)
-        delta[0] += elems
-        delta[last[INPUT] + 1] -= elems
-        for k, node in enumerate(nodes):
-            elems = prod(node.out_shape)
-            delta[k] += elems
-            delta[last.get(node.name, k) + 1] -= elems
-        run = best = 0
-        for k in range(n):
-            run += delta[k]
-            if run > best:
-                best = run
-        return best * dtype_bytes
-    live, _, _ = _live_per_step(graph, _steps(graph, check_rule(rule)))
+        sizes = [prod(n.out_shape) for n in nodes]
+        return max(live_totals(nodes, last_reads(nodes), prod(graph.input_shape), sizes)) * dtype_bytes
+    live, _ = _live_per_step(graph, _steps(graph, check_rule(rule)))
     return max(live) * dtype_bytes
 
 
@@ -279,14 +229,9 @@ class ResolutionRow(BaseModel):
     tensors: int = Field(description="materialised tensors at this size")
 
 
-class MemoryReport(BaseModel):
+class MemoryReport(TitledConfigured):
     """Largest tensor per spatial resolution and the peak of live activations, at one dtype and rule."""
 
-    network: str
-    title: str
-    alpha: float
-    resolution: int
-    knobs: dict[str, bool | int | float | str]
     dtype: str
     dtype_bytes: int
     rule: str = Field(description="materialize | fused | streamed")
@@ -312,9 +257,11 @@ def memory_report(resolved: Resolved, dtype: str = "fp32", rule: str = "material
     check_rule(rule)
     graph = resolved.graph
     steps = _steps(graph, rule)
-    live, size, first = _live_per_step(graph, steps)
+    live, last = _live_per_step(graph, steps)
     shapes: dict[str, tuple[int, ...]] = {INPUT: graph.input_shape}
-    shapes.update((s.out, s.nodes[-1].out_shape) for s in steps)
+    shapes.update((s.name, s.nodes[-1].out_shape) for s in steps)
+    size = {t: prod(shape) for t, shape in shapes.items()}
+    first = {INPUT: 0} | {s.name: j for j, s in enumerate(steps)}
 
     rows: dict[tuple[int, int], ResolutionRow] = {}
     largest = INPUT
@@ -333,22 +280,13 @@ def memory_report(resolved: Resolved, dtype: str = "fp32", rule: str = "material
             largest = t
 
     k = max(range(len(live)), key=live.__getitem__)
-    last: dict[str, int] = {}
-    for j, s in enumerate(steps):
-        for t in s.reads:
-            last[t] = j
-    last[steps[-1].out] = len(steps) - 1
     held = [t for t in shapes if first[t] <= k <= last.get(t, first[t])]
 
     def tensor(t: str) -> LiveTensor:
         return LiveTensor(name=t, shape=list(shapes[t]), bytes=size[t] * b)
 
     return MemoryReport(
-        network=resolved.spec.name,
-        title=resolved.spec.title,
-        alpha=resolved.alpha,
-        resolution=resolved.resolution,
-        knobs=dict(resolved.knobs),
+        **MemoryReport.header(resolved),
         dtype=dtype,
         dtype_bytes=b,
         rule=rule,

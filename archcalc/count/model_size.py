@@ -60,6 +60,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from archcalc.count.conventions import get_convention
+from archcalc.count.header import TitledConfigured
 from archcalc.dtypes import dtype_bytes
 from archcalc.errors import ArchcalcError
 from archcalc.model.resolve import Resolved
@@ -119,14 +120,9 @@ class SizeTotals(BaseModel):
     allreduce_bytes: int
 
 
-class SizeReport(BaseModel):
+class SizeReport(TitledConfigured):
     """A network's weight storage at one compression setting, and its all-reduce traffic."""
 
-    network: str
-    title: str
-    alpha: float
-    resolution: int
-    knobs: dict[str, bool | int | float | str]
     convention: str
     params_rule: str
     dtype: str
@@ -286,6 +282,8 @@ def size_report(
     ``layers`` overrides density / bits / index_bits for the layers whose node name or spec row
     name is the key (e.g. ``{"fc6": {"density": 0.09, "bits": 5}}``)."""
     conv = get_convention(convention)
+    if not conv.counts_params:
+        raise ArchcalcError(f"--convention: {conv.undefined('params')}")
     w = 8 * dtype_bytes(dtype)
     density = check_density(density)
     if bits is not None:
@@ -337,11 +335,10 @@ def size_report(
         gradient_bytes=grad,
         allreduce_bytes=allreduce_bytes(grad, workers),
     )
-    spec = resolved.spec
     pruned = density < 1 or any(o.density is not None and o.density < 1 for o in overrides.values())
     params_note = (
         f"parameters: {conv.params_rule} (convention '{convention}'); pruning and clustering apply to "
-        "conv / linear weights and biases, BN γ/β (if counted) stay dense at the dtype"
+        "conv / linear weights and biases, BN γ/β and moving statistics (if counted) stay dense at the dtype"
     )
     filler_note = (
         "fillers: expected count if each weight survives pruning independently (geometric gaps); "
@@ -361,11 +358,7 @@ def size_report(
         f"per step, N = {workers}"
     )
     return SizeReport(
-        network=spec.name,
-        title=spec.title,
-        alpha=resolved.alpha,
-        resolution=resolved.resolution,
-        knobs=dict(resolved.knobs),
+        **SizeReport.header(resolved),
         convention=convention,
         params_rule=conv.params_rule,
         dtype=dtype,

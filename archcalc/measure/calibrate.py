@@ -1,411 +1,261 @@
 """Measuring this machine for the latency model (``archcalc calibrate``): a :class:`DeviceProfile`.
 
-Micro-benchmarks, each timed as in :mod:`archcalc.measure.timing` (warm-up, then the median of repeats):
+For one backend (``torch`` eager or ``onnxruntime``'s CPU provider, :mod:`archcalc.measure.benches`):
 
-- peak MAC rate: an n×n by n×n ``torch.mm`` (n = 1024; 512 with ``quick``), n³ MACs;
-- copy bandwidth W(b): ``Tensor.clone`` of tensors from 32 KiB to 128 MiB (b = 2 × size moved,
-  read + written), less the time of a one-element clone; largest first, so the allocator has reached
-  its steady state before the small ones are timed;
-- call overhead: ``nn.ReLU`` on a one-element tensor through a module call.
+1. **Ceilings**: the peak MAC rate, the copy bandwidth curve W(b) and a trivial call's cost.
+2. **Kernels, adaptively sampled.** Per kernel type (:data:`archcalc.count.latency.KINDS`: the
+   latency kind of a kernel's first layer), synthetic kernels (:mod:`archcalc.measure.kernel_samples`,
+   never a built-in network's layers) are timed alone: ``n0`` random configurations, then
+   ``rounds`` times the ``worst`` kernels the current fit predicts worst (out of fold) are each
+   moved a little ``spawn`` times and timed too, so sampling gathers where the predictor is weak.
+   The kernel type's model is then fitted in two steps:
 
-Then, per layer kind (:data:`archcalc.count.latency.KINDS`), a fixed grid of synthetic single-layer graphs
-(channels 8–512 × sides 7–112, plus a 3-channel stem) is timed through the same torch modules
-``archcalc time`` uses, and the kind's constants (R_k, e_k, o_k) are fitted by minimising
-Σ |log t_model − log t_measured| with Nelder–Mead (e_k and o_k kept within the bounds below).
-The grid is generic: no layer is taken from a built-in network, so
-``benchmarks/latency_model.py`` evaluates the model on networks it never saw.
+   - its roofline t = max(work / R, bytes / (e·W(bytes))) + o (``archcalc.count.latency``) by
+     ``scipy.optimize.least_squares`` on log t_model − log t_measured (soft-L1 loss, so a few
+     preempted timings do not pull it; R, e, o searched in logs within :data:`BOUNDS`), from three
+     starts, the best kept;
+   - the learned factor: scikit-learn's ``GradientBoostingRegressor`` on the residual
+     r = log t_measured − log t_roofline with the kernel's features
+     (:func:`archcalc.count.kernels.kernel_features`), kept only when its 5-fold out-of-fold error
+     beats the roofline's; stored as trees (:mod:`archcalc.count.learned`).
 
-Last, the whole-forward stage: seeded random synthetic networks
-(:func:`archcalc.measure.synthetic_networks.synthetic_networks`; 64 of at most 4 GMACs, 4 of at most
-50 MMACs with ``quick``) are built as :class:`~archcalc.measure.torch_build.GraphModule` and their forward
-pass timed as ``archcalc time`` does (median of repeats after 2 warm-ups). With t_i each layer's
-fitted roofline, the constants of :class:`~archcalc.count.latency.ForwardModel` in
-T = Σ_i (s·t_i + g + a·B·written_i + c·min(weight_bytes_i, C)) are fitted (C: the per-core L2
-cache size from ``/sys``, 2 MiB if unknown) by non-negative least squares
-on the relative error Σ ((T_model − T_measured) / T_measured)² (every subset of the four terms
-solved exactly; the best one with no negative constant kept).
+3. **Whole forward passes** of seeded random synthetic networks
+   (:mod:`archcalc.measure.synthetic_networks`, seeds from 0; the benchmark evaluates on another
+   seed) are timed, and the :class:`~archcalc.count.latency.ForwardModel` constants of
+   T = Σ_k (s·t_k + g + a·B·written_k + c·min(weight_bytes_k, C)) fitted on the relative error by
+   ``scipy.optimize.lsq_linear``: s within [0.5, 2] (the isolated kernels set the scale; a fit
+   free to zero it, as the old quick mode did, predicts every layer alike), g, a, c ≥ 0.
+
+``quick`` trades accuracy for time: 8 configurations and one adaptive round per type (so the
+learned factor, which needs 12, is fitted only where a round added enough), shorter timings, and
+6 small networks from which only s = 1 and g are fitted (one constant from six timings, instead of
+four from 48).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import platform
+import random
 import socket
-from collections.abc import Callable, Iterable, Iterator
-from statistics import median
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from archcalc.count.closed_form import LayerCost, layer_costs
+from archcalc.count.closed_form import layer_costs
+from archcalc.count.kernels import FEATURES, Kernel, group_kernels, kernel_features
 from archcalc.count.latency import (
     COMPUTE_KINDS,
     KINDS,
     PROFILE_FORMAT,
+    VIEW_KINDS,
     DeviceProfile,
     ForwardModel,
     KindModel,
+    kernel_bytes,
+    kernel_seconds,
+    kernel_terms,
     layer_kind,
-    layer_seconds,
-    moved_bytes,
 )
+from archcalc.count.learned import KernelPredictor, Tree
 from archcalc.errors import ArchcalcError
-from archcalc.measure.synthetic_networks import synthetic_networks
-from archcalc.measure.timing import threads_set, time_calls
-from archcalc.measure.torch_build import build, require
-from archcalc.model.graph import INPUT, Graph, GraphBuilder
-from archcalc.model.ops import (
-    Activation,
-    AdaptivePool2d,
-    Add,
-    BatchNorm2d,
-    ChannelShuffle,
-    Concat,
-    Conv2d,
-    Flatten,
-    Linear,
-    Mul,
-    Pool2d,
-    Slice,
-)
+from archcalc.export.onnx_model import exportable
+from archcalc.measure.benches import Bench, bench, cpu_model
+from archcalc.measure.kernel_samples import Config, build, draw, kinds_for, perturb
+from archcalc.measure.synthetic_networks import synthetic_network
+from archcalc.model.graph import Graph
 
-require("torch")  # one line, not a traceback, without the `validate` extra (as timing.py)
+BOUNDS = {"efficiency": (1e-3, 4.0), "overhead": (1e-7, 1e-2)}
+"""e is fitted in [0.001, 4] × the copy bandwidth, o in [0.1 µs, 10 ms]; R in [1e6, 1e15] per second."""
 
-import torch  # noqa: E402
-
-EFFICIENCY_BOUNDS = (math.log(1e-3), math.log(4.0))
-"""e_k is fitted in [0.001, 4] × the copy bandwidth."""
-OVERHEAD_BOUNDS = (math.log(1e-7), math.log(1e-2))
-"""o_k is fitted in [0.1 µs, 10 ms]."""
-CHANNELS = (8, 32, 128, 512)
-SIDES = (7, 14, 28, 56, 112)
+MIN_LEARNED = 12
+"""Fewest kernels a learned factor is fitted to."""
 
 
-def cpu_model() -> str:
-    """The CPU's model name (``/proc/cpuinfo`` on Linux, else :func:`platform.processor`)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+def _require_numerics() -> None:
+    import importlib.util
 
-
-def _grid(quick: bool, max_elems: int = 2**21) -> list[tuple[int, int]]:
-    pairs = [(c, s) for c in CHANNELS for s in SIDES if 2**10 <= c * s * s <= max_elems]
-    return pairs[::6] if quick else pairs
-
-
-def _graph(shape: tuple[int, ...], build_fn: Callable[[GraphBuilder], None]) -> Graph:
-    b = GraphBuilder(shape)
-    build_fn(b)
-    return b.graph
-
-
-def samples(quick: bool) -> dict[str, list[Graph]]:
-    """Per kind, the synthetic graphs whose last layer is timed (all earlier layers only feed it)."""
-    g: dict[str, list[Graph]] = {k: [] for k in KINDS}
-    grid = _grid(quick)
-    cap = 5e7 if quick else 4e8  # MACs per sample
-    for i, (c, s) in enumerate(grid):
-        k = 3 if i % 2 == 0 else 5
-        st = 1 if i % 3 else 2
-        g["depthwise"].append(
-            _graph(
-                (c, s, s),
-                lambda b, c=c, k=k, st=st: b.op(
-                    "x",
-                    Conv2d,
-                    in_channels=c,
-                    out_channels=c,
-                    kernel=(k, k),
-                    stride=(st, st),
-                    padding=(k // 2, k // 2),
-                    groups=c,
-                ),
-            )
+    missing = [m for m in ("numpy", "scipy", "sklearn") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ArchcalcError(
+            f"archcalc calibrate needs {' and '.join(missing)}: install the `measure` extra "
+            "(pip install 'archcalc[measure]')"
         )
-        for cin, cout in ((c, 4 * c), (4 * c, c)):
-            if cin * cout * s * s <= cap and cin <= 2048:
-                g["pointwise"].append(
-                    _graph(
-                        (cin, s, s),
-                        lambda b, cin=cin, cout=cout: b.op(
-                            "x", Conv2d, in_channels=cin, out_channels=cout, kernel=(1, 1)
-                        ),
-                    )
-                )
-        for st in (1, 2):
-            if 9 * c * c * s * s / st**2 <= cap:
-                g["dense"].append(
-                    _graph(
-                        (c, s, s),
-                        lambda b, c=c, st=st: b.op(
-                            "x",
-                            Conv2d,
-                            in_channels=c,
-                            out_channels=c,
-                            kernel=(3, 3),
-                            stride=(st, st),
-                            padding=(1, 1),
-                        ),
-                    )
-                )
-        gc = max(c, 16) * 3
-        k, groups = ((1, 3), (1, 8), (3, 2))[i % 3]
-        if k * k * gc * gc // groups * s * s <= cap and gc * s * s <= 2**21:
-            g["grouped"].append(
-                _graph(
-                    (gc, s, s),
-                    lambda b, gc=gc, k=k, groups=groups: b.op(
-                        "x",
-                        Conv2d,
-                        in_channels=gc,
-                        out_channels=gc,
-                        kernel=(k, k),
-                        padding=(k // 2, k // 2),
-                        groups=groups,
-                    ),
-                )
-            )
-        fn = ("relu", "hswish", "relu6", "hsigmoid")[i % 4]
-        g["activation"].append(_graph((c, s, s), lambda b, fn=fn: b.op("x", Activation, fn=fn)))
-        fn = ("sigmoid", "swish")[i % 2]
-        g["activation_exp"].append(_graph((c, s, s), lambda b, fn=fn: b.op("x", Activation, fn=fn)))
-        if i % 2:
-            g["elementwise"].append(_graph((c, s, s), lambda b: b.op("x", Add, inputs=[INPUT, INPUT])))
-            g["copy"].append(_graph((c, s, s), lambda b: b.op("x", Concat, inputs=[INPUT, INPUT])))
-            g["view"].append(_graph((c, s, s), lambda b, c=c: b.op("x", Slice, start=0, stop=c // 2)))
-        else:
-            g["elementwise"].append(
-                _graph(
-                    (c, s, s),
-                    lambda b: (
-                        b.op("g", AdaptivePool2d, op="avg", output=1),
-                        b.op("x", Mul, inputs=[INPUT, "g"]),
-                    ),
-                )
-            )
-            g["copy"].append(_graph((2 * c, s, s), lambda b: b.op("x", ChannelShuffle, groups=2)))
-            g["view"].append(_graph((c, s, s), lambda b: b.op("x", Flatten)))
-        g["batchnorm"].append(_graph((c, s, s), lambda b, c=c: b.op("x", BatchNorm2d, channels=c)))
-        k = (3, 2)[i % 2]
-        for op in ("max", "avg"):
-            g[f"{op}pool"].append(
-                _graph(
-                    (c, s, s),
-                    lambda b, op=op, k=k: b.op("x", Pool2d, op=op, kernel=k, stride=2, padding=k // 2),
-                )
-            )
-        g["global_pool"].append(_graph((c, s, s), lambda b: b.op("x", AdaptivePool2d, op="avg", output=1)))
-    for cout in (3, 16, 32):
-        for s in (112, 224) if not quick else (112,):
-            g["dense"].append(
-                _graph(
-                    (3, s, s),
-                    lambda b, cout=cout: b.op(
-                        "x",
-                        Conv2d,
-                        in_channels=3,
-                        out_channels=cout,
-                        kernel=(3, 3),
-                        stride=(2, 2),
-                        padding=(1, 1),
-                    ),
-                )
-            )
-    feats = (
-        ((256, 1000), (1024, 1000))
-        if quick
-        else ((128, 1000), (512, 1000), (1024, 1000), (2048, 1000), (1280, 1000), (4096, 4096))
-    )
-    for fin, fout in feats:
-        g["linear"].append(
-            _graph(
-                (fin,),
-                lambda b, fin=fin, fout=fout: b.op("x", Linear, in_features=fin, out_features=fout),
-            )
-        )
-    return g
-
-
-def _time_last(graph: Graph, budget: float, rounds: int) -> tuple[LayerCost, float]:
-    """The last layer's cost row and its time on real inputs: the median of ``rounds`` rounds of
-    ≈ ``budget`` s each (the statistic ``archcalc time`` reports)."""
-    model = build(graph)
-    env: dict[str, Any] = {INPUT: model.example_input()}
-    for name, module, inputs in model._steps[:-1]:
-        env[name] = module(*(env[t] for t in inputs))
-    _, module, inputs = model._steps[-1]
-    args = tuple(env[t] for t in inputs)
-    first = time_calls(lambda: module(*args), 2, 3)
-    reps = max(5, min(50, int(budget / max(median(first), 1e-7))))
-    t = median([s for _ in range(rounds) for s in time_calls(lambda: module(*args), 1, reps)])
-    return layer_costs(graph)[-1], t
-
-
-def _robust(fn: Callable[[], Any], reps: int, rounds: int) -> float:
-    """The least, over ``rounds`` rounds, of the median of ``reps`` timed calls (after 2 warm-ups):
-    for the machine-wide figures (peak GEMM, copy curve, call overhead), which are ceilings."""
-    return min(median(time_calls(fn, 2, reps)) for _ in range(rounds))
-
-
-def _nelder_mead(f: Callable[[list[float]], float], x0: list[float], steps: int = 400) -> list[float]:
-    """Minimise ``f`` from ``x0`` (standard reflection/expansion/contraction/shrink)."""
-    n = len(x0)
-    simplex = [list(x0)] + [[x + (0.5 if i == j else 0.0) for j, x in enumerate(x0)] for i in range(n)]
-    vals = [f(x) for x in simplex]
-    for _ in range(steps):
-        order = sorted(range(n + 1), key=lambda i: vals[i])
-        simplex, vals = [simplex[i] for i in order], [vals[i] for i in order]
-        centroid = [sum(p[j] for p in simplex[:-1]) / n for j in range(n)]
-        worst = simplex[-1]
-        refl = [c + (c - w) for c, w in zip(centroid, worst, strict=True)]
-        fr = f(refl)
-        if fr < vals[0]:
-            exp = [c + 2 * (c - w) for c, w in zip(centroid, worst, strict=True)]
-            fe = f(exp)
-            simplex[-1], vals[-1] = (exp, fe) if fe < fr else (refl, fr)
-        elif fr < vals[-2]:
-            simplex[-1], vals[-1] = refl, fr
-        else:
-            con = [c + 0.5 * (w - c) for c, w in zip(centroid, worst, strict=True)]
-            fc = f(con)
-            if fc < vals[-1]:
-                simplex[-1], vals[-1] = con, fc
-            else:
-                best = simplex[0]
-                simplex = [best] + [
-                    [b + 0.5 * (x - b) for b, x in zip(best, p, strict=True)] for p in simplex[1:]
-                ]
-                vals = [vals[0]] + [f(p) for p in simplex[1:]]
-        if max(vals) - min(vals) < 1e-10:
-            break
-    return simplex[min(range(n + 1), key=lambda i: vals[i])]
-
-
-def fit_kind(kind: str, data: list[tuple[LayerCost, float]], profile: DeviceProfile) -> KindModel:
-    """Constants of ``kind`` minimising Σ |log t_model − log t_measured| over ``data``."""
-
-    if kind == "view":
-        o = median(t for _, t in data)
-        return KindModel(
-            overhead=o, samples=len(data), fit_error=_err(kind, data, profile, KindModel(overhead=o))
-        )
-    compute = kind in COMPUTE_KINDS
-
-    def model(x: list[float]) -> KindModel:
-        return KindModel(
-            mac_rate=math.exp(x[0]) if compute else None,
-            byte_rate=None if compute else math.exp(x[0]),
-            bw_efficiency=math.exp(min(max(x[1], EFFICIENCY_BOUNDS[0]), EFFICIENCY_BOUNDS[1])),
-            overhead=math.exp(min(max(x[2], OVERHEAD_BOUNDS[0]), OVERHEAD_BOUNDS[1])),
-        )
-
-    def loss(x: list[float]) -> float:
-        m = model(x)
-        p = profile.model_copy(update={"kinds": {**profile.kinds, kind: m}})
-        return sum(abs(math.log(layer_seconds(c, p)) - math.log(t)) for c, t in data)
-
-    fastest = min(t for _, t in data)
-    work = [(c.macs if compute else moved_bytes(c)) / t for c, t in data]
-    starts = [
-        [
-            math.log(profile.peak_mac_rate * 0.5 if compute else profile.copy_bandwidth),
-            math.log(0.5),
-            math.log(max(profile.call_overhead, 1e-7)),
-        ],
-        [math.log(max(max(work), 1.0)), math.log(1.0), math.log(max(0.5 * fastest, 1e-7))],
-        [math.log(max(median(work), 1.0)), math.log(0.1), math.log(max(0.9 * fastest, 1e-7))],
-    ]
-    best = starts[0]
-    for x0 in starts:
-        x = _nelder_mead(loss, _nelder_mead(loss, x0))  # restarted once from its own optimum
-        if loss(x) < loss(best):
-            best = x
-    m = model(best)
-    return m.model_copy(update={"samples": len(data), "fit_error": _err(kind, data, profile, m)})
-
-
-def _err(kind: str, data: list[tuple[LayerCost, float]], profile: DeviceProfile, m: KindModel) -> float:
-
-    p = profile.model_copy(update={"kinds": {**profile.kinds, kind: m}})
-    return median(abs(layer_seconds(c, p) - t) / t for c, t in data)
 
 
 def _identity(items: list[Any]) -> Iterable[Any]:
     return items
 
 
-def calibrate(
-    name: str,
-    threads: int,
-    quick: bool = False,
-    wrap: Callable[[list[Any]], Iterable[Any] | Iterator[Any]] = _identity,
-) -> DeviceProfile:
-    """Measure this machine and fit every kind's constants (see module doc); nothing is saved."""
-    budget = 0.005 if quick else 0.05
-    with threads_set(threads), torch.inference_mode():
-        one = torch.zeros(1)
-        relu = torch.nn.ReLU()
-        rounds = 1 if quick else 3
-        overhead = _robust(lambda: relu(one), 200, rounds)
-        n = 512 if quick else 1024
-        a, b = torch.randn(n, n), torch.randn(n, n)
-        gemm = _robust(lambda: torch.mm(a, b), 5, rounds)
-        tiny = _robust(lambda: one.clone(), 200, rounds)
-        curve: list[tuple[float, float]] = []
-        sizes = (2**16, 2**20, 2**22) if quick else tuple(2**k for k in range(15, 28, 2))
-        for size in sorted(sizes, reverse=True):
-            x = torch.empty(size // 4)
-            reps = 5 if size >= 2**24 else 30
-            t = _robust(lambda x=x: x.clone(), reps, rounds)
-            curve.append((2.0 * size, 2.0 * size / max(t - tiny, 0.1 * t)))
-            del x
-        curve.sort()
-        profile = DeviceProfile(
-            format=PROFILE_FORMAT,
-            name=name,
-            created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-            host=socket.gethostname(),
-            cpu=cpu_model(),
-            threads=threads,
-            torch_version=torch.__version__,
-            quick=quick,
-            peak_mac_rate=n**3 / gemm,
-            copy_bandwidth=curve[-1][1],
-            bandwidth_curve=curve,
-            call_overhead=overhead,
-            kinds={
-                k: KindModel(
-                    mac_rate=n**3 / gemm if k in COMPUTE_KINDS else None,
-                    bw_efficiency=None if k == "view" else 1.0,
-                    overhead=overhead,
-                )
-                for k in KINDS
-            },
-            forward=ForwardModel(),
+def _work_bytes(kind: str, data: Sequence[tuple[Kernel, float]]) -> tuple[Any, Any]:
+    import numpy as np
+
+    nbytes = np.array([float(kernel_bytes(k)) for k, _ in data])
+    work = np.array([float(k.head.macs) for k, _ in data]) if kind in COMPUTE_KINDS else nbytes
+    return work, nbytes
+
+
+def fit_roofline(kind: str, data: Sequence[tuple[Kernel, float]], profile: DeviceProfile) -> KindModel:
+    """The roofline constants of ``kind`` fitted to measured (kernel, seconds) pairs (module doc)."""
+    import numpy as np
+    from scipy.optimize import least_squares
+
+    ts = np.array([t for _, t in data])
+    if kind in VIEW_KINDS:
+        return KindModel(overhead=float(np.median(ts)), samples=len(data))
+    work, nbytes = _work_bytes(kind, data)
+    w = np.array([profile.bandwidth(b) for b in nbytes])
+    log_t = np.log(ts)
+
+    def model(x: Any) -> Any:
+        return np.maximum(work / np.exp(x[0]), nbytes / (np.exp(x[1]) * w)) + np.exp(x[2])
+
+    def residual(x: Any) -> Any:
+        return np.log(model(x)) - log_t
+
+    lo = [math.log(1e6), math.log(BOUNDS["efficiency"][0]), math.log(BOUNDS["overhead"][0])]
+    hi = [math.log(1e15), math.log(BOUNDS["efficiency"][1]), math.log(BOUNDS["overhead"][1])]
+    rate0 = profile.peak_mac_rate * 0.5 if kind in COMPUTE_KINDS else profile.copy_bandwidth
+    fastest = float(ts.min())
+    starts = [
+        [math.log(rate0), math.log(0.5), math.log(max(profile.call_overhead, 2e-7))],
+        [float(np.log(np.max(work / ts))), 0.0, math.log(max(0.5 * fastest, 2e-7))],
+        [float(np.log(np.median(work / ts))), math.log(0.1), math.log(max(0.9 * fastest, 2e-7))],
+    ]
+    best = None
+    for x0 in starts:
+        x0 = np.clip(x0, np.array(lo) + 1e-9, np.array(hi) - 1e-9)
+        r = least_squares(residual, x0, bounds=(lo, hi), loss="soft_l1", f_scale=0.1)
+        if best is None or r.cost < best.cost:
+            best = r
+    assert best is not None
+    x = best.x
+    compute = kind in COMPUTE_KINDS
+    err = float(np.median(np.abs(model(x) / ts - 1.0)))
+    return KindModel(
+        mac_rate=float(math.exp(x[0])) if compute else None,
+        byte_rate=None if compute else float(math.exp(x[0])),
+        bw_efficiency=float(math.exp(x[1])),
+        overhead=float(math.exp(x[2])),
+        samples=len(data),
+        fit_error=err,
+    )
+
+
+def _features(data: Sequence[tuple[Kernel, float]], profile: DeviceProfile) -> tuple[Any, Any]:
+    """(feature matrix, log t_measured − log t_roofline) of the kernels."""
+    import numpy as np
+
+    xs, ys = [], []
+    for k, t in data:
+        _, compute, memory, overhead = kernel_terms(k, profile)
+        xs.append(kernel_features(k, 1, compute, memory))
+        ys.append(math.log(t) - math.log(max(compute, memory) + overhead))
+    return np.array(xs), np.array(ys)
+
+
+def _gbm() -> Any:
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    return GradientBoostingRegressor(
+        n_estimators=150, max_depth=3, learning_rate=0.05, subsample=0.8, min_samples_leaf=3, random_state=0
+    )
+
+
+def fit_learned(
+    kind: str, data: Sequence[tuple[Kernel, float]], profile: DeviceProfile
+) -> tuple[KernelPredictor | None, list[float]]:
+    """The learned factor of ``kind`` given its fitted roofline in ``profile`` (None when there are
+    fewer than :data:`MIN_LEARNED` kernels or it does not beat the roofline out of fold), and each
+    kernel's out-of-fold |t̂ − t| / t under the model kept."""
+    import numpy as np
+    from sklearn.model_selection import KFold, cross_val_predict
+
+    x, y = _features(data, profile)
+    roof_err = np.abs(np.exp(-y) - 1.0)
+    if len(data) < MIN_LEARNED or kind in VIEW_KINDS:
+        return None, roof_err.tolist()
+    oof = cross_val_predict(_gbm(), x, y, cv=KFold(5, shuffle=True, random_state=0))
+    learned_err = np.abs(np.exp(oof - y) - 1.0)
+    if np.median(learned_err) >= np.median(roof_err):
+        return None, roof_err.tolist()
+    g = _gbm().fit(x, y)
+    trees = [
+        Tree(
+            feature=[max(int(f), 0) for f in e.tree_.feature],
+            threshold=[float(v) for v in e.tree_.threshold],
+            left=[int(v) for v in e.tree_.children_left],
+            right=[int(v) for v in e.tree_.children_right],
+            value=[float(v) for v in e.tree_.value[:, 0, 0]],
         )
-        jobs = [(k, g) for k, gs in samples(quick).items() for g in gs]
-        measured: dict[str, list[tuple[LayerCost, float]]] = {k: [] for k in KINDS}
-        for k, g in wrap(jobs):
-            cost, t = _time_last(g, budget, 1 if quick else 3)
-            assert layer_kind(cost) == k, (k, cost.name, cost.category)
-            measured[k].append((cost, t))
-        kinds = {k: fit_kind(k, measured[k], profile) for k in KINDS}
-        profile = profile.model_copy(update={"kinds": kinds})
-        nets = synthetic_networks(4, max_macs=5e7) if quick else synthetic_networks(64, max_macs=4e9)
-        forwards = [(layer_costs(g), _time_forward(g, 3 if quick else 7)) for g in nets]
-    return profile.model_copy(update={"forward": fit_forward(forwards, profile)})
+        for e in g.estimators_[:, 0]
+    ]
+    init = float(np.ravel(g.init_.predict(x[:1]))[0])
+    kp = KernelPredictor(
+        features=list(FEATURES),
+        init=init,
+        learning_rate=float(g.learning_rate),
+        trees=trees,
+        samples=len(data),
+        cv_error=float(np.median(learned_err)),
+    )
+    return kp, learned_err.tolist()
 
 
-def _time_forward(graph: Graph, repeats: int) -> float:
-    """Seconds of one whole forward pass of ``graph``'s GraphModule at batch 1: the median of
-    ``repeats`` after 2 warm-ups (as ``archcalc time``)."""
-    model = build(graph)
-    x = model.example_input()
-    return median(time_calls(lambda: model(x), 2, repeats))
+def _measure(
+    b: Bench, backend: str, cfgs: list[Config], wrap: Callable[[list[Any]], Iterable[Any] | Iterator[Any]]
+) -> list[tuple[Config, Kernel, float]]:
+    out = []
+    for cfg in wrap(cfgs):
+        built = build(cfg)
+        if built is None:
+            continue
+        graph, names = built
+        ks = [k for k in group_kernels(layer_costs(graph), backend) if k.name == names[0]]
+        t = b.kernel(graph, names)
+        if ks and math.isfinite(t) and t > 0:
+            out.append((cfg, ks[0], t))
+    return out
+
+
+def _draw_buildable(kind: str, rng: random.Random, backend: str, n: int) -> list[Config]:
+    out: list[Config] = []
+    for _ in range(50 * n):
+        if len(out) == n:
+            break
+        cfg = draw(kind, rng, backend)
+        if build(cfg) is not None:
+            out.append(cfg)
+    return out
+
+
+def calibrate_kind(
+    kind: str,
+    b: Bench,
+    profile: DeviceProfile,
+    quick: bool,
+    wrap: Callable[[list[Any]], Iterable[Any] | Iterator[Any]] = _identity,
+) -> tuple[KindModel, KernelPredictor | None, int]:
+    """Adaptive sampling and the two fits of one kernel type (module doc): (roofline, learned,
+    kernels timed)."""
+    backend = b.backend
+    n0, rounds, worst, spawn = (8, 1, 2, 2) if quick else (24, 3, 6, 2)
+    rng = random.Random(f"{backend}:{kind}")
+    data = _measure(b, backend, _draw_buildable(kind, rng, backend, n0), wrap)
+    if not data:
+        raise ArchcalcError(f"calibrate: no {kind} kernel could be timed")
+    for _ in range(rounds):
+        pairs = [(k, t) for _, k, t in data]
+        roof = fit_roofline(kind, pairs, profile)
+        _, errs = fit_learned(
+            kind, pairs, profile.model_copy(update={"kinds": {**profile.kinds, kind: roof}})
+        )
+        order = sorted(range(len(data)), key=lambda i: -errs[i])[:worst]
+        new = [perturb(data[i][0], rng, backend) for i in order for _ in range(spawn)]
+        data += _measure(b, backend, [c for c in new if build(c) is not None], wrap)
+    pairs = [(k, t) for _, k, t in data]
+    roof = fit_roofline(kind, pairs, profile)
+    learned, _ = fit_learned(kind, pairs, profile.model_copy(update={"kinds": {**profile.kinds, kind: roof}}))
+    return roof, learned, len(data)
 
 
 def l2_cache_bytes(default: float = 2.0**21) -> float:
@@ -426,90 +276,150 @@ def l2_cache_bytes(default: float = 2.0**21) -> float:
 
 
 def forward_features(
-    layers: list[LayerCost], profile: DeviceProfile, cap: float, batch: int = 1
+    kernels: Sequence[Kernel], profile: DeviceProfile, cap: float, batch: int = 1
 ) -> list[float]:
-    """[Σ t_i, nodes, Σ B·written_i (views: 0), Σ min(weight_bytes_i, cap)]: the columns whose
+    """[Σ t_k, kernels, Σ B·written_k (views: 0), Σ min(weight_bytes_k, cap)]: the columns whose
     weights (s, g, a, c) :func:`fit_forward` fits."""
-    kinds = [layer_kind(c) for c in layers]
     return [
-        sum(layer_seconds(c, profile, batch) for c in layers),
-        float(len(layers)),
-        float(sum(batch * c.bytes_written for c, k in zip(layers, kinds, strict=True) if k != "view")),
-        float(sum(min(c.weight_bytes, cap) for c in layers)),
+        sum(kernel_seconds(k, profile, batch) for k in kernels),
+        float(len(kernels)),
+        float(sum(batch * k.bytes_written for k in kernels if layer_kind(k.head) not in VIEW_KINDS)),
+        float(sum(min(k.weight_bytes, cap) for k in kernels)),
     ]
 
 
-def _solve(a: list[list[float]], b: list[float]) -> list[float] | None:
-    """x with a·x = b (Gaussian elimination, partial pivoting); None if singular."""
-    n = len(b)
-    m = [[*row, v] for row, v in zip(a, b, strict=True)]
-    for i in range(n):
-        p = max(range(i, n), key=lambda r: abs(m[r][i]))
-        if abs(m[p][i]) < 1e-300:
-            return None
-        m[i], m[p] = m[p], m[i]
-        for r in range(n):
-            if r != i:
-                f = m[r][i] / m[i][i]
-                m[r] = [x - f * y for x, y in zip(m[r], m[i], strict=True)]
-    return [m[i][n] / m[i][i] for i in range(n)]
-
-
 def nnls_relative(rows: list[list[float]], targets: list[float]) -> list[float]:
-    """Non-negative θ minimising Σ_j ((rows_j·θ − y_j) / y_j)²: every subset of the columns
-    solved by its normal equations (columns scaled to unit norm), the best non-negative one kept."""
+    """Non-negative θ minimising Σ_j ((rows_j·θ − y_j) / y_j)² (``scipy.optimize.nnls`` on the rows
+    divided by their targets)."""
+    import numpy as np
+    from scipy.optimize import nnls
+
     if not rows or any(y <= 0 for y in targets):
         raise ArchcalcError("forward fit: needs at least one network with a positive time")
-    n = len(rows[0])
-    a = [[x / y for x in row] for row, y in zip(rows, targets, strict=True)]
-    norms = [math.sqrt(sum(r[j] ** 2 for r in a)) or 1.0 for j in range(n)]
-    a = [[r[j] / norms[j] for j in range(n)] for r in a]
-    best: tuple[float, list[float]] | None = None
-    for mask in range(1, 2**n):
-        cols = [j for j in range(n) if mask >> j & 1]
-        ata = [[sum(r[i] * r[j] for r in a) for j in cols] for i in cols]
-        aty = [sum(r[i] for r in a) for i in cols]
-        sol = _solve(ata, aty)
-        if sol is None or any(v < 0 for v in sol):
-            continue
-        theta = [0.0] * n
-        for j, v in zip(cols, sol, strict=True):
-            theta[j] = v
-        res = sum((sum(r[j] * theta[j] for j in range(n)) - 1.0) ** 2 for r in a)
-        if best is None or res < best[0]:
-            best = (res, theta)
-    if best is None:
-        raise ArchcalcError("forward fit: no non-negative solution")
-    return [t / norms[j] for j, t in enumerate(best[1])]
+    y = np.array(targets, dtype=float)
+    a = np.array(rows, dtype=float) / y[:, None]
+    norms = np.linalg.norm(a, axis=0)
+    norms[norms == 0] = 1.0
+    theta, _ = nnls(a / norms, np.ones(len(y)))
+    return (theta / norms).tolist()
 
 
-def fit_forward(data: list[tuple[list[LayerCost], float]], profile: DeviceProfile) -> ForwardModel:
-    """The :class:`ForwardModel` (s, g, a, c) fitted to whole-forward seconds of networks at batch 1
-    (see module doc), given ``profile``'s fitted kinds."""
+def fit_forward(
+    data: list[tuple[list[Kernel], float]], profile: DeviceProfile, quick: bool = False
+) -> ForwardModel:
+    """The :class:`ForwardModel` fitted to whole-forward seconds of networks at batch 1 (module doc)."""
+    import numpy as np
+    from scipy.optimize import lsq_linear
+
+    if not data or any(t <= 0 for _, t in data):
+        raise ArchcalcError("forward fit: needs at least one network with a positive time")
     cap = l2_cache_bytes()
-    rows = [forward_features(layers, profile, cap) for layers, _ in data]
-    ts = [t for _, t in data]
-    s, g, a, c = nnls_relative(rows, ts)
-    fm = ForwardModel(
-        scale=s,
-        node_seconds=g,
-        write_seconds_per_byte=a,
-        weight_seconds_per_byte=c,
+    rows = np.array([forward_features(ks, profile, cap) for ks, _ in data])
+    ts = np.array([t for _, t in data])
+    a = rows / ts[:, None]
+    if quick:  # s = 1: fit g alone on what the kernels leave
+        g = lsq_linear(a[:, 1:2], 1.0 - a[:, 0], bounds=(0.0, np.inf)).x[0]
+        theta = np.array([1.0, g, 0.0, 0.0])
+    else:
+        norms = np.linalg.norm(a, axis=0)
+        norms[norms == 0] = 1.0
+        lo = np.array([0.5, 0.0, 0.0, 0.0]) * norms
+        hi = np.array([2.0, np.inf, np.inf, np.inf]) * norms
+        theta = lsq_linear(a / norms, np.ones(len(ts)), bounds=(lo, hi)).x / norms
+    pred = rows @ theta
+    return ForwardModel(
+        scale=float(theta[0]),
+        node_seconds=float(theta[1]),
+        write_seconds_per_byte=float(theta[2]),
+        weight_seconds_per_byte=float(theta[3]),
         weight_cap_bytes=cap,
         networks=len(data),
+        fit_error=float(np.median(np.abs(pred / ts - 1.0))),
     )
-    pred = [s * r[0] + g * r[1] + a * r[2] + c * r[3] for r in rows]
-    return fm.model_copy(update={"fit_error": median(abs(p - t) / t for p, t in zip(pred, ts, strict=True))})
+
+
+def calibration_networks(count: int, max_macs: float, backend: str, seed: int = 0) -> list[Graph]:
+    """``count`` synthetic networks from seeds ``seed``, ``seed + 1000`` …; on onnxruntime those
+    ONNX cannot express (adaptive pooling with unequal windows) are passed over for the next seed."""
+    out: list[Graph] = []
+    i = 0
+    while len(out) < count and i < 20 * count:
+        g = synthetic_network(seed + 1000 * i, max_macs)
+        i += 1
+        if backend == "onnxruntime" and not exportable(g):
+            continue
+        out.append(g)
+    return out
+
+
+def calibrate(
+    name: str,
+    threads: int,
+    quick: bool = False,
+    wrap: Callable[[list[Any]], Iterable[Any] | Iterator[Any]] = _identity,
+    backend: str = "torch",
+) -> DeviceProfile:
+    """Measure this machine on ``backend`` and fit every kernel type (module doc); nothing is saved."""
+    _require_numerics()
+    b = bench(backend, threads, quick)
+    peak, curve, overhead = b.machine()
+    versions = b.versions()
+    profile = DeviceProfile(
+        format=PROFILE_FORMAT,
+        name=name,
+        created=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        host=socket.gethostname(),
+        cpu=cpu_model(),
+        backend=backend,  # type: ignore[arg-type]
+        threads=threads,
+        torch_version=versions.get("torch", ""),
+        versions=versions,
+        quick=quick,
+        peak_mac_rate=peak,
+        copy_bandwidth=curve[-1][1],
+        bandwidth_curve=curve,
+        call_overhead=overhead,
+        kinds={
+            k: KindModel(
+                mac_rate=peak if k in COMPUTE_KINDS else None,
+                bw_efficiency=None if k in VIEW_KINDS else 1.0,
+                overhead=overhead,
+            )
+            for k in KINDS
+        },
+        forward=ForwardModel(),
+    )
+    kinds: dict[str, KindModel] = {}
+    learned: dict[str, KernelPredictor] = {}
+    for kind in kinds_for(backend):
+
+        def tagged(cfgs: list[Any], kind: str = kind) -> Iterable[Any]:
+            return (c for _, c in wrap([(kind, c) for c in cfgs]))
+
+        roof, kp, _ = calibrate_kind(kind, b, profile, quick, tagged)
+        kinds[kind] = roof
+        if kp is not None:
+            learned[kind] = kp
+    profile = profile.model_copy(update={"kinds": kinds, "learned": learned})
+    nets = calibration_networks(6, 5e7, backend) if quick else calibration_networks(48, 2e9, backend)
+    forwards = [
+        (group_kernels(layer_costs(g), backend), b.forward(g))
+        for _, g in wrap([("forward", g) for g in nets])
+    ]
+    return profile.model_copy(update={"forward": fit_forward(forwards, profile, quick)})
 
 
 __all__ = [
+    "BOUNDS",
     "calibrate",
+    "calibrate_kind",
+    "calibration_networks",
     "cpu_model",
+    "exportable",
     "fit_forward",
-    "fit_kind",
+    "fit_learned",
+    "fit_roofline",
     "forward_features",
     "l2_cache_bytes",
-    "moved_bytes",
     "nnls_relative",
-    "samples",
 ]

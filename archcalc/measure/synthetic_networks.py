@@ -22,24 +22,24 @@ saw. Pure Python (no torch).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
+from archcalc.model.blocks.basic import conv_bn_act, dwsep
+from archcalc.model.blocks.inverted_residual import inverted_residual
+from archcalc.model.blocks.shufflenet import shuffle_v2_unit
 from archcalc.model.graph import Graph, GraphBuilder
 from archcalc.model.ops import (
     Activation,
     AdaptivePool2d,
     Add,
-    BatchNorm2d,
     ChannelShuffle,
     Concat,
-    Conv2d,
     Flatten,
     Linear,
     Mul,
     Pool2d,
-    Slice,
 )
 
-BLOCKS = ("plain", "separable", "inverted", "grouped", "split", "fire")
 ACTIVATIONS = ("relu", "relu", "relu6", "hswish", "swish", "sigmoid")
 
 
@@ -56,95 +56,102 @@ class _Net:
     def channels(self, t: str | None = None) -> int:
         return self.b.shape(t)[0]
 
-    def conv(self, cout: int, k: int = 1, stride: int = 1, groups: int = 1, src: str | None = None) -> str:
-        cin = self.channels(src)
-        return self.b.op(
-            self.name("conv"),
-            Conv2d,
-            inputs=None if src is None else [src],
-            in_channels=cin,
-            out_channels=cout,
-            kernel=(k, k),
-            stride=(stride, stride),
-            padding=(k // 2, k // 2),
-            groups=groups,
-        )
+    def cba(
+        self,
+        cout: int,
+        k: int,
+        stride: int = 1,
+        groups: int = 1,
+        fn: str | None = None,
+        src: str | None = None,
+    ) -> str:
+        """The conv block (:func:`~archcalc.model.blocks.basic.conv_bn_act`): conv, BN, ``fn`` if any."""
+        if src is not None:
+            self.b.current = src
+        return conv_bn_act(self.b, self.name("conv"), cout, k, stride, groups, act=fn or "none")
 
-    def bn(self) -> str:
-        return self.b.op(self.name("bn"), BatchNorm2d, channels=self.channels())
+    def conv(self, cout: int, k: int = 1, src: str | None = None) -> str:
+        """A bare k×k conv (no BN, no bias)."""
+        if src is not None:
+            self.b.current = src
+        return conv_bn_act(self.b, self.name("conv"), cout, k, act="none", bn=False, bias=False)
 
     def act(self, fn: str) -> str:
         return self.b.op(self.name("act"), Activation, fn=fn)
 
-    def cba(self, cout: int, k: int, stride: int, groups: int, fn: str | None, src: str | None = None) -> str:
-        self.conv(cout, k, stride, groups, src)
-        self.bn()
-        return self.act(fn) if fn else self.b.current
+
+def _plain(net: _Net, cout: int, stride: int, fn: str) -> None:
+    net.cba(cout, 3, stride, 1, fn)
 
 
-def _block(net: _Net, kind: str, cout: int, stride: int, fn: str) -> None:
+def _separable(net: _Net, cout: int, stride: int, fn: str) -> None:
+    dwsep(net.b, net.name("sep"), cout, net.rng.choice((3, 5)), stride, act=fn)
+
+
+def _inverted(net: _Net, cout: int, stride: int, fn: str) -> None:
     rng, b = net.rng, net.b
-    x = b.current
-    cin = net.channels()
-    if kind == "plain":
-        net.cba(cout, 3, stride, 1, fn)
-    elif kind == "separable":
-        net.cba(cin, rng.choice((3, 5)), stride, cin, fn)
-        net.cba(cout, 1, 1, 1, fn)
-    elif kind == "inverted":
-        e = cin * rng.choice((3, 4, 6))
-        net.cba(e, 1, 1, 1, fn)
-        y = net.cba(e, rng.choice((3, 5)), stride, e, fn)
-        if rng.random() < 0.4:
-            net.b.op(net.name("gap"), AdaptivePool2d, op="avg", output=1)
-            net.cba(max(8, e // 4), 1, 1, 1, None)
+    e = net.channels() * rng.choice((3, 4, 6))
+    k = rng.choice((3, 5))
+    se = None
+    if rng.random() < 0.4:
+        gate = rng.choice(("sigmoid", "hsigmoid"))
+
+        def se(b: GraphBuilder) -> str:
+            """Squeeze-and-excite with a BN after the squeeze conv, and no conv bias."""
+            y = b.current
+            b.op(net.name("gap"), AdaptivePool2d, op="avg", output=1)
+            net.cba(max(8, e // 4), 1)
             net.act("relu")
             net.conv(e)
-            g = net.act(rng.choice(("sigmoid", "hsigmoid")))
-            b.op(net.name("se"), Mul, inputs=[y, g])
-        net.cba(cout, 1, 1, 1, None)
-        if stride == 1 and cin == cout:
-            b.op(net.name("add"), Add, inputs=[x, b.current])
-    elif kind == "grouped":
-        g = rng.choice((2, 4))
-        mid = max(g, (cout // 4) // g * g)
-        if cin % g or cout % g:
-            net.cba(cout, 1, stride, 1, fn)
-            return
-        net.cba(mid, 1, 1, g, fn)
-        b.op(net.name("shuffle"), ChannelShuffle, groups=g)
-        net.cba(mid, 3, stride, mid, None)
-        net.cba(cout, 1, 1, g, None)
-        if stride == 1 and cin == cout:
-            b.op(net.name("add"), Add, inputs=[x, b.current])
-        net.act(fn)
-    elif kind == "split":
-        if stride == 1 and cin == cout and cin % 2 == 0:
-            h = cin // 2
-            left = b.op(net.name("slice"), Slice, inputs=[x], start=0, stop=h)
-            b.op(net.name("slice"), Slice, inputs=[x], start=h, stop=cin)
-            net.cba(h, 1, 1, 1, fn)
-            net.cba(h, 3, 1, h, None)
-            right = net.cba(h, 1, 1, 1, fn)
-        else:
-            h = cout // 2
-            net.cba(cin, 3, stride, cin, None, src=x)
-            left = net.cba(h, 1, 1, 1, fn)
-            net.cba(cout - h, 1, 1, 1, fn, src=x)
-            net.cba(cout - h, 3, stride, cout - h, None)
-            right = net.cba(cout - h, 1, 1, 1, fn)
-        b.op(net.name("cat"), Concat, inputs=[left, right])
-        if cout % 2 == 0:
-            b.op(net.name("shuffle"), ChannelShuffle, groups=2)
-    else:  # fire
-        sq = net.cba(max(8, cout // 8), 1, stride, 1, None)
-        left = net.act("relu")
-        net.conv(cout // 2, 1, src=left)
-        a = net.act("relu")
-        net.conv(cout - cout // 2, 3, src=left)
-        c = net.act("relu")
-        del sq
-        b.op(net.name("cat"), Concat, inputs=[a, c])
+            return b.op(net.name("se"), Mul, inputs=[y, net.act(gate)])
+
+    inverted_residual(b, net.name("ir"), e, cout, k, stride, fn, se=se)
+
+
+def _grouped(net: _Net, cout: int, stride: int, fn: str) -> None:
+    b = net.b
+    x = b.current
+    cin = net.channels()
+    g = net.rng.choice((2, 4))
+    mid = max(g, (cout // 4) // g * g)
+    if cin % g or cout % g:
+        net.cba(cout, 1, stride, 1, fn)
+        return
+    net.cba(mid, 1, 1, g, fn)
+    b.op(net.name("shuffle"), ChannelShuffle, groups=g)
+    net.cba(mid, 3, stride, mid)
+    net.cba(cout, 1, 1, g)
+    if stride == 1 and cin == cout:
+        b.op(net.name("add"), Add, inputs=[x, b.current])
+    net.act(fn)
+
+
+def _split(net: _Net, cout: int, stride: int, fn: str) -> None:
+    cin = net.channels()
+    split = stride == 1 and cin == cout and cin % 2 == 0
+    shuffle_v2_unit(net.b, net.name("split"), cout, stride, split, act=fn)
+
+
+def _fire(net: _Net, cout: int, stride: int, fn: str) -> None:
+    """With a BN after the squeeze conv."""
+    left = net.cba(max(8, cout // 8), 1, stride, 1, "relu")
+    net.conv(cout // 2, 1, src=left)
+    a = net.act("relu")
+    net.conv(cout - cout // 2, 3, src=left)
+    c = net.act("relu")
+    net.b.op(net.name("cat"), Concat, inputs=[a, c])
+
+
+_BUILDERS: dict[str, Callable[[_Net, int, int, str], None]] = {
+    "plain": _plain,
+    "separable": _separable,
+    "inverted": _inverted,
+    "grouped": _grouped,
+    "split": _split,
+    "fire": _fire,
+}
+"""Each block of the module doc: (net, output channels, stride, activation) → appends it."""
+BLOCKS = tuple(_BUILDERS)
 
 
 def synthetic_network(seed: int, max_macs: float = 6e8) -> Graph:
@@ -175,7 +182,7 @@ def synthetic_network(seed: int, max_macs: float = 6e8) -> Graph:
             cout = min(512, max(8, int(c * grow) // 8 * 8))
             for d in range(depth[s]):
                 stride = 2 if d == 0 and min(net.b.shape()[1:]) >= 8 else 1
-                _block(net, blocks[s], cout if d == 0 else net.channels(), stride, fns[s])
+                _BUILDERS[blocks[s]](net, cout if d == 0 else net.channels(), stride, fns[s])
             c = net.channels()
         if net.rng.random() < 0.5:
             net.cba(min(1280, 4 * c), 1, 1, 1, fns[-1])

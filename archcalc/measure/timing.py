@@ -1,4 +1,6 @@
-"""Measured CPU time of a network, layer by layer, on the real torch model of its graph.
+"""Measured CPU time of a network, layer by layer, on eager torch or on ONNX Runtime.
+
+**torch** (``backend="torch"``):
 
 The model is :class:`archcalc.measure.torch_build.GraphModule` (one submodule per graph node, same names).
 Each node's module is called on the real tensors its node reads (the outputs of the layers before
@@ -10,6 +12,14 @@ Everything runs under ``torch.inference_mode()`` with ``torch.set_num_threads(th
 
 Per layer, at batch B: achieved GMAC/s = B·MACs / t / 1e9 and GB/s = bytes(B) / t / 1e9 with
 bytes(B) = B·(activations read + written) + weight bytes at fp32 (the closed form's traffic).
+
+**onnxruntime** (``backend="onnxruntime"``): the graph exported to ONNX
+(:mod:`archcalc.export.onnx_model`) and run by :mod:`archcalc.measure.ort_run`. The whole forward is
+``session.run`` timed the same way; per layer, the kernels of onnxruntime's profiler over the same
+runs, each attributed to the layer it runs for (:func:`archcalc.measure.ort_run.attribute`), summed
+per kernel of :func:`archcalc.count.kernels.group_kernels` (conv + batch norm + activation … one
+kernel): the kernel's time is given to its first layer, the layers fused into it show 0 and name
+it. Layout reorders (NCHW ↔ NCHWc), which no layer asks for, are reported apart (``layout_ms``).
 
 Imports torch: only ``archcalc time`` and ``archcalc calibrate`` import this module.
 """
@@ -25,7 +35,16 @@ from pydantic import BaseModel, Field
 
 from archcalc.count.closed_form import Report
 from archcalc.count.closed_form import report as closed_form_report
-from archcalc.count.latency import DeviceProfile, LatencyPrediction, layer_kind, moved_bytes, predict
+from archcalc.count.header import Configured
+from archcalc.count.kernels import check_backend, group_kernels
+from archcalc.count.latency import (
+    DeviceProfile,
+    LatencyPrediction,
+    check_profile_backend,
+    layer_kind,
+    moved_bytes,
+    predict,
+)
 from archcalc.errors import ArchcalcError
 from archcalc.measure.torch_build import require, run_failed
 from archcalc.model.graph import INPUT
@@ -46,6 +65,7 @@ class Stat(BaseModel):
 
 class LayerTiming(BaseModel):
     name: str
+    kernel: str = Field(description="the kernel the layer runs in, named by its first layer")
     op: str = Field(description="primitive op kind (conv2d, batchnorm2d …)")
     kind: str = Field(description="latency-model kind (see archcalc.count.latency.KINDS)")
     macs: int = Field(description="per sample, paper convention (conv + linear)")
@@ -59,19 +79,20 @@ class LayerTiming(BaseModel):
 class Measured(BaseModel):
     forward: Stat = Field(description="the whole forward pass")
     sum_of_layers_ms: float = Field(description="Σ per-layer medians")
+    layout_ms: float = Field(0.0, description="onnxruntime: median per run of its layout reorder kernels")
+    unattributed_ms: float = Field(0.0, description="onnxruntime: median per run of kernels of no layer")
+    kernels: int = Field(description="kernels the backend ran (torch: one per layer)")
     layers: list[LayerTiming]
 
 
-class Timing(BaseModel):
-    network: str
-    alpha: float
-    resolution: int
-    knobs: dict[str, bool | int | float | str]
+class Timing(Configured):
     batch: int
     threads: int
     warmup: int
     repeats: int
+    backend: str = Field("torch", description="torch (eager) or onnxruntime (CPU provider)")
     torch_version: str
+    versions: dict[str, str] = Field(default_factory=dict, description="the runtime's library versions")
     dtype: str = "fp32"
     convention: str = Field("paper", description="convention of every `macs` field")
     macs: int = Field(description="network total per sample, paper convention")
@@ -79,22 +100,12 @@ class Timing(BaseModel):
     predicted: LatencyPrediction | None = Field(description="the latency model, if a profile is saved")
 
 
-def quantile(xs: Sequence[float], q: float) -> float:
-    """Linear-interpolation quantile of ``xs`` (0 ≤ q ≤ 1)."""
-    s = sorted(xs)
-    pos = q * (len(s) - 1)
-    lo = int(pos)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
-
-
 def stat(samples: Sequence[float]) -> Stat:
-    """Median and IQR of per-call seconds, in milliseconds."""
-    return Stat(
-        median_ms=1e3 * median(samples),
-        iqr_ms=1e3 * (quantile(samples, 0.75) - quantile(samples, 0.25)),
-        repeats=len(samples),
-    )
+    """Median and IQR (numpy's linear-interpolation quantiles) of per-call seconds, in milliseconds."""
+    import numpy as np
+
+    q1, q3 = np.quantile(np.asarray(samples, dtype=float), [0.25, 0.75])
+    return Stat(median_ms=1e3 * median(samples), iqr_ms=1e3 * float(q3 - q1), repeats=len(samples))
 
 
 def time_calls(fn: Callable[[], Any], warmup: int, repeats: int) -> list[float]:
@@ -152,16 +163,23 @@ def time_network(
     repeats: int = 10,
     profile: DeviceProfile | None = None,
     wrap: Callable[[list[Any]], Iterable[Any] | Iterator[Any]] = _identity,
+    backend: str = "torch",
 ) -> Timing:
-    """Time every layer and the whole forward of ``resolved`` on this CPU (see module doc).
-    ``wrap`` wraps the list of layers being timed (e.g. in a progress bar)."""
+    """Time every layer and the whole forward of ``resolved`` on this CPU with ``backend`` (see
+    module doc). ``wrap`` wraps the list of layers being timed (e.g. in a progress bar). A profile
+    of another backend is refused."""
     from archcalc.measure.torch_build import build
     from archcalc.measure.validate import check_runnable
 
+    check_backend(backend)
     check_settings(threads, batch, warmup, repeats)
+    if profile is not None:
+        check_profile_backend(profile, backend)
     name = resolved.spec.name
     check_runnable(resolved.graph, name, "time", batch)
     rep: Report = closed_form_report(resolved, "paper", "fp32")
+    if backend == "onnxruntime":
+        return _time_ort(resolved, rep, threads, batch, warmup, repeats, profile)
     try:
         with threads_set(threads), torch.inference_mode():
             model = build(resolved.graph)
@@ -171,7 +189,79 @@ def time_network(
     except (RuntimeError, MemoryError) as e:
         raise run_failed(name, e) from None
     return Timing(
-        network=name,
+        **Timing.header(resolved),
+        batch=batch,
+        threads=threads,
+        warmup=warmup,
+        repeats=repeats,
+        torch_version=torch.__version__,
+        versions={"torch": torch.__version__},
+        macs=rep.totals.macs,
+        measured=Measured(
+            forward=forward,
+            sum_of_layers_ms=sum(x.median_ms for x in layers),
+            kernels=len(layers),
+            layers=layers,
+        ),
+        predicted=predict(rep, profile, batch, backend) if profile is not None else None,
+    )
+
+
+def _time_ort(
+    resolved: Resolved,
+    rep: Report,
+    threads: int,
+    batch: int,
+    warmup: int,
+    repeats: int,
+    profile: DeviceProfile | None,
+) -> Timing:
+    """The onnxruntime path of :func:`time_network` (module doc)."""
+    from archcalc.export.onnx_model import to_onnx
+    from archcalc.measure import ort_run
+
+    model = to_onnx(resolved.graph, resolved.spec.name).SerializeToString()
+    forward = stat(ort_run.time_forward(resolved.graph, threads, warmup, repeats, batch, model))
+    runs = ort_run.profile_kernels(resolved.graph, threads, warmup, repeats, batch, model)
+    owner = ort_run.attribute(runs, [x.name for x in rep.layers])
+    kernels = group_kernels(rep.layers, "onnxruntime")
+    kernel_of = {x.name: k for k in kernels for x in k.layers}
+    n = min((len(k.seconds) for k in runs), default=0)
+    per_kernel: dict[str, list[float]] = {k.name: [0.0] * n for k in kernels}
+    layout, other = [0.0] * n, [0.0] * n
+    for k, o in zip(runs, owner, strict=True):
+        target = (
+            layout
+            if k.op_type in ort_run.LAYOUT_OPS
+            else other
+            if o is None
+            else per_kernel[kernel_of[o].name]
+        )
+        for i in range(n):
+            target[i] += k.seconds[i]
+    out: list[LayerTiming] = []
+    for x in rep.layers:
+        k = kernel_of[x.name]
+        head = k.name == x.name
+        s = stat(per_kernel[k.name]) if head and n else Stat(median_ms=0.0, iqr_ms=0.0, repeats=n)
+        moved = k.moved_bytes(batch) if head else 0
+        secs = s.median_ms / 1e3 or 1e-12
+        out.append(
+            LayerTiming(
+                name=x.name,
+                kernel=k.name,
+                op=x.kind,
+                kind=layer_kind(x),
+                macs=x.macs,
+                bytes=moved,
+                median_ms=s.median_ms,
+                iqr_ms=s.iqr_ms,
+                gmacs_per_s=batch * k.head.macs / secs / 1e9 if head else 0.0,
+                gb_per_s=moved / secs / 1e9 if head else 0.0,
+            )
+        )
+    return Timing(
+        network=resolved.spec.name,
         alpha=resolved.alpha,
         resolution=resolved.resolution,
         knobs=dict(resolved.knobs),
@@ -179,10 +269,19 @@ def time_network(
         threads=threads,
         warmup=warmup,
         repeats=repeats,
-        torch_version=torch.__version__,
+        backend="onnxruntime",
+        torch_version="",
+        versions=ort_run.versions(),
         macs=rep.totals.macs,
-        measured=Measured(forward=forward, sum_of_layers_ms=sum(x.median_ms for x in layers), layers=layers),
-        predicted=predict(rep, profile, batch) if profile is not None else None,
+        measured=Measured(
+            forward=forward,
+            sum_of_layers_ms=sum(x.median_ms for x in out),
+            layout_ms=1e3 * median(layout) if n else 0.0,
+            unattributed_ms=1e3 * median(other) if n else 0.0,
+            kernels=sum(1 for k in runs if k.op_type not in ort_run.LAYOUT_OPS),
+            layers=out,
+        ),
+        predicted=predict(rep, profile, batch, "onnxruntime") if profile is not None else None,
     )
 
 
@@ -216,6 +315,7 @@ def _time_layers(
         out.append(
             LayerTiming(
                 name=name,
+                kernel=name,
                 op=c.kind,
                 kind=layer_kind(c),
                 macs=c.macs,

@@ -9,19 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
+from archcalc.count.liveness import last_reads
 from archcalc.errors import ArchcalcError
 from archcalc.model.graph import INPUT, Graph
 
+TORCH_PIN = "torch==2.13.0"
+"""The torch the project is tested with (constraints-test.txt, the CPU build on these machines): the
+install hint names it, since an unpinned ``pip install torch`` pulls several GB of CUDA packages."""
+
 
 def require(*modules: str) -> None:
-    """Refuse clearly when the optional torch stack is missing."""
+    """Refuse clearly when the optional torch stack is missing, naming the pinned install."""
     import importlib.util
 
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
         raise ArchcalcError(
-            f"this command needs {' and '.join(missing)}: install the `validate` extra "
-            "(pip install 'archcalc[validate]')"
+            f"this command needs {' and '.join(missing)}: install the `validate` extra, pinned torch "
+            f"first (a plain `pip install torch` pulls GBs of CUDA): pip install {TORCH_PIN} && "
+            "pip install 'archcalc[validate]'"
         )
 
 
@@ -68,14 +74,12 @@ class GraphModule(nn.Module):
                 ) from None
             _attach(self, node.name, module)
             steps.append((node.name, module, node.inputs))
-        last_use: dict[str, int] = {}
-        for i, (_, _, inputs) in enumerate(steps):
-            for t in inputs:
-                last_use[t] = i
-        # tensors no later step reads are dropped after step i (keeps memory at the live set)
+        # tensors no later step reads are dropped after step i (keeps memory at the live set, the
+        # liveness archcalc.count.memory counts)
+        last = last_reads(graph.nodes)
         self._steps = steps
         self._free_after = [
-            tuple(t for t in inputs if last_use.get(t) == i) for i, (_, _, inputs) in enumerate(steps)
+            tuple(t for t in inputs if last[t] == i) for i, (_, _, inputs) in enumerate(steps)
         ]
         self.eval()
 

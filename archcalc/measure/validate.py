@@ -16,31 +16,23 @@ from collections import Counter
 from pydantic import BaseModel, Field
 
 from archcalc.count.conventions import CONVENTIONS
+from archcalc.count.header import Configured
 from archcalc.errors import ArchcalcError
 from archcalc.measure.torch_build import require, run_failed
 from archcalc.model.graph import Graph
-from archcalc.model.ops import numel
+from archcalc.model.ops import PRIMITIVES, numel
 from archcalc.model.resolve import Resolved
+from archcalc.resolution import canonical
 from archcalc.spec.schema import NetworkSpec
 
 MAX_ACTIVATION_BYTES = 4 * 2**30
 """validate refuses a model whose largest activation (fp32), three times over, exceeds this."""
 
-# What archcalc counts for the ops fvcore skips: every one of them is 0 MACs in every convention.
-SKIPPED_OP_RULES: dict[str, str] = {
-    "aten::add": "residual add: 0 MACs (paper, fvcore, torch)",
-    "aten::add_": "residual add: 0 MACs (paper, fvcore, torch)",
-    "aten::mul": "squeeze-and-excite scale: 0 MACs (paper, fvcore, torch)",
-    "aten::cat": "concat: 0 MACs",
-    "aten::hardswish": "activation: 0 MACs",
-    "aten::hardsigmoid": "activation: 0 MACs",
-    "aten::silu": "activation: 0 MACs",
-    "aten::sigmoid": "activation: 0 MACs",
-    "aten::max_pool2d": "max pool: 0 MACs",
-    "aten::avg_pool2d": "windowed avg pool: 0 MACs (fvcore counts only the adaptive one)",
-    "aten::adaptive_max_pool2d": "global max pool: 0 MACs",
-    "aten::hardtanh": "ReLU6: 0 MACs",
-}
+
+def skipped_op_rules() -> dict[str, str]:
+    """What archcalc counts for each aten op fvcore skips, as the primitive classes state it
+    (``Op.fvcore_skipped``): every one of them is 0 MACs in every convention."""
+    return {aten: text for cls in PRIMITIVES.values() for aten, text in cls.fvcore_skipped.items()}
 
 
 class LayerCheck(BaseModel):
@@ -63,11 +55,7 @@ class SkippedOp(BaseModel):
     archcalc_counts: str
 
 
-class Validation(BaseModel):
-    network: str
-    alpha: float
-    resolution: int
-    knobs: dict[str, bool | int | float | str]
+class Validation(Configured):
     layers: list[LayerCheck]
     macs: int = Field(description="archcalc total, fvcore convention")
     fvcore_total: int = Field(description="FlopCountAnalysis(model.eval(), x).total()")
@@ -110,7 +98,7 @@ def validate_graph(
     graph: Graph,
     network: str = "graph",
     alpha: float = 1.0,
-    resolution: int | None = None,
+    resolution: int | tuple[int, int] | str | None = None,
     knobs: dict[str, bool | int | float | str] | None = None,
 ) -> Validation:
     """Build the torch model of ``graph`` and compare every layer with fvcore and torch."""
@@ -126,7 +114,7 @@ def _validate_graph(
     graph: Graph,
     network: str,
     alpha: float,
-    resolution: int | None,
+    resolution: int | tuple[int, int] | None,
     knobs: dict[str, bool | int | float | str] | None,
 ) -> Validation:
     import torch
@@ -158,6 +146,7 @@ def _validate_graph(
     root = type(model).__name__
     fc_layers = {k.removeprefix(f"{root}."): sum(v.values()) for k, v in counter.get_flop_counts().items()}
 
+    rules = skipped_op_rules()
     fv_conv, torch_conv = CONVENTIONS["fvcore"], CONVENTIONS["torch"]
     checks: list[LayerCheck] = []
     for node in graph:
@@ -191,7 +180,7 @@ def _validate_graph(
     return Validation(
         network=network,
         alpha=alpha,
-        resolution=resolution if resolution is not None else graph.input_shape[-1],
+        resolution=resolution if resolution is not None else _input_resolution(graph),
         knobs=knobs or {},
         layers=checks,
         macs=macs_total,
@@ -202,14 +191,18 @@ def _validate_graph(
         flop_counter_flops=fc_total,
         torch_convention_flops=torch_flops,
         skipped_ops=[
-            SkippedOp(
-                op=op, calls=n, archcalc_counts=SKIPPED_OP_RULES.get(op, "0 MACs (not a conv or linear)")
-            )
+            SkippedOp(op=op, calls=n, archcalc_counts=rules.get(op, "0 MACs (not a conv or linear)"))
             for op, n in sorted(skipped.items())
         ],
         mismatches=mismatches + (not totals_ok),
         ok=mismatches == 0 and totals_ok,
     )
+
+
+def _input_resolution(graph: Graph) -> int | tuple[int, int]:
+    """The graph's input side (or (height, width)); a vector input's length."""
+    shape = graph.input_shape
+    return canonical(shape[1], shape[2]) if len(shape) == 3 else shape[-1]
 
 
 def default_settings(spec: NetworkSpec) -> list[tuple[float, int, dict[str, object]]]:

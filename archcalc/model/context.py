@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from fractions import Fraction
+from typing import TYPE_CHECKING, get_args
 
 from archcalc.errors import ArchcalcError
-from archcalc.model.width import scale_channels
-from archcalc.spec.fields import WidthMode
+from archcalc.model.width import exact_alpha, scale_channels
+from archcalc.spec.fields import Act, WidthMode
+
+_ACTS = get_args(Act)
+_WIDTH_MODES = get_args(WidthMode)
 
 if TYPE_CHECKING:
     from archcalc.spec.schema import NetworkSpec
@@ -15,8 +19,9 @@ if TYPE_CHECKING:
 KnobValues = dict[str, bool | int | float | str]
 
 MAX_SCALED_CHANNELS = 1 << 22
-"""Largest α·c scaled: below 2²² a double holds α·c to within 10⁻⁹, so ⌊α·c⌋ and the rounding
-rules are exact. Rows with ``width: fixed`` are plain integers and have no such limit."""
+"""Largest α·c scaled: below 2²² a double holds α·c to within 10⁻⁹, so the ``round_divisible``
+rule, in torchvision's float arithmetic, rounds α·c as an exact product would (``truncate`` is exact
+at any size). Rows with ``width: fixed`` are plain integers and have no such limit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +29,13 @@ class Context:
     spec: NetworkSpec
     alpha: float
     knobs: KnobValues = field(default_factory=dict)
+    alpha_exact: Fraction | None = None
+    """α as an exact rational, for every floor of α·c (default: :func:`archcalc.model.width.exact_alpha`
+    of ``alpha``)."""
+
+    def __post_init__(self) -> None:
+        if self.alpha_exact is None:
+            object.__setattr__(self, "alpha_exact", exact_alpha(self.alpha))
 
     def value(self, v: object) -> object:
         """A literal, or the value of the knob a ``$name`` reference names."""
@@ -45,15 +57,36 @@ class Context:
             raise ArchcalcError(f"{where}: expected true or false, got {x!r} (from {v})")
         return x
 
-    def channels(self, v: object, mode: WidthMode, where: str) -> int:
+    def act(self, v: object, where: str) -> str:
+        """An activation name, given or from a knob."""
+        x = self.value(v)
+        if x not in _ACTS:
+            raise ArchcalcError(f"{where}: expected an activation ({', '.join(_ACTS)}), got {x!r} (from {v})")
+        return x  # type: ignore[return-value]
+
+    def odd_kernel(self, v: object, where: str) -> int:
+        """An odd kernel side ('same' padding), given or from a knob."""
+        k = self.int(v, where)
+        if k % 2 == 0:
+            raise ArchcalcError(f"{where}: 'same' padding needs an odd kernel, got {k} (from {v})")
+        return k
+
+    def width_mode(self, v: object, where: str) -> WidthMode:
+        x = self.value(v)
+        if x not in _WIDTH_MODES:
+            raise ArchcalcError(f"{where}: expected a width mode ({', '.join(_WIDTH_MODES)}), got {x!r}")
+        return x  # type: ignore[return-value]
+
+    def channels(self, v: object, mode: WidthMode | str, where: str) -> int:
         """Channel count after α (see :func:`archcalc.model.width.scale_channels`); refuses zero."""
+        mode = mode if mode in _WIDTH_MODES else self.width_mode(mode, f"{where} width")
         raw = self.int(v, where)
         if mode != "fixed" and raw * max(self.alpha, 1.0) > MAX_SCALED_CHANNELS:
             raise ArchcalcError(
                 f"{where}: α={self.alpha:g} × {raw:,} channels is more than {MAX_SCALED_CHANNELS:,}, "
                 "the largest count scaled exactly (width: fixed rows are not scaled)"
             )
-        c = scale_channels(raw, self.alpha, self.spec.width, mode)
+        c = scale_channels(raw, self.alpha, self.spec.width, mode, self.alpha_exact)  # type: ignore[arg-type]
         if c < 1:
             raise ArchcalcError(
                 f"{where}: α={self.alpha:g} leaves {c} channels (from {self.value(v)}); use a larger --alpha"

@@ -35,12 +35,26 @@ class Node:
         return self.op.kind
 
 
+@dataclass(frozen=True, slots=True)
+class BlockSpan:
+    """One instance of a spec row (``sep7.2`` of a repeated row): nodes ``start`` to ``stop − 1``."""
+
+    name: str
+    kind: str
+    start: int
+    stop: int
+
+
 @dataclass(slots=True)
 class Graph:
-    """Nodes in topological (construction) order; node ``i`` reads only earlier tensors."""
+    """Nodes in topological (construction) order; node ``i`` reads only earlier tensors.
+
+    ``blocks`` are the spec rows' instances in order, each a run of consecutive nodes (empty for
+    graphs not built from a spec)."""
 
     input_shape: Shape
     nodes: list[Node] = field(default_factory=list)
+    blocks: list[BlockSpan] = field(default_factory=list)
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes)
@@ -67,6 +81,25 @@ class GraphBuilder:
         self._shapes: dict[str, Shape] = {INPUT: input_shape}
         self.current = INPUT
         self.row = ""
+        self.nominal: int | None = input_shape[0]
+        """The current tensor's width before α: the previous row's ``out`` (None after a row without
+        one); what Keras's MobileNetV3 divides the table's expanded width by (``exp_from: input``)."""
+        self.sources: tuple[str, ...] | None = None  # the tensors the row being expanded reads (``from``)
+        self.row_outputs: dict[str, str] = {}  # row name → the tensor its last layer wrote
+
+    def tensor_of(self, ref: str, where: str) -> str:
+        """The tensor a spec reference names: ``input``, an earlier row (its output) or a layer."""
+        if ref == INPUT:
+            return INPUT
+        if ref in self.row_outputs:
+            return self.row_outputs[ref]
+        if ref in self._shapes:
+            return ref
+        raise ArchcalcError(f"{where}: no earlier row or layer is named {ref!r}")
+
+    def has(self, tensor: str) -> bool:
+        """Whether ``tensor`` (a layer's name, or ``input``) has been written."""
+        return tensor in self._shapes
 
     def shape(self, tensor: str | None = None) -> Shape:
         return self._shapes[tensor or self.current]
@@ -84,9 +117,12 @@ class GraphBuilder:
     def add(self, name: str, op: Op, inputs: Sequence[str] | None = None) -> str:
         """Add ``op`` reading ``inputs`` (default: the current tensor); it becomes current."""
         shapes = self._shapes
-        if inputs is None:
-            ins: tuple[str, ...] = (self.current,)
-            in_shapes: tuple[Shape, ...] = (shapes[self.current],)
+        if inputs is None and op.n_inputs == 0:
+            ins: tuple[str, ...] = ()
+            in_shapes: tuple[Shape, ...] = ()
+        elif inputs is None:
+            ins = (self.current,)
+            in_shapes = (shapes[self.current],)
         else:
             ins = tuple(inputs)
             in_shapes = tuple([shapes[i] for i in ins])

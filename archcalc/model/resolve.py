@@ -5,13 +5,17 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, ArchcalcWarning
 from archcalc.model.blocks import BLOCKS
 from archcalc.model.context import Context, KnobValues
-from archcalc.model.graph import MAX_NODES, Graph, GraphBuilder
+from archcalc.model.graph import INPUT, MAX_NODES, BlockSpan, Graph, GraphBuilder
+from archcalc.model.width import exact_alpha
+from archcalc.resolution import Resolution, canonical, parse_resolution, sides
+from archcalc.spec.fields import Entry
 from archcalc.spec.schema import KnobSpec, NetworkSpec
 
 _TRUE = {"true", "yes", "on", "1"}
@@ -20,11 +24,13 @@ _FALSE = {"false", "no", "off", "0"}
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
-    """A network at one configuration: the spec, the settings, and the graph they give."""
+    """A network at one configuration: the spec, the settings, and the graph they give.
+
+    ``resolution`` is the input side (an int) for a square input, (height, width) otherwise."""
 
     spec: NetworkSpec
     alpha: float
-    resolution: int
+    resolution: Resolution
     knobs: KnobValues
     graph: Graph
 
@@ -46,30 +52,42 @@ def check_alpha(alpha: object) -> float:
     return float(alpha)
 
 
-def input_resolution(spec: NetworkSpec, res: int | None = None, rho: float | None = None) -> int:
-    """Input side in pixels: ``res``, or round(ρ · the spec's default), or the default."""
+def _check_side(res: object) -> int:
+    if isinstance(res, bool) or not isinstance(res, int) or res < 1:
+        raise ArchcalcError(f"--res must be a whole number of pixels ≥ 1, got {res!r}")
+    if res > MAX_RESOLUTION:
+        raise ArchcalcError(f"--res {res} is larger than the supported maximum {MAX_RESOLUTION:,} pixels")
+    return res
+
+
+def input_resolution(
+    spec: NetworkSpec, res: Resolution | str | None = None, rho: float | None = None
+) -> Resolution:
+    """Input side in pixels: ``res`` (a side, (height, width) or ``"224x160"``), or round(ρ · the
+    spec's default) per side, or the default (``input.resolution``, or ``height`` × ``width``)."""
     if res is not None and rho is not None:
         raise ArchcalcError("give --res or --rho, not both")
     if res is not None:
-        if isinstance(res, bool) or not isinstance(res, int) or res < 1:
-            raise ArchcalcError(f"--res must be a whole number of pixels ≥ 1, got {res!r}")
-        if res > MAX_RESOLUTION:
-            raise ArchcalcError(f"--res {res} is larger than the supported maximum {MAX_RESOLUTION:,} pixels")
-        return res
+        if isinstance(res, str | tuple | list):
+            res = parse_resolution(res)
+        if isinstance(res, tuple):
+            return canonical(_check_side(res[0]), _check_side(res[1]))
+        return _check_side(res)
     if rho is not None:
         if isinstance(rho, bool) or not isinstance(rho, int | float) or not math.isfinite(rho) or rho <= 0:
             raise ArchcalcError(f"--rho must be a finite number > 0, got {rho!r}")
-        if rho * spec.input.resolution > MAX_RESOLUTION:
-            raise ArchcalcError(
-                f"--rho {rho:g} gives more than the supported maximum of {MAX_RESOLUTION:,} pixels"
-            )
-        r = round(rho * spec.input.resolution)
-        if r < 1:
-            raise ArchcalcError(
-                f"--rho {rho:g} gives a {rho * spec.input.resolution:g}-pixel input; it must be ≥ 1 pixel"
-            )
-        return r
-    return spec.input.resolution
+        out = []
+        for side in sides(spec.input.size):
+            if rho * side > MAX_RESOLUTION:
+                raise ArchcalcError(
+                    f"--rho {rho:g} gives more than the supported maximum of {MAX_RESOLUTION:,} pixels"
+                )
+            r = round(rho * side)
+            if r < 1:
+                raise ArchcalcError(f"--rho {rho:g} gives a {rho * side:g}-pixel input; it must be ≥ 1 pixel")
+            out.append(r)
+        return canonical(out[0], out[1])
+    return spec.input.size
 
 
 def _coerce_knob(name: str, knob: KnobSpec, raw: object) -> bool | int | float | str:
@@ -111,6 +129,11 @@ def knob_values(spec: NetworkSpec, overrides: Mapping[str, object] | None = None
     values: KnobValues = {k: v.default for k, v in spec.knobs.items()}
     for name, raw in (overrides or {}).items():
         if name not in spec.knobs:
+            if name == "classes":
+                raise ArchcalcError(
+                    f"--classes: {spec.name} has no `classes` knob (no row's out is $classes), "
+                    "so its classifier cannot be changed"
+                )
             close = difflib.get_close_matches(name, list(spec.knobs), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
             known = ", ".join(spec.knobs) or "none"
@@ -133,16 +156,23 @@ def parse_param_args(items: Iterable[str]) -> dict[str, str]:
 def resolve(
     spec: NetworkSpec,
     alpha: float = 1.0,
-    resolution: int | None = None,
+    resolution: int | tuple[int, int] | str | None = None,
     rho: float | None = None,
     knobs: Mapping[str, object] | None = None,
 ) -> Resolved:
-    """Expand every row of the spec, at α and input side ``resolution``, into primitives."""
+    """Expand every row of the spec, at α and input side ``resolution``, into primitives.
+
+    α is checked and taken exactly (:mod:`archcalc.model.width`); the result reports it as a float."""
     alpha = check_alpha(alpha)
     res = input_resolution(spec, resolution, rho)
     values = knob_values(spec, knobs)
-    ctx = Context(spec, alpha, values)
-    b = GraphBuilder((spec.input.channels, res, res))
+    derived = [spec.knobs[k].derived(v) for k, v in values.items() if spec.knobs[k].sets]
+    every = values if not derived else {**values, **{k: v for d in derived for k, v in d.items()}}
+    ctx = Context(spec, alpha, every, exact_alpha(alpha))
+    h, w = sides(res)
+    b = GraphBuilder((spec.input.channels, h, w))
+    outputs = b.row_outputs  # row name → the tensor its last layer wrote
+    rows: dict[str, Entry] = {}
     for section, index, entry in spec.entries():
         where = f"{section}.{index}"
         if entry.only_if is not None and not ctx.bool(entry.only_if, f"{where}.only_if"):
@@ -150,13 +180,88 @@ def resolve(
         if entry.unless is not None and ctx.bool(entry.unless, f"{where}.unless"):
             continue
         name = entry.name or where
+        rows[name] = entry
         repeat = ctx.int(entry.repeat, f"{name}.repeat")
         if repeat > MAX_NODES:
             raise ArchcalcError(f"{name}.repeat: {repeat:,} is more than the {MAX_NODES:,} layers allowed")
         b.row = name
+        b.sources = _sources(entry, name, repeat, outputs, b)
+        if b.sources is not None and len(b.sources) == 1:
+            b.current = b.sources[0]
         expand = BLOCKS[entry.kind].expand
+        nodes, blocks = b.graph.nodes, b.graph.blocks
+        out = getattr(entry, "out", None)
         for i in range(repeat):
-            expand(entry, ctx, b, name if repeat == 1 else f"{name}.{i}", i == 0)
+            instance = name if repeat == 1 else f"{name}.{i}"
+            start = len(nodes)
+            expand(entry, ctx, b, instance, i == 0)
+            blocks.append(BlockSpan(instance, entry.kind, start, len(nodes)))
+            width = None if out is None else ctx.value(out)
+            b.nominal = width if type(width) is int else None
+        outputs[name] = b.current
     if not b.graph.nodes:
         raise ArchcalcError(f"{spec.name}: every row is switched off by the knobs; nothing to count")
+    if alpha != 1.0:
+        note = scaled_classifier(spec, alpha, b.graph, rows, values)
+        if note is not None:
+            warnings.warn(note, ArchcalcWarning, stacklevel=2)
     return Resolved(spec, alpha, res, values, b.graph)
+
+
+def _sources(
+    entry: Entry, name: str, repeat: int, outputs: Mapping[str, str], b: GraphBuilder
+) -> tuple[str, ...] | None:
+    """The tensors a row's ``from`` names (None without ``from``), checked against its kind."""
+    refs = entry.from_
+    most = type(entry).max_from
+    if most == 0:
+        if refs:
+            raise ArchcalcError(f"{name}.from: a {entry.kind} row reads no tensor")
+        return None
+    if refs is None:
+        if most != 1:
+            raise ArchcalcError(f"{name} ({entry.kind}): combines tensors, so it needs from: [a, b, …]")
+        return None
+    if most == 1 and len(refs) != 1:
+        raise ArchcalcError(f"{name}.from: a {entry.kind} row reads one tensor, got {len(refs)}")
+    if most != 1 and (len(refs) < 2 or (most is not None and len(refs) != most)):
+        want = f"{most}" if most is not None else "at least 2"
+        raise ArchcalcError(f"{name}.from: a {entry.kind} row reads {want} tensors, got {len(refs)}")
+    if most != 1 and repeat > 1:
+        raise ArchcalcError(f"{name}.repeat: a {entry.kind} row combines tensors once; it cannot repeat")
+    out: list[str] = []
+    for ref in refs:
+        if ref == INPUT:
+            out.append(INPUT)
+        elif ref in outputs:
+            out.append(outputs[ref])
+        elif b.has(ref):
+            out.append(ref)
+        else:
+            known = [*outputs, INPUT]
+            close = difflib.get_close_matches(ref, known, n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise ArchcalcError(f"{name}.from: no earlier row or layer is named {ref!r}{hint}")
+    return tuple(out)
+
+
+def scaled_classifier(
+    spec: NetworkSpec, alpha: float, graph: Graph, rows: Mapping[str, Entry], knobs: KnobValues
+) -> str | None:
+    """A warning when α changes the number of classes: the classifier (the last layer with weights
+    of a network whose output is a vector) comes from a row with ``width: scaled``."""
+    if len(graph.output.out_shape) != 1:
+        return None  # a feature map, not classes
+    last = next((n for n in reversed(graph.nodes) if n.op.weight_params()), None)
+    entry = rows.get(last.row) if last is not None else None
+    if last is None or getattr(entry, "width", None) != "scaled":
+        return None
+    out = getattr(entry, "out", None)
+    meant = knobs.get(out[1:], out) if isinstance(out, str) else out
+    got = last.out_shape[0]
+    if meant == got:
+        return None
+    return (
+        f"{spec.name}: row {last.row}, the classifier, has width 'scaled' (the default), so α={alpha:g} "
+        f"gives it {got} outputs, not {meant}; add `width: fixed` to the row to keep the classes"
+    )

@@ -8,44 +8,62 @@ GMAC/s = min(R_k, I · e_k · W(b)) / 1e9, with W at the median bytes of that ki
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from statistics import median
 from typing import Any
 
 from archcalc.count.latency import COMPUTE_KINDS, DeviceProfile
 from archcalc.plots import pyplot
+from archcalc.resolution import fmt_res_short
+
+NAME_PITCH = 0.11
+"""Inches per layer name on the x axis of the bars (5.5-point names, rotated)."""
+MAX_WIDTH = 48.0
+"""Widest figure, inches; past it, every k-th layer is named."""
 
 
 def plot_timing(t: Any, profile: DeviceProfile | None, path: Path) -> Path:
     """Write the two charts of an :class:`archcalc.measure.timing.Timing` to ``path`` (PNG)."""
     plt = pyplot()
-    layers = t.measured.layers
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(16, 6), gridspec_kw={"width_ratios": [3, 2]})
-    xs = list(range(len(layers)))
+    # one bar per kernel: the layers fused into a kernel (onnxruntime) carry no time of their own
+    keep = [i for i, x in enumerate(t.measured.layers) if x.kernel == x.name]
+    layers = [t.measured.layers[i] for i in keep]
+    n = len(layers)
+    width = min(max(16.0, NAME_PITCH * n * 5 / 3 + 2), MAX_WIDTH)
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(width, 7.5), gridspec_kw={"width_ratios": [3, 2]})
+    xs = list(range(n))
     ax1.bar([x - 0.2 for x in xs], [max(x.median_ms, 1e-6) for x in layers], width=0.4, label="measured")
     if t.predicted is not None:
         ax1.bar(
             [x + 0.2 for x in xs],
-            [1e3 * p.seconds for p in t.predicted.layers],
+            [1e3 * t.predicted.layers[i].seconds for i in keep],
             width=0.4,
             label=f"predicted (profile '{t.predicted.profile}')",
         )
     ax1.set_yscale("log")
-    ax1.set_xlabel("layer (graph order)")
     ax1.set_ylabel("time per call, ms (log)")
     ax1.set_title(
-        f"{t.network} α={t.alpha:g} {t.resolution}px, batch {t.batch}, {t.threads} threads: "
+        f"{t.network} α={t.alpha:g} {fmt_res_short(t.resolution)}px, batch {t.batch}, {t.threads} threads\n"
         f"forward {t.measured.forward.median_ms:.2f} ms, Σ layers {t.measured.sum_of_layers_ms:.2f} ms"
-        + (f", predicted {t.predicted.total_ms:.2f} ms" if t.predicted is not None else "")
+        + (f", predicted {t.predicted.total_ms:.2f} ms" if t.predicted is not None else ""),
+        pad=24,
     )
-    if len(layers) <= 40:
-        ax1.set_xticks(xs, [x.name for x in layers], rotation=90, fontsize=6)
-    ax1.legend()
+    every = max(1, math.ceil(n * NAME_PITCH / (width * 3 / 5 - 1)))  # names at least NAME_PITCH apart
+    ax1.set_xticks(xs[::every], [x.name for x in layers][::every], rotation=90, fontsize=5.5)
+    ax1.set_xlim(-0.7, n - 0.3)
+    unit = "kernel" if len(keep) < len(t.measured.layers) else "layer"
+    ax1.set_xlabel(f"{unit}, in graph order" + (f" (every {every}th named)" if every > 1 else ""))
+    ax1.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize=8)
 
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    kinds = [k for k in COMPUTE_KINDS if any(x.kind == k and x.macs > 0 for x in layers)]
+    by_kind: dict[str, list[Any]] = {}
+    for x in layers:
+        if x.macs > 0:
+            by_kind.setdefault(x.kind, []).append(x)
+    kinds = [k for k in COMPUTE_KINDS if k in by_kind]
     for i, k in enumerate(kinds):
-        pts = [x for x in layers if x.kind == k and x.macs > 0]
+        pts = by_kind[k]
         intensity = [t.batch * x.macs / x.bytes for x in pts]
         c = colours[i % len(colours)]
         ax2.scatter(intensity, [x.gmacs_per_s for x in pts], s=14, color=c, label=k)
@@ -65,6 +83,6 @@ def plot_timing(t: Any, profile: DeviceProfile | None, path: Path) -> Path:
     if kinds:
         ax2.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=150)
     plt.close(fig)
     return path

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from archcalc.plots import pyplot
+from archcalc.plots.labels import place_labels
+from archcalc.resolution import fmt_res_short
 from archcalc.sweeps.budget import Limits
 from archcalc.sweeps.grid import SweepPoint
 
@@ -53,20 +55,27 @@ def draw_pareto(
 ) -> Path:
     """Draw ``points`` (MACs vs ``y``) to ``path``; shade ``limits`` and draw ``front`` when given."""
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(8, 5.5), dpi=120)
+    fig, ax = plt.subplots(figsize=(8, 5.5) if len(points) <= 20 else (10, 7), dpi=120)
     xs = [p.macs / 1e6 for p in points]
     ys = [_y(p, y) for p in points]
     fits = {(p.alpha, p.resolution) for p in points} if limits is None else set()
+    budget_text = None
+    y_top = 0.0
     if limits is not None:
+        from archcalc.render.sweep import limits_text
+
         fits = {(p.alpha, p.resolution) for p in points if not limits.violations(p)}
         x_max = limits.max_macs / 1e6 if limits.max_macs is not None else max(xs) * 1.05
         y_max = _y_limit(limits, y)
         y_max = y_max if y_max is not None else max(ys) * 1.05
+        y_top = y_max
+        budget_text = "budget: " + limits_text(limits)
         ax.fill_between([0, x_max], 0, y_max, color="tab:green", alpha=0.12, label="within the budget")
     filled = [(x, v) for p, x, v in zip(points, xs, ys, strict=True) if (p.alpha, p.resolution) in fits]
     hollow = [(x, v) for p, x, v in zip(points, xs, ys, strict=True) if (p.alpha, p.resolution) not in fits]
     if filled:
-        ax.scatter(*zip(*filled, strict=True), color="tab:blue", zorder=3, label="configurations that fit")
+        label = "configuration (α-res)" if limits is None else "fits the budget"
+        ax.scatter(*zip(*filled, strict=True), color="tab:blue", zorder=3, label=label)
     if hollow:
         ax.scatter(
             *zip(*hollow, strict=True),
@@ -85,18 +94,20 @@ def draw_pareto(
             zorder=4,
             label="Pareto front",
         )
-    for p, x, v in zip(points, xs, ys, strict=True):
-        text = f"{p.alpha:g}-{p.resolution}" + (f"  {p.top1:g}%" if p.top1 is not None else "")
-        ax.annotate(text, (x, v), textcoords="offset points", xytext=(3, 4), fontsize=6.5, rotation=35)
     unit = {"params": "M", "latency": f"ms, profile {profile}", "peak_memory": f"MB at {dtype}"}[y]
     ax.set_xlabel(f"MACs (M, convention {convention})")
     ax.set_ylabel(f"{Y_AXES[y]} ({unit}{', convention ' + convention if y == 'params' else ''})")
     ax.set_title(f"{title}: MACs vs {Y_AXES[y]} (labels α-res, published top-1 where known)", fontsize=9)
-    ax.set_xlim(left=0)
-    ax.set_ylim(bottom=0)
+    ax.set_xlim(0, max(xs) * 1.12 if xs else 1)
+    ax.set_ylim(0, max([*ys, y_top]) * 1.15 if ys else 1)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="lower right", title=budget_text, title_fontsize=7)
     fig.tight_layout()
+    texts = [
+        f"{p.alpha:g}-{fmt_res_short(p.resolution)}" + (f" {p.top1:g}%" if p.top1 is not None else "")
+        for p in points
+    ]
+    place_labels(ax, list(zip(xs, ys, strict=True)), texts)
     fig.savefig(path)
     plt.close(fig)
     return path

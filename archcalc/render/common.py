@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+    from archcalc.render.fit import FitTable
+
 FORMATS: tuple[str, ...] = ("table", "json", "csv", "markdown")
 
 
@@ -60,6 +62,18 @@ def mega(x: int) -> str:
     return f"{x / 1e6:,.3f} M"
 
 
+def with_total_column(
+    header: Sequence[str], rows: Sequence[Sequence[object]], totals: int, fmt: str
+) -> tuple[list[str], list[list[object]]]:
+    """CSV only: a last column ``total``, ``yes`` on the last ``totals`` rows (sums of the rows above,
+    not data rows) and ``no`` on the others, so a reader can tell them apart without knowing the
+    ``TOTAL`` name. Other formats are returned as they are."""
+    if fmt != "csv":
+        return list(header), [list(r) for r in rows]
+    first_total = len(rows) - totals
+    return [*header, "total"], [[*r, "yes" if i >= first_total else "no"] for i, r in enumerate(rows)]
+
+
 def grid(header: Sequence[str], rows: Sequence[Sequence[object]], fmt: str) -> str:
     if fmt == "csv":
         buf = io.StringIO()
@@ -72,13 +86,15 @@ def grid(header: Sequence[str], rows: Sequence[Sequence[object]], fmt: str) -> s
     return "\n".join(lines) + "\n"
 
 
-def emit(obj: str | Table | list[Table]) -> None:
+def emit(obj: str | Table | FitTable | Sequence[Table | FitTable]) -> None:
+    """Write text as is; print rich renderables uncropped (a :class:`FitTable` that cannot fit
+    the terminal without cutting a number is printed wider than it, for the terminal to wrap)."""
     if isinstance(obj, str):
         sys.stdout.write(obj)
         return
     con = console()
-    for t in obj if isinstance(obj, list) else [obj]:
-        con.print(t)
+    for t in obj if isinstance(obj, Sequence) else [obj]:
+        con.print(t, crop=False)
 
 
 def emit_json(data: object) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from rich.table import Table
+from archcalc.count.designs import DESIGNS, KNOB_SYMBOLS, Comparison
+from archcalc.render.common import grid
+from archcalc.render.fit import FitTable
 
-from archcalc.count.designs import Comparison
-from archcalc.render.common import add_row, grid
 
-
-def render_comparison(c: Comparison, fmt: str) -> str | list[Table]:
+def render_comparison(c: Comparison, fmt: str, wide: bool = False) -> str | list[FitTable]:
     if fmt == "json":
         return c.model_dump_json(indent=2) + "\n"
     first = c.designs[0].kind
@@ -41,30 +40,31 @@ def render_comparison(c: Comparison, fmt: str) -> str | list[Table]:
     ]
     if fmt in ("csv", "markdown"):
         return grid(header, rows, fmt)
+    knobs = {DESIGNS[d.kind].knob for d in c.designs}
     dims = (
         f"D_K={c.dk}, M={c.m}, N={c.n}, D_F={c.df}"
         + (f" (input {c.df_in}, stride {c.stride})" if c.stride != 1 else "")
         + (f", G={c.groups}" if c.groups != 1 else "")
-        + (f", t={c.t}" if any(d.kind == "inverted_residual" for d in c.designs) else "")
-        + (f", S={c.squeeze}" if any(d.kind == "fire" for d in c.designs) else "")
-        + (f", m={c.bottleneck}" if any(d.kind == "shuffle" for d in c.designs) else "")
-        + (f", R={c.rank}" if any(d.kind == "svd" for d in c.designs) else "")
+        + "".join(f", {sym}={getattr(c, k)}" for k, sym in KNOB_SYMBOLS.items() if k in knobs)
         + (f"; α={c.alpha:g}" if c.alpha != 1 else "")
         + (f", ρ={c.rho:g}" if c.rho != 1 else "")
     )
-    t = Table(
-        title=f"Single-layer designs — {dims}\nconvention 'paper' (conv weights, no BN), bytes at {c.dtype}",
-        caption="D_F is the output side; ratios are to the first design.",
+    t = FitTable(
+        f"Single-layer designs — {dims}\nconvention 'paper' (conv weights, no BN), bytes at {c.dtype}",
+        "D_F is the output side; ratios are to the first design.",
+        wide=wide,
     )
-    t.add_column("design", no_wrap=True)
+    t.column("design", min_width=9)
     for col in ("params", "MACs", "bytes", f"MACs ÷ {first}", f"params ÷ {first}"):
-        t.add_column(col, justify="right", no_wrap=True)
-    f = Table(title="Formulas (symbols as in MobileNet §3; the ratio to a standard conv assumes stride 1)")
-    for col in ("design", "MACs =", "params =", "MACs ÷ standard ="):
-        f.add_column(col)
+        t.column(col, number=True, drop=1 if col == "bytes" else None)
+    f = FitTable(
+        "Formulas (symbols as in MobileNet §3; the ratio to a standard conv assumes stride 1)", wide=wide
+    )
+    f.column("design", min_width=9)
+    for col in ("MACs =", "params =", "MACs ÷ standard ="):
+        f.column(col, min_width=12)
     for d in c.designs:
-        add_row(
-            t,
+        t.row(
             d.kind,
             f"{d.params:,}",
             f"{d.macs:,}",
@@ -72,8 +72,7 @@ def render_comparison(c: Comparison, fmt: str) -> str | list[Table]:
             f"{d.macs_ratio:.4f}",
             f"{d.params_ratio:.4f}",
         )
-        add_row(
-            f,
+        f.row(
             d.kind,
             d.macs_formula,
             d.params_formula,

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.table import Table
-
-from archcalc.render.common import add_row, grid
+from archcalc.render.common import grid
+from archcalc.render.fit import FitTable, Footnotes
 
 if TYPE_CHECKING:
     from archcalc.count.published import FigureCheck
 
 
-def render_figures(title: str, checks: list[FigureCheck], fmt: str) -> str | list[Table]:
+def render_figures(
+    title: str, checks: list[FigureCheck], fmt: str, wide: bool = False
+) -> str | list[FitTable]:
     """Published figures next to the count (``archcalc paper``)."""
     if fmt == "json":
         return "[\n" + ",\n".join(c.model_dump_json(indent=2) for c in checks) + "\n]\n"
@@ -30,6 +31,9 @@ def render_figures(title: str, checks: list[FigureCheck], fmt: str) -> str | lis
         "ok",
         "note",
     ]
+    also = checks[0].also_convention if checks else None
+    if also is not None:
+        header.append(f"computed[{also}]")
     rows = [
         [
             c.source,
@@ -44,28 +48,37 @@ def render_figures(title: str, checks: list[FigureCheck], fmt: str) -> str | lis
             c.status,
             c.ok,
             c.note or "",
+            *([] if also is None else ["" if c.also_computed is None else c.also_computed]),
         ]
         for c in checks
     ]
     if fmt in ("csv", "markdown"):
         return grid(header, rows, fmt)
-    t = Table(
-        title=f"{title}: published figures vs the closed-form count",
-        caption="A figure is reproduced when the count prints as it at its printed precision. "
+    sources = Footnotes("Sources:")
+    t = FitTable(
+        f"{title}: published figures vs the closed-form count",
+        "A figure is reproduced when the count prints as it at its printed precision. "
         "An erratum is a figure a careful count does not reproduce; the note says why.",
+        wide=wide,
     )
-    for col in ("source", "label", "setting", "figure", "printed", "count", "count printed", "Δ", "status"):
-        t.add_column(col, justify="right" if col in ("printed", "count", "count printed", "Δ") else "left")
+    t.column("label [source]", min_width=8)
+    t.column("setting", drop=3)
+    t.column("figure", min_width=6)
+    t.column("printed", number=True)
+    t.column("count", number=True)
+    t.column("count printed", number=True, drop=1)
+    t.column("Δ", number=True, drop=2)
+    t.column("status", min_width=8)
+    if also is not None:
+        t.column(f"count [{also}]", number=True)
     notes: list[str] = []
     for c in checks:
         status = ("✓ " if c.ok else "✗ ") + c.status
         if c.note and c.status == "erratum":
             notes.append(f"{c.label}: {c.note}")
             status += f" [{len(notes)}]"
-        add_row(
-            t,
-            c.source,
-            c.label,
+        t.row(
+            f"{c.label} [{sources.mark(c.source)}]",
             c.setting,
             f"{c.quantity} [{c.convention}]",
             c.printed,
@@ -73,12 +86,14 @@ def render_figures(title: str, checks: list[FigureCheck], fmt: str) -> str | lis
             c.computed_printed,
             f"{c.relative_difference:+.2%}",
             status,
+            *([] if also is None else ["—" if c.also_computed is None else f"{c.also_computed:,}"]),
         )
+    t.notes = sources.lines()
     out = [t]
     if notes:
-        n = Table(title="Errata", show_header=False)
-        n.add_column("note")
+        n = FitTable("Errata", show_header=False, wide=wide)
+        n.column("note")
         for i, text in enumerate(notes, 1):
-            add_row(n, f"[{i}] {text}")
+            n.row(f"[{i}] {text}")
         out.append(n)
     return out

@@ -12,13 +12,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rich.markup import escape
-from rich.table import Table
-
 from archcalc.count.closed_form import LayerCost, Report
-from archcalc.count.latency import COMPUTE_KINDS, DeviceProfile, LatencyPrediction, layer_kind, moved_bytes
-from archcalc.render.common import add_row, grid
+from archcalc.count.latency import (
+    COMPUTE_KINDS,
+    VIEW_KINDS,
+    DeviceProfile,
+    LatencyPrediction,
+    layer_kind,
+    moved_bytes,
+)
+from archcalc.render.common import grid, with_total_column
+from archcalc.render.fit import FitTable
 from archcalc.render.report import render_report, settings
+from archcalc.resolution import fmt_resolution
 
 
 def traffic_row(x: LayerCost, profile: DeviceProfile | None) -> dict[str, Any]:
@@ -30,7 +36,7 @@ def traffic_row(x: LayerCost, profile: DeviceProfile | None) -> dict[str, Any]:
         if kind in COMPUTE_KINDS:
             ridge = profile.ridge(kind, moved_bytes(x))
             bound = "compute" if ridge is not None and x.intensity >= ridge else "memory"
-        elif kind != "view":
+        elif kind not in VIEW_KINDS:
             bound = "memory"
     return {
         "name": x.name,
@@ -51,8 +57,9 @@ def render_cost_extras(
     traffic: bool,
     profile: DeviceProfile | None,
     prediction: LatencyPrediction | None,
-) -> str | list[Table]:
-    """``table`` with the traffic and / or latency columns."""
+    wide: bool = False,
+) -> str | list[FitTable]:
+    """``table`` with the traffic and / or latency columns (per primitive layer)."""
     rows = [traffic_row(x, profile) for x in r.layers]
     preds = prediction.layers if prediction is not None else []
     if fmt == "json":
@@ -105,21 +112,35 @@ def render_cost_extras(
     if prediction is not None:
         total += [f"{prediction.total_ms:.4f}", ""]
     if fmt in ("csv", "markdown"):
-        text = grid(header, [*([] if summary else body), total], fmt)
+        text = grid(*with_total_column(header, [*([] if summary else body), total], 1, fmt), fmt)
         if fmt == "markdown":
             text = f"**{r.title}** ({settings(r)}; {_what(r, profile, prediction)})\n\n" + text
         return text
-    out: list[Table] = []
-    t = Table(title=escape(f"{r.title} — {settings(r)} — {_what(r, profile, prediction)}"))
-    if prediction is not None:
-        t.caption = escape(f"latency model: {prediction.formula}")
-    for col in ["#", *header]:
-        t.add_column(escape(col), justify="left" if col in ("name", "kind", "bound_vs_ridge") else "right")
+    out: list[FitTable] = []
+    t = FitTable(
+        f"{r.title} — {settings(r)} — {_what(r, profile, prediction)}",
+        None if prediction is None else f"latency model: {prediction.formula}",
+        wide=wide,
+    )
+    drops = {
+        "ridge_macs_per_byte": 1,
+        f"weight_bytes[{r.dtype}]": 2,
+        "kind": 4,
+        f"bytes_written[{r.dtype}]": 5,
+        f"bytes_read[{r.dtype}]": 6,
+        "latency_bound": 7,
+    }
+    t.column("#", number=True, drop=3)
+    for col in header:
+        if col in ("name", "kind", "bound_vs_ridge", "latency_bound"):
+            t.column(col, drop=drops.get(col), min_width=9 if col == "name" else None)
+        else:
+            t.column(col, number=True, drop=drops.get(col))
     for i, row in enumerate([] if summary else body):
-        add_row(t, i, *(f"{c:,}" if isinstance(c, int) else c for c in row))
-    add_row(t, "", *(f"{c:,}" if isinstance(c, int) else c for c in total))
+        t.row(i, *(f"{c:,}" if isinstance(c, int) else c for c in row))
+    t.row("", *(f"{c:,}" if isinstance(c, int) else c for c in total))
     out.append(t)
-    rest = render_report(r, "table", summary=True)
+    rest = render_report(r, "table", summary=True, wide=wide)
     out.extend(rest if isinstance(rest, list) else [])
     return out
 
@@ -133,15 +154,17 @@ def _what(r: Report, profile: DeviceProfile | None, prediction: LatencyPredictio
     return ", ".join(parts)
 
 
-def render_timing(t: Any, fmt: str) -> str | list[Table]:
+def render_timing(t: Any, fmt: str, wide: bool = False) -> str | list[FitTable]:
     """``archcalc time``: per-layer measured and predicted time, the forward next to Σ layers.
     ``t`` is an :class:`archcalc.measure.timing.Timing` (not imported here: that module imports torch)."""
     if fmt == "json":
         return t.model_dump_json(indent=2) + "\n"
     m, p = t.measured, t.predicted
+    ort = t.backend == "onnxruntime"
     preds = p.layers if p is not None else [None] * len(m.layers)
     header = [
         "name",
+        *(["kernel"] if ort else []),
         "op",
         "kind",
         "macs[paper]",
@@ -156,6 +179,7 @@ def render_timing(t: Any, fmt: str) -> str | list[Table]:
     body: list[list[object]] = [
         [
             x.name,
+            *([x.kernel] if ort else []),
             x.op,
             x.kind,
             x.macs,
@@ -170,9 +194,11 @@ def render_timing(t: Any, fmt: str) -> str | list[Table]:
         for x, q in zip(m.layers, preds, strict=True)
     ]
     pred_total = "" if p is None else f"{p.total_ms:.4f}"
+    pad = [""] if ort else []
     totals: list[list[object]] = [
         [
             "Σ layers",
+            *pad,
             "",
             "",
             t.macs,
@@ -186,6 +212,7 @@ def render_timing(t: Any, fmt: str) -> str | list[Table]:
         ],
         [
             "forward",
+            *pad,
             "",
             "",
             t.macs,
@@ -198,32 +225,47 @@ def render_timing(t: Any, fmt: str) -> str | list[Table]:
             "",
         ],
     ]
+    if ort:
+        totals.insert(1, ["layout reorders", "", "", "", "", "", f"{m.layout_ms:.4f}", "", "", "", "", ""])
+    runtime = (
+        f"onnxruntime {t.versions.get('onnxruntime', '?')}, {m.kernels} kernels"
+        if ort
+        else f"torch {t.torch_version}"
+    )
     what = (
         f"batch {t.batch}, {t.threads} threads, median of {t.repeats} after {t.warmup} warm-up, "
-        f"torch {t.torch_version}, fp32"
+        f"{runtime}, fp32"
         + (f"; predicted with profile '{p.profile}' ({p.threads} threads)" if p is not None else "")
     )
-    title = f"{t.network} — α={t.alpha:g}, {t.resolution}×{t.resolution} — {what}"
+    title = f"{t.network} — α={t.alpha:g}, {fmt_resolution(t.resolution)} — {what}"
     if fmt in ("csv", "markdown"):
         text = grid(header, [*body, *totals], fmt)
         return (f"**{title}**\n\n" + text) if fmt == "markdown" else text
-    tab = Table(
-        title=escape(title),
-        caption=escape(
-            "measured: median (IQR) per call of each layer's torch module on its real input; "
-            + (f"predicted: {p.formula}" if p is not None else "no profile: `archcalc calibrate` makes one")
-        ),
+    tab = FitTable(
+        title,
+        (
+            "measured: median (IQR) per run of each kernel's time in onnxruntime's profiler, on the "
+            "kernel's first layer (the layers fused into it: 0); "
+            if ort
+            else "measured: median (IQR) per call of each layer's torch module on its real input; "
+        )
+        + (f"predicted: {p.formula}" if p is not None else "no profile: `archcalc calibrate` makes one"),
+        wide=wide,
     )
-    for col in ["#", *header]:
-        tab.add_column(escape(col), justify="left" if col in ("name", "op", "kind", "bound") else "right")
+    drops = {"iqr_ms": 1, "gb_per_s": 2, "gmacs_per_s": 3, "op": 4, "bytes[fp32]": 5, "bound": 6, "kind": 7}
+    tab.column("#", number=True, drop=8)
+    for col in header:
+        text = col in ("name", "kernel", "op", "kind", "bound")
+        tab.column(col, number=not text, drop=drops.get(col), min_width=9 if col == "name" else None)
     for i, row in enumerate(body):
-        add_row(tab, i, *(f"{c:,}" if isinstance(c, int) else c for c in row))
+        tab.row(i, *(f"{c:,}" if isinstance(c, int) else c for c in row))
+    tab.section()
     for row in totals:
-        add_row(tab, "", *(f"{c:,}" if isinstance(c, int) else c for c in row))
+        tab.row("", *(f"{c:,}" if isinstance(c, int) else c for c in row))
     return [tab]
 
 
-def render_profile(p: DeviceProfile, fmt: str, path: Any = None) -> str | list[Table]:
+def render_profile(p: DeviceProfile, fmt: str, path: Any = None, wide: bool = False) -> str | list[FitTable]:
     """A device profile: the machine-wide figures and each kind's fitted constants."""
     if fmt == "json":
         return p.model_dump_json(indent=2) + "\n"
@@ -253,8 +295,13 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None) -> str | list[T
         for k, m in p.kinds.items()
     ]
     where = f"saved to {path}" if path is not None else ""
+    runtime = (
+        f"onnxruntime {p.versions.get('onnxruntime', '?')}"
+        if p.backend == "onnxruntime"
+        else f"torch {p.torch_version}"
+    )
     title = (
-        f"device profile '{p.name}' — {p.cpu}, {p.threads} threads, torch {p.torch_version}, {p.dtype}"
+        f"device profile '{p.name}' — {p.cpu}, {p.threads} threads, {runtime}, {p.dtype}"
         f"{', quick' if p.quick else ''}, {p.created}"
     )
     curve = ", ".join(f"{b / 2**20:g} MiB: {w / 1e9:.1f} GB/s" for b, w in p.bandwidth_curve)
@@ -269,14 +316,21 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None) -> str | list[T
         + ("" if p.forward.fit_error is None else f", median error {100 * p.forward.fit_error:.1f} %")
         + ")",
     ]
+    if p.learned:
+        lines.append(
+            "learned factor per kernel type (gradient-boosted trees; out-of-fold median error): "
+            + ", ".join(
+                f"{k} {100 * (v.cv_error or 0):.1f} % over {v.samples} kernels" for k, v in p.learned.items()
+            )
+        )
     if fmt in ("csv", "markdown"):
         text = grid(header, body, fmt)
         if fmt == "markdown":
             text = f"**{title}**\n\n" + "".join(f"- {x}\n" for x in lines) + "\n" + text
         return text
-    t = Table(title=escape(title), caption=escape("; ".join([*lines, where])))
+    t = FitTable(title, "; ".join([*lines, where]), wide=wide)
     for col in ["#", *header[:1], *header[2:]]:
-        t.add_column(escape(col), justify="left" if col == "kind" else "right")
+        t.column(col, number=col != "kind", drop=1 if col == "#" else None)
     for i, row in enumerate(body):
-        add_row(t, i, row[0], *row[2:])
+        t.row(i, row[0], *row[2:])
     return [t]

@@ -3,19 +3,44 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from archcalc.render.common import add_row, grid, mega, shape_str
+from archcalc.count.views import VIEW_TEXT
+from archcalc.render.common import grid, mega, shape_str, with_total_column
+from archcalc.render.fit import FitTable
+from archcalc.resolution import fmt_resolution
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
-    from archcalc.count.closed_form import Report
+    from archcalc.count.closed_form import LayerCost, Report, Totals
 
 
 def settings(r: Report) -> str:
     knobs = ", ".join(f"{k}={json.dumps(v)}" for k, v in r.knobs.items())
-    return f"α={r.alpha:g}, {r.resolution}×{r.resolution}" + (f", {knobs}" if knobs else "")
+    return f"α={r.alpha:g}, {fmt_resolution(r.resolution)}" + (f", {knobs}" if knobs else "")
+
+
+def count_unit(r: Report) -> str:
+    """What the per-layer count column holds under the report's convention: MACs, or FLOPs (tf)."""
+    return "FLOPs" if r.totals.macs is None and r.totals.flops is not None else "MACs"
+
+
+def _count(x: LayerCost | Totals, unit: str) -> int | None:
+    return x.flops if unit == "FLOPs" else x.macs
+
+
+def _num(v: int | None) -> object:
+    """A count for CSV / Markdown: the integer, or empty where the convention counts none."""
+    return "" if v is None else v
+
+
+def _pct(v: int | None, total: int | None) -> str:
+    return "" if v is None or total is None else f"{100 * v / (total or 1):.2f}"
+
+
+def _exact(v: int | None) -> str:
+    """``1,234``, or ``—`` where the convention counts none."""
+    return "—" if v is None else f"{v:,}"
 
 
 LAYER_COLUMNS = (
@@ -33,8 +58,9 @@ LAYER_COLUMNS = (
 )
 
 
-def _layer_rows(r: Report) -> list[list[object]]:
-    total = r.totals.macs or 1
+def _layer_rows(r: Report, rows: Sequence[LayerCost]) -> list[list[object]]:
+    unit = count_unit(r)
+    total = _count(r.totals, unit)
     return [
         [
             x.name,
@@ -42,160 +68,165 @@ def _layer_rows(r: Report) -> list[list[object]]:
             x.args,
             " + ".join(shape_str(s) for s in x.input_shapes),
             shape_str(x.output_shape),
-            x.params,
-            x.macs,
-            f"{100 * x.macs / total:.2f}",
+            _num(x.params),
+            _num(_count(x, unit)),
+            _pct(_count(x, unit), total),
             x.bytes_read,
             x.bytes_written,
-            f"{x.intensity:.3f}",
+            "" if x.intensity is None else f"{x.intensity:.3f}",
         ]
-        for x in r.layers
+        for x in rows
     ]
 
 
 def _total_row(r: Report) -> list[object]:
     t = r.totals
+    count = _count(t, count_unit(r))
     return [
         "TOTAL",
         "",
         "",
         shape_str(r.input_shape),
         shape_str(r.output_shape),
-        t.params,
-        t.macs,
-        "100.00",
+        _num(t.params),
+        _num(count),
+        "" if count is None else "100.00",
         t.bytes_read,
         t.bytes_written,
-        f"{t.macs / (t.bytes_read + t.bytes_written):.3f}",
+        "" if t.macs is None else f"{t.macs / (t.bytes_read + t.bytes_written):.3f}",
     ]
 
 
-def render_report(r: Report, fmt: str, summary: bool = False) -> str | Table | list[Table]:
-    """A string for json / csv / markdown; rich renderables for ``table``."""
+def render_report(
+    r: Report, fmt: str, summary: bool = False, view: str = "primitives", wide: bool = False
+) -> str | list[FitTable]:
+    """A string for json / csv / markdown; rich renderables for ``table``. ``view`` picks the rows
+    (:mod:`archcalc.count.views`); ``primitives`` is the report's own rows, as before views."""
+    from archcalc.count.views import check_view, view_rows
+
+    check_view(view)
+    rows = [] if summary else view_rows(r, view)
     if fmt == "json":
-        return r.model_dump_json(indent=2, exclude={"layers"} if summary else None) + "\n"
+        if summary or view == "primitives":
+            return r.model_dump_json(indent=2, exclude={"layers"} if summary else None) + "\n"
+        data = r.model_dump(mode="json", exclude={"layers"})
+        data["view"] = view
+        data["layers"] = [x.model_dump(mode="json") for x in rows]
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if fmt in ("csv", "markdown"):
         header = [
             *LAYER_COLUMNS[:5],
             f"params[{r.convention}]",
-            f"macs[{r.convention}]",
+            f"{count_unit(r).lower()}[{r.convention}]",
             *LAYER_COLUMNS[7:9],
             f"bytes_written[{r.dtype}]",
             "intensity_macs_per_byte",
         ]
         header[8] = f"bytes_read[{r.dtype}]"
-        rows = [] if summary else _layer_rows(r)
-        text = grid(header, [*rows, _total_row(r)], fmt)
+        text = grid(*with_total_column(header, [*_layer_rows(r, rows), _total_row(r)], 1, fmt), fmt)
         if fmt == "markdown":
-            title = f"**{r.title}** ({settings(r)}; convention `{r.convention}`, dtype {r.dtype})\n\n"
+            shown = "" if view == "primitives" or summary else f"; view `{view}`: {VIEW_TEXT[view]}"
+            title = f"**{r.title}** ({settings(r)}; convention `{r.convention}`, dtype {r.dtype}{shown})\n\n"
             text = title + text
         return text
-    return _rich_report(r, summary)
+    return _rich_report(r, rows, summary, view, wide)
 
 
-def _rich_report(r: Report, summary: bool) -> list[Table]:
-    from rich.markup import escape
-    from rich.table import Table
-
+def _rich_report(
+    r: Report, rows: Sequence[LayerCost], summary: bool, view: str, wide: bool
+) -> list[FitTable]:
     conv = r.by_convention[r.convention]
-    out: list[Table] = []
+    unit = count_unit(r)
+    out: list[FitTable] = []
     if not summary:
-        t = Table(
-            title=escape(
-                f"{r.title} — {settings(r)} — MACs and params: convention '{r.convention}', "
-                f"bytes at {r.dtype}"
-            ),
-            caption=escape(
-                f"MACs [{r.convention}]: {conv.macs_rule}. params [{r.convention}]: {conv.params_rule}."
-            ),
+        t = FitTable(
+            f"{r.title} — {settings(r)} — {unit} and params: convention '{r.convention}', "
+            f"bytes at {r.dtype} — view '{view}'",
+            f"Rows: {VIEW_TEXT[view]}. {unit} [{r.convention}]: {conv.macs_rule or 'none counted'}. "
+            f"params [{r.convention}]: {conv.params_rule or 'none counted'}.",
+            wide=wide,
         )
-        for col, just in (
-            ("#", "right"),
-            ("layer", "left"),
-            ("kind", "left"),
-            ("args", "left"),
-            ("input → output", "left"),
-            ("params", "right"),
-            ("MACs", "right"),
-            ("% MACs", "right"),
-            (f"bytes ({r.dtype})", "right"),
-            ("MACs/byte", "right"),
-        ):
-            t.add_column(escape(col), justify=just)  # type: ignore[arg-type]
-        total = r.totals.macs or 1
-        for i, x in enumerate(r.layers):
-            add_row(
-                t,
-                str(i),
+        t.column("#", number=True, drop=4)
+        t.column("layer")
+        t.column("kind", drop=3)
+        t.column("args", drop=6)
+        t.column("input → output", drop=5)
+        t.column("params", number=True)
+        t.column(unit, number=True)
+        t.column(f"% {unit}", number=True)
+        t.column(f"bytes ({r.dtype})", number=True, drop=2)
+        t.column("MACs/byte", number=True, drop=1)
+        total = _count(r.totals, unit)
+        for i, x in enumerate(rows):
+            t.row(
+                i,
                 x.name,
                 x.kind,
                 x.args,
                 f"{' + '.join(shape_str(s) for s in x.input_shapes)} → {shape_str(x.output_shape)}",
-                f"{x.params:,}",
-                f"{x.macs:,}",
-                f"{100 * x.macs / total:.2f}",
+                _exact(x.params),
+                _exact(_count(x, unit)),
+                _pct(_count(x, unit), total) or "—",
                 f"{x.bytes_read + x.bytes_written:,}",
-                f"{x.intensity:.2f}",
+                "—" if x.intensity is None else f"{x.intensity:.2f}",
             )
         out.append(t)
-    out.append(_rich_totals(r))
-    out.append(_rich_breakdown(r))
+    out.append(_rich_totals(r, wide))
+    out.append(_rich_breakdown(r, wide))
     return out
 
 
-def _rich_totals(r: Report) -> Table:
-    from rich.table import Table
-
+def _rich_totals(r: Report, wide: bool = False) -> FitTable:
     tt = r.totals
-    t = Table(title=f"{r.title} totals — {settings(r)}")
-    t.add_column("figure")
-    t.add_column("value", justify="right")
-    t.add_column("exact", justify="right")
-    t.add_column("convention / note", overflow="fold", max_width=90)
+    t = FitTable(f"{r.title} totals — {settings(r)}", wide=wide)
+    t.column("figure", min_width=12)
+    t.column("value", number=True)
+    t.column("exact", number=True)
+    t.column("convention / note", min_width=12, drop=1)
+
+    def line(label: str, x: int, note: str | None) -> None:
+        t.row(label, mega(x), f"{x:,}", note or "")
+
     for name, c in r.by_convention.items():
         mark = " ◀" if name == r.convention else ""
-        add_row(t, f"MACs [{name}]{mark}", mega(c.macs), f"{c.macs:,}", c.macs_rule)
-    add_row(t, f"FLOPs [{r.convention}]", mega(tt.flops), f"{tt.flops:,}", "2 × MACs")
-    add_row(
-        t,
-        "params without BN [paper]",
-        mega(tt.params_without_bn),
-        f"{tt.params_without_bn:,}",
-        r.by_convention["paper"].params_rule,
-    )
-    add_row(
-        t,
-        "params with BN [torch]",
-        mega(tt.params_with_bn),
-        f"{tt.params_with_bn:,}",
-        r.by_convention["torch"].params_rule,
-    )
-    add_row(
-        t,
-        f"weight bytes [{r.dtype}]",
-        mega(tt.weight_bytes),
-        f"{tt.weight_bytes:,}",
-        "conv/linear weights + BN γ, β, mean, var",
-    )
-    add_row(t, f"bytes read [{r.dtype}]", mega(tt.bytes_read), f"{tt.bytes_read:,}", "Σ inputs + weights")
-    add_row(t, f"bytes written [{r.dtype}]", mega(tt.bytes_written), f"{tt.bytes_written:,}", "Σ outputs")
+        if c.macs is not None:
+            line(f"MACs [{name}]{mark}", c.macs, c.macs_rule)
+        elif c.flops is not None:
+            line(f"FLOPs [{name}]{mark}", c.flops, c.macs_rule)
+    if tt.macs is not None and tt.flops is not None:
+        line(f"FLOPs [{r.convention}]", tt.flops, "2 × MACs")
+    line("params without BN [paper]", tt.params_without_bn, r.by_convention["paper"].params_rule)
+    line("params with BN [torch]", tt.params_with_bn, r.by_convention["torch"].params_rule)
+    keras = r.by_convention.get("keras")
+    if keras is not None and keras.params is not None:
+        mark = " ◀" if r.convention == "keras" else ""
+        line(f"params [keras]{mark}", keras.params, keras.params_rule)
+        t.row(
+            "  trainable / non-trainable [keras]",
+            "",
+            f"{keras.trainable_params:,} / {keras.non_trainable_params:,}",
+            "model.summary()'s Trainable params / Non-trainable params (BN moving mean and variance)",
+        )
+    if tt.params is None:
+        t.row(f"params [{r.convention}]", "—", "—", f"convention '{r.convention}' counts no params")
+    line(f"weight bytes [{r.dtype}]", tt.weight_bytes, "conv/linear weights + BN γ, β, mean, var")
+    line(f"bytes read [{r.dtype}]", tt.bytes_read, "Σ inputs + weights")
+    line(f"bytes written [{r.dtype}]", tt.bytes_written, "Σ outputs")
     return t
 
 
-def _rich_breakdown(r: Report) -> Table:
-    from rich.table import Table
-
-    t = Table(title=f"Resources per layer type — convention '{r.convention}'")
-    for col in ("type", "layers", "MACs", "% MACs", "params", "% params"):
-        t.add_column(col, justify="left" if col == "type" else "right")
+def _rich_breakdown(r: Report, wide: bool = False) -> FitTable:
+    t = FitTable(f"Resources per layer type — convention '{r.convention}'", wide=wide)
+    t.column("type", min_width=8)
+    for col in ("layers", "MACs", "% MACs", "params", "% params"):
+        t.column(col, number=True, drop=1 if col == "layers" else None)
     for s in r.breakdown:
-        add_row(
-            t,
+        t.row(
             s.category,
             str(s.layers),
-            f"{s.macs:,}",
-            f"{100 * s.macs_share:.2f}%",
-            f"{s.params:,}",
-            f"{100 * s.params_share:.2f}%",
+            _exact(s.macs),
+            "—" if s.macs_share is None else f"{100 * s.macs_share:.2f}%",
+            _exact(s.params),
+            "—" if s.params_share is None else f"{100 * s.params_share:.2f}%",
         )
     return t

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from rich.markup import escape
-from rich.table import Table
-
 from archcalc.count.model_size import LayerSize, SizeReport, SizeTotals
-from archcalc.render.common import add_row, grid
+from archcalc.render.common import grid, with_total_column
+from archcalc.render.fit import FitTable
+from archcalc.resolution import fmt_resolution
 
 LAYER_HEADER = (
     "name",
@@ -72,7 +71,7 @@ def _total_row(t: SizeTotals) -> list[object]:
 
 
 def settings_text(r: SizeReport) -> str:
-    s = f"α={r.alpha:g}, {r.resolution}×{r.resolution}, convention '{r.convention}', dtype {r.dtype}"
+    s = f"α={r.alpha:g}, {fmt_resolution(r.resolution)}, convention '{r.convention}', dtype {r.dtype}"
     if r.bits is not None:
         s += f", {r.bits}-bit clusters"
     if r.density < 1:
@@ -82,13 +81,13 @@ def settings_text(r: SizeReport) -> str:
     return s + f", {r.workers} worker{'s' if r.workers != 1 else ''}"
 
 
-def render_size(r: SizeReport, fmt: str, summary: bool = False) -> str | list[Table]:
+def render_size(r: SizeReport, fmt: str, summary: bool = False, wide: bool = False) -> str | list[FitTable]:
     """A string for json / csv / markdown; rich tables for ``table``."""
     if fmt == "json":
         return r.model_dump_json(indent=2, exclude={"layers"} if summary else None) + "\n"
     if fmt in ("csv", "markdown"):
         rows = [] if summary else [_layer_row(x) for x in r.layers]
-        text = grid(LAYER_HEADER, [*rows, _total_row(r.totals)], fmt)
+        text = grid(*with_total_column(LAYER_HEADER, [*rows, _total_row(r.totals)], 1, fmt), fmt)
         if fmt == "markdown":
             text = (
                 f"**{r.title}** ({settings_text(r)})\n\nStorage: {r.storage_format}.\n\n"
@@ -97,14 +96,20 @@ def render_size(r: SizeReport, fmt: str, summary: bool = False) -> str | list[Ta
                 + text
             )
         return text
-    out: list[Table] = []
+    out: list[FitTable] = []
     if not summary:
-        t = Table(title=escape(f"{r.title} — weight storage — {settings_text(r)}"))
-        cols = ["layer", "params", "density", "bits", "nonzeros", f"dense ({r.dtype})", "compressed min"]
-        cols += ["compressed (expected)"] + (["Huffman est."] if r.huffman else [])
-        cols += ["all-reduce / worker"]
-        for c in cols:
-            t.add_column(escape(c), justify="left" if c == "layer" else "right")
+        t = FitTable(f"{r.title} — weight storage — {settings_text(r)}", wide=wide)
+        t.column("layer", min_width=9)
+        t.column("params", number=True)
+        t.column("density", number=True, drop=3)
+        t.column("bits", number=True, drop=4)
+        t.column("nonzeros", number=True, drop=5)
+        t.column(f"dense ({r.dtype})", number=True)
+        t.column("compressed min", number=True, drop=2)
+        t.column("compressed (expected)", number=True)
+        if r.huffman:
+            t.column("Huffman est.", number=True, drop=6)
+        t.column("all-reduce / worker", number=True, drop=1)
         for x in r.layers:
             cells = [
                 x.name,
@@ -116,22 +121,23 @@ def render_size(r: SizeReport, fmt: str, summary: bool = False) -> str | list[Ta
                 f"{x.compressed_bytes_min:,}",
                 f"{x.compressed_bytes:,}",
             ]
-            cells += [f"{x.huffman_bytes:,}"] if r.huffman and x.huffman_bytes is not None else []
+            if r.huffman:
+                cells += [f"{x.huffman_bytes:,}" if x.huffman_bytes is not None else ""]
             cells += [f"{x.allreduce_bytes:,}"]
-            add_row(t, *cells)
+            t.row(*cells)
         out.append(t)
     tt = r.totals
-    s = Table(title=escape(f"{r.title} totals — {settings_text(r)}"), caption=escape(r.storage_format))
-    s.add_column("figure")
-    s.add_column("bytes", justify="right")
-    s.add_column("MB (10^6) / MiB (2^20)", justify="right")
-    s.add_column("÷ fp32 dense", justify="right")
-    s.add_column("assumption", overflow="fold", max_width=80)
+    s = FitTable(f"{r.title} totals — {settings_text(r)}", r.storage_format, wide=wide)
+    s.column("figure", min_width=10)
+    s.column("bytes", number=True)
+    s.column("MB (10^6) / MiB (2^20)", number=True, drop=2)
+    s.column("÷ fp32 dense", number=True)
+    s.column("assumption", min_width=12, drop=1)
 
     def line(label: str, b: int, note: str) -> None:
-        add_row(s, label, f"{b:,}", _mb(b), f"{tt.dense_fp32_bytes / b:.2f}×" if b else "", note)
+        s.row(label, f"{b:,}", _mb(b), f"{tt.dense_fp32_bytes / b:.2f}×" if b else "", note)
 
-    add_row(s, f"params [{r.convention}]", f"{tt.params:,}", "", "", r.params_rule)
+    s.row(f"params [{r.convention}]", f"{tt.params:,}", "", "", r.params_rule)
     line("dense at fp32", tt.dense_fp32_bytes, "every parameter at 32 bits")
     if r.dtype != "fp32":
         line(f"dense at {r.dtype}", tt.dense_bytes, f"every parameter at {r.dtype_bits} bits")
@@ -141,8 +147,7 @@ def render_size(r: SizeReport, fmt: str, summary: bool = False) -> str | list[Ta
         line("compressed, expected", tt.compressed_bytes, r.filler_assumption or "no pruning: no fillers")
     if tt.huffman_bytes is not None:
         line("Huffman ESTIMATE", tt.huffman_bytes, r.huffman_assumption or "")
-    add_row(
-        s,
+    s.row(
         f"all-reduce / worker / step (N={r.workers})",
         f"{tt.allreduce_bytes:,}",
         _mb(tt.allreduce_bytes),

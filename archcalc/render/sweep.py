@@ -5,21 +5,31 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from rich.markup import escape
-from rich.table import Table
-
-from archcalc.render.common import add_row, grid
+from archcalc.render.common import grid
+from archcalc.render.fit import FitTable, Footnotes
+from archcalc.resolution import fmt_res_short, res_cell
 from archcalc.sweeps.budget import Fit, Limits
 from archcalc.sweeps.grid import Sweep, SweepPoint
 
 
 def label(title: str, p: SweepPoint) -> str:
     """The papers' row name: ``0.75 MobileNet V1-224``."""
-    return f"{p.alpha:g} {title}-{p.resolution}"
+    return f"{p.alpha:g} {title}-{fmt_res_short(p.resolution)}"
 
 
 def _knobs(knobs: dict[str, object]) -> str:
     return ", ".join(f"{k}={json.dumps(v)}" for k, v in knobs.items())
+
+
+def _unit(convention: str) -> str:
+    """The count column's unit under ``convention``: MACs, or FLOPs for tf."""
+    from archcalc.count.conventions import get_convention
+
+    return "FLOPs" if get_convention(convention).unit == "FLOPs" else "MACs"
+
+
+def _count(p: SweepPoint) -> int | None:
+    return p.macs if p.macs is not None else p.flops
 
 
 def _header(convention: str, dtype: str, memory: bool, latency: str | None) -> list[str]:
@@ -27,7 +37,7 @@ def _header(convention: str, dtype: str, memory: bool, latency: str | None) -> l
         "config",
         "alpha",
         "resolution",
-        f"macs[{convention}]",
+        f"{_unit(convention).lower()}[{convention}]",
         f"params[{convention}]",
         "params_without_bn",
         "params_with_bn",
@@ -44,12 +54,12 @@ def _exact_row(title: str, p: SweepPoint, memory: bool, latency: str | None) -> 
     row: list[object] = [
         label(title, p),
         f"{p.alpha:g}",
-        p.resolution,
-        p.macs,
-        p.params,
+        res_cell(p.resolution),
+        "" if _count(p) is None else _count(p),
+        "" if p.params is None else p.params,
         p.params_without_bn,
         p.params_with_bn,
-        p.model_bytes,
+        "" if p.model_bytes is None else p.model_bytes,
     ]
     if memory:
         row.append(p.peak_memory_bytes)
@@ -58,18 +68,19 @@ def _exact_row(title: str, p: SweepPoint, memory: bool, latency: str | None) -> 
     return [*row, "" if p.top1 is None else f"{p.top1:g}", p.top1_source or ""]
 
 
-def _human_row(title: str, p: SweepPoint, memory: bool, latency: str | None) -> list[object]:
-    row: list[object] = [
+def _human_row(title: str, p: SweepPoint, memory: bool, latency: str | None, sources: Footnotes) -> list[str]:
+    count = _count(p)
+    row: list[str] = [
         label(title, p),
-        f"{p.macs / 1e6:,.2f}",
-        f"{p.params / 1e6:,.3f}",
+        "—" if count is None else f"{count:,}",
+        "—" if p.params is None else f"{p.params:,}",
         _mb(p.model_bytes),
     ]
     if memory:
         row.append(_mb(p.peak_memory_bytes))
     if latency:
         row.append("" if p.latency_ms is None else f"{p.latency_ms:,.2f}")
-    top = "" if p.top1 is None else f"{p.top1:g}% ({p.top1_source})"
+    top = "" if p.top1 is None else f"{p.top1:g} [{sources.mark(p.top1_source or '')}]"
     return [*row, top]
 
 
@@ -86,38 +97,53 @@ def _table(
     dtype: str,
     memory: bool,
     latency: str | None,
+    wide: bool,
     front: set[tuple[float, int]] | None = None,
-) -> Table:
-    t = Table(title=escape(heading), caption=escape(caption))
-    cols = ["config", f"M MACs [{convention}]", f"M params [{convention}]", f"model MB [{dtype}]"]
-    if memory:
-        cols.append(f"peak memory MB [{dtype}]")
-    if latency:
-        cols.append(f"latency ms [{latency}]")
-    cols.append("published top-1")
+) -> FitTable:
+    top1 = "top-1 %"
+    t = FitTable(heading, caption, wide=wide, notes_column=top1)
     if front is not None:
-        cols.insert(0, "front")
-    for c in cols:
-        t.add_column(escape(c), justify="left" if c in ("config", "published top-1", "front") else "right")
+        t.column("front", justify="center")
+    t.column("config", min_width=10)
+    t.column(f"{_unit(convention)} [{convention}]", number=True)
+    t.column(f"params [{convention}]", number=True)
+    t.column(f"model MB [{dtype}]", number=True, drop=1)
+    if memory:
+        t.column(f"peak memory MB [{dtype}]", number=True, drop=2)
+    if latency:
+        t.column(f"latency ms [{latency}]", number=True, drop=3)
+    t.column(top1, number=True, drop=4)
+    sources = Footnotes("Published ImageNet top-1, for exactly this configuration:")
     for p in points:
-        cells = _human_row(title, p, memory, latency)
+        cells = _human_row(title, p, memory, latency, sources)
         if front is not None:
             cells.insert(0, "◆" if (p.alpha, p.resolution) in front else "")
-        add_row(t, *cells)
+        t.row(*cells)
+    t.notes = sources.lines()
     return t
 
 
-def _caption(macs_rule: str, params_rule: str, memory_rule: str | None, latency: str | None) -> str:
-    parts = [f"MACs: {macs_rule}.", f"Params: {params_rule}.", "model MB = params × dtype bytes / 10⁶."]
+def _caption(
+    convention: str,
+    macs_rule: str | None,
+    params_rule: str | None,
+    memory_rule: str | None,
+    latency: str | None,
+) -> str:
+    parts = [
+        f"{_unit(convention)}: {macs_rule or 'none counted'}.",
+        f"Params: {params_rule or 'none counted'}.",
+        "model MB = params × dtype bytes / 10⁶.",
+    ]
     if memory_rule:
         parts.append(f"Peak memory (batch 1, rule {memory_rule}).")
     if latency:
         parts.append(f"Latency predicted on device profile '{latency}'.")
-    parts.append("Top-1: published ImageNet accuracy for exactly this configuration, with its source.")
+    parts.append("Top-1: published ImageNet accuracy for exactly this configuration; [a] marks its source.")
     return " ".join(parts)
 
 
-def render_sweep(s: Sweep, fmt: str) -> str | Table:
+def render_sweep(s: Sweep, fmt: str, wide: bool = False) -> str | FitTable:
     """A string for json / csv / markdown; a rich table for ``table``."""
     memory = s.peak_memory_rule is not None
     if fmt == "json":
@@ -132,8 +158,8 @@ def render_sweep(s: Sweep, fmt: str) -> str | Table:
             )
         return text
     heading = f"{s.title} — {len(s.points)} configurations" + (f" — {_knobs(s.knobs)}" if s.knobs else "")
-    caption = _caption(s.macs_rule, s.params_rule, s.peak_memory_rule, s.latency_profile)
-    return _table(s.title, caption, heading, s.points, s.convention, s.dtype, memory, s.latency_profile)
+    caption = _caption(s.convention, s.macs_rule, s.params_rule, s.peak_memory_rule, s.latency_profile)
+    return _table(s.title, caption, heading, s.points, s.convention, s.dtype, memory, s.latency_profile, wide)
 
 
 def limits_text(limits: Limits) -> str:
@@ -151,7 +177,7 @@ def limits_text(limits: Limits) -> str:
     return ", ".join(parts) or "no limits"
 
 
-def render_fit(f: Fit, fmt: str) -> str | Table:
+def render_fit(f: Fit, fmt: str, wide: bool = False) -> str | FitTable:
     """The fitting configurations, Pareto front first (best first), then the rest."""
     memory = f.peak_memory_rule is not None
     latency = f.latency_profile
@@ -176,5 +202,5 @@ def render_fit(f: Fit, fmt: str) -> str | Table:
         f"{f.title} within {limits_text(f.limits)} — {len(points)} of {f.searched} configurations fit, "
         f"{len(f.front)} on the Pareto front (◆)"
     )
-    caption = f.rule + " " + _caption(f.macs_rule, f.params_rule, f.peak_memory_rule, latency)
-    return _table(f.title, caption, heading, points, f.convention, f.dtype, memory, latency, front)
+    caption = f.rule + " " + _caption(f.convention, f.macs_rule, f.params_rule, f.peak_memory_rule, latency)
+    return _table(f.title, caption, heading, points, f.convention, f.dtype, memory, latency, wide, front)

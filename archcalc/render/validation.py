@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
-from rich.table import Table
-
-from archcalc.render.common import add_row, grid, shape_str
+from archcalc.render.common import grid, shape_str
+from archcalc.render.fit import FitTable
+from archcalc.resolution import fmt_res_short, fmt_resolution, res_cell
 
 if TYPE_CHECKING:
     from archcalc.measure.validate import Validation
 
 
-def render_validations(results: list[Validation], fmt: str) -> str | list[Table]:
+def render_validations(results: list[Validation], fmt: str, wide: bool = False) -> str | list[FitTable]:
     """fvcore / torch cross-checks: per-layer diffs for one run, a summary row per run."""
     if fmt == "json":
         if len(results) == 1:
@@ -42,7 +41,7 @@ def render_validations(results: list[Validation], fmt: str) -> str | list[Table]
             [
                 v.network,
                 v.alpha,
-                v.resolution,
+                res_cell(v.resolution),
                 json.dumps(v.knobs),
                 c.name,
                 c.kind,
@@ -60,41 +59,36 @@ def render_validations(results: list[Validation], fmt: str) -> str | list[Table]
             for c in v.layers
         ]
         return grid(header, rows, fmt)
-    tables: list[Table] = []
+    tables: list[FitTable] = []
     for v in results:
         shown = v.layers if len(results) == 1 else [c for c in v.layers if not c.ok]
         if not shown:
             continue
-        t = Table(
-            title=escape(
-                f"{v.network} — α={v.alpha:g}, {v.resolution}×{v.resolution} {json.dumps(v.knobs)} — "
-                "archcalc vs fvcore and torch, layer by layer"
-            ),
-            caption="MACs: archcalc 'fvcore' convention vs FlopCountAnalysis.by_module(); "
+        t = FitTable(
+            f"{v.network} — α={v.alpha:g}, {fmt_resolution(v.resolution)} {json.dumps(v.knobs)} — "
+            "archcalc vs fvcore and torch, layer by layer",
+            "MACs: archcalc 'fvcore' convention vs FlopCountAnalysis.by_module(); "
             "params: archcalc 'torch' convention vs parameter_count(); "
             "FLOPs: 2 × archcalc 'torch' MACs vs FlopCounterMode",
+            wide=wide,
         )
-        for col in (
-            "layer",
-            "kind",
-            "shape",
-            "MACs",
-            "fvcore",
-            "params",
-            "fvcore",
-            "FLOPs",
-            "FlopCounter",
-            "ok",
-        ):
-            t.add_column(col, justify="left" if col in ("layer", "kind", "shape") else "right")
+        t.column("layer", min_width=9)
+        t.column("kind", drop=3)
+        t.column("shape", drop=4)
+        t.column("MACs", number=True)
+        t.column("fvcore MACs", number=True)
+        t.column("params", number=True)
+        t.column("fvcore params", number=True)
+        t.column("FLOPs", number=True, drop=2)
+        t.column("FlopCounter", number=True, drop=1)
+        t.column("ok", number=True)
         for c in shown:
             shape = (
                 shape_str(c.shape)
                 if c.shape == c.torch_shape
                 else f"{shape_str(c.shape)} ≠ {shape_str(c.torch_shape)}"
             )
-            add_row(
-                t,
+            t.row(
                 c.name,
                 c.kind,
                 shape,
@@ -107,21 +101,26 @@ def render_validations(results: list[Validation], fmt: str) -> str | list[Table]
                 "✓" if c.ok else "✗",
             )
         tables.append(t)
-    s = Table(
-        title="Totals: closed form vs real counters on the torch model built from the same graph",
-        caption="MACs: archcalc 'fvcore' convention vs FlopCountAnalysis.total(); params: archcalc "
+    s = FitTable(
+        "Totals: closed form vs real counters on the torch model built from the same graph",
+        "MACs: archcalc 'fvcore' convention vs FlopCountAnalysis.total(); params: archcalc "
         "'torch' convention vs parameter_count(); FLOPs: 2 × archcalc 'torch' MACs vs FlopCounterMode. "
         "Settings show knobs off their defaults.",
+        wide=wide,
     )
-    s.add_column("network", no_wrap=True)
-    s.add_column("setting", min_width=14)
-    for col in ("MACs", "fvcore", "params", "fvcore", "FLOPs", "FlopCounter", "ok"):
-        s.add_column(escape(col), justify="right", no_wrap=True)
+    s.column("network", min_width=9)
+    s.column("setting", min_width=10, drop=3)
+    s.column("MACs", number=True)
+    s.column("fvcore MACs", number=True)
+    s.column("params", number=True)
+    s.column("fvcore params", number=True)
+    s.column("FLOPs", number=True, drop=2)
+    s.column("FlopCounter", number=True, drop=1)
+    s.column("ok", number=True)
     for v in results:
         spec_knobs = _non_default_knobs(v)
-        setting = f"α={v.alpha:g} {v.resolution}px" + (f" {spec_knobs}" if spec_knobs else "")
-        add_row(
-            s,
+        setting = f"α={v.alpha:g} {fmt_res_short(v.resolution)}px" + (f" {spec_knobs}" if spec_knobs else "")
+        s.row(
             v.network,
             setting,
             f"{v.macs:,}",
@@ -138,11 +137,12 @@ def render_validations(results: list[Validation], fmt: str) -> str | list[Table]
         for o in v.skipped_ops:
             skipped[(o.op, o.archcalc_counts)] += o.calls
     if skipped:
-        k = Table(title="Ops fvcore skipped, and what archcalc counts for them")
-        for col in ("op", "calls", "archcalc"):
-            k.add_column(col)
+        k = FitTable("Ops fvcore skipped, and what archcalc counts for them", wide=wide)
+        k.column("op", min_width=10)
+        k.column("calls", number=True)
+        k.column("archcalc", min_width=12)
         for (op, rule), calls in sorted(skipped.items()):
-            add_row(k, op, calls, rule)
+            k.row(op, calls, rule)
         tables.append(k)
     return tables
 

@@ -48,24 +48,45 @@ def builtin_names() -> list[str]:
 
 
 def _is_path(net: str) -> bool:
-    return net.endswith((".yaml", ".yml")) or "/" in net or "\\" in net
+    return net.endswith((".yaml", ".yml", ".onnx")) or "/" in net or "\\" in net
+
+
+def is_onnx(net: object) -> bool:
+    """A path (str or Path) to an ONNX file, by its suffix."""
+    return isinstance(net, str | Path) and str(net).lower().endswith(".onnx")
 
 
 def format_validation_error(source: str, err: ValidationError) -> str:
-    """One line: ``file: field.path: reason (got …)``, plus how many other problems there are."""
-    first = err.errors()[0]
-    loc: list[str] = []
-    for i, part in enumerate(first["loc"]):
-        prev = first["loc"][i - 1] if i else None
+    """One line naming every problem: ``file: field.path: reason (got …)``, joined by ``; ``
+    (``file: 2 problems: a.b: …; c.d: …``). A field that fails every branch of a union (a number
+    or a ``$knob``) is named once, with the first branch's reason."""
+    problems: dict[str, str] = {}
+    for e in err.errors():
+        where = _where(e["loc"])
+        got = e.get("input")
+        shown = isinstance(got, str | int | float | bool) and len(repr(got)) < 40
+        detail = f" (got {got!r})" if shown else ""
+        problems.setdefault(where, f"{where}: {e['msg']}{detail}")
+    if len(problems) == 1:
+        return f"{source}: {next(iter(problems.values()))}"
+    return f"{source}: {len(problems)} problems: " + "; ".join(problems.values())
+
+
+_UNION_TAGS = frozenset({"int", "float", "str", "bool", "none"})
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """``stem.0.out`` from pydantic's location, without the tags it adds: the row kind after a list
+    index, and a union branch (``constrained-int``, ``function-after[…]``)."""
+    parts: list[str] = []
+    for i, part in enumerate(loc):
+        prev = loc[i - 1] if i else None
         if isinstance(prev, int) and part in ENTRY_KINDS:
             continue  # the discriminator tag pydantic inserts after a list index
-        loc.append(str(part))
-    where = ".".join(loc) or "(top level)"
-    msg = first["msg"]
-    got = first.get("input")
-    detail = f" (got {got!r})" if isinstance(got, str | int | float | bool) and len(repr(got)) < 40 else ""
-    more = f" [and {err.error_count() - 1} more problem(s)]" if err.error_count() > 1 else ""
-    return f"{source}: {where}: {msg}{detail}{more}"
+        if isinstance(part, str) and (part in _UNION_TAGS or "-" in part or "[" in part):
+            continue
+        parts.append(str(part))
+    return ".".join(parts) or "(top level)"
 
 
 MAX_SPEC_BYTES = 4 << 20
@@ -186,9 +207,14 @@ def _load_builtin(name: str) -> NetworkSpec:
 
 
 def load_spec(net: str | Path | NetworkSpec) -> NetworkSpec:
-    """A built-in name (``mobilenet_v1``), a path to a YAML spec, or a spec object."""
+    """A built-in name (``mobilenet_v1``), a path to a YAML spec or an ONNX file (imported), or a
+    spec object."""
     if isinstance(net, NetworkSpec):
         return net
+    if is_onnx(net):
+        from archcalc.importers.onnx_graph import import_onnx_file
+
+        return import_onnx_file(net).spec
     if isinstance(net, Path) or _is_path(net):
         return load_file(Path(net))
     names = _builtin_names()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
@@ -24,10 +24,21 @@ OddKernel = Annotated[int, Field(ge=1), AfterValidator(_odd)]
 """A kernel side for layers that pad 'same' symmetrically, as torch does: odd only."""
 BoolArg = StrictBool | KnobRef
 Identifier = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-Act = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "none"]
+LayerRef = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$")]
+"""An earlier row's name (its output), a layer's name inside a row (``block.conv``, ``split.0``),
+or ``input`` (the image)."""
+Act = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "gelu", "gelu_tanh", "tanh", "none"]
 WidthMode = Literal["scaled", "fixed", "grow_only"]
 """``scaled``: α applies (width rule); ``fixed``: α never applies (e.g. classifier outputs);
 ``grow_only``: scaled by max(α, 1), i.e. kept for α < 1 (MobileNet V2's last conv)."""
+
+
+ActArg = Act | KnobRef
+"""An activation, or a knob whose value is one (``$nonlinearity``)."""
+WidthArg = WidthMode | KnobRef
+"""A width mode, or a knob whose value is one (``$head_width``)."""
+OddKernelArg = OddKernel | KnobRef
+"""An odd kernel side, or a knob whose value is one (``$big_kernel``)."""
 
 
 class Strict(BaseModel):
@@ -35,11 +46,26 @@ class Strict(BaseModel):
 
 
 class Entry(Strict):
-    """Fields shared by every row: a name, a repeat count and knob conditions."""
+    """Fields shared by every row: a name, where its input comes from, a repeat count and knob
+    conditions.
 
-    model_config = ConfigDict(defer_build=True)
+    ``from`` names the tensors the row reads: earlier rows (a row's output is its last layer's),
+    layers inside earlier rows, or ``input``. Without it a row reads the previous row's output.
+    Rows that combine tensors (add, mul, concat, matmul) take several; every other row one.
+    """
+
+    model_config = ConfigDict(defer_build=True, populate_by_name=True)
+    max_from: ClassVar[int | None] = 1
+    """How many tensors ``from`` may name (None: any number ≥ 2)."""
 
     name: Identifier | None = Field(None, description="row name; default: section.index")
+    from_: list[LayerRef] | None = Field(
+        None,
+        alias="from",
+        min_length=1,
+        description="the tensors this row reads: earlier rows' or layers' names, or 'input' "
+        "(default: the previous row's output)",
+    )
     repeat: IntArg = Field(1, description="how many times the row's block is stacked")
     only_if: KnobRef | None = Field(None, description="keep the row only if this bool knob is true")
     unless: KnobRef | None = Field(None, description="drop the row if this bool knob is true")

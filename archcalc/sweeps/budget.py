@@ -15,17 +15,15 @@ first (more computation within the budget: the usual proxy for accuracy); ties b
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
+from archcalc.count.header import GridHeader
 from archcalc.errors import ArchcalcError
+from archcalc.resolution import Resolution, area
 from archcalc.spec.schema import NetworkSpec
-from archcalc.sweeps.grid import Sweep, SweepPoint, run_sweep
+from archcalc.sweeps.grid import Sweep, SweepPoint, SweepSettings, run_sweep
 from archcalc.units import parse_bytes, parse_count, parse_time_ms
-
-if TYPE_CHECKING:
-    from archcalc.count.latency import DeviceProfile
 
 RULE = (
     "fits: every given limit holds (≤). Pareto front: no other fitting configuration has α and "
@@ -58,16 +56,9 @@ class Limits(BaseModel):
         return out
 
 
-class Fit(BaseModel):
+class Fit(GridHeader):
     """The configurations of one network that fit a budget: the Pareto front, best first, then the rest."""
 
-    network: str
-    title: str
-    knobs: dict[str, bool | int | float | str]
-    convention: str
-    macs_rule: str
-    params_rule: str
-    dtype: str
     peak_memory_rule: str | None = None
     latency_profile: str | None = None
     limits: Limits
@@ -96,70 +87,75 @@ def parse_limits(
     )
 
 
+def check_limits(limits: Limits, convention: str) -> None:
+    """Refuse a limit on a quantity ``convention`` does not count (``--max-macs`` under keras …)."""
+    from archcalc.count.conventions import get_convention
+
+    conv = get_convention(convention)
+    if limits.max_macs is not None and not conv.counts_macs:
+        raise ArchcalcError(f"--max-macs: {conv.undefined('MACs')}")
+    for option, value in (("--max-params", limits.max_params), ("--max-bytes", limits.max_bytes)):
+        if value is not None and not conv.counts_params:
+            raise ArchcalcError(f"{option}: {conv.undefined('params')}")
+
+
 def rank_key(p: SweepPoint) -> tuple:
     """Best first: known top-1 (highest first), then MACs (most first), then params (fewest first)."""
-    return (p.top1 is None, -(p.top1 or 0.0), -p.macs, p.params, -p.alpha, -p.resolution)
+    count = p.macs if p.macs is not None else p.flops or 0
+    return (p.top1 is None, -(p.top1 or 0.0), -count, p.params or 0, -p.alpha, -area(p.resolution))
 
 
 def pareto_front(points: list[SweepPoint]) -> tuple[list[SweepPoint], list[SweepPoint]]:
     """(front, dominated) of ``points``, each sorted best first (:func:`rank_key`)."""
-    by_alpha: dict[float, int] = {}
+    by_alpha: dict[float, Resolution] = {}
     for p in points:
-        by_alpha[p.alpha] = max(by_alpha.get(p.alpha, 0), p.resolution)
-    front_keys: set[tuple[float, int]] = set()
-    larger = 0  # the largest resolution among strictly wider fitting configurations
+        if p.alpha not in by_alpha or area(p.resolution) > area(by_alpha[p.alpha]):
+            by_alpha[p.alpha] = p.resolution
+    front_keys: set[tuple[float, Resolution]] = set()
+    larger = 0  # the largest resolution (in pixels) among strictly wider fitting configurations
     for alpha in sorted(by_alpha, reverse=True):
-        if by_alpha[alpha] > larger:
+        if area(by_alpha[alpha]) > larger:
             front_keys.add((alpha, by_alpha[alpha]))
-        larger = max(larger, by_alpha[alpha])
+        larger = max(larger, area(by_alpha[alpha]))
     front = [p for p in points if (p.alpha, p.resolution) in front_keys]
     others = [p for p in points if (p.alpha, p.resolution) not in front_keys]
     return sorted(front, key=rank_key), sorted(others, key=rank_key)
 
 
-def fit_budget(
-    spec: NetworkSpec,
-    limits: Limits,
-    alphas: Iterable[float] | None = None,
-    resolutions: Iterable[int] | None = None,
-    knobs: Mapping[str, object] | None = None,
-    convention: str = "paper",
-    dtype: str = "fp32",
-    memory_rule: str | None = "materialize",
-    profile: DeviceProfile | None = None,
-) -> Fit:
-    """Sweep the grid (default: the spec's), keep what fits ``limits``, split front and rest.
-
-    A peak-memory limit needs ``memory_rule``; a latency limit needs a device ``profile``."""
+def check_measures(limits: Limits, memory_rule: str | None, profile: object | None) -> None:
+    """A peak-memory limit needs a memory rule; a latency limit needs a device profile."""
     if limits.max_peak_memory is not None and memory_rule is None:
         raise ArchcalcError("--max-peak-memory needs a memory rule (materialize, fused or streamed)")
     if limits.max_latency_ms is not None and profile is None:
         raise ArchcalcError(
             "--max-latency needs a device profile: run `archcalc calibrate` first (or pass --profile NAME)"
         )
-    return fit_sweep(
-        run_sweep(spec, alphas, resolutions, knobs, convention, dtype, memory_rule, profile), limits
-    )
+
+
+def fit_budget(
+    spec: NetworkSpec,
+    limits: Limits,
+    alphas: Iterable[float] | None = None,
+    resolutions: Iterable[Resolution | str] | None = None,
+    knobs: Mapping[str, object] | None = None,
+    settings: SweepSettings | None = None,
+) -> Fit:
+    """Sweep the grid (default: the spec's) under ``settings``, keep what fits ``limits``, split front
+    and rest (:func:`fit_sweep`); the limits are checked against the settings before the sweep."""
+    settings = SweepSettings() if settings is None else settings
+    check_limits(limits, settings.convention)
+    check_measures(limits, settings.memory_rule, settings.profile)
+    return fit_sweep(run_sweep(spec, alphas, resolutions, knobs, settings), limits)
 
 
 def fit_sweep(s: Sweep, limits: Limits) -> Fit:
     """The points of ``s`` that fit ``limits``: Pareto front and the rest, each best first."""
-    if limits.max_peak_memory is not None and s.peak_memory_rule is None:
-        raise ArchcalcError("--max-peak-memory needs a memory rule (materialize, fused or streamed)")
-    if limits.max_latency_ms is not None and s.latency_profile is None:
-        raise ArchcalcError(
-            "--max-latency needs a device profile: run `archcalc calibrate` first (or pass --profile NAME)"
-        )
+    check_limits(limits, s.convention)
+    check_measures(limits, s.peak_memory_rule, s.latency_profile)
     fitting = [p for p in s.points if not limits.violations(p)]
     front, others = pareto_front(fitting)
     return Fit(
-        network=s.network,
-        title=s.title,
-        knobs=s.knobs,
-        convention=s.convention,
-        macs_rule=s.macs_rule,
-        params_rule=s.params_rule,
-        dtype=s.dtype,
+        **Fit.header(s),
         peak_memory_rule=s.peak_memory_rule,
         latency_profile=s.latency_profile,
         limits=limits,

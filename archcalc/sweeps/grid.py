@@ -19,9 +19,11 @@ from pydantic import BaseModel, Field
 from archcalc.count.accuracy import config_key, top1_table
 from archcalc.count.closed_form import report
 from archcalc.count.conventions import get_convention
+from archcalc.count.header import GridHeader
 from archcalc.dtypes import dtype_bytes
 from archcalc.model.graph import Graph
 from archcalc.model.resolve import check_alpha, input_resolution, knob_values, resolve
+from archcalc.resolution import Resolution, area, canonical
 from archcalc.spec.schema import NetworkSpec
 from archcalc.sweeps.levels import LevelMismatch, Plan, matches, plan
 
@@ -40,15 +42,17 @@ TOTAL_KEYS = (
 
 
 class SweepPoint(BaseModel):
-    """One configuration's totals. ``macs`` and ``params`` follow the sweep's ``convention``."""
+    """One configuration's totals. ``macs``, ``flops`` and ``params`` follow the sweep's
+    ``convention`` (null: a quantity it does not count)."""
 
     alpha: float
-    resolution: int
-    macs: int
-    params: int
+    resolution: Resolution = Field(description="input side, or (height, width) when not square")
+    macs: int | None
+    flops: int | None = Field(None, description="2 × macs, or the count of a FLOP convention (tf)")
+    params: int | None
     params_without_bn: int = Field(description="conv + linear weights and biases (paper)")
     params_with_bn: int = Field(description="every learnable parameter, BN γ/β included (torch)")
-    model_bytes: int = Field(description="params × dtype bytes: the weights to store")
+    model_bytes: int | None = Field(description="params × dtype bytes: the weights to store")
     weight_bytes: int = Field(description="weights read per inference: + BN γ, β, mean, var")
     bytes_read: int
     bytes_written: int
@@ -59,29 +63,46 @@ class SweepPoint(BaseModel):
     top1_label: str | None = None
 
 
-class Sweep(BaseModel):
+class Sweep(GridHeader):
     """A grid of configurations of one network, every figure labelled with its convention."""
 
-    network: str
-    title: str
-    knobs: dict[str, bool | int | float | str]
-    convention: str = Field(description="convention of every `macs` and `params` below")
-    macs_rule: str
-    params_rule: str
-    dtype: str
     dtype_bytes: int
     peak_memory_rule: str | None = None
     latency_profile: str | None = None
     alphas: list[float]
-    resolutions: list[int]
+    resolutions: list[Resolution]
     points: list[SweepPoint]
     evaluated_on_levels: int = Field(description="points computed by the level engine (the rest: full path)")
 
 
 @dataclass(frozen=True, slots=True)
+class SweepSettings:
+    """What every point of a sweep is counted under, checked when made: the counting ``convention``,
+    the ``dtype`` bytes are priced at, the liveness rule of the peak memory (None: no peak memory)
+    and the device ``profile`` latency is predicted on (None: no latency)."""
+
+    convention: str = "paper"
+    dtype: str = "fp32"
+    memory_rule: str | None = "materialize"
+    profile: DeviceProfile | None = None
+
+    def __post_init__(self) -> None:
+        get_convention(self.convention)
+        dtype_bytes(self.dtype)
+        if self.memory_rule is not None:
+            from archcalc.count.memory import check_rule
+
+            check_rule(self.memory_rule)
+
+    @property
+    def dtype_bytes(self) -> int:
+        return dtype_bytes(self.dtype)
+
+
+@dataclass(frozen=True, slots=True)
 class Grid:
     alphas: list[float]
-    resolutions: list[int]
+    resolutions: list[Resolution]
     source: str
 
 
@@ -89,7 +110,7 @@ def _unique(xs: Iterable) -> list:
     return list(dict.fromkeys(xs))
 
 
-def check_grid(spec: NetworkSpec, alphas: Iterable[float], resolutions: Iterable[int]) -> Grid:
+def check_grid(spec: NetworkSpec, alphas: Iterable[float], resolutions: Iterable[Resolution | str]) -> Grid:
     """Validated, de-duplicated α and resolution lists (order kept); one-line errors name the option."""
     a = _unique(check_alpha(x) for x in alphas)
     r = _unique(input_resolution(spec, x) for x in resolutions)
@@ -110,47 +131,43 @@ def default_grid(spec: NetworkSpec) -> Grid:
     if spec.sweep is not None:
         return Grid(list(spec.sweep.alphas), list(spec.sweep.resolutions), spec.sweep.source)
     alphas = sorted({1.0} | {f.setting.alpha for f in spec.published})
-    res = sorted(
-        {spec.input.resolution} | {f.setting.resolution or spec.input.resolution for f in spec.published}
-    )
+    res = sorted({spec.input.size} | {f.setting.resolution or spec.input.size for f in spec.published})
     return Grid(alphas, res, "derived: α = 1 and the published α's × the default and published resolutions")
 
 
 def _full_totals(
-    spec: NetworkSpec,
-    alpha: float,
-    res: int,
-    knobs: Mapping[str, object],
-    conv: str,
-    dtype: str,
-    memory_rule: str | None,
+    spec: NetworkSpec, alpha: float, res: Resolution, knobs: Mapping[str, object], settings: SweepSettings
 ) -> dict[str, int]:
     """The plain path: ``resolve`` + ``report`` (+ ``memory.peak_activation_bytes``)."""
     from archcalc.count.memory import peak_activation_bytes
 
     r = resolve(spec, alpha, res, knobs=knobs)
-    t = report(r, conv, dtype).totals
+    t = report(r, settings.convention, settings.dtype).totals
     out = {k: getattr(t, k) for k in TOTAL_KEYS}
-    if memory_rule is not None:
-        out["peak_memory_bytes"] = peak_activation_bytes(r.graph, dtype_bytes(dtype), memory_rule)
+    # the level engine's "macs" is the convention's count: MACs, or FLOPs for tf (0: none)
+    out["macs"] = t.macs if t.macs is not None else t.flops or 0
+    out["params"] = t.params or 0
+    if settings.memory_rule is not None:
+        out["peak_memory_bytes"] = peak_activation_bytes(r.graph, settings.dtype_bytes, settings.memory_rule)
     return out
 
 
 def predict_ms(
     spec: NetworkSpec,
     alpha: float,
-    res: int,
+    res: Resolution,
     knobs: Mapping[str, object],
-    convention: str,
-    dtype: str,
-    profile: DeviceProfile,
+    settings: SweepSettings,
 ) -> float:
-    """Predicted latency (ms) of one configuration: :func:`archcalc.count.latency.predict` on its report.
+    """Predicted latency (ms) of one configuration on the settings' profile (which must be set):
+    :func:`archcalc.count.latency.predict` on its report.
 
     Per configuration on the full path: the roofline is a maximum per layer, not a sum of level terms."""
     from archcalc.count.latency import predict
 
-    return predict(report(resolve(spec, alpha, res, knobs=knobs), convention, dtype), profile).total_ms
+    assert settings.profile is not None
+    r = resolve(spec, alpha, res, knobs=knobs)
+    return predict(report(r, settings.convention, settings.dtype), settings.profile).total_ms
 
 
 def _peak_agrees(p: Plan, graphs: Iterable[Graph], b: int, rule: str) -> bool:
@@ -158,37 +175,37 @@ def _peak_agrees(p: Plan, graphs: Iterable[Graph], b: int, rule: str) -> bool:
     from archcalc.count.memory import peak_activation_bytes
 
     return rule == "materialize" and all(
-        p.peak_elements(p.sides(g.input_shape[1])) * b == peak_activation_bytes(g, b, rule) for g in graphs
+        p.peak_elements(p.sides(canonical(*g.input_shape[1:3]))) * b == peak_activation_bytes(g, b, rule)
+        for g in graphs
     )
 
 
 def grid_totals(
     spec: NetworkSpec,
     alphas: Sequence[float],
-    resolutions: Sequence[int],
+    resolutions: Sequence[Resolution],
     knobs: Mapping[str, object],
-    convention: str,
-    dtype: str,
-    memory_rule: str | None = "materialize",
-) -> tuple[list[tuple[float, int, dict[str, int]]], int]:
+    settings: SweepSettings,
+) -> tuple[list[tuple[float, Resolution, dict[str, int]]], int]:
     """Totals of every (α, resolution), α-major, and how many came from the level engine.
 
     Per α: resolve at the largest and the smallest resolution, plan on the first, keep the plan only
     if it predicts the second exactly (layers, shapes, and peak memory against
     :mod:`archcalc.count.memory`); every other configuration is then a few multiply-adds. Where the plan
     is refused, or a resolution does not fit the levels, the configuration takes the full path."""
-    b = dtype_bytes(dtype)
-    out: list[tuple[float, int, dict[str, int]]] = []
+    b = settings.dtype_bytes
+    memory_rule = settings.memory_rule
+    out: list[tuple[float, Resolution, dict[str, int]]] = []
     fast = 0
     probes: dict = {}
     sides: dict[tuple, list | None] = {}
     for alpha in alphas:
         p = None
         if len(resolutions) > 1:
-            ref = resolve(spec, alpha, max(resolutions), knobs=knobs)
-            p = plan(ref.graph, convention, b, probes)
+            ref = resolve(spec, alpha, max(resolutions, key=area), knobs=knobs)
+            p = plan(ref.graph, settings.convention, b, probes)
             if p is not None:
-                other = resolve(spec, alpha, min(resolutions), knobs=knobs)
+                other = resolve(spec, alpha, min(resolutions, key=area), knobs=knobs)
                 if not matches(p, ref.graph, other.graph) or (
                     memory_rule is not None and not _peak_agrees(p, (ref.graph, other.graph), b, memory_rule)
                 ):
@@ -214,7 +231,7 @@ def grid_totals(
                 except LevelMismatch:
                     totals = None
             if totals is None:
-                totals = _full_totals(spec, alpha, res, knobs, convention, dtype, memory_rule)
+                totals = _full_totals(spec, alpha, res, knobs, settings)
             out.append((alpha, res, totals))
     return out, fast
 
@@ -222,44 +239,47 @@ def grid_totals(
 def run_sweep(
     spec: NetworkSpec,
     alphas: Iterable[float] | None = None,
-    resolutions: Iterable[int] | None = None,
+    resolutions: Iterable[Resolution | str] | None = None,
     knobs: Mapping[str, object] | None = None,
-    convention: str = "paper",
-    dtype: str = "fp32",
-    memory_rule: str | None = "materialize",
-    profile: DeviceProfile | None = None,
+    settings: SweepSettings | None = None,
 ) -> Sweep:
-    """Every (α, resolution) of the grid (default: :func:`default_grid`) at the given knobs."""
-    conv = get_convention(convention)
-    b = dtype_bytes(dtype)
+    """Every (α, resolution) of the grid (default: :func:`default_grid`) at the given knobs, counted
+    under ``settings`` (default: :class:`SweepSettings`)."""
+    settings = SweepSettings() if settings is None else settings
+    conv = get_convention(settings.convention)
+    b = settings.dtype_bytes
     d = default_grid(spec)
     grid = check_grid(
         spec, d.alphas if alphas is None else alphas, d.resolutions if resolutions is None else resolutions
     )
     values = knob_values(spec, knobs)
-    if memory_rule is not None:
-        from archcalc.count.memory import RULES, check_rule
-
-        check_rule(memory_rule)
-    rows, fast = grid_totals(spec, grid.alphas, grid.resolutions, values, convention, dtype, memory_rule)
+    rows, fast = grid_totals(spec, grid.alphas, grid.resolutions, values, settings)
     here = config_key(1.0, 1, values)[2]
     acc = {(a, r): top for (a, r, k), top in top1_table(spec).items() if k == here}
     points: list[SweepPoint] = []
+    profile, memory_rule = settings.profile, settings.memory_rule
     for alpha, res, t in rows:
         top = acc.get((alpha, res))
         if profile is not None:
-            t["latency_ms"] = predict_ms(spec, alpha, res, values, convention, dtype, profile)
+            t["latency_ms"] = predict_ms(spec, alpha, res, values, settings)
+        count = t.pop("macs")
+        t["macs"] = count if conv.unit == "MACs" else None  # type: ignore[assignment]
+        t["flops"] = None if conv.unit is None else 2 * count if conv.unit == "MACs" else count  # type: ignore[assignment]
+        if not conv.counts_params:
+            t["params"] = None  # type: ignore[assignment]
         points.append(
             SweepPoint(
                 alpha=alpha,
                 resolution=res,
-                model_bytes=t["params"] * b,
+                model_bytes=None if t["params"] is None else t["params"] * b,
                 top1=top.value if top else None,
                 top1_source=top.source if top else None,
                 top1_label=top.label if top else None,
                 **t,
             )
         )
+    if memory_rule is not None:
+        from archcalc.count.memory import RULES
     return Sweep(
         network=spec.name,
         title=spec.title,
@@ -267,7 +287,7 @@ def run_sweep(
         convention=conv.name,
         macs_rule=conv.macs_rule,
         params_rule=conv.params_rule,
-        dtype=dtype,
+        dtype=settings.dtype,
         dtype_bytes=b,
         peak_memory_rule=None if memory_rule is None else f"{memory_rule}: {RULES[memory_rule]}",
         latency_profile=None if profile is None else profile.name,

@@ -6,22 +6,29 @@ feeding it, and a network has only a handful of distinct chains: its spatial **l
 V2 has 7: 224, 112, 56, 28, 14, 7 and the pooled 1×1). For each node,
 
     numel(tensor)  = coef · area(level)                  (coef = channels; area = H·W of the level)
-    MACs(node)     = c₀ + Σ_L a_L · area(L)               (found by probing ``op.macs``, then checked)
+    MACs(node)     = c₀ + Σ_L a_L · area(L)               (found by probing the op's count, then checked)
     bytes read     = b · (Σ_inputs coef·area + weights read),   bytes written = b · coef_out·area_out
 
 so per α the totals are ``constant + Σ_L coefficient_L · area_L`` and per r they cost one side
 computation per level (the level's own op's ``out_shape`` on its parent's side) and a few
 multiply-adds.
 
-It is valid only where the graph's structure does not depend on r. Anything else makes
+Each op says where its output sits (``Op.level_rule``, see :data:`archcalc.model.ops.LevelRule`):
+on a new level through its window (conv, pooling), on its input's level (element-wise ops, merges,
+channel plumbing), on a constant level (adaptive pooling), or as a vector.
+
+This is the sweep's fast path. It skips, per configuration, resolving the spec and building the
+report; it is valid only where the graph's structure does not depend on r. Anything else makes
 :func:`plan` return ``None`` and the caller takes the full path (``resolve`` + ``report``) per
-configuration: an op kind the engine does not know, a linear layer fed by a flattened map whose size
+configuration: an op kind without a level rule, a linear layer fed by a flattened map whose size
 depends on r (no adaptive pooling), a MAC count that is not affine in the level areas, or a second
 resolve at another resolution whose layers or shapes differ from the prediction. Merges (add,
 concat, mul) whose inputs sit on different levels are re-checked per r with the op's own
 ``out_shape``; a layer that collapses to zero size at some r makes :meth:`Plan.totals` raise
 :class:`LevelMismatch`, and the caller re-runs that configuration on the full path, which raises
-the same one-line error as ``archcalc.cost``.
+the same one-line error as ``archcalc.cost``. ``tests/test_sweep.py::test_sweep_equals_cost``
+checks it against the full path on random configurations of every built-in network, and
+``tests/test_new_primitive_recipe.py`` on a primitive defined outside ``archcalc``.
 """
 
 from __future__ import annotations
@@ -31,15 +38,16 @@ from dataclasses import dataclass, field
 from operator import mul
 
 from archcalc.count.conventions import Convention, get_convention
+from archcalc.count.liveness import last_reads, live_totals
 from archcalc.errors import ArchcalcError
 from archcalc.model.graph import INPUT, Graph, Node
 from archcalc.model.ops import Op, Shape, numel
+from archcalc.model.ops.counting import charges
+from archcalc.resolution import Resolution
+from archcalc.resolution import sides as input_sides
 
 Side = tuple[int, int]
 
-# Ops whose output sits on the level of their (first) input.
-_SAME_LEVEL = frozenset({"batchnorm2d", "activation", "slice", "shuffle", "add", "mul", "concat"})
-_WINDOWED = frozenset({"conv2d", "pool2d"})
 _PROBE = (3, 5)
 _CHECK = (7, 2)
 
@@ -84,16 +92,16 @@ class Plan:
     @property
     def signature(self) -> tuple:
         """The levels' spatial rules, independent of channel counts: equal signatures, equal sides."""
-        return tuple((lv.parent, lv.const, _window_key(lv.op) if lv.op else None) for lv in self.levels)
+        return tuple((lv.parent, lv.const, lv.op.side_key() if lv.op else None) for lv in self.levels)
 
-    def sides(self, resolution: int) -> list[Side]:
+    def sides(self, resolution: Resolution) -> list[Side]:
         """The side of every level at input resolution ``resolution``."""
         out: list[Side] = []
         for lv in self.levels:
             if lv.const is not None:
                 out.append(lv.const)
             elif lv.op is None:
-                out.append((resolution, resolution))
+                out.append(input_sides(resolution))
             else:
                 h, w = out[lv.parent]
                 try:
@@ -111,7 +119,7 @@ class Plan:
             except ArchcalcError:
                 raise LevelMismatch from None
 
-    def totals(self, resolution: int, sides: list[Side] | None = None) -> dict[str, int]:
+    def totals(self, resolution: Resolution, sides: list[Side] | None = None) -> dict[str, int]:
         """Every total at ``resolution`` (``sides``: this plan's :meth:`sides` there, if known);
         raises :class:`LevelMismatch` where levels do not apply."""
         if sides is None:
@@ -174,31 +182,27 @@ def _real_side(node: Node, tensors: tuple[_Tensor, ...], level: int) -> Side:
     raise AssertionError("level not among the node's tensors")
 
 
-def _identity_window(op: Op) -> bool:
-    """A stride-1 window whose padding keeps the side: conv 2p = d(k−1), pool 2p = k−1 (any ceil mode)."""
-    k = op.kernel if isinstance(op.kernel, tuple) else (op.kernel, op.kernel)  # type: ignore[attr-defined]
-    s = op.stride if isinstance(op.stride, tuple) else (op.stride, op.stride)  # type: ignore[attr-defined]
-    p = op.padding if isinstance(op.padding, tuple) else (op.padding, op.padding)  # type: ignore[attr-defined]
-    d = getattr(op, "dilation", (1, 1))
-    return all(s[i] == 1 and 2 * p[i] == d[i] * (k[i] - 1) for i in range(2))
-
-
 def _broadcast_gate(op: Op, t: _Tensor, levels: list[_Level]) -> bool:
-    """A C×1×1 gate multiplied onto a map: valid at every resolution (mul broadcasts 1 onto any side)."""
-    return op.kind == "mul" and t.is_map and levels[t.level].const == (1, 1)
-
-
-def _window_key(op: Op) -> tuple:
-    return (
-        op.kind,
-        *(getattr(op, f, None) for f in ("kernel", "stride", "padding", "dilation", "ceil_mode")),
-    )
+    """A C×1×1 gate broadcast onto a map (``Op.broadcasts_gate``): valid at every resolution."""
+    return op.broadcasts_gate and t.is_map and levels[t.level].const == (1, 1)
 
 
 _Terms = tuple[int, tuple[int, ...], int, int, int, int]
-"""A node's MACs c₀ and per-variable-level coefficients, weights read, params (convention), weight
-params, norm params."""
+"""A node's count c₀ and per-variable-level coefficients (MACs, or FLOPs for tf; the plan's
+``macs``), weights read, params (convention; 0 where it counts none), weight params, norm params."""
 TermCache = dict[tuple, _Terms | None]
+
+
+def _count_fn(op: Op, conv: Convention) -> Callable[[list[Shape], Shape], int]:
+    """The op's count under ``conv`` as a function of its shapes (0 for a convention without one)."""
+    if conv.counter is None:
+        return lambda ins, out: 0
+    if conv.counter in ("paper", "torch"):
+        return op.macs
+    if conv.counter == "fvcore":
+        return op.fvcore_macs
+    i = conv.index
+    return lambda ins, out: charges(op.tallies(ins, out))[i]
 
 
 def _node_terms(
@@ -216,8 +220,7 @@ def _node_terms(
     op = n.op
     key = (op, conv.name, tuple(pattern))
     if key not in cache:
-        fn = op.fvcore_macs if conv.fvcore_macs else op.macs
-        got = _affine(fn, ins, out, n, levels, len(levels))
+        got = _affine(_count_fn(op, conv), ins, out, n, levels, len(levels))
         cache[key] = (
             None
             if got is None
@@ -225,7 +228,7 @@ def _node_terms(
                 got[0],
                 tuple(got[1].get(lv, 0) for lv in var),
                 op.weights_read(),
-                conv.params(n),
+                conv.params(n) or 0,
                 op.weight_params(),
                 op.norm_params(),
             )
@@ -257,25 +260,28 @@ def plan(
     for n in graph:
         op = n.op
         ins = tuple(tensors[i] for i in n.inputs)
+        if not ins:
+            return None  # a learnt tensor read as data: the full path
         first = ins[0]
         out_shape = n.out_shape
-        if op.kind in _WINDOWED:
+        rule = op.level_rule
+        if rule == "window":
             if not first.is_map:
                 return None
-            if _identity_window(op):
+            if op.keeps_side():
                 lv = first.level
             else:
                 ch = n.in_shapes[0][0]
                 lv = level(
-                    (first.level, _window_key(op)), lambda op=op, ch=ch, p=first.level: _Level(p, op, ch)
+                    (first.level, op.side_key()), lambda op=op, ch=ch, p=first.level: _Level(p, op, ch)
                 )
             out = _Tensor(out_shape[0], lv, True)
-        elif op.kind == "adaptive_pool":
+        elif rule == "fixed":
             if not first.is_map:
                 return None
             side = (out_shape[1], out_shape[2])
             out = _Tensor(out_shape[0], level(("const", side), lambda s=side: _Level(-1, None, 0, s)), True)
-        elif op.kind in _SAME_LEVEL:
+        elif rule == "same":
             if any(t.is_map != first.is_map for t in ins):
                 return None
             if any(t.level != first.level and not _broadcast_gate(op, t, levels) for t in ins):
@@ -283,9 +289,9 @@ def plan(
             out = _Tensor(out_shape[0], first.level, first.is_map) if first.is_map else first
             if not first.is_map and numel(out_shape) != numel(n.in_shapes[0]):
                 return None
-        elif op.kind == "flatten":
+        elif rule == "flatten":
             out = _Tensor(first.coef, first.level, False)
-        elif op.kind == "linear":
+        elif rule == "vector":
             if first.is_map or levels[first.level].const is None:
                 return None  # in_features would depend on the resolution
             out = _Tensor(out_shape[0], level(("const", (1, 1)), lambda: _Level(-1, None, 0, (1, 1))), False)
@@ -342,31 +348,24 @@ def _live_steps(
 ) -> list[tuple[int, tuple[int, ...]]]:
     """Per step (one node each), the elements of every live tensor as (constant, per-level coefficients).
 
-    The ``materialize`` rule of :mod:`archcalc.count.memory`: tensor T is live at steps first(T)…last(T),
+    The ``materialize`` rule of :mod:`archcalc.count.memory`, through the same walk
+    (:mod:`archcalc.count.liveness`), once per coefficient: tensor T is live at steps first(T)…last(T),
     where first(T) is the node writing it (0 for the image), last(T) its last reader (the final step
     for the graph's output, first(T) for an unread tensor). Steps dominated by another (no larger in
     any coefficient) cannot hold the maximum at any resolution and are dropped."""
     nodes = graph.nodes
-    n = len(nodes)
-    first: dict[str, int] = {INPUT: 0}
-    last: dict[str, int] = {INPUT: 0}
-    for k, node in enumerate(nodes):
-        first[node.name] = last[node.name] = k
-        for t in node.inputs:
-            last[t] = k
-    last[nodes[-1].name] = n - 1
-    width = len(levels) + 1  # slot 0: constant elements
-    delta = [[0] * width for _ in range(n + 1)]
-    for name, t in tensors.items():
+    last = last_reads(nodes)
+
+    def slot(t: _Tensor) -> tuple[int, int]:  # slot 0: constant elements; slot L + 1: level L's area
         const = levels[t.level].const
-        slot, amount = (0, t.coef * const[0] * const[1]) if const is not None else (t.level + 1, t.coef)
-        delta[first[name]][slot] += amount
-        delta[last[name] + 1][slot] -= amount
-    run = [0] * width
-    steps: set[tuple[int, ...]] = set()
-    for k in range(n):
-        run = [a + d for a, d in zip(run, delta[k], strict=True)]
-        steps.add(tuple(run))
+        return (0, t.coef * const[0] * const[1]) if const is not None else (t.level + 1, t.coef)
+
+    placed = [slot(tensors[INPUT]), *(slot(tensors[n.name]) for n in nodes)]
+    per_slot: list[list[int]] = []
+    for s in range(len(levels) + 1):
+        amounts = [a if at == s else 0 for at, a in placed]
+        per_slot.append(live_totals(nodes, last, amounts[0], amounts[1:]))
+    steps: set[tuple[int, ...]] = set(zip(*per_slot, strict=True))
     kept: list[tuple[int, ...]] = []
     for v in sorted(steps, key=sum, reverse=True):
         if not any(all(a >= b for a, b in zip(w, v, strict=True)) for w in kept):

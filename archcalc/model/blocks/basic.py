@@ -6,7 +6,7 @@ row to ``name.dw.*`` and ``name.pw.*``; repeated rows get ``name.0``, ``name.1``
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, StrictBool, model_validator
 
@@ -24,7 +24,21 @@ from archcalc.model.ops import (
     Pool2d,
     fmt_shape,
 )
-from archcalc.spec.fields import Act, BoolArg, Entry, IntArg, NonNegInt, OddKernel, PosInt, WidthMode
+from archcalc.spec.fields import (
+    Act,
+    ActArg,
+    BoolArg,
+    Entry,
+    IntArg,
+    KnobRef,
+    NonNegInt,
+    OddKernel,
+    PosInt,
+    WidthArg,
+    WidthMode,
+)
+
+_PLAIN_ACTS = frozenset(get_args(Act))
 
 
 class ConvEntry(Entry):
@@ -40,9 +54,9 @@ class ConvEntry(Entry):
     dilation: PosInt = 1
     groups: PosInt | Literal["depthwise"] = 1
     bn: StrictBool = True
-    act: Act = "relu"
-    bias: StrictBool | None = Field(None, description="default: a bias only when there is no BN")
-    width: WidthMode = "scaled"
+    act: ActArg = "relu"
+    bias: StrictBool | KnobRef | None = Field(None, description="default: a bias only when there is no BN")
+    width: WidthArg = "scaled"
 
     @model_validator(mode="after")
     def _same_needs_odd_kernel(self) -> ConvEntry:
@@ -92,9 +106,18 @@ class AdaptivePoolEntry(Entry):
 
 
 class FlattenEntry(Entry):
-    """C×H×W → C·H·W vector."""
+    """C×H×W → C·H·W vector (or dims ``start`` … ``end`` merged, batch excluded: ``start: 1``
+    turns a C×H×W map into C×(H·W) tokens).
+
+    ``spatial: [H, W]`` pins the map size the flatten was written for: a flatten of a map whose
+    size depends on the input resolution feeds layers (a linear, a reshape) whose size then
+    depends on it too, so another resolution is refused naming this layer (imported specs write it).
+    """
 
     kind: Literal["flatten"]
+    start: NonNegInt = 0
+    end: int = -1
+    spatial: Annotated[list[PosInt], Field(min_length=2, max_length=2)] | None = None
 
 
 class LinearEntry(Entry):
@@ -103,8 +126,13 @@ class LinearEntry(Entry):
     kind: Literal["linear"]
     out: IntArg
     bias: StrictBool = True
-    act: Act = "none"
-    width: WidthMode = "scaled"
+    act: ActArg = "none"
+    width: WidthArg = "scaled"
+    tokens: StrictBool = Field(
+        False,
+        description="apply to the last dimension of any tensor (a token sequence, a channels-last "
+        "map), as torch's nn.Linear does; default: a vector input only",
+    )
 
 
 def conv_bn_act(
@@ -144,6 +172,28 @@ def conv_bn_act(
     return b.current
 
 
+def scoped(name: str, part: str) -> str:
+    """``name.part``: a block's layer names; just ``part`` for a block built alone (``compare``)."""
+    return f"{name}.{part}" if name else part
+
+
+def dwsep(
+    b: GraphBuilder,
+    name: str,
+    out: int,
+    k: int,
+    stride: int = 1,
+    act: str = "relu",
+    bn: bool = True,
+    bias: bool | None = None,
+) -> str:
+    """Depthwise k×k (stride) on the current M channels, then pointwise 1×1 M → out, each followed by
+    optional BN and the activation: D_K·D_K·M·D_F² + M·N·D_F² MACs (MobileNet eq. 5)."""
+    m = b.shape()[0]
+    conv_bn_act(b, scoped(name, "dw"), m, k, stride, groups=m, act=act, bn=bn, bias=bias)
+    return conv_bn_act(b, scoped(name, "pw"), out, 1, 1, act=act, bn=bn, bias=bias)
+
+
 @block(ConvEntry)
 def _conv(e: ConvEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
     in_ch = b.shape()[0]
@@ -156,9 +206,9 @@ def _conv(e: ConvEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -
         e.k,
         ctx.int(e.stride, f"{name}.stride") if first else 1,
         groups,
-        e.act,
+        e.act if e.act in _PLAIN_ACTS else ctx.act(e.act, f"{name}.act"),
         e.bn,
-        e.bias,
+        e.bias if e.bias is None or isinstance(e.bias, bool) else ctx.bool(e.bias, f"{name}.bias"),
         None if e.padding == "same" else e.padding,
         e.dilation,
     )
@@ -170,9 +220,7 @@ def _dwsep(e: DwSepEntry, ctx: Context, b: GraphBuilder, name: str, first: bool)
     out = ctx.channels(e.out, e.width, f"{name}.out")
     stride = ctx.int(e.stride, f"{name}.stride") if first else 1
     if ctx.bool(e.separable, f"{name}.separable"):
-        m = b.shape()[0]
-        conv_bn_act(b, f"{name}.dw", m, e.k, stride, groups=m, act=e.act)
-        conv_bn_act(b, f"{name}.pw", out, 1, 1, act=e.act)
+        dwsep(b, name, out, e.k, stride, e.act)
     else:
         conv_bn_act(b, name, out, e.k, stride, act=e.act)
 
@@ -202,19 +250,27 @@ def _adaptive_pool(e: AdaptivePoolEntry, ctx: Context, b: GraphBuilder, name: st
 
 @block(FlattenEntry)
 def _flatten(e: FlattenEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
-    b.op(name, Flatten)
+    shape = b.shape()
+    if e.spatial is not None and (len(shape) != 3 or list(shape[1:]) != e.spatial):
+        raise ArchcalcError(
+            f"layer {name} (flatten): flattens a {e.spatial[0]}×{e.spatial[1]} map, here "
+            f"{fmt_shape(shape[1:]) if len(shape) == 3 else fmt_shape(shape)}: the layers after it depend "
+            "on the input resolution, so only the resolution it was written for is accepted"
+        )
+    b.op(name, Flatten, e.start, e.end)
 
 
 @block(LinearEntry)
 def _linear(e: LinearEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
     out = ctx.channels(e.out, e.width, f"{name}.out")
     in_shape = b.shape()
-    if len(in_shape) != 1:
+    if len(in_shape) != 1 and not e.tokens:
         raise ArchcalcError(
             f"layer {name} (linear): needs a vector input but gets a "
             f"{fmt_shape(in_shape)} map; add a global_pool or flatten row before it"
         )
-    fc = f"{name}.fc" if e.act != "none" else name
-    b.op(fc, Linear, in_features=in_shape[0], out_features=out, bias=e.bias)
-    if e.act != "none":
-        b.op(f"{name}.act", Activation, fn=e.act)
+    act = e.act if e.act in _PLAIN_ACTS else ctx.act(e.act, f"{name}.act")
+    fc = f"{name}.fc" if act != "none" else name
+    b.op(fc, Linear, in_features=in_shape[-1], out_features=out, bias=e.bias)
+    if act != "none":
+        b.op(f"{name}.act", Activation, fn=act)

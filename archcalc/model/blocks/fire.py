@@ -21,7 +21,7 @@ from typing import Literal
 from pydantic import Field, StrictBool
 
 from archcalc.model.blocks import block
-from archcalc.model.blocks.basic import conv_bn_act
+from archcalc.model.blocks.basic import conv_bn_act, scoped
 from archcalc.model.context import Context
 from archcalc.model.graph import GraphBuilder
 from archcalc.model.ops import Concat
@@ -48,13 +48,19 @@ def fire(
     expand3x3: int,
     act: str = "relu",
     bn: bool = False,
+    *,
+    k: int = 3,
+    stride: int = 1,
+    bias: bool | None = None,
 ) -> str:
-    """Append a Fire module reading the current tensor; returns the concat's name."""
-    squeezed = conv_bn_act(b, f"{name}.squeeze", squeeze, 1, act=act, bn=bn)
-    left = conv_bn_act(b, f"{name}.expand1x1", expand1x1, 1, act=act, bn=bn)
+    """Append a Fire module reading the current tensor; returns the concat's name. ``k`` is the
+    expand "3×3" kernel ('same' padding), ``stride`` the squeeze's; every conv has a bias unless
+    ``bn`` (or ``bias``) says otherwise."""
+    squeezed = conv_bn_act(b, scoped(name, "squeeze"), squeeze, 1, stride, act=act, bn=bn, bias=bias)
+    left = conv_bn_act(b, scoped(name, "expand1x1"), expand1x1, 1, act=act, bn=bn, bias=bias)
     b.current = squeezed
-    right = conv_bn_act(b, f"{name}.expand3x3", expand3x3, 3, act=act, bn=bn)  # 'same': padding 1
-    return b.op(f"{name}.concat", Concat, inputs=[left, right])
+    right = conv_bn_act(b, scoped(name, "expand3x3"), expand3x3, k, act=act, bn=bn, bias=bias)
+    return b.op(scoped(name, "concat"), Concat, inputs=[left, right])
 
 
 @block(FireEntry)

@@ -48,6 +48,7 @@ Names: a ``shuffle_v1`` unit ``name`` expands to ``name.pw1.{conv,bn,act}``, ``n
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Literal
 
 from pydantic import Field, StrictBool
@@ -58,6 +59,7 @@ from archcalc.model.blocks.basic import conv_bn_act
 from archcalc.model.context import Context
 from archcalc.model.graph import GraphBuilder
 from archcalc.model.ops import Activation, Add, ChannelShuffle, Concat, Pool2d, Slice
+from archcalc.model.width import truncate
 from archcalc.spec.fields import Entry, IntArg, PosInt, WidthMode
 
 
@@ -98,9 +100,9 @@ class ShuffleV2Entry(Entry):
     width: WidthMode = "scaled"
 
 
-def _stem_channels(out: int, min_out: int, multiple: int, alpha: float) -> int:
-    """max(min_out, out·⌊α⌋), rounded up to a multiple of ``multiple``."""
-    c = max(min_out, out * int(alpha + 1e-9))
+def _stem_channels(out: int, min_out: int, multiple: int, alpha: Fraction) -> int:
+    """max(min_out, out·⌊α⌋), rounded up to a multiple of ``multiple`` (⌊α⌋ exact: :func:`truncate`)."""
+    c = max(min_out, out * truncate(1, alpha))
     return -(-c // multiple) * multiple
 
 
@@ -108,7 +110,7 @@ def _stem_channels(out: int, min_out: int, multiple: int, alpha: float) -> int:
 def _shuffle_v1_stem(e: ShuffleV1StemEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
     """Conv1: 3·k²·c₁·H·W MACs at output side H×W (3×3×3×24 at 112² for 1×)."""
     multiple = ctx.int(e.multiple_of, f"{name}.multiple_of")
-    out = _stem_channels(e.out, e.min_out, multiple, ctx.alpha)
+    out = _stem_channels(e.out, e.min_out, multiple, ctx.alpha_exact)
     conv_bn_act(b, name, out, e.k, ctx.int(e.stride, f"{name}.stride") if first else 1)
 
 
@@ -169,32 +171,42 @@ def _shuffle_v1(e: ShuffleV1Entry, ctx: Context, b: GraphBuilder, name: str, fir
         b.op(f"{name}.concat", Concat, inputs=[short, main])
 
 
+def shuffle_v2_unit(b: GraphBuilder, name: str, out: int, stride: int, split: bool, act: str = "relu") -> str:
+    """A ShuffleNet V2 unit (see the module docstring) to ``out`` channels: with ``split``, the input's
+    halves, one kept and one through branch2 (the input must have ``out`` channels); else branch1
+    (dw + 1×1 to ⌊out/2⌋) and branch2 (to the rest) both read the input. Then concat and, for an even
+    ``out``, the 2-group shuffle. Returns the last tensor."""
+    x = b.current
+    c = b.shape()[0]
+    half = out // 2
+    if split:
+        left = b.op(f"{name}.split1", Slice, inputs=[x], start=0, stop=half)
+        b.op(f"{name}.split2", Slice, inputs=[x], start=half, stop=c)
+    else:
+        conv_bn_act(b, f"{name}.branch1.dw", c, 3, stride, groups=c, act="none")
+        left = conv_bn_act(b, f"{name}.branch1.pw", half, 1, act=act)
+        b.current = x
+    rest = out - half
+    conv_bn_act(b, f"{name}.branch2.pw1", rest, 1, act=act)
+    conv_bn_act(b, f"{name}.branch2.dw", rest, 3, stride, groups=rest, act="none")
+    right = conv_bn_act(b, f"{name}.branch2.pw2", rest, 1, act=act)
+    cat = b.op(f"{name}.concat", Concat, inputs=[left, right])
+    return b.op(f"{name}.shuffle", ChannelShuffle, groups=2) if out % 2 == 0 else cat
+
+
 @block(ShuffleV2Entry)
 def _shuffle_v2(e: ShuffleV2Entry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
     """hw·(2b² + 9b) MACs for a stride-1 unit (b = out/2); see the module docstring for stride 2."""
-    x = b.current
     c = b.shape()[0]
     out = ctx.channels(e.out, e.width, f"{name}.out")
     if out % 2:
         raise ArchcalcError(
             f"layer {name} (shuffle_v2): {out} output channels cannot be split into two equal branches"
         )
-    half = out // 2
     stride = ctx.int(e.stride, f"{name}.stride") if first else 1
-    if stride == 1:
-        if c != out:
-            raise ArchcalcError(
-                f"layer {name} (shuffle_v2): a stride-1 unit splits its input in two, so it needs {out} "
-                f"input channels, got {c}"
-            )
-        left = b.op(f"{name}.split1", Slice, inputs=[x], start=0, stop=half)
-        b.op(f"{name}.split2", Slice, inputs=[x], start=half, stop=c)
-    else:
-        conv_bn_act(b, f"{name}.branch1.dw", c, 3, stride, groups=c, act="none")
-        left = conv_bn_act(b, f"{name}.branch1.pw", half, 1)
-        b.current = x
-    conv_bn_act(b, f"{name}.branch2.pw1", half, 1)
-    conv_bn_act(b, f"{name}.branch2.dw", half, 3, stride, groups=half, act="none")
-    right = conv_bn_act(b, f"{name}.branch2.pw2", half, 1)
-    b.op(f"{name}.concat", Concat, inputs=[left, right])
-    b.op(f"{name}.shuffle", ChannelShuffle, groups=2)
+    if stride == 1 and c != out:
+        raise ArchcalcError(
+            f"layer {name} (shuffle_v2): a stride-1 unit splits its input in two, so it needs {out} "
+            f"input channels, got {c}"
+        )
+    shuffle_v2_unit(b, name, out, stride, split=stride == 1)

@@ -9,7 +9,13 @@ from math import prod
 from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError, CollapseError
-from archcalc.model.ops.base import Op, Shape, fmt_shape
+from archcalc.model.ops.base import LayerRow, OnnxSink, Op, Shape, fmt_shape
+from archcalc.model.ops.counting import MAC_COUNTERS, Tally, rule
+
+CONV_MACS = rule("conv multiply-add", **MAC_COUNTERS, tf=2)
+"""Conv2D / DepthwiseConv2dNative: 2 FLOPs per multiply-add in TF's profiler."""
+CONV_BIAS = rule("conv bias add (1 per output element)", ptflops=1, torchinfo=1, tf=1)
+"""ptflops' conv hook and torchinfo (bias params × output positions) count it; so does TF's BiasAdd."""
 
 
 def conv_out_size(size: int, k: int, stride: int, padding: int, dilation: int) -> int:
@@ -35,6 +41,7 @@ class Conv2d(Op):
     """
 
     kind: ClassVar[str] = "conv2d"
+    level_rule = "window"
     in_channels: int
     out_channels: int
     kernel: tuple[int, int]
@@ -57,8 +64,50 @@ class Conv2d(Op):
             )
 
     @property
-    def is_depthwise(self) -> bool:
+    def is_depthwise(self) -> bool:  # type: ignore[override]
+        """G = M > 1: one K_h×K_w filter per input channel."""
         return self.groups > 1 and self.groups == self.in_channels
+
+    @property
+    def per_channel(self) -> bool:  # type: ignore[override]
+        """Only a depthwise conv keeps channels apart."""
+        return self.is_depthwise
+
+    @property
+    def streams_channels(self) -> bool:  # type: ignore[override]
+        """Every conv that is not depthwise computes each output channel from its whole input."""
+        return not self.is_depthwise
+
+    @classmethod
+    def row_latency_kind(cls, row: LayerRow) -> str:
+        """``depthwise``, ``grouped``, ``pointwise`` (1×1, G = 1) or ``dense``, read from the
+        category :meth:`category` wrote: ``Conv DW k×k``, ``Conv group k×k`` or ``Conv k×k``."""
+        if row.category.startswith("Conv DW"):
+            return "depthwise"
+        if row.category.startswith("Conv group"):
+            return "grouped"
+        return "pointwise" if row.category == "Conv 1×1" else "dense"
+
+    @classmethod
+    def row_window(cls, row: LayerRow) -> tuple[float, float]:
+        """The kernel side from the category :meth:`category` wrote (``Conv 3×3``, ``Conv DW 5×5`` …);
+        input channels per group = weight elements per output channel (fp32 weight bytes) / k²."""
+        cat = row.category
+        digits = [int(t) for t in cat.split()[-1].split("×") if t.isdigit()] if "×" in cat else []
+        ksz = float(digits[0]) if digits else 1.0
+        width = 0.0
+        if row.weight_bytes:
+            per_out = row.weight_bytes / 4 / max(row.output_shape[0], 1)
+            width = per_out / max(ksz * ksz, 1.0)
+        return ksz, width
+
+    def side_key(self) -> tuple:
+        return (self.kind, self.kernel, self.stride, self.padding, self.dilation, None)
+
+    def keeps_side(self) -> bool:
+        """Stride 1 and 2p = d(k − 1) on both axes."""
+        k, s, p, d = self.kernel, self.stride, self.padding, self.dilation
+        return all(s[i] == 1 and 2 * p[i] == d[i] * (k[i] - 1) for i in range(2))
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs
@@ -86,6 +135,11 @@ class Conv2d(Op):
     def macs(self, inputs: Sequence[Shape], out: Shape) -> int:
         return prod(out) * self._kernel_elems()
 
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        """N·(M/G)·K_h·K_w·H_out·W_out multiply-adds, and N·H_out·W_out bias adds with a bias."""
+        macs = prod(out) * self._kernel_elems()
+        return ((CONV_MACS, macs), (CONV_BIAS, prod(out))) if self.bias else ((CONV_MACS, macs),)
+
     def category(self) -> str:
         return _category(self.kernel, "DW" if self.is_depthwise else "group" if self.groups > 1 else "")
 
@@ -103,6 +157,26 @@ class Conv2d(Op):
             self.bias,
         )
 
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``Conv``: W of N × M/G × K_h × K_w (+ bias N), symmetric pads, strides, dilations, group."""
+        w = sink.weight(f"{name}.weight", (self.out_channels, self.in_channels // self.groups, *self.kernel))
+        ins = [inputs[0], w]
+        if self.bias:
+            ins.append(sink.weight(f"{name}.bias", (self.out_channels,), "bias"))
+        sink.node(
+            "Conv",
+            ins,
+            name,
+            name,
+            kernel_shape=list(self.kernel),
+            strides=list(self.stride),
+            pads=[*self.padding, *self.padding],
+            dilations=list(self.dilation),
+            group=self.groups,
+        )
+
     def describe(self) -> str:
         k = f"{self.kernel[0]}×{self.kernel[1]}"
         if self.is_depthwise:
@@ -115,3 +189,133 @@ class Conv2d(Op):
         if self.dilation != (1, 1):
             extra += f" d{self.dilation[0]}"
         return shape + extra
+
+
+def conv_transpose_out_size(
+    size: int, k: int, stride: int, padding: int, output_padding: int, dilation: int
+) -> int:
+    """Output side of a transposed convolution: (D − 1)·s − 2p + d(k − 1) + output_padding + 1."""
+    return (size - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class ConvTranspose2d(Op):
+    """Transposed convolution M → N channels, K_h×K_w kernel, G groups (U-Net / decoder upsampling).
+
+    params = M·(N/G)·K_h·K_w (+ N with bias)
+    MACs   = M·(N/G)·K_h·K_w · H_in·W_in
+
+    Every input element is multiplied by each of the (N/G)·K_h·K_w weights it meets, so the MACs
+    scale with the *input* map (fvcore's ``conv_flop_count`` with ``transposed=True`` and torch's
+    FlopCounterMode use the input's spatial size for transposed convolutions, the output's
+    otherwise). Bias additions are not counted.
+    """
+
+    kind: ClassVar[str] = "conv_transpose2d"
+    latency_kind = "dense"
+    in_channels: int
+    out_channels: int
+    kernel: tuple[int, int]
+    stride: tuple[int, int] = (1, 1)
+    padding: tuple[int, int] = (0, 0)
+    output_padding: tuple[int, int] = (0, 0)
+    dilation: tuple[int, int] = (1, 1)
+    groups: int = 1
+    bias: bool = True
+
+    def __post_init__(self) -> None:
+        if self.in_channels < 1 or self.out_channels < 1:
+            raise ArchcalcError(
+                f"transposed conv has {self.in_channels} input and {self.out_channels} output channels; "
+                "both must be at least 1"
+            )
+        if self.in_channels % self.groups or self.out_channels % self.groups:
+            raise ArchcalcError(
+                f"groups={self.groups} does not divide the channels "
+                f"({self.in_channels} in, {self.out_channels} out)"
+            )
+        for i in range(2):
+            if self.output_padding[i] >= max(self.stride[i], self.dilation[i]):
+                raise ArchcalcError(
+                    f"output_padding {self.output_padding[i]} must be smaller than the stride or the dilation"
+                )
+
+    def out_shape(self, inputs: Sequence[Shape]) -> Shape:
+        (shape,) = inputs
+        if len(shape) != 3 or shape[0] != self.in_channels:
+            raise ArchcalcError(
+                f"transposed conv expects {self.in_channels}×H×W input, got {fmt_shape(shape)}"
+            )
+        _, h, w = shape
+        ho, wo = (
+            conv_transpose_out_size(
+                (h, w)[i],
+                self.kernel[i],
+                self.stride[i],
+                self.padding[i],
+                self.output_padding[i],
+                self.dilation[i],
+            )
+            for i in range(2)
+        )
+        if ho < 1 or wo < 1:
+            raise CollapseError(f"output collapses to zero size ({h}×{w} input, padding {self.padding})")
+        return (self.out_channels, ho, wo)
+
+    def _kernel_elems(self) -> int:
+        return (self.out_channels // self.groups) * self.kernel[0] * self.kernel[1]
+
+    def weight_params(self) -> int:
+        return self.in_channels * self._kernel_elems() + self.bias_params()
+
+    def bias_params(self) -> int:
+        return self.out_channels if self.bias else 0
+
+    def macs(self, inputs: Sequence[Shape], out: Shape) -> int:
+        return prod(inputs[0]) * self._kernel_elems()
+
+    def category(self) -> str:
+        return f"ConvT {self.kernel[0]}×{self.kernel[1]}"
+
+    def describe(self) -> str:
+        k = f"{self.kernel[0]}×{self.kernel[1]}×{self.in_channels}×{self.out_channels // self.groups}"
+        if self.groups > 1:
+            k += f" g{self.groups}"
+        return k + (f" s{self.stride[0]}" if self.stride != (1, 1) else "") + " transposed"
+
+    def torch_module(self) -> Any:
+        from torch import nn
+
+        return nn.ConvTranspose2d(
+            self.in_channels,
+            self.out_channels,
+            self.kernel,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.bias,
+            self.dilation,
+        )
+
+    def onnx_nodes(
+        self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]
+    ) -> None:
+        """ONNX ``ConvTranspose`` with W of M × N/G × K_h × K_w (torch's layout)."""
+        shape = (self.in_channels, self.out_channels // self.groups, *self.kernel)
+        ins = [inputs[0], sink.weight(f"{name}.weight", shape)]
+        if self.bias:
+            ins.append(sink.weight(f"{name}.bias", (self.out_channels,), "bias"))
+        pads = [self.padding[0], self.padding[1], self.padding[0], self.padding[1]]
+        sink.node(
+            "ConvTranspose",
+            ins,
+            name,
+            name,
+            kernel_shape=list(self.kernel),
+            strides=list(self.stride),
+            pads=pads,
+            dilations=list(self.dilation),
+            output_padding=list(self.output_padding),
+            group=self.groups,
+        )

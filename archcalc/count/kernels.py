@@ -1,0 +1,198 @@
+"""Which layers a backend runs as one kernel, and what such a kernel costs (pure Python).
+
+A *kernel* is what a runtime actually launches: in eager torch every primitive layer is its own
+call; onnxruntime's CPU provider, with its default graph optimisations, folds batch norm into the
+convolution before it, adds a residual inside the convolution that writes one of its inputs, and
+applies ReLU, ReLU6, h-swish, h-sigmoid or sigmoid inside the convolution's kernel. Which layer
+joins which kernel is a fact about the layer's kind, so each op class states it
+(``Op.joins_kernel``); :func:`group_kernels` only walks the layers in order and asks.
+
+A layer joins the kernel that wrote one of its inputs (tried in order) when that input has no
+other reader and the layer's class says yes (``Op.joins_kernel``); else it may join a kernel whose
+head reads the same inputs (``Op.joins_sibling``: onnxruntime runs sibling channel slices as one
+``Split``). A kernel's cost is that of one pass:
+
+    MACs      = Σ MACs of its layers
+    read      = the head's input activations + every other input not written inside the kernel
+                (a fused residual) + Σ weights
+    written   = the last layer's output (intermediates never reach memory)
+
+Kernel *types* are the latency kinds of their heads (``archcalc.count.latency.KINDS``): a
+``pointwise`` kernel may carry a batch norm, an activation and a residual add, which the features
+of :func:`kernel_features` record.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from archcalc.count.closed_form import LayerCost
+from archcalc.errors import ArchcalcError
+from archcalc.model.ops import PRIMITIVES
+
+Backend = Literal["torch", "onnxruntime"]
+BACKENDS: tuple[str, ...] = ("torch", "onnxruntime")
+
+
+def check_backend(backend: str) -> str:
+    """``backend`` if it is one of :data:`BACKENDS`, else a one-line error naming ``--backend``."""
+    if backend not in BACKENDS:
+        raise ArchcalcError(f"--backend {backend!r}: choose one of {', '.join(BACKENDS)}")
+    return backend
+
+
+@dataclass(slots=True)
+class Kernel:
+    """Layers run as one kernel: ``layers[0]`` is the head (its name names the kernel)."""
+
+    layers: list[LayerCost] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.layers[0].name
+
+    @property
+    def head(self) -> LayerCost:
+        return self.layers[0]
+
+    @property
+    def macs(self) -> int:
+        return sum(x.macs for x in self.layers)
+
+    @property
+    def weight_bytes(self) -> int:
+        return sum(x.weight_bytes for x in self.layers)
+
+    @property
+    def bytes_written(self) -> int:
+        """Outputs that leave the kernel: every layer's output not read inside it (a chain: the
+        last layer's; sibling slices fused into one split: each slice's)."""
+        read_inside = {i for x in self.layers for i in x.inputs}
+        return sum(x.bytes_written for x in self.layers if x.name not in read_inside)
+
+    @property
+    def activation_bytes_read(self) -> int:
+        """Activations read from memory: each input tensor not written inside the kernel, once."""
+        inside = {x.name for x in self.layers}
+        seen: dict[str, int] = {}
+        for x in self.layers:
+            elems = [math.prod(s) for s in x.input_shapes]
+            per = (x.bytes_read - x.weight_bytes) / max(sum(elems), 1)  # bytes per element
+            for i, e in zip(x.inputs, elems, strict=True):
+                if i not in inside and i not in seen:
+                    seen[i] = round(per * e)
+        return sum(seen.values())
+
+    def moved_bytes(self, batch: int = 1) -> int:
+        """bytes(B) = B·(activations read + written) + weights."""
+        return batch * (self.activation_bytes_read + self.bytes_written) + self.weight_bytes
+
+
+def group_kernels(layers: Sequence[LayerCost], backend: str) -> list[Kernel]:
+    """The kernels ``backend`` runs for ``layers`` (a report's rows, in graph order), in order."""
+    check_backend(backend)
+    readers: dict[str, int] = {}
+    for x in layers:
+        for i in x.inputs:
+            readers[i] = readers.get(i, 0) + 1
+    kernels: list[Kernel] = []
+    tail_of: dict[str, Kernel] = {}  # a layer's name → its kernel, while that layer is the kernel's last
+    heads_on: dict[tuple[str, ...], list[Kernel]] = {}  # input tensors → kernels whose head reads them
+    for x in layers:
+        cls = PRIMITIVES.get(x.kind)
+        if cls is None:
+            raise ArchcalcError(f"layer {x.name}: unknown op {x.kind!r}")
+        joined = None
+        for i in x.inputs:
+            k = tail_of.get(i)
+            if k is not None and readers.get(i) == 1 and cls.joins_kernel(backend, x, k.layers):
+                joined = k
+                del tail_of[k.layers[-1].name]
+                break
+        if joined is None:
+            joined = next(
+                (k for k in heads_on.get(tuple(x.inputs), []) if cls.joins_sibling(backend, x, k.layers)),
+                None,
+            )
+        if joined is None:
+            joined = Kernel([x])
+            kernels.append(joined)
+            heads_on.setdefault(tuple(x.inputs), []).append(joined)
+        else:
+            joined.layers.append(x)
+        tail_of[x.name] = joined
+    return kernels
+
+
+FEATURES: tuple[str, ...] = (
+    "log_macs",
+    "log_bytes",
+    "log_in_elems",
+    "log_out_elems",
+    "log_weight_elems",
+    "in_channels",
+    "out_channels",
+    "out_side",
+    "kernel_side",
+    "stride",
+    "group_width",
+    "fused_bn",
+    "fused_act",
+    "fused_add",
+    "log_compute_s",
+    "log_memory_s",
+)
+"""What the learned predictor of a kernel type sees: sizes (log), shape, the fused tail, and the
+two roofline terms of the profile (log seconds). The head's kernel side and group width, and the
+tail's flags, are the op classes' (``Op.row_window``, ``Op.row_tail_feature``)."""
+
+
+def _side(shape: Sequence[int]) -> int:
+    return shape[1] if len(shape) == 3 else 1
+
+
+def kernel_features(k: Kernel, batch: int, compute_s: float, memory_s: float) -> list[float]:
+    """The values of :data:`FEATURES` for kernel ``k`` at ``batch`` (roofline terms given)."""
+    h = k.head
+    in_shape = h.input_shapes[0] if h.input_shapes else [1]
+    out = k.layers[-1].output_shape
+    ksz, width = PRIMITIVES[h.kind].row_window(h)
+    stride = _side(in_shape) / max(_side(out), 1)
+    cin, cout = in_shape[0], out[0]
+    tail: dict[str, float] = {}
+    for x in k.layers[1:]:
+        feature = PRIMITIVES[x.kind].row_tail_feature(x)
+        if feature is not None:
+            tail.setdefault(*feature)  # the first layer setting a feature decides it
+    return [
+        math.log1p(batch * k.macs),
+        math.log1p(k.moved_bytes(batch)),
+        math.log1p(batch * math.prod(in_shape)),
+        math.log1p(batch * math.prod(out)),
+        math.log1p(k.weight_bytes / 4),
+        float(cin),
+        float(cout),
+        float(_side(out)),
+        ksz,
+        float(stride),
+        width,
+        tail.get("fused_bn", 0.0),
+        tail.get("fused_act", 0.0),
+        tail.get("fused_add", 0.0),
+        math.log(max(compute_s, 1e-9)),
+        math.log(max(memory_s, 1e-9)),
+    ]
+
+
+__all__ = [
+    "BACKENDS",
+    "FEATURES",
+    "Backend",
+    "Kernel",
+    "check_backend",
+    "group_kernels",
+    "kernel_features",
+]

@@ -1,0 +1,313 @@
+"""Synthetic kernels for ``archcalc calibrate``: a random configuration space per kernel type.
+
+A configuration is a small dict (channels, side, kernel size, stride, groups, the fused tail …)
+drawn at random (:func:`draw`: channels and sides log-uniform, mostly multiples of 8 as networks
+use them) or moved a little from another one (:func:`perturb`: each size scaled by a random factor
+in [1/1.6, 1.6], one discrete choice redrawn), and built (:func:`build`) into a tiny graph whose
+last layers form the one kernel timed. Built from the same primitives as every network, and from
+no built-in network: ``benchmarks/latency_model.py`` evaluates on networks calibration never saw.
+
+On onnxruntime a convolution kernel may carry a batch norm, an activation and a residual add
+(what the runtime fuses, ``archcalc.count.kernels``): the tail is part of the configuration; on
+torch every kernel is one layer. Sizes are capped (:data:`MAX_MACS`, :data:`MAX_ELEMS`) so no
+sample takes long or needs much memory.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from typing import Any
+
+from archcalc.count.latency import KINDS
+from archcalc.model.graph import INPUT, Graph, GraphBuilder
+from archcalc.model.ops import (
+    Activation,
+    AdaptivePool2d,
+    Add,
+    BatchNorm2d,
+    ChannelShuffle,
+    Concat,
+    Conv2d,
+    Flatten,
+    Linear,
+    Mul,
+    Pool2d,
+    Slice,
+)
+
+Config = dict[str, Any]
+
+MAX_MACS = 6e8
+"""Most MACs of one synthetic kernel."""
+MAX_ELEMS = 2**21
+"""Most elements of one activation tensor of a synthetic kernel (8 MiB at fp32)."""
+
+CONV_KINDS = ("dense", "pointwise", "depthwise", "grouped")
+_PIECEWISE = ("relu", "relu6", "hswish", "hsigmoid")
+_TAILS = ("", "bn", "bn+act", "bn+act", "bn+add", "bn+add+act")
+
+
+def _log_int(rng: random.Random, lo: int, hi: int, mult8: float = 0.7) -> int:
+    v = math.exp(rng.uniform(math.log(lo), math.log(hi)))
+    if rng.random() < mult8 and v >= 8:
+        return max(8, 8 * round(v / 8))
+    return max(lo, round(v))
+
+
+def _onnx_conv_tail(cfg: Config, rng: random.Random, backend: str) -> None:
+    """On onnxruntime a convolution kernel may carry a batch norm, an activation and a residual add."""
+    if backend == "onnxruntime":
+        cfg.update(tail=rng.choice(_TAILS), fn=rng.choice((*_PIECEWISE, "sigmoid")))
+
+
+def _draw_dense(cfg: Config, rng: random.Random, backend: str) -> None:
+    stem = rng.random() < 0.25  # a 3-channel stem on a large image
+    cfg.update(
+        c=3 if stem else _log_int(rng, 8, 512),
+        side=_log_int(rng, 56, 224, 0.0) if stem else cfg["side"],
+        cout=_log_int(rng, 8, 512),
+        k=rng.choice((3, 3, 3, 5, 7)),
+        stride=rng.choice((1, 1, 2)),
+    )
+    _onnx_conv_tail(cfg, rng, backend)
+
+
+def _draw_pointwise(cfg: Config, rng: random.Random, backend: str) -> None:
+    cfg.update(c=_log_int(rng, 8, 2048), cout=_log_int(rng, 8, 2048))
+    _onnx_conv_tail(cfg, rng, backend)
+
+
+def _draw_depthwise(cfg: Config, rng: random.Random, backend: str) -> None:
+    cfg.update(k=rng.choice((3, 3, 5, 7)), stride=rng.choice((1, 1, 2)))
+    _onnx_conv_tail(cfg, rng, backend)
+
+
+def _draw_grouped(cfg: Config, rng: random.Random, backend: str) -> None:
+    g = rng.choice((2, 3, 4, 8))
+    cfg.update(g=g, c=g * max(1, round(cfg["c"] / g)), k=rng.choice((1, 1, 3)))
+    _onnx_conv_tail(cfg, rng, backend)
+
+
+def _draw_linear(cfg: Config, rng: random.Random, backend: str) -> None:
+    cfg.update(c=_log_int(rng, 64, 16384), cout=_log_int(rng, 10, 4096))
+    if backend == "onnxruntime":  # FusedGemm: a ReLU inside the fully connected kernel, or not
+        cfg.update(tail=rng.choice(("", "act")), fn="relu")
+
+
+def _draw_choices(**choices: tuple[Any, ...]) -> Callable[[Config, random.Random, str], None]:
+    """A draw setting each key to a random one of its choices, in the order given."""
+
+    def draw(cfg: Config, rng: random.Random, backend: str) -> None:
+        cfg.update({key: rng.choice(values) for key, values in choices.items()})
+
+    return draw
+
+
+def _draw_activation(fns: tuple[str, ...]) -> Callable[[Config, random.Random, str], None]:
+    def draw(cfg: Config, rng: random.Random, backend: str) -> None:
+        cfg.update(fn=rng.choice(fns), vector=rng.random() < 0.15)
+
+    return draw
+
+
+_DRAW: dict[str, Callable[[Config, random.Random, str], None]] = {
+    "dense": _draw_dense,
+    "pointwise": _draw_pointwise,
+    "depthwise": _draw_depthwise,
+    "grouped": _draw_grouped,
+    "linear": _draw_linear,
+    "activation": _draw_activation(_PIECEWISE),
+    "activation_exp": _draw_activation(("sigmoid", "swish")),
+    "elementwise": _draw_choices(op=("add", "mul")),
+    "maxpool": _draw_choices(k=(2, 3, 3), stride=(1, 2, 2)),
+    "avgpool": _draw_choices(k=(2, 3, 3), stride=(1, 2, 2)),
+    "copy": _draw_choices(op=("concat", "shuffle"), g=(2, 3, 4)),
+    "view": _draw_choices(op=("flatten", "slice")),
+}
+"""Per kernel type, what its configuration draws beyond a side and channels (batch norm and
+global pooling: nothing)."""
+
+
+def draw(kind: str, rng: random.Random, backend: str) -> Config:
+    """A random configuration of kernel type ``kind`` (a key of ``KINDS``)."""
+    side = _log_int(rng, 7, 112, 0.0)
+    c = _log_int(rng, 8, 1024)
+    cfg: Config = {"kind": kind, "side": side, "c": c}
+    more = _DRAW.get(kind)
+    if more is not None:
+        more(cfg, rng, backend)
+    return cfg
+
+
+def perturb(cfg: Config, rng: random.Random, backend: str) -> Config:
+    """A configuration near ``cfg``: sizes scaled by up to ×1.6 either way, one choice redrawn."""
+    out = dict(cfg)
+    for key in ("side", "c", "cout"):
+        if key in out and not (key == "c" and out[key] == 3):
+            out[key] = max(1, round(out[key] * math.exp(rng.uniform(-0.47, 0.47))))
+    fresh = draw(cfg["kind"], rng, backend)
+    choices = [k for k in ("k", "stride", "g", "fn", "tail", "op", "vector") if k in out]
+    if choices:
+        key = rng.choice(choices)
+        out[key] = fresh[key]
+    if "g" in out and cfg["kind"] == "grouped":
+        out["c"] = out["g"] * max(1, round(out["c"] / out["g"]))
+    return out
+
+
+def _fits(g: Graph) -> bool:
+    from archcalc.count.closed_form import layer_costs
+
+    costs = layer_costs(g)
+    if sum(c.macs for c in costs) > MAX_MACS:
+        return False
+    return all(math.prod(n.out_shape) <= MAX_ELEMS for n in g) and math.prod(g.input_shape) <= MAX_ELEMS
+
+
+def build(cfg: Config) -> tuple[Graph, list[str]] | None:
+    """The graph of ``cfg`` and the names of the layers of its timed kernel (None: over the caps, or
+    a shape that collapses)."""
+    from archcalc.errors import ArchcalcError
+
+    try:
+        g, names = _build(cfg)
+    except ArchcalcError:
+        return None
+    return (g, names) if _fits(g) else None
+
+
+def _conv_tail(b: GraphBuilder, cfg: Config, cout: int, names: list[str]) -> None:
+    tail = cfg.get("tail", "")
+    if "bn" in tail:
+        names.append(b.op("bn", BatchNorm2d, channels=cout))
+    if "add" in tail:
+        names.append(b.op("add", Add, inputs=[b.current, "res"]))
+    if "act" in tail:
+        names.append(b.op("act", Activation, fn=cfg["fn"]))
+
+
+def _build_conv(cfg: Config) -> tuple[Graph, list[str]]:
+    kind, s, c = cfg["kind"], cfg["side"], cfg["c"]
+    k = cfg.get("k", 1)
+    stride = cfg.get("stride", 1)
+    groups = {"depthwise": c, "grouped": cfg.get("g", 1)}.get(kind, 1)
+    cout = c if kind in ("depthwise", "grouped") else cfg["cout"]
+    b = GraphBuilder((c, s, s))
+    if "add" in cfg.get("tail", ""):
+        # the residual: a tensor of the conv's output shape, written before the kernel
+        side = (s + 2 * (k // 2) - k) // stride + 1
+        b2 = GraphBuilder((c, s, s))
+        b2.op("res", Conv2d, in_channels=c, out_channels=cout, kernel=(1, 1), stride=(stride, stride))
+        if b2.shape()[1] != side:
+            raise _collapse()
+        b.op("res", Conv2d, in_channels=c, out_channels=cout, kernel=(1, 1), stride=(stride, stride))
+        b.current = INPUT
+    names = [
+        b.op(
+            "conv",
+            Conv2d,
+            in_channels=c,
+            out_channels=cout,
+            kernel=(k, k),
+            stride=(stride, stride),
+            padding=(k // 2, k // 2),
+            groups=groups,
+        )
+    ]
+    _conv_tail(b, cfg, cout, names)
+    return b.graph, names
+
+
+def _build_linear(cfg: Config) -> tuple[Graph, list[str]]:
+    c = cfg["c"]
+    b = GraphBuilder((c,))
+    names = [b.op("fc", Linear, in_features=c, out_features=cfg["cout"])]
+    if cfg.get("tail") == "act":
+        names.append(b.op("act", Activation, fn=cfg["fn"]))
+    return b.graph, names
+
+
+def _one_layer(
+    make: Callable[[GraphBuilder, Config], None],
+) -> Callable[[Config], tuple[Graph, list[str]]]:
+    """A builder of a C×side×side input (C·side² with ``vector``) whose last layer, ``x``, is timed."""
+
+    def build(cfg: Config) -> tuple[Graph, list[str]]:
+        c, s = cfg["c"], cfg["side"]
+        b = GraphBuilder((c * s * s,) if cfg.get("vector") else (c, s, s))
+        make(b, cfg)
+        return b.graph, [b.current]
+
+    return build
+
+
+def _scale(b: GraphBuilder, cfg: Config) -> None:
+    if cfg["op"] == "add":
+        b.op("x", Add, inputs=[INPUT, INPUT])
+    else:
+        b.op("gate", AdaptivePool2d, op="avg", output=1)
+        b.op("x", Mul, inputs=[INPUT, "gate"])
+
+
+def _pool(b: GraphBuilder, cfg: Config) -> None:
+    k = cfg["k"]
+    b.op("x", Pool2d, op=cfg["kind"][:3], kernel=k, stride=cfg["stride"], padding=k // 2 if k == 3 else 0)
+
+
+def _copy(cfg: Config) -> tuple[Graph, list[str]]:
+    c, s = cfg["c"], cfg["side"]
+    if cfg["op"] == "concat":
+        b = GraphBuilder((c * s * s,) if cfg.get("vector") else (c, s, s))
+        return b.graph, [b.op("x", Concat, inputs=[INPUT, INPUT])]
+    g = cfg["g"]
+    b = GraphBuilder((g * max(1, c // g), s, s))
+    return b.graph, [b.op("x", ChannelShuffle, groups=g)]
+
+
+def _view(b: GraphBuilder, cfg: Config) -> None:
+    if cfg["op"] == "flatten":
+        b.op("x", Flatten)
+    else:
+        b.op("x", Slice, start=0, stop=max(1, cfg["c"] // 2))
+
+
+_BUILD: dict[str, Callable[[Config], tuple[Graph, list[str]]]] = {
+    "dense": _build_conv,
+    "pointwise": _build_conv,
+    "depthwise": _build_conv,
+    "grouped": _build_conv,
+    "linear": _build_linear,
+    "batchnorm": _one_layer(lambda b, cfg: b.op("x", BatchNorm2d, channels=cfg["c"])),
+    "activation": _one_layer(lambda b, cfg: b.op("x", Activation, fn=cfg["fn"])),
+    "activation_exp": _one_layer(lambda b, cfg: b.op("x", Activation, fn=cfg["fn"])),
+    "elementwise": _one_layer(_scale),
+    "maxpool": _one_layer(_pool),
+    "avgpool": _one_layer(_pool),
+    "global_pool": _one_layer(lambda b, cfg: b.op("x", AdaptivePool2d, op="avg", output=1)),
+    "copy": _copy,
+    "view": _one_layer(_view),
+}
+"""Per kernel type, the graph of a configuration and the names of the layers of its timed kernel."""
+
+
+def _build(cfg: Config) -> tuple[Graph, list[str]]:
+    builder = _BUILD.get(cfg["kind"])
+    if builder is None:
+        raise ValueError(f"no synthetic kernels for kind {cfg['kind']!r}")
+    return builder(cfg)
+
+
+def _collapse() -> Exception:
+    from archcalc.errors import ArchcalcError
+
+    return ArchcalcError("residual shape differs")
+
+
+def kinds_for(backend: str) -> list[str]:
+    """The kernel types calibrated on ``backend`` (every profile kind)."""
+    return list(KINDS)
+
+
+__all__ = ["CONV_KINDS", "MAX_ELEMS", "MAX_MACS", "Config", "build", "draw", "kinds_for", "perturb"]

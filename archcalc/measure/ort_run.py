@@ -1,0 +1,241 @@
+"""Running a resolved graph on ONNX Runtime (CPU): whole-forward times and per-kernel profiles.
+
+The graph is exported by :mod:`archcalc.export.onnx_model` and run by an ``InferenceSession`` on the
+CPU execution provider with its default graph optimisations (``ORT_ENABLE_ALL``: batch norm folded
+into convolutions, activations and residual adds fused into them, the NCHWc layout on x86),
+``intra_op_num_threads`` = threads, one inter-op thread, sequential execution.
+
+- Whole forward: ``session.run`` timed with ``time.perf_counter`` (``warmup`` untimed runs, then
+  ``repeats`` timed), profiling off.
+- Per kernel: a second session with ``enable_profiling``; every ``*_kernel_time`` event of the
+  profiler's JSON is assigned to the ``model_run`` it falls in, so each kernel has one duration
+  per run (µs, as the profiler writes them); the warm-up runs are dropped. The optimised graph
+  (``optimized_model_filepath``) tells which original layer each kernel belongs to
+  (:func:`attribute`).
+
+Imports onnxruntime and numpy: only ``archcalc time --backend onnxruntime`` and
+``archcalc calibrate --backend onnxruntime`` import this module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from archcalc.errors import ArchcalcError
+from archcalc.export.onnx_model import to_onnx
+from archcalc.model.graph import INPUT, Graph
+
+
+def require_ort() -> None:
+    """One line, not a traceback, when onnxruntime or onnx is missing."""
+    import importlib.util
+
+    missing = [m for m in ("onnx", "onnxruntime", "numpy") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ArchcalcError(
+            f"--backend onnxruntime needs {' and '.join(missing)}: install the `measure` extra "
+            "(pip install 'archcalc[measure]')"
+        )
+
+
+require_ort()
+
+import numpy as np  # noqa: E402
+import onnx  # noqa: E402
+import onnxruntime as ort  # noqa: E402
+
+LAYOUT_OPS = frozenset({"ReorderInput", "ReorderOutput"})
+"""Kernels that only change the tensor layout (NCHW ↔ NCHWc): no layer of the graph asks for them."""
+
+
+def versions() -> dict[str, str]:
+    """The library versions a measurement depends on."""
+    return {"onnxruntime": ort.__version__, "onnx": onnx.__version__, "numpy": np.__version__}
+
+
+def session_options(threads: int, profile_prefix: str | None = None, optimized: str | None = None) -> Any:
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.log_severity_level = 3  # the NCHWc "hardware specific" note when saving the optimised graph
+    if profile_prefix is not None:
+        so.enable_profiling = True
+        so.profile_file_prefix = profile_prefix
+    if optimized is not None:
+        so.optimized_model_filepath = optimized
+    return so
+
+
+def _session(model: bytes, so: Any) -> Any:
+    try:
+        return ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
+    except Exception as e:  # onnxruntime raises its own exception types
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ArchcalcError(f"onnxruntime could not load the exported model: {first}") from None
+
+
+def example_input(graph: Graph, batch: int = 1, seed: int = 0) -> Any:
+    return np.random.default_rng(seed).standard_normal((batch, *graph.input_shape)).astype(np.float32)
+
+
+def time_forward(
+    graph: Graph, threads: int, warmup: int, repeats: int, batch: int = 1, model: bytes | None = None
+) -> list[float]:
+    """Seconds of each of ``repeats`` ``session.run`` calls after ``warmup`` untimed ones."""
+    model = model if model is not None else to_onnx(graph).SerializeToString()
+    sess = _session(model, session_options(threads))
+    feed = {INPUT: example_input(graph, batch)}
+    for _ in range(warmup):
+        sess.run(None, feed)
+    out: list[float] = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        sess.run(None, feed)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+@dataclass(slots=True)
+class KernelRun:
+    """One kernel of the optimised graph: its node name and type, the tensors it reads and writes,
+    and its duration (s) in each timed run."""
+
+    name: str
+    op_type: str
+    inputs: list[str]
+    outputs: list[str]
+    seconds: list[float]
+
+
+def profiling_session(model: bytes, threads: int) -> Any:
+    """A session with the profiler on (its file in a temporary folder)."""
+    d = tempfile.mkdtemp(prefix="archcalc-ort-")
+    return _session(model, session_options(threads, os.path.join(d, "profile")))
+
+
+def _runs_of(events: list[dict[str, Any]], warmup: int) -> list[tuple[int, int]]:
+    return sorted(
+        (e["ts"], e["ts"] + e["dur"])
+        for e in events
+        if e.get("cat") == "Session" and e["name"] == "model_run"
+    )[warmup:]
+
+
+def profile_session(sess: Any, feed: dict[str, Any], warmup: int, repeats: int) -> list[dict[str, float]]:
+    """Run ``sess`` ``warmup + repeats`` times and return, per timed run, each kernel's seconds
+    (the profile file is removed)."""
+    for _ in range(warmup + repeats):
+        sess.run(None, feed)
+    path = sess.end_profiling()
+    with open(path, encoding="utf-8") as f:
+        events = json.load(f)
+    os.remove(path)
+    runs = _runs_of(events, warmup)
+    out: list[dict[str, float]] = [{} for _ in runs]
+    for e in events:
+        if e.get("cat") != "Node" or not e["name"].endswith("_kernel_time"):
+            continue
+        for i, (a, b) in enumerate(runs):
+            if a <= e["ts"] <= b:
+                name = e["name"][: -len("_kernel_time")]
+                out[i][name] = out[i].get(name, 0.0) + e["dur"] * 1e-6
+                break
+    return out
+
+
+def profile_kernels(
+    graph: Graph, threads: int, warmup: int, repeats: int, batch: int = 1, model: bytes | None = None
+) -> list[KernelRun]:
+    """Every kernel onnxruntime runs for ``graph``, in execution order, with its per-run durations."""
+    model = model if model is not None else to_onnx(graph).SerializeToString()
+    with tempfile.TemporaryDirectory(prefix="archcalc-ort-") as d:
+        opt_path = os.path.join(d, "optimized.onnx")
+        sess = _session(model, session_options(threads, os.path.join(d, "profile"), opt_path))
+        runs = profile_session(sess, {INPUT: example_input(graph, batch)}, warmup, repeats)
+        optimized = onnx.load(opt_path)
+    order = list(runs[0]) if runs else []
+    by_name = {name: [r.get(name, 0.0) for r in runs] for name in order}
+    nodes = {n.name: n for n in optimized.graph.node if n.name}
+    unnamed: dict[str, list[Any]] = {}
+    for n in optimized.graph.node:
+        if not n.name:
+            unnamed.setdefault(n.op_type, []).append(n)
+    out: list[KernelRun] = []
+    for name in order:
+        n = nodes.get(name)
+        if n is None:  # an unnamed node (an inlined function's): the profiler calls it OpType_index
+            pool = unnamed.get(name.rsplit("_", 1)[0], [])
+            n = pool.pop(0) if pool else None
+        out.append(
+            KernelRun(
+                name=name,
+                op_type=n.op_type if n is not None else "?",
+                inputs=list(n.input) if n is not None else [],
+                outputs=list(n.output) if n is not None else [],
+                seconds=by_name[name],
+            )
+        )
+    return out
+
+
+def _stem(name: str) -> str:
+    """The graph layer a kernel's node name starts from: ``bn_nchwc`` → ``bn``, ``sw/QuickGelu…`` →
+    ``sw`` (onnxruntime names a fused node after one of the nodes it replaces)."""
+    if name.endswith("_nchwc"):
+        name = name[: -len("_nchwc")]
+    return name.split("/")[0]
+
+
+def attribute(kernels: Sequence[KernelRun], layers: Sequence[str]) -> list[str | None]:
+    """The graph layer each kernel runs for: its node name's stem when that is a layer, else the
+    layer whose tensor it writes, else the layer of the kernel reading its output (a helper node of
+    a decomposed function); layout kernels (:data:`LAYOUT_OPS`) and the rest: None."""
+    known = set(layers)
+    found: list[str | None] = [None] * len(kernels)
+    for i, k in enumerate(kernels):
+        if k.op_type in LAYOUT_OPS:
+            continue
+        stem = _stem(k.name)
+        if stem in known:
+            found[i] = stem
+        else:
+            found[i] = next((o for o in k.outputs if o in known), None)
+    readers: dict[str, int] = {}
+    for i, k in enumerate(kernels):
+        for t in k.inputs:
+            readers.setdefault(t, i)
+    for i, k in enumerate(kernels):
+        if found[i] is None and k.op_type not in LAYOUT_OPS:
+            j = next((readers[o] for o in k.outputs if o in readers), None)
+            if j is not None and found[j] is not None:
+                found[i] = found[j]
+    return found
+
+
+def robust_mean(xs: Sequence[float]) -> float:
+    """The mean of the middle half of ``xs`` (the interquartile mean): the profiler's whole
+    microseconds average out to sub-µs resolution, and preempted runs drop out."""
+    s = sorted(xs)
+    n = len(s)
+    lo, hi = n // 4, n - n // 4
+    mid = s[lo:hi] or s
+    return float(sum(mid) / len(mid))
+
+
+__all__ = [
+    "LAYOUT_OPS",
+    "KernelRun",
+    "attribute",
+    "profile_kernels",
+    "require_ort",
+    "robust_mean",
+    "time_forward",
+    "versions",
+]

@@ -1,0 +1,93 @@
+"""``archcalc table NET NET …``: several networks in one table, ratios to the first."""
+
+from __future__ import annotations
+
+import json
+
+from archcalc.count.side_by_side import NetworkComparison, NetworkRow
+from archcalc.render.common import grid
+from archcalc.render.fit import FitTable, Footnotes
+from archcalc.resolution import fmt_res_short, res_cell
+
+HEADER = (
+    "network",
+    "title",
+    "alpha",
+    "resolution",
+    "knobs",
+    "macs",
+    "params",
+    "params_without_bn",
+    "params_with_bn",
+    "macs_vs_first",
+    "params_vs_first",
+    "top1",
+    "top1_source",
+)
+
+
+def setting(n: NetworkRow) -> str:
+    knobs = ", ".join(f"{k}={json.dumps(v)}" for k, v in n.knobs.items())
+    return f"α={n.alpha:g}, {fmt_res_short(n.resolution)}px" + (f", {knobs}" if knobs else "")
+
+
+def render_side_by_side(c: NetworkComparison, fmt: str, wide: bool = False) -> str | list[FitTable]:
+    """A string for json / csv / markdown; a rich table for ``table``."""
+    if fmt == "json":
+        return c.model_dump_json(indent=2) + "\n"
+    if fmt in ("csv", "markdown"):
+        header = list(HEADER)
+        header[5:7] = [f"macs[{c.convention}]", f"params[{c.convention}]"]
+        rows = [
+            [
+                n.network,
+                n.title,
+                f"{n.alpha:g}",
+                res_cell(n.resolution),
+                json.dumps(n.knobs),
+                n.macs,
+                n.params,
+                n.params_without_bn,
+                n.params_with_bn,
+                f"{n.macs_vs_first:.6f}",
+                f"{n.params_vs_first:.6f}",
+                "" if n.top1 is None else f"{n.top1:g}",
+                n.top1_source or "",
+            ]
+            for n in c.networks
+        ]
+        text = grid(header, rows, fmt)
+        if fmt == "markdown":
+            text = (
+                f"**{len(c.networks)} networks** (convention `{c.convention}`; ratios to the first)\n\n"
+                + text
+            )
+        return text
+    first = c.networks[0].title
+    sources = Footnotes("Published top-1 (ImageNet, %), for exactly the configuration shown:")
+    t = FitTable(
+        f"{len(c.networks)} networks — MACs and params: convention '{c.convention}' — ratios to {first}",
+        f"MACs: {c.macs_rule}. params: {c.params_rule}.",
+        wide=wide,
+        notes_column="top-1 %",
+    )
+    t.column("network", min_width=10)
+    t.column("setting", min_width=10, drop=1)
+    t.column("MACs", number=True)
+    t.column("params", number=True)
+    t.column("MACs ÷ first", number=True)
+    t.column("params ÷ first", number=True)
+    t.column("top-1 %", number=True, drop=2)
+    for n in c.networks:
+        top = "" if n.top1 is None else f"{n.top1:g} [{sources.mark(n.top1_source or '')}]"
+        t.row(
+            n.title,
+            setting(n),
+            f"{n.macs:,}",
+            f"{n.params:,}",
+            f"{n.macs_vs_first:.2f}×",
+            f"{n.params_vs_first:.2f}×",
+            top,
+        )
+    t.notes = sources.lines()
+    return [t]

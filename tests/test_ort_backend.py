@@ -1,0 +1,280 @@
+"""The onnxruntime backend and kernel fusion: which layers run as one kernel (checked against the
+kernels onnxruntime's own profiler reports), a fused kernel's bytes by hand, learned trees against
+scikit-learn, profiles bound to their backend, and `time` / `calibrate --backend onnxruntime`.
+No test asserts on a measured time."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_latency import make_profile
+
+from archcalc.count.closed_form import layer_costs, report
+from archcalc.count.kernels import group_kernels
+from archcalc.count.latency import kernel_bytes, kernel_seconds, load_profile, predict, save_profile
+from archcalc.count.learned import KernelPredictor, Tree
+from archcalc.errors import ArchcalcError
+from archcalc.measure import ort_run
+from archcalc.model.graph import INPUT, GraphBuilder
+from archcalc.model.ops import (
+    Activation,
+    AdaptivePool2d,
+    Add,
+    BatchNorm2d,
+    ChannelShuffle,
+    Concat,
+    Conv2d,
+    Flatten,
+    Linear,
+    Mul,
+    Pool2d,
+    Slice,
+)
+from archcalc.model.resolve import resolve
+from archcalc.spec.catalog import load_spec
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    d = tmp_path / "config"
+    monkeypatch.setenv("ARCHCALC_CONFIG_DIR", str(d))
+    return d
+
+
+def conv(
+    b: GraphBuilder, name: str, cin: int, cout: int, k: int = 1, s: int = 1, g: int = 1, src=None
+) -> str:
+    return b.op(
+        name,
+        Conv2d,
+        in_channels=cin,
+        out_channels=cout,
+        kernel=(k, k),
+        stride=(s, s),
+        padding=(k // 2, k // 2),
+        groups=g,
+        inputs=None if src is None else [src],
+    )
+
+
+def small_model():
+    """Every pattern onnxruntime's CPU provider fuses, and some it does not."""
+    b = GraphBuilder((3, 32, 32))
+    (
+        conv(b, "stem", 3, 16, 3, 2),
+        b.op("stem_bn", BatchNorm2d, channels=16),
+        b.op("stem_act", Activation, fn="relu"),
+    )
+    (
+        conv(b, "dw", 16, 16, 3, 1, 16),
+        b.op("dw_bn", BatchNorm2d, channels=16),
+        b.op("dw_act", Activation, fn="relu6"),
+    )
+    conv(b, "pw", 16, 16), b.op("pw_bn", BatchNorm2d, channels=16)
+    b.op("res", Add, inputs=["pw_bn", "stem_act"])
+    conv(b, "ex", 16, 32), b.op("ex_bn", BatchNorm2d, channels=32), b.op("ex_act", Activation, fn="hswish")
+    b.op("se_pool", AdaptivePool2d, op="avg", output=1)
+    conv(b, "se_fc1", 32, 8), b.op("se_relu", Activation, fn="relu")
+    conv(b, "se_fc2", 8, 32), b.op("se_gate", Activation, fn="hsigmoid")
+    b.op("se_mul", Mul, inputs=["ex_act", "se_gate"])
+    b.op("sw", Activation, fn="swish")
+    b.op("bn_alone", BatchNorm2d, channels=32)
+    b.op("mp", Pool2d, op="max", kernel=3, stride=2, padding=1)
+    (
+        conv(b, "gc", 32, 32, 1, 1, 4),
+        b.op("gc_bn", BatchNorm2d, channels=32),
+        b.op("gc_act", Activation, fn="relu"),
+    )
+    b.op("cat", Concat, inputs=["mp", "gc_act"])
+    b.op("shuf", ChannelShuffle, groups=2)
+    b.op("left", Slice, start=0, stop=32, inputs=["shuf"])
+    b.op("right", Slice, start=32, stop=64, inputs=["shuf"])
+    b.op("sum", Add, inputs=["left", "right"])
+    b.op("gp", AdaptivePool2d, op="avg", output=1)
+    b.op("flat", Flatten)
+    b.op("fc1", Linear, in_features=32, out_features=64), b.op("fc1_act", Activation, fn="relu")
+    b.op("fc2", Linear, in_features=64, out_features=10)
+    return b.graph
+
+
+EXPECTED = [
+    # ConvBNFusion + ConvActivationFusion (Relu, Clip, HardSigmoid; HardSwish in the NCHWc conv);
+    # a residual Add into the conv writing its first input; sibling Slices into one Split;
+    # Gemm + Relu (FusedGemm). Swish runs as QuickGelu; a batch norm after no conv stays alone.
+    ["stem", "stem_bn", "stem_act"],
+    ["dw", "dw_bn", "dw_act"],
+    ["pw", "pw_bn", "res"],
+    ["ex", "ex_bn", "ex_act"],
+    ["se_pool"],
+    ["se_fc1", "se_relu"],
+    ["se_fc2", "se_gate"],
+    ["se_mul"],
+    ["sw"],
+    ["bn_alone"],
+    ["mp"],
+    ["gc", "gc_bn", "gc_act"],
+    ["cat"],
+    ["shuf"],
+    ["left", "right"],
+    ["sum"],
+    ["gp"],
+    ["flat"],
+    ["fc1", "fc1_act"],
+    ["fc2"],
+]
+
+
+def test_fusion_grouping_by_hand() -> None:
+    g = small_model()
+    assert [[x.name for x in k.layers] for k in group_kernels(layer_costs(g), "onnxruntime")] == EXPECTED
+    assert [[x.name for x in k.layers] for k in group_kernels(layer_costs(g), "torch")] == [
+        [n.name] for n in g
+    ]
+
+
+def test_fusion_grouping_matches_onnxruntimes_profiler() -> None:
+    """Every kernel onnxruntime's profiler reports (layout reorders aside) belongs to one predicted
+    kernel; every predicted kernel of several layers is exactly one onnxruntime kernel, and every
+    predicted kernel has at least one."""
+    g = small_model()
+    runs = ort_run.profile_kernels(g, threads=1, warmup=1, repeats=2)
+    owners = ort_run.attribute(runs, [n.name for n in g])
+    group = {name: i for i, names in enumerate(EXPECTED) for name in names}
+    hits: dict[int, list[str]] = {}
+    for k, owner in zip(runs, owners, strict=True):
+        if k.op_type in ort_run.LAYOUT_OPS:
+            continue
+        assert owner is not None, f"onnxruntime kernel {k.name} ({k.op_type}) belongs to no layer"
+        hits.setdefault(group[owner], []).append(f"{k.name}:{k.op_type}")
+        assert len(k.seconds) == 2
+    for i, names in enumerate(EXPECTED):
+        assert hits.get(i), f"no onnxruntime kernel ran {names}"
+        if len(names) > 1:
+            assert len(hits[i]) == 1, f"{names} ran as {hits[i]}"
+    # the channel shuffle is three ONNX nodes (Reshape, Transpose, Reshape), each its own kernel
+    assert len(hits[EXPECTED.index(["shuf"])]) == 3
+
+
+def test_fused_kernel_bytes_by_hand() -> None:
+    """1×1 conv 16 → 32 on 16×8×8, batch norm, ReLU as one kernel: reads the input once
+    (16·64·4 = 4096 B), the conv weights (16·32·4 = 2048 B) and γ, β, μ, σ² (4·32·4 = 512 B), and
+    writes the output once (32·64·4 = 8192 B): 14848 B, not the 14336 + 16896 + 16384 of three calls."""
+    b = GraphBuilder((16, 8, 8))
+    conv(b, "pw", 16, 32)
+    b.op("bn", BatchNorm2d, channels=32)
+    b.op("act", Activation, fn="relu")
+    (k,) = group_kernels(layer_costs(b.graph), "onnxruntime")
+    assert kernel_bytes(k) == 4096 + 2048 + 512 + 8192
+    assert kernel_bytes(k, batch=3) == 3 * (4096 + 8192) + 2048 + 512
+    torch_bytes = [kernel_bytes(x) for x in group_kernels(layer_costs(b.graph), "torch")]
+    assert torch_bytes == [14336, 8192 + 8192 + 512, 8192 + 8192]
+    # roofline of the head's kind: max(32768 MACs / 1e10, 14848 B / (0.5 · 1e9 B/s)) + 1 µs
+    p = make_profile("hand", mac_rate=1e10, eff=0.5, overhead=1e-6)
+    assert kernel_seconds(k, p) == pytest.approx(14848 / 0.5e9 + 1e-6)
+
+
+def test_residual_add_reads_both_inputs_once() -> None:
+    """conv 8 → 8 (1×1) + add of the block input: the add's other input is the conv's own input,
+    read once: 8·16·4 = 512 B; weights 8·8·4 = 256 B; writes 512 B."""
+    b = GraphBuilder((8, 4, 4))
+    conv(b, "c", 8, 8)
+    b.op("a", Add, inputs=["c", INPUT])
+    (k,) = group_kernels(layer_costs(b.graph), "onnxruntime")
+    assert [x.name for x in k.layers] == ["c", "a"] and kernel_bytes(k) == 512 + 256 + 512
+
+
+def test_learned_trees_predict_as_scikit_learn() -> None:
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((200, 4)).astype(np.float32).astype(float)
+    y = np.sin(3 * x[:, 0]) + x[:, 1] * x[:, 2]
+    g = GradientBoostingRegressor(n_estimators=40, max_depth=3, learning_rate=0.1, random_state=0).fit(x, y)
+    kp = KernelPredictor(
+        features=["a", "b", "c", "d"],
+        init=float(np.ravel(g.init_.predict(x[:1]))[0]),
+        learning_rate=0.1,
+        trees=[
+            Tree(
+                feature=[max(int(f), 0) for f in e.tree_.feature],
+                threshold=e.tree_.threshold.tolist(),
+                left=e.tree_.children_left.tolist(),
+                right=e.tree_.children_right.tolist(),
+                value=e.tree_.value[:, 0, 0].tolist(),
+            )
+            for e in g.estimators_[:, 0]
+        ],
+        samples=200,
+    )
+    test = rng.standard_normal((300, 4))
+    assert [kp.residual(list(r)) for r in test] == pytest.approx(g.predict(test).tolist(), abs=1e-12)
+
+
+def test_profile_refuses_another_backend(cli) -> None:
+    rep = report(resolve(load_spec("mobilenet_v1"), 0.25, 64))
+    torch_profile = make_profile("hand")
+    with pytest.raises(ArchcalcError, match=r"measured on torch.*--backend onnxruntime"):
+        predict(rep, torch_profile, backend="onnxruntime")
+    ort_profile = torch_profile.model_copy(update={"name": "ort", "backend": "onnxruntime"})
+    with pytest.raises(ArchcalcError, match=r"measured on onnxruntime.*--backend torch"):
+        predict(rep, ort_profile, backend="torch")
+    save_profile(torch_profile)
+    save_profile(ort_profile)
+    tiny = ["mobilenet_v1", "--alpha", "0.25", "--res", "32", "--repeats", "1", "--threads", "1"]
+    r = cli("time", *tiny, "--backend", "onnxruntime", "--profile", "hand")
+    assert r.code == 2 and "measured on torch" in r.err and len(r.err.strip().splitlines()) == 1
+    r = cli("time", *tiny, "--profile", "ort")
+    assert r.code == 2 and "measured on onnxruntime" in r.err
+    r = cli("time", *tiny, "--backend", "tensorflow")
+    assert r.code == 2 and "--backend" in r.err
+
+
+def test_prediction_groups_kernels_by_the_profiles_backend() -> None:
+    rep = report(resolve(load_spec("mobilenet_v2"), 0.5, 96))
+    p = make_profile("hand").model_copy(update={"backend": "onnxruntime"})
+    pred = predict(rep, p)
+    assert pred.backend == "onnxruntime" and pred.kernels == 55  # 52 conv kernels, pool, flatten, fc
+    rows = {r.name: r for r in pred.layers}
+    assert rows["bottleneck2.1.project.bn"].kernel == "bottleneck2.1.project.conv"
+    assert rows["bottleneck2.1.add"].seconds == 0.0 and rows["bottleneck2.1.project.conv"].seconds > 0
+    assert [r.name for r in pred.layers] == [x.name for x in rep.layers]
+    assert predict(rep, make_profile("hand")).kernels == len(rep.layers)
+
+
+def test_time_onnxruntime_json(cli) -> None:
+    save_profile(make_profile("default-onnxruntime").model_copy(update={"backend": "onnxruntime"}))
+    r = cli(
+        "time", "mobilenet_v2", "--alpha", "0.35", "--res", "64", "--backend", "onnxruntime",
+        "--repeats", "3", "--warmup", "1", "--threads", "1", "--batch", "2", "--format", "json",
+    )  # fmt: skip
+    assert r.code == 0, r.err
+    d = json.loads(r.out)
+    assert d["backend"] == "onnxruntime" and "onnxruntime" in d["versions"]
+    m, p = d["measured"], d["predicted"]
+    assert m["forward"]["repeats"] == 3 and m["forward"]["median_ms"] > 0
+    assert p["backend"] == "onnxruntime" and p["total_ms"] > 0 and p["profile"] == "default-onnxruntime"
+    rows = {x["name"]: x for x in m["layers"]}
+    assert rows["conv1.bn"]["kernel"] == "conv1.conv" and rows["conv1.bn"]["median_ms"] == 0
+    assert rows["conv1.conv"]["median_ms"] > 0 and m["kernels"] == 55
+    assert m["sum_of_layers_ms"] == pytest.approx(sum(x["median_ms"] for x in m["layers"]))
+    r = cli("time", "mobilenet_v2", "--alpha", "0.35", "--res", "64", "--backend", "onnxruntime",
+            "--repeats", "2", "--threads", "1", "--format", "csv")  # fmt: skip
+    assert r.code == 0 and r.out.splitlines()[0].startswith("name,kernel,op,")
+    assert any(line.startswith("layout reorders,") for line in r.out.splitlines())
+
+
+def test_calibrate_quick_onnxruntime_profile(cli, config_dir: Path) -> None:
+    import onnxruntime
+
+    r = cli("calibrate", "--quick", "--backend", "onnxruntime", "--threads", "1", "--format", "json")
+    assert r.code == 0, r.err
+    p = load_profile("default-onnxruntime")
+    assert p is not None and p.backend == "onnxruntime" and p.threads == 1 and p.quick and p.cpu
+    assert p.versions["onnxruntime"] == onnxruntime.__version__ and "scikit-learn" in p.versions
+    # what --quick trades: the roofline scale is held at 1, only the per-kernel glue g is fitted
+    assert p.forward.scale == 1.0 and p.forward.networks == 6
+    assert all(m.samples >= 8 for m in p.kinds.values())
+    assert load_profile(None) is None  # the torch default is another file
