@@ -55,6 +55,10 @@ class Activation(Op):
         # Keras MobileNetV3's hard_sigmoid relu6(x + 3)·(1/6): AddV2, Mul
         "hsigmoid": rule("hard-sigmoid output element", tf=2),
         "sigmoid": rule("sigmoid output element"),
+        # ptflops hooks nn.GELU and patches F.gelu, which it calls; TF's gelu: 4 (erf form) or 7 (tanh)
+        "gelu": rule("GELU output element", ptflops=2, tf=4),
+        "gelu_tanh": rule("GELU (tanh approximation) output element", ptflops=2, tf=7),
+        "tanh": rule("tanh output element"),
     }
     """What each counter charges per output element of an activation function (0 where unnamed)."""
     folds_into_previous = True
@@ -158,6 +162,10 @@ class Softmax(Op):
     """
 
     kind: ClassVar[str] = "softmax"
+    ELEMENT: ClassVar[Rule] = rule("softmax element", ptflops=1, thop=3, tf=5)
+    """ptflops patches F.softmax (1 per input element); thop 0.1.1 ``count_softmax``: exp, add and
+    divide per element, one add fewer per row (see :attr:`ROW`); TF's Softmax: 5 per element."""
+    ROW: ClassVar[Rule] = rule("softmax row (thop: one add fewer per row)", thop=-1)
     latency_kind = "activation_exp"
     fvcore_skipped: ClassVar[dict[str, str]] = {"aten::softmax": "softmax: 0 MACs"}
     dim: int = -1
@@ -167,6 +175,11 @@ class Softmax(Op):
         if not -len(shape) <= self.dim < len(shape):
             raise ArchcalcError(f"softmax over dim {self.dim} of a {len(shape)}-d tensor")
         return shape
+
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        """Elements, and rows (elements ÷ the length of ``dim``) for thop's one-fewer add per row."""
+        n = numel(out)
+        return ((self.ELEMENT, n), (self.ROW, n // out[self.dim]))
 
     def category(self) -> str:
         return "Activation"
