@@ -123,9 +123,9 @@ def _block_args(graph: Graph, start: int, stop: int) -> str:
     return ", ".join(weighted) if weighted else nodes[0].op.describe()
 
 
-def _total(values: Sequence[int | None]) -> int | None:
-    """Σ values, or None where the convention counts none (keras's MACs, tf's params)."""
-    return None if None in values else sum(values)  # type: ignore[arg-type]
+def _total(counts: Sequence[int | None]) -> int | None:
+    """Σ counts, or None where the convention counts none of them (a member's None)."""
+    return None if any(c is None for c in counts) else sum(counts)  # type: ignore[arg-type]
 
 
 def _group(members: Sequence[LayerCost], name: str, kind: str, args: str) -> LayerGroup:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, StrictBool, StrictFloat, StrictInt, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StringConstraints, model_validator
 
 from archcalc.model.blocks import BLOCKS
 from archcalc.spec.fields import Identifier, PosInt, WidthRule
@@ -237,7 +237,12 @@ SECTIONS: tuple[str, ...] = ("stem", "body", "head")
 
 
 class NetworkSpec(_Strict):
-    """One network, as data."""
+    """One network, as data.
+
+    Its validator is built on first use (``defer_build``): loading a spec by name or path goes through
+    :mod:`archcalc.spec.fast_validate`, which builds only the row kinds the spec uses."""
+
+    model_config = ConfigDict(defer_build=True)
 
     name: Identifier
     title: str
