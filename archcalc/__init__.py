@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from archcalc.count.latency import DeviceProfile, LatencyPrediction
     from archcalc.count.memory import MemoryReport
     from archcalc.count.model_size import LayerSetting, SizeReport
+    from archcalc.count.reconcile import Reconciliation
     from archcalc.count.side_by_side import NetworkComparison
     from archcalc.importers.rows import ImportResult
     from archcalc.model.resolve import Resolved
@@ -54,6 +55,22 @@ def cost(
     from archcalc.count.closed_form import report
 
     return report(_resolve(net, alpha, resolution, rho, knobs, input_shape=input_shape), convention, dtype)
+
+
+def reconcile(
+    net: str | Path | NetworkSpec | Any,
+    alpha: float = 1.0,
+    resolution: int | tuple[int, int] | str | None = None,
+    *,
+    rho: float | None = None,
+    input_shape: tuple[int, int, int] | None = None,
+    **knobs: Any,
+) -> Reconciliation:
+    """Every counting convention's figure for ``net`` side by side, and the op-by-op ledger of why
+    they differ (:mod:`archcalc.count.reconcile`); ``classes=N`` is a knob like any other."""
+    from archcalc.count.reconcile import reconcile as run
+
+    return run(_resolve(net, alpha, resolution, rho, knobs, "reconcile", input_shape))
 
 
 def _resolve(

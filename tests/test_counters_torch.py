@@ -11,6 +11,7 @@ from __future__ import annotations
 from importlib.metadata import version
 
 import pytest
+from zoo import ZOO, make
 
 from archcalc.count.closed_form import report
 from archcalc.count.conventions import CONVENTIONS
@@ -59,12 +60,33 @@ def test_every_activation_function_has_a_stated_rule() -> None:
     assert set(Activation.rules) == set(ACTIVATIONS)
 
 
-@pytest.mark.parametrize("net", builtin_names())
+@pytest.mark.parametrize("net", [*builtin_names(), *(f"zoo:{name}" for name in sorted(ZOO))])
 def test_op_rules_agree_with_the_fast_path(net: str) -> None:
     """The per-op rules' paper, torch and fvcore charges are exactly the ops' own MAC counts."""
-    graph = resolve(load_spec(net), 0.5, 193).graph
+    if net.startswith("zoo:"):
+        import archcalc
+
+        graph = resolve(archcalc.import_torch(*make(net[4:]))).graph
+    else:
+        graph = resolve(load_spec(net), 0.5, 193).graph
     paper, fvcore, torch_ = (COUNTERS.index(c) for c in ("paper", "fvcore", "torch"))
     for n in graph:
         got = charges(n.op.tallies(n.in_shapes, n.out_shape))
         assert got[paper] == got[torch_] == n.op.macs(n.in_shapes, n.out_shape), n.name
         assert got[fvcore] == n.op.fvcore_macs(n.in_shapes, n.out_shape), n.name
+
+
+@pytest.mark.parametrize("name", sorted(ZOO))
+def test_torch_tools_on_imported_models(name: str) -> None:
+    """The imported models of the zoo (transposed convs, layer norm, attention's matmuls and softmax,
+    GELU, token linears, upsampling, learnt tensors …): every tool, on the torch model built from the
+    imported spec, prints the figure of its convention, and its parameters where it counts them."""
+    import archcalc
+
+    model, shape = make(name)
+    resolved = resolve(archcalc.import_torch(model, shape))
+    rep = report(resolved)
+    for tool, (count, params) in run_tools(resolved.graph).items():
+        assert count == rep.by_convention[tool].macs, tool
+        if params is not None:
+            assert params == rep.by_convention[tool].params, tool

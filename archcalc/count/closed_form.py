@@ -168,6 +168,7 @@ class LayerCounts:
         "out_elems",
         "paper",
         "read_weights",
+        "unseen",
         "weights",
     )
 
@@ -176,6 +177,7 @@ class LayerCounts:
         rows: list[tuple[int, int, int, int, int, int, int, int, str]] = []
         asks = _ASKS
         self.charges: list[tuple[int, ...]] | None = None
+        self.unseen: list[int] = []  # nodes whose parameters some convention does not count
         for n in graph.nodes:
             op = n.op
             ask = asks.get(type(op)) or _asks(type(op))
@@ -185,6 +187,8 @@ class LayerCounts:
             w = op.weight_params() if ask[2] else 0
             nb = op.norm_params() if ask[3] else 0
             buf = op.buffer_elems() if ask[4] else 0
+            if type(op).params_unseen_by:
+                self.unseen.append(len(rows))
             rows.append(
                 (
                     paper,
@@ -252,12 +256,19 @@ class LayerCounts:
         if parts is None:
             return [None] * len(self.paper)
         if parts == (True, False, False):
-            return self.weights
-        if parts == (True, True, False):
-            return list(map(add, self.weights, self.norm))
-        if parts == (True, True, True):
-            return list(map(add, map(add, self.weights, self.norm), self.buffers))
-        raise AssertionError(f"no column for parameter parts {parts}")
+            out = self.weights
+        elif parts == (True, True, False):
+            out = list(map(add, self.weights, self.norm))
+        elif parts == (True, True, True):
+            out = list(map(add, map(add, self.weights, self.norm), self.buffers))
+        else:
+            raise AssertionError(f"no column for parameter parts {parts}")
+        hidden = [i for i in self.unseen if conv.name in type(self.graph.nodes[i].op).params_unseen_by]
+        if hidden:
+            out = list(out)
+            for i in hidden:
+                out[i] = 0
+        return out
 
     def rows(self, conv: Convention, b: int) -> list[LayerCost]:
         """One :class:`LayerCost` per node at ``b`` bytes per element.
@@ -415,6 +426,10 @@ def one_convention_totals(
     params = trainable = non_trainable = None
     if c.params_parts is not None:
         w, nb, buf = c.params_parts
+        hidden = [i for i in counts.unseen if c.name in type(counts.graph.nodes[i].op).params_unseen_by]
+        weights -= sum(counts.weights[i] for i in hidden)
+        norm -= sum(counts.norm[i] for i in hidden)
+        buffers -= sum(counts.buffers[i] for i in hidden)
         trainable = (weights if w else 0) + (norm if nb else 0)
         non_trainable = buffers if buf else 0
         params = trainable + non_trainable

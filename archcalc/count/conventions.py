@@ -103,6 +103,8 @@ class Convention:
             return None
         w, nb, buf = self.params_parts
         op = n.op
+        if self.name in type(op).params_unseen_by:
+            return 0
         return (
             (op.weight_params() if w else 0)
             + (op.norm_params() if nb else 0)
@@ -114,6 +116,8 @@ class Convention:
         if self.params_parts is None:
             return None
         w, nb, _ = self.params_parts
+        if self.name in type(n.op).params_unseen_by:
+            return 0
         return (n.op.weight_params() if w else 0) + (n.op.norm_params() if nb else 0)
 
     def require(self, quantity: Literal["MACs", "params"]) -> Convention:

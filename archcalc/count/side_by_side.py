@@ -21,12 +21,15 @@ from archcalc.spec.schema import NetworkSpec
 class NetworkRow(TitledConfigured):
     """One network: its header (network, title, alpha, resolution, knobs), then its figures."""
 
-    macs: int = Field(description="under the comparison's convention")
-    params: int = Field(description="under the comparison's convention")
+    macs: int | None = Field(description="under the comparison's convention (null: it counts none)")
+    flops: int | None = Field(description="2 × macs, or the count of a FLOP convention (tf)")
+    params: int | None = Field(description="under the comparison's convention (null: it counts none)")
     params_without_bn: int
     params_with_bn: int
-    macs_vs_first: float = Field(description="MACs ÷ the first network's MACs")
-    params_vs_first: float = Field(description="params ÷ the first network's params")
+    macs_vs_first: float | None = Field(
+        description="MACs ÷ the first network's MACs (FLOPs ÷ FLOPs under tf)"
+    )
+    params_vs_first: float | None = Field(description="params ÷ the first network's params")
     top1: float | None = Field(None, description="published ImageNet top-1 (%) of this configuration")
     top1_source: str | None = None
     top1_label: str | None = Field(None, description="the row name the source prints")
@@ -34,9 +37,16 @@ class NetworkRow(TitledConfigured):
 
 class NetworkComparison(BaseModel):
     convention: str
-    macs_rule: str
-    params_rule: str
+    macs_rule: str | None
+    params_rule: str | None
     networks: list[NetworkRow]
+
+
+def _ratio(x: int | None, first: int | None) -> float | None:
+    """x ÷ the first network's; nan when that is 0; None where the convention counts none."""
+    if x is None or first is None:
+        return None
+    return x / first if first else float("nan")
 
 
 def compare_reports(reports: Sequence[Report], specs: Sequence[NetworkSpec]) -> NetworkComparison:
@@ -51,11 +61,14 @@ def compare_reports(reports: Sequence[Report], specs: Sequence[NetworkSpec]) -> 
             NetworkRow(
                 **NetworkRow.header(r),
                 macs=t.macs,
+                flops=t.flops,
                 params=t.params,
                 params_without_bn=t.params_without_bn,
                 params_with_bn=t.params_with_bn,
-                macs_vs_first=t.macs / first.totals.macs if first.totals.macs else float("nan"),
-                params_vs_first=t.params / first.totals.params if first.totals.params else float("nan"),
+                macs_vs_first=_ratio(t.macs, first.totals.macs)
+                if t.macs is not None
+                else _ratio(t.flops, first.totals.flops),
+                params_vs_first=_ratio(t.params, first.totals.params),
                 top1=None if top is None else top.value,
                 top1_source=None if top is None else top.source,
                 top1_label=None if top is None else top.label,

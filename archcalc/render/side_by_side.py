@@ -31,13 +31,18 @@ def setting(n: NetworkRow) -> str:
     return f"α={n.alpha:g}, {fmt_res_short(n.resolution)}px" + (f", {knobs}" if knobs else "")
 
 
+def _exact(v: int | None) -> str:
+    return "—" if v is None else f"{v:,}"
+
+
 def render_side_by_side(c: NetworkComparison, fmt: str, wide: bool = False) -> str | list[FitTable]:
     """A string for json / csv / markdown; a rich table for ``table``."""
     if fmt == "json":
         return c.model_dump_json(indent=2) + "\n"
     if fmt in ("csv", "markdown"):
+        flops = all(n.macs is None and n.flops is not None for n in c.networks)
         header = list(HEADER)
-        header[5:7] = [f"macs[{c.convention}]", f"params[{c.convention}]"]
+        header[5:7] = [f"{'flops' if flops else 'macs'}[{c.convention}]", f"params[{c.convention}]"]
         rows = [
             [
                 n.network,
@@ -45,12 +50,12 @@ def render_side_by_side(c: NetworkComparison, fmt: str, wide: bool = False) -> s
                 f"{n.alpha:g}",
                 res_cell(n.resolution),
                 json.dumps(n.knobs),
-                n.macs,
-                n.params,
+                (n.flops if flops else n.macs) if (n.flops if flops else n.macs) is not None else "",
+                "" if n.params is None else n.params,
                 n.params_without_bn,
                 n.params_with_bn,
-                f"{n.macs_vs_first:.6f}",
-                f"{n.params_vs_first:.6f}",
+                "" if n.macs_vs_first is None else f"{n.macs_vs_first:.6f}",
+                "" if n.params_vs_first is None else f"{n.params_vs_first:.6f}",
                 "" if n.top1 is None else f"{n.top1:g}",
                 n.top1_source or "",
             ]
@@ -64,18 +69,19 @@ def render_side_by_side(c: NetworkComparison, fmt: str, wide: bool = False) -> s
             )
         return text
     first = c.networks[0].title
+    unit = "FLOPs" if all(n.macs is None and n.flops is not None for n in c.networks) else "MACs"
     sources = Footnotes("Published top-1 (ImageNet, %), for exactly the configuration shown:")
     t = FitTable(
-        f"{len(c.networks)} networks — MACs and params: convention '{c.convention}' — ratios to {first}",
-        f"MACs: {c.macs_rule}. params: {c.params_rule}.",
+        f"{len(c.networks)} networks — {unit} and params: convention '{c.convention}' — ratios to {first}",
+        f"{unit}: {c.macs_rule or 'none counted'}. params: {c.params_rule or 'none counted'}.",
         wide=wide,
         notes_column="top-1 %",
     )
     t.column("network", min_width=10)
     t.column("setting", min_width=10, drop=1)
-    t.column("MACs", number=True)
+    t.column(unit, number=True)
     t.column("params", number=True)
-    t.column("MACs ÷ first", number=True)
+    t.column(f"{unit} ÷ first", number=True)
     t.column("params ÷ first", number=True)
     t.column("top-1 %", number=True, drop=2)
     for n in c.networks:
@@ -83,10 +89,10 @@ def render_side_by_side(c: NetworkComparison, fmt: str, wide: bool = False) -> s
         t.row(
             n.title,
             setting(n),
-            f"{n.macs:,}",
-            f"{n.params:,}",
-            f"{n.macs_vs_first:.2f}×",
-            f"{n.params_vs_first:.2f}×",
+            _exact(n.flops if unit == "FLOPs" else n.macs),
+            "—" if n.params is None else f"{n.params:,}",
+            "—" if n.macs_vs_first is None else f"{n.macs_vs_first:.2f}×",
+            "—" if n.params_vs_first is None else f"{n.params_vs_first:.2f}×",
             top,
         )
     t.notes = sources.lines()

@@ -56,9 +56,10 @@ class Activation(Op):
         "hsigmoid": rule("hard-sigmoid output element", tf=2),
         "sigmoid": rule("sigmoid output element"),
         # ptflops 0.7.5 hooks nn.GELU (relu_flops_counter_hook) and patches F.gelu, which it calls:
-        # each element counts twice, either approximation; nn.Tanh is neither hooked nor patched
-        "gelu": rule("GELU output element", ptflops=2),
-        "gelu_tanh": rule("GELU (tanh approximation) output element", ptflops=2),
+        # each element counts twice, either approximation; nn.Tanh is neither hooked nor patched.
+        # TF's gelu: 4 ops per element (erf form) or 7 (tanh form)
+        "gelu": rule("GELU output element", ptflops=2, tf=4),
+        "gelu_tanh": rule("GELU (tanh approximation) output element", ptflops=2, tf=7),
         "tanh": rule("tanh output element"),
     }
     """What each counter charges per output element of an activation function (0 where unnamed)."""
@@ -163,6 +164,10 @@ class Softmax(Op):
     """
 
     kind: ClassVar[str] = "softmax"
+    ELEMENT: ClassVar[Rule] = rule("softmax element", ptflops=1, thop=3, tf=5)
+    """ptflops patches F.softmax (1 per input element); thop 0.1.1 ``count_softmax``: exp, add and
+    divide per element, one add fewer per row (see :attr:`ROW`); TF's Softmax: 5 per element."""
+    ROW: ClassVar[Rule] = rule("softmax row (thop: one add fewer per row)", thop=-1)
     latency_kind = "activation_exp"
     fvcore_skipped: ClassVar[dict[str, str]] = {"aten::softmax": "softmax: 0 MACs"}
     dim: int = -1
@@ -172,6 +177,11 @@ class Softmax(Op):
         if not -len(shape) <= self.dim < len(shape):
             raise ArchcalcError(f"softmax over dim {self.dim} of a {len(shape)}-d tensor")
         return shape
+
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        """Elements, and rows (elements ÷ the length of ``dim``) for thop's one-fewer add per row."""
+        n = numel(out)
+        return ((self.ELEMENT, n), (self.ROW, n // out[self.dim]))
 
     def category(self) -> str:
         return "Activation"

@@ -137,6 +137,11 @@ class Op:
     None: ``table --latency`` refuses a layer of this kind, naming it. A kind whose profile kind
     depends on its arguments overrides :meth:`row_latency_kind` instead."""
 
+    # -- counting conventions (archcalc.count.conventions) ---------------------------------------
+    params_unseen_by: ClassVar[frozenset[str]] = frozenset()
+    """The conventions that do not count this kind's parameters although it has some (thop counts
+    only the parameters of the torch modules it has a rule for: a bare learnt tensor escapes it)."""
+
     # -- validate (archcalc.measure.validate) -------------------------------------------------------
     fvcore_skipped: ClassVar[Mapping[str, str]] = {}
     """The aten ops the kind's torch module runs that fvcore has no handle for (it lists them as

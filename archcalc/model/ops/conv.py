@@ -16,6 +16,12 @@ CONV_MACS = rule("conv multiply-add", **MAC_COUNTERS, tf=2)
 """Conv2D / DepthwiseConv2dNative: 2 FLOPs per multiply-add in TF's profiler."""
 CONV_BIAS = rule("conv bias add (1 per output element)", ptflops=1, torchinfo=1, tf=1)
 """ptflops' conv hook and torchinfo (bias params × output positions) count it; so does TF's BiasAdd."""
+CONV_T_MACS = rule("transposed conv multiply-add", paper=1, fvcore=1, torch=1, ptflops=1, tf=2)
+"""C_in·H_in·W_in·(C_out/G)·k²: ptflops' conv hook (transpose), fvcore, FlopCounterMode; TF's
+Conv2DBackpropInput counts 2 per multiply-add."""
+CONV_T_THOP = rule("transposed conv, thop's output-side count (C_out·H_out·W_out·C_in/G·k²)", thop=1)
+CONV_T_TORCHINFO = rule("transposed conv weights × output positions (torchinfo)", torchinfo=1)
+CONV_T_TORCHPROFILE = rule("transposed conv, torchprofile's output-side count", torchprofile=1)
 
 
 def conv_out_size(size: int, k: int, stride: int, padding: int, dilation: int) -> int:
@@ -273,6 +279,27 @@ class ConvTranspose2d(Op):
 
     def macs(self, inputs: Sequence[Shape], out: Shape) -> int:
         return prod(inputs[0]) * self._kernel_elems()
+
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        """The multiply-adds (input side, as ptflops, fvcore, torch and TF's Conv2DBackpropInput count
+        them), what thop, torchinfo and torchprofile count instead on the output side, and the bias."""
+        k = self.kernel[0] * self.kernel[1]
+        n_out = prod(out)
+        positions = out[1] * out[2]
+        # torchprofile reads the weight (C_in, C_out/G, k, k) as a conv's: its in-channels are
+        # weight_shape[1] when C_out = C_in, else weight_shape[0]
+        tp_in = (
+            self.out_channels // self.groups if self.out_channels == self.in_channels else self.in_channels
+        )
+        items: list[Tally] = [
+            (CONV_T_MACS, prod(inputs[0]) * self._kernel_elems()),
+            (CONV_T_THOP, n_out * (self.in_channels // self.groups) * k),
+            (CONV_T_TORCHINFO, self.in_channels * self._kernel_elems() * positions),
+            (CONV_T_TORCHPROFILE, n_out * tp_in * k),
+        ]
+        if self.bias:
+            items.append((CONV_BIAS, n_out))
+        return tuple(items)
 
     def category(self) -> str:
         return f"ConvT {self.kernel[0]}×{self.kernel[1]}"

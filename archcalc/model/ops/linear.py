@@ -11,10 +11,15 @@ from archcalc.errors import ArchcalcError
 from archcalc.model.ops.base import OnnxSink, Op, Shape, fmt_shape
 from archcalc.model.ops.counting import MAC_COUNTERS, Tally, rule
 
-LINEAR_MACS = rule("linear multiply-add", **MAC_COUNTERS, tf=2)
-"""MatMul: 2 FLOPs per multiply-add in TF's profiler."""
-LINEAR_BIAS = rule("linear bias add", ptflops=1, torchinfo=1, tf=1)
-"""ptflops' linear hook and torchinfo (batch × params) count it; so does TF's BiasAdd."""
+LINEAR_MACS = rule("linear multiply-add", **{**MAC_COUNTERS, "torchinfo": 0}, tf=2)
+"""MatMul: 2 FLOPs per multiply-add in TF's profiler. torchinfo counts a linear layer's parameters
+instead (:data:`LINEAR_PARAMS`): the same for a vector, not for a token sequence."""
+LINEAR_PARAMS = rule("linear weight or bias (torchinfo: batch × params, whatever the tokens)", torchinfo=1)
+LINEAR_BIAS = rule("linear bias add (1 per output element)", ptflops=1, tf=1)
+"""ptflops' linear hook adds the bias per output element; so does TF's BiasAdd."""
+MATMUL_MACS = rule("matmul multiply-add", paper=1, fvcore=1, torch=1, torchprofile=1, tf=2)
+"""``a @ b`` is ``Tensor.__matmul__``, which ptflops does not patch (it patches ``torch.matmul`` and
+``Tensor.matmul``); thop and torchinfo see no module with a rule; torchprofile counts aten::matmul."""
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -60,11 +65,15 @@ class Linear(Op):
         return prod(out) * self.in_features
 
     def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
-        """M·N multiply-adds, and N bias adds with a bias."""
-        macs = self.in_features * self.out_features
+        """M·N multiply-adds per output vector, its weights and biases once (torchinfo), and a bias
+        add per output element."""
+        items: list[Tally] = [
+            (LINEAR_MACS, prod(out) * self.in_features),
+            (LINEAR_PARAMS, self.weight_params()),
+        ]
         if self.bias:
-            return ((LINEAR_MACS, macs), (LINEAR_BIAS, self.out_features))
-        return ((LINEAR_MACS, macs),)
+            items.append((LINEAR_BIAS, prod(out)))
+        return tuple(items)
 
     def category(self) -> str:
         return "Fully Connected"
@@ -136,6 +145,9 @@ class MatMul(Op):
 
     def fvcore_macs(self, inputs: Sequence[Shape], out: Shape) -> int:
         return prod(inputs[0]) * inputs[1][-1]
+
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        return ((MATMUL_MACS, prod(out) * inputs[0][-1]),)
 
     def category(self) -> str:
         return "MatMul"

@@ -18,6 +18,14 @@ inference, ``x·inv + (β − mean·inv)``, a Mul and an AddV2 per element."""
 BN_CHANNEL = rule("batch norm channel", torchinfo=2, tf=6)
 """torchinfo counts a non-conv layer's mult-adds as batch × its params (γ, β); TF's per-channel
 ops are var + ε (1), Rsqrt (2), × γ (1), mean × inv (1) and β − … (1)."""
+LN_ELEMENT = rule("layer norm element", fvcore=5, ptflops=1, thop=4, torchprofile=1, tf=9)
+"""fvcore's norm handle: 5 with γ; ptflops' norm hook: 1 (nn.LayerNorm has no ``affine``, so it is
+not doubled); thop 0.1.1: 2, doubled with ``elementwise_affine``; torchprofile: aten::layer_norm's
+output; TF's profiler on Keras's LayerNormalization: 9 per element and 4 per row."""
+LN_ROW = rule("layer norm row (TF: the moments' per-row ops)", tf=4)
+LN_PARAMS = rule("layer norm γ or β (torchinfo: batch × params)", torchinfo=1)
+LN_PLAIN_ELEMENT = rule("layer norm element (no γ, β)", fvcore=4, ptflops=1, thop=2, tf=6)
+LN_PLAIN_ROW = rule("layer norm row (no γ, β; TF)", tf=5)
 BN_PLAIN_ELEMENT = rule("batch norm output element (no γ, β)", fvcore=1, ptflops=1, thop=2, tf=2)
 BN_PLAIN_CHANNEL = rule("batch norm channel (no γ, β)", tf=5)
 """Without γ, β: var + ε, Rsqrt (2), −mean (Neg), × inv; read from ``tf.nn.batch_normalization``
@@ -131,6 +139,14 @@ class LayerNorm(Op):
 
     def fvcore_macs(self, inputs: Sequence[Shape], out: Shape) -> int:
         return prod(inputs[0]) * (5 if self.affine else 4)
+
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        """Elements, rows (elements ÷ the normalised shape) and γ, β, as each counter charges them."""
+        n = prod(inputs[0])
+        rows = n // prod(self.shape)
+        if self.affine:
+            return ((LN_ELEMENT, n), (LN_ROW, rows), (LN_PARAMS, self.norm_params()))
+        return ((LN_PLAIN_ELEMENT, n), (LN_PLAIN_ROW, rows))
 
     def category(self) -> str:
         return "LayerNorm"

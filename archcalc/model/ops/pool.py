@@ -27,6 +27,9 @@ ADAPTIVE_AVG_OUTPUT = rule("adaptive avg pool output element", torchprofile=1)
 ADAPTIVE_AVG_THOP = rule("adaptive avg pool, thop's ((H/o)·(W/o) + 1) per output element", thop=1)
 """thop 0.1.1 ``count_adap_avgpool``: (H/o · W/o + 1) · output elements, in float64, truncated."""
 ADAPTIVE_MAX_INPUT = rule("adaptive max pool input element", ptflops=2)
+MEAN_INPUT = rule("mean input element (TF's Mean)", tf=1)
+MEAN_OUTPUT = rule("mean output element (torchprofile's aten::mean)", torchprofile=1)
+"""``x.mean(dims)``: ptflops does not patch ``Tensor.mean``, thop and torchinfo see no rule."""
 
 
 def _ceil_out(size: int, k: int, stride: int, padding: int) -> int:
@@ -235,6 +238,9 @@ class Mean(Op):
         if self.keepdim:
             return tuple(1 if i in dims else s for i, s in enumerate(shape))
         return tuple(s for i, s in enumerate(shape) if i not in dims)
+
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        return ((MEAN_INPUT, numel(inputs[0])), (MEAN_OUTPUT, numel(out)))
 
     def category(self) -> str:
         return "Pool"

@@ -10,9 +10,28 @@ from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
 from archcalc.model.ops.base import OnnxSink, Op, Shape, fmt_shape
+from archcalc.model.ops.counting import Tally, rule
 
 _FVCORE_PER_OUTPUT = {"nearest": 1, "bilinear": 4}
 """fvcore's handles: ``upsample_nearest2d`` 1 and ``upsample_bilinear2d`` 4 per output element."""
+
+UPSAMPLE_OUTPUT = {
+    mode: rule(
+        f"{mode} upsample output element",
+        fvcore=_FVCORE_PER_OUTPUT.get(mode, 0),
+        ptflops=1,
+        thop={"nearest": 1, "bilinear": 11, "bicubic": 259}[mode],
+        torchprofile=4 if mode == "bilinear" else 0,
+    )
+    for mode in ("nearest", "bilinear", "bicubic")
+}
+"""fvcore as above; ptflops' nn.Upsample hook, 1 per output element; thop 0.1.1 ``count_upsample``:
+1 nearest, 11 bilinear, 259 bicubic; torchprofile: 4 for aten::upsample_bilinear2d, nearest free,
+bicubic skipped."""
+UPSAMPLE_PTFLOPS_CALL = rule(
+    "upsample: ptflops' F.interpolate count (input × ∏⌊scale⌋, or output)", ptflops=1
+)
+UPSAMPLE_TF_LAYER = rule("nearest upsample layer (TF multiplies the 2-vector size)", tf=1)
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -52,6 +71,17 @@ class Upsample(Op):
 
     def fvcore_macs(self, inputs: Sequence[Shape], out: Shape) -> int:
         return _FVCORE_PER_OUTPUT.get(self.mode, 0) * prod(out)
+
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        """Output elements as each counter charges them, ptflops' second count (the patched
+        ``F.interpolate``: input elements × ∏⌊scale⌋ for a scale, output elements for a size), and
+        TF's 2 for the new size of a nearest resize."""
+        n_out = prod(out)
+        call = prod(inputs[0]) * prod(int(x) for x in self.scale) if self.scale is not None else n_out
+        items: list[Tally] = [(UPSAMPLE_OUTPUT[self.mode], n_out), (UPSAMPLE_PTFLOPS_CALL, call)]
+        if self.mode == "nearest":
+            items.append((UPSAMPLE_TF_LAYER, 2))
+        return tuple(items)
 
     def category(self) -> str:
         return "Upsample"

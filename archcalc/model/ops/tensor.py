@@ -16,6 +16,11 @@ ADD_ELEMENT = rule("add output element (per input beyond the first)", tf=1)
 """TF's AddV2; torch's tools see ``a + b`` (not ``torch.add``: ptflops patches only the latter,
 torchprofile lists ``aten::add`` as free)."""
 MUL_ELEMENT = rule("multiply output element", torchprofile=1, tf=1)
+SCALAR_MUL_ELEMENT = rule("multiply-by-a-constant output element", torchprofile=1, tf=1)
+SCALAR_OTHER_ELEMENT = rule("add / subtract / divide-by-a-constant output element", tf=1)
+"""TF's Mul, AddV2, Sub, RealDiv; torchprofile counts aten::mul only (div, add, sub are free);
+ptflops sees the operators (``x * c``), not ``torch.mul``."""
+PARAMETER_ELEMENT = rule("learnt tensor element (torchinfo: batch × params)", torchinfo=1)
 """torchprofile counts ``aten::mul`` per output element; TF's Mul; ptflops patches only ``torch.mul``."""
 
 
@@ -424,6 +429,9 @@ class Scalar(Op):
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         return inputs[0]
 
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        return ((SCALAR_MUL_ELEMENT if self.op == "mul" else SCALAR_OTHER_ELEMENT, numel(out)),)
+
     def category(self) -> str:
         return "Elementwise"
 
@@ -486,6 +494,7 @@ class Parameter(Op):
     """
 
     kind: ClassVar[str] = "parameter"
+    params_unseen_by = frozenset({"thop"})  # thop counts the parameters of modules it has a rule for
     n_inputs: ClassVar[int | None] = 0
     latency_kind = "view"
     shape: tuple[int, ...]
@@ -499,6 +508,9 @@ class Parameter(Op):
 
     def norm_params(self) -> int:
         return numel(self.shape)
+
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        return ((PARAMETER_ELEMENT, numel(self.shape)),)
 
     def category(self) -> str:
         return "Parameter"
