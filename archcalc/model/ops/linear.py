@@ -60,10 +60,12 @@ class Linear(Op):
         return prod(out) * self.in_features
 
     def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
-        """M·N multiply-adds, and N bias adds with a bias."""
-        macs = self.in_features * self.out_features
+        """T·M·N multiply-adds, and T·N bias adds with a bias (T = 1 for a vector, the tokens of a
+        sequence otherwise)."""
+        tokens = prod(out) // self.out_features
+        macs = tokens * self.in_features * self.out_features
         if self.bias:
-            return ((LINEAR_MACS, macs), (LINEAR_BIAS, self.out_features))
+            return ((LINEAR_MACS, macs), (LINEAR_BIAS, tokens * self.out_features))
         return ((LINEAR_MACS, macs),)
 
     def category(self) -> str:
