@@ -65,8 +65,8 @@ class Linear(Op):
         return prod(out) * self.in_features
 
     def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
-        """M·N multiply-adds per output vector, its weights and biases once (torchinfo), and a bias
-        add per output element."""
+        """T·M·N multiply-adds (T = 1 for a vector, the tokens of a sequence otherwise), its weights
+        and biases once (torchinfo), and T·N bias adds with a bias."""
         items: list[Tally] = [
             (LINEAR_MACS, prod(out) * self.in_features),
             (LINEAR_PARAMS, self.weight_params()),
