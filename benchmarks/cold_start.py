@@ -1,6 +1,6 @@
 """Cold start of ``archcalc table mobilenet_v2 --format json`` as a whole process.
 
-    python benchmarks/cold_start.py [--runs 15] [--venv DIR] [--keep] [--instructions]
+    python benchmarks/cold_start.py [--runs 15] [--venv DIR] [--full] [--keep] [--instructions]
 
 Method: what a user gets from ``pip install archcalc``. The script makes a fresh virtual environment
 in a temporary directory (``python -m venv``, no system site-packages) and runs ``pip install`` of
@@ -19,10 +19,16 @@ then prints the ``-X importtime`` breakdown of one run (self time per top-level 
 slowest modules, cumulative) and whether torch, numpy, fvcore, rich or PyYAML were imported at all.
 The cache lives in the temporary directory: ~/.cache is neither read nor written.
 
+``--full`` makes the environment a full test install instead: the CPU build of torch, then this
+checkout with its ``test`` extras (fvcore, matplotlib, pytest, hypothesis …) at the versions pinned in
+``constraints-test.txt``, some 50 distributions instead of 16. What an installed distribution used to
+cost at start-up (pydantic's scan of every distribution's entry points for plugins) is skipped when
+none declares a pydantic plugin (:mod:`archcalc.cli.startup`), so the two ratios should agree; the
+header prints how many distributions the environment holds.
+
 ``--venv DIR`` reuses (or creates, then keeps) an environment; this checkout is re-installed into it
-on every run (dependencies untouched), so a run always times the code as it is. The global
-environment usually has many more site-packages, which slows every interpreter start and
-pydantic's plugin scan.
+on every run (dependencies untouched, not editable), so a run always times the code as it is. Do
+not point it at a development environment with an editable install: it becomes a regular one.
 Wall-clock figures on a shared machine are noisy: quote the medians of a quiet run.
 ``--instructions`` also counts the instructions of one run of each case under valgrind, which does
 not depend on the load.
@@ -62,15 +68,21 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def make_venv(where: Path) -> Path:
+def make_venv(where: Path, full: bool = False) -> Path:
     """A venv at ``where`` with this checkout installed as it is now: a reused venv gets the checkout
-    re-installed (dependencies untouched), so every run times the current code."""
+    re-installed (dependencies untouched), so every run times the current code. A new ``full`` one
+    gets the CPU build of torch and the pinned test extras too."""
     python = where / "bin" / "python"
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     if not python.exists():
         print(f"creating {where} and installing {REPO} into it …", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(where)], check=True)
-        subprocess.run([*pip, str(REPO)], check=True, env=clean_env())
+        if full:  # torch first: a plain `torch` from PyPI pulls several GB of CUDA packages
+            subprocess.run([*pip, "torch==2.13.0"], check=True, env=clean_env())
+            constraints = str(REPO / "constraints-test.txt")
+            subprocess.run([*pip, "-c", constraints, f"{REPO}[test]"], check=True, env=clean_env())
+        else:
+            subprocess.run([*pip, str(REPO)], check=True, env=clean_env())
     else:
         print(f"re-installing {REPO} into {where} …", flush=True)
         subprocess.run([*pip, "--no-deps", "--force-reinstall", str(REPO)], check=True, env=clean_env())
@@ -155,6 +167,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--venv", type=Path, help="reuse or create this environment (kept)")
+    ap.add_argument(
+        "--full",
+        action="store_true",
+        help="a new environment gets torch and the test extras too (a full test install)",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the temporary environment")
     ap.add_argument(
         "--instructions",
@@ -167,7 +184,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="archcalc-cold-"))
     CACHE_DIR = str(tmp / "cache")
     try:
-        bindir = make_venv(args.venv.resolve() if args.venv else tmp / "venv")
+        bindir = make_venv(args.venv.resolve() if args.venv else tmp / "venv", args.full)
         python = str(bindir / "python")
         deps = "import pydantic, typer, yaml; from pydantic import BaseModel"
         env, no_cache = clean_env(), clean_env(ARCHCALC_CACHE_DIR=NO_CACHE)
@@ -183,8 +200,9 @@ def main() -> int:
             [
                 python,
                 "-c",
-                "import sys, pydantic, typer; print(sys.version.split()[0], "
-                "'pydantic', pydantic.VERSION, 'typer', typer.__version__)",
+                "import sys, importlib.metadata, pydantic, typer; print(sys.version.split()[0], "
+                "'pydantic', pydantic.VERSION, 'typer', typer.__version__, end='; '); "
+                "print(len(list(importlib.metadata.distributions())), 'distributions installed')",
             ],
             capture_output=True,
             text=True,

@@ -29,9 +29,15 @@ def test_table_json_is_exact_and_labelled(cli) -> None:
     assert t["flops"] == 2 * t["macs"]
     assert sum(x["macs"] for x in data["layers"]) == t["macs"]
     assert sum(x["params"] for x in data["layers"]) == t["params"]
-    assert set(data["by_convention"]) == {"paper", "fvcore", "torch"}
+    assert list(data["by_convention"]) == [
+        *("paper", "fvcore", "torch"),
+        *("ptflops", "thop", "torchinfo", "torchprofile", "tf", "keras"),
+    ]
     for c in data["by_convention"].values():
-        assert c["macs_rule"] and c["params_rule"]
+        # a rule for every quantity a convention counts, and null for the ones it does not
+        assert (c["macs_rule"] is not None) == (c["flops"] is not None)
+        assert (c["params_rule"] is not None) == (c["params"] is not None)
+        assert c["macs_rule"] or c["params_rule"]
 
 
 def test_convention_switch_changes_the_labelled_figures(cli) -> None:

@@ -49,7 +49,10 @@ def assert_refused(result, *fragments: str) -> None:
         (["table", "mobilenet_v1", "--rho", "0.001"], ["--rho", "pixel"]),
         (["table", "mobilenet_v1", "--res", "160", "--rho", "0.5"], ["--res or --rho"]),
         (["table", "mobilenet_v1", "--format", "xml"], ["--format 'xml'", "json"]),
-        (["table", "mobilenet_v1", "--convention", "thop"], ["--convention 'thop'", "fvcore"]),
+        (
+            ["table", "mobilenet_v1", "--convention", "flopth"],
+            ["--convention 'flopth'", "fvcore", "thop", "keras"],
+        ),
         (["table", "mobilenet_v1", "--dtype", "fp64"], ["--dtype 'fp64'", "int8"]),
         (["table", "mobilenet_v1", "--param", "shalow=true"], ["shalow", "did you mean shallow"]),
         (["table", "mobilenet_v1", "--param", "shallow=maybe"], ["shallow=maybe", "bool"]),

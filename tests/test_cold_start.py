@@ -1,32 +1,45 @@
-"""The cold-start shortcuts change nothing a user sees.
+"""The cold-start shortcuts change nothing a user sees (:mod:`archcalc.cli.startup` lists them).
 
 ``archcalc CMD …`` builds the click command of CMD only (:func:`archcalc.cli.click_app`): its help,
 usage line and errors must be byte for byte those of the full group typer builds for the app. The
 built-in specs' parsed YAML is cached as JSON (:mod:`archcalc.spec.cache`): a hit gives the same
-spec, and every kind of damage or an unusable directory falls back to parsing the YAML.
+spec, and every kind of damage or an unusable directory falls back to parsing the YAML. A spec is
+validated row kind by row kind (:mod:`archcalc.spec.fast_validate`): what it accepts equals what
+``NetworkSpec.model_validate`` gives, and it accepts nothing the schema refuses. pydantic's plugin
+scan is skipped only when ``importlib.metadata`` would find no plugin either.
 """
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime
+import importlib.metadata
 import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer.main
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+from test_fuzz_specs import LEAVES, parent_and_key, paths
 
 import archcalc
 import archcalc._version
 from archcalc.cli import click_app, command_name, main
 from archcalc.cli.app import app
+from archcalc.cli.startup import pydantic_plugins_may_be_installed
 from archcalc.spec import cache as spec_cache
-from archcalc.spec import catalog
+from archcalc.spec import catalog, fast_validate
 from archcalc.spec.catalog import builtin_names, load_spec, specs_dir
 from archcalc.spec.schema import NetworkSpec
 
@@ -286,3 +299,225 @@ def test_a_warm_cold_start_imports_neither_yaml_nor_torch(tmp_path) -> None:
     first, second = (set(r.stderr.split()) for r in runs)
     assert "yaml" in first and "yaml" not in second
     assert not {"torch", "numpy", "fvcore", "rich", "matplotlib"} & (first | second)
+
+
+# --- a spec validated row kind by row kind (archcalc.spec.fast_validate) ---
+
+
+def same_spec(fast: NetworkSpec, slow: NetworkSpec) -> None:
+    """Everything pydantic keeps on a validated model, and every dump of it."""
+    assert type(fast) is type(slow) is NetworkSpec
+    assert fast == slow and fast.__dict__ == slow.__dict__
+    assert fast.model_fields_set == slow.model_fields_set
+    assert (fast.__pydantic_extra__, fast.__pydantic_private__) == (
+        slow.__pydantic_extra__,
+        slow.__pydantic_private__,
+    )
+    for section in ("stem", "body", "head"):
+        for a, b in zip(getattr(fast, section), getattr(slow, section), strict=True):
+            assert type(a) is type(b) and a.model_fields_set == b.model_fields_set
+    assert fast.model_dump() == slow.model_dump()
+    assert fast.model_dump(exclude_unset=True) == slow.model_dump(exclude_unset=True)
+    assert fast.model_dump_json() == slow.model_dump_json()
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_fast_validation_equals_the_schema(name: str) -> None:
+    data = yaml.safe_load((specs_dir() / f"{name}.yaml").read_text())
+    fast = fast_validate.validate(copy.deepcopy(data))
+    assert fast is not None  # every built-in spec takes the fast path
+    same_spec(fast, NetworkSpec.model_validate(data))
+    assert catalog.validate_spec(copy.deepcopy(data), name) == fast
+
+
+def outcome(data: Any) -> tuple[NetworkSpec | None, NetworkSpec | str]:
+    """(the fast path's result or None, the schema's result or its error as validate_spec words it)."""
+    fast = fast_validate.validate(copy.deepcopy(data))
+    try:
+        slow: NetworkSpec | str = NetworkSpec.model_validate(copy.deepcopy(data))
+    except ValidationError as e:
+        slow = catalog.format_validation_error("x.yaml", e)
+    return fast, slow
+
+
+def check_outcome(data: Any) -> None:
+    fast, slow = outcome(data)
+    if isinstance(slow, str):  # refused: the fast path leaves it to the schema, which words the error
+        assert fast is None
+        with pytest.raises(archcalc.errors.ArchcalcError) as err:
+            catalog.validate_spec(copy.deepcopy(data), "x.yaml")
+        assert str(err.value) == slow
+    elif fast is not None:
+        same_spec(fast, slow)
+    else:  # left to the schema, which accepts it
+        same_spec(catalog.validate_spec(copy.deepcopy(data), "x.yaml"), slow)
+
+
+SPEC_DATA = {name: yaml.safe_load((specs_dir() / f"{name}.yaml").read_text()) for name in builtin_names()}
+
+
+@st.composite
+def mutated_data(draw: st.DrawFn) -> Any:
+    """A built-in spec with one to three values dropped, added or replaced (as tests/test_fuzz_specs.py)."""
+    data = copy.deepcopy(SPEC_DATA[draw(st.sampled_from(sorted(SPEC_DATA)))])
+    for _ in range(draw(st.integers(1, 3))):
+        options = paths(data)[1:]
+        if not options:
+            break
+        parent, key = parent_and_key(data, draw(st.sampled_from(options)))
+        action = draw(st.sampled_from(["drop", "extra", "leaf", "kind"]))
+        if action == "drop":
+            del parent[key]
+        elif action == "extra" and isinstance(parent[key], dict):
+            field = draw(st.sampled_from(["extra", "kind", "repeat", "stride", "out"]))
+            parent[key][field] = copy.deepcopy(draw(st.sampled_from(LEAVES)))
+        elif action == "kind" and isinstance(parent[key], dict):
+            parent[key]["kind"] = draw(st.sampled_from([*fast_validate.ROW_MODELS, "nope", 3, None]))
+        else:
+            parent[key] = copy.deepcopy(draw(st.sampled_from(LEAVES)))
+    return data
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=mutated_data())
+def test_fast_validation_refuses_what_the_schema_refuses(data: Any) -> None:
+    check_outcome(data)
+
+
+def test_what_the_fast_path_leaves_to_the_schema() -> None:
+    base = copy.deepcopy(SPEC_DATA["mobilenet_v1"])
+    spec = NetworkSpec.model_validate(base)
+    cases: list[Any] = [
+        {**base, "body": tuple(base["body"])},  # a tuple: the schema accepts it, the fast path does not try
+        {**base, "body": [*spec.body]},  # rows that are already row models
+        {**base, "body": [{**base["body"][0], "kind": "nope"}]},
+        {**base, "body": [{k: v for k, v in base["body"][0].items() if k != "kind"}]},
+        {**base, "body": ["conv"]},
+        {**base, "body": "conv"},
+        {**base, "knobs": {}},  # rows name knobs that are not declared: the after-validator refuses
+        {**base, "extra": 1},
+        [base],
+    ]
+    for data in cases:
+        check_outcome(data)
+    assert fast_validate.validate(cases[0]) is None and fast_validate.validate(cases[1]) is None
+
+
+def test_loading_a_spec_never_builds_the_whole_union(tmp_path) -> None:
+    """A whole process: ``archcalc table NET`` validates the spec without building NetworkSpec's own
+    validator (the union of every row kind), which is what makes the fast path fast."""
+    probe = (
+        "import sys; from archcalc.cli import main; code = main(sys.argv[1:]); "
+        "from archcalc.spec.schema import NetworkSpec; "
+        "sys.stderr.write(str(NetworkSpec.__pydantic_complete__)); sys.exit(code)"
+    )
+    env = dict(os.environ, ARCHCALC_CACHE_DIR=str(tmp_path / "cache"))
+    for net in ("mobilenet_v2", "shufflenet_v1", str(specs_dir() / "xception.yaml")):
+        r = subprocess.run(
+            [sys.executable, "-c", probe, "table", net, "--format", "json", "--summary"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+        )
+        assert (r.returncode, r.stderr) == (0, "False")
+
+
+# --- pydantic's plugin scan (archcalc.cli.startup) ---
+
+
+def plugin_layouts(tmp: Path) -> dict[str, tuple[list[str], bool]]:
+    """Path layouts as installers leave them, and whether a pydantic plugin is declared in each."""
+
+    def dist(root: Path, name: str, entry_points: str | None) -> None:
+        d = root / name
+        d.mkdir(parents=True)
+        (d / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name.split('-')[0]}\nVersion: 1.0\n")
+        if entry_points is not None:
+            (d / "entry_points.txt").write_text(entry_points)
+
+    plain, plugin, legacy, upper = tmp / "plain", tmp / "plugin", tmp / "legacy", tmp / "upper"
+    dist(plain, "tool-1.0.dist-info", "[console_scripts]\ntool = tool:main\n\n[pytest11]\nx = y\n")
+    dist(plain, "quiet-2.0.dist-info", None)
+    (plain / "single-1.0.egg-info").write_text("Metadata-Version: 1.0\nName: single\n")  # a file
+    dist(plugin, "plug-1.0.dist-info", "[console_scripts]\np = plug:main\n\n[pydantic]\np = plug:plugin\n")
+    dist(legacy, "old-0.1.egg-info", "[pydantic]\nold = old:plugin\n")
+    dist(upper, "Caps-1.0.DIST-INFO", "  [pydantic]  \ncaps = caps:plugin\n")
+    zipped = tmp / "bundle.zip"
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("zplug-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: zplug\nVersion: 1.0\n")
+        z.writestr("zplug-1.0.dist-info/entry_points.txt", "[pydantic]\nz = zplug:plugin\n")
+    return {
+        "nothing declared": ([str(plain), str(tmp / "missing")], False),
+        "a plugin": ([str(plain), str(plugin)], True),
+        "an egg-info plugin": ([str(legacy)], True),
+        "upper-case suffix, spaced header": ([str(upper)], True),
+        "a zip on the path": ([str(zipped)], True),
+    }
+
+
+def test_plugin_check_agrees_with_importlib_metadata(tmp_path) -> None:
+    """The cheap check never says "no plugin" where pydantic's own search, importlib.metadata's
+    entry points of group ``pydantic``, finds one; and it says so where there is none."""
+    for label, (path, declared) in plugin_layouts(tmp_path).items():
+        found = [
+            ep
+            for d in importlib.metadata.distributions(path=path)
+            for ep in d.entry_points
+            if ep.group == "pydantic"
+        ]
+        assert bool(found) == declared, label
+        assert pydantic_plugins_may_be_installed(path) == declared, label
+    # This environment, with its real site-packages: no plugin, and the check agrees.
+    assert pydantic_plugins_may_be_installed() == bool(importlib.metadata.entry_points(group="pydantic"))
+
+
+def test_console_script_keeps_an_installed_plugin(tmp_path) -> None:
+    """Whole processes through the console script's entry (``archcalc.cli.run``): without a plugin
+    the scan is skipped; with one on the path, pydantic loads it and it sees archcalc's models; a
+    value of ``PYDANTIC_DISABLE_PLUGINS`` the user set is kept. The output is the same every time."""
+    site = tmp_path / "site"
+    (site / "seeplug-1.0.dist-info").mkdir(parents=True)
+    (site / "seeplug-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: seeplug\nVersion: 1.0\n"
+    )
+    (site / "seeplug-1.0.dist-info" / "entry_points.txt").write_text("[pydantic]\nsee = seeplug:plugin\n")
+    (site / "seeplug.py").write_text(
+        "import os\n"
+        "class Plugin:\n"
+        "    def new_schema_validator(self, schema, schema_type, path, kind, config, settings):\n"
+        "        with open(os.environ['SEEPLUG_LOG'], 'a') as f:\n"
+        "            f.write(path.name + '\\n')\n"
+        "        return None, None, None\n"
+        "plugin = Plugin()\n"
+    )
+    log = tmp_path / "seen.txt"
+    probe = (
+        "import atexit, os, sys; "
+        "atexit.register(lambda: sys.stderr.write(repr(os.environ.get('PYDANTIC_DISABLE_PLUGINS')))); "
+        "from archcalc.cli import run; run()"
+    )
+    argv = ["table", "mobilenet_v2", "--format", "json", "--summary"]
+
+    def console(extra_path: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+        environ = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+        environ.update(env, SEEPLUG_LOG=str(log), ARCHCALC_CACHE_DIR=str(tmp_path / "cache"))
+        environ["PYTHONPATH"] = os.pathsep.join([*extra_path, *filter(None, [os.environ.get("PYTHONPATH")])])
+        return subprocess.run(
+            [sys.executable, "-c", probe, *argv], capture_output=True, text=True, env=environ, cwd=tmp_path
+        )
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(argv) == 0
+    plain = console([])
+    assert (plain.returncode, plain.stdout, plain.stderr) == (0, out.getvalue(), "'__all__'")
+    assert not log.exists()
+    with_plugin = console([str(site)])
+    assert (with_plugin.returncode, with_plugin.stdout, with_plugin.stderr) == (0, out.getvalue(), "None")
+    seen = set(log.read_text().split())
+    assert {"RowsByKind", "ConvEntry", "InvertedResidualEntry", "Report"} <= seen, seen
+    log.unlink()
+    kept = console([str(site)], PYDANTIC_DISABLE_PLUGINS="see")
+    assert (kept.returncode, kept.stdout, kept.stderr) == (0, out.getvalue(), "'see'")
+    assert not log.exists()

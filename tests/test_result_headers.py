@@ -47,5 +47,5 @@ def test_header_is_filled_from_the_configuration() -> None:
     s = archcalc.size("mobilenet_v1", 0.5, 160, shallow=True)
     for x in (r, m, s):
         assert (x.network, x.title, x.alpha, x.resolution) == ("mobilenet_v1", "MobileNet V1", 0.5, 160)
-        assert x.knobs == {"separable": True, "shallow": True}
+        assert x.knobs == {"separable": True, "shallow": True, "classes": 1000}
     assert r.source == "Howard et al. 2017, arXiv:1704.04861, Table 1"

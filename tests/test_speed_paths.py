@@ -22,6 +22,7 @@ ROW = {
     "params_without_bn": 2048,
     "params_with_bn": 2176,
     "macs": 6422528,
+    "flops": 12845056,
     "weight_bytes": 8704,
     "bytes_read": 410112,
     "bytes_written": 802816,
@@ -48,10 +49,18 @@ def test_by_convention_totals_are_the_rule_sums(net: str, convention: str) -> No
     must equal the rule summed node by node over the graph."""
     resolved = resolve(load_spec(net), 0.75, 160)
     r = report(resolved, convention)
+
+    def total(per_node: list[int | None]) -> int | None:
+        return None if None in per_node else sum(per_node)  # type: ignore[arg-type]
+
     for name, c in CONVENTIONS.items():
-        assert r.by_convention[name].macs == sum(c.macs(n) for n in resolved.graph), name
-        assert r.by_convention[name].params == sum(c.params(n) for n in resolved.graph), name
+        got = r.by_convention[name]
+        assert got.macs == total([c.macs(n) for n in resolved.graph]), name
+        assert got.flops == total([c.flops(n) for n in resolved.graph]), name
+        assert got.params == total([c.params(n) for n in resolved.graph]), name
+        assert got.trainable_params == total([c.trainable(n) for n in resolved.graph]), name
     assert r.totals.macs == r.by_convention[convention].macs
+    assert r.totals.flops == r.by_convention[convention].flops
     assert r.totals.params == r.by_convention[convention].params
 
 
@@ -85,6 +94,7 @@ def test_column_pass_matches_asking_every_op(net: str) -> None:
             op = n.op
             weights_read = op.weight_params() + op.norm_params() + op.buffer_elems()
             assert row.macs == c.macs(n), (convention, n.name)
+            assert row.flops == c.flops(n), (convention, n.name)
             assert row.params == c.params(n), (convention, n.name)
             assert row.params_with_bn == op.weight_params() + op.norm_params()
             assert row.weight_bytes == 2 * weights_read

@@ -8,7 +8,6 @@ only (:func:`click_app`), not all twelve.
 from __future__ import annotations
 
 import copy
-import gc
 import os
 import sys
 import warnings
@@ -25,12 +24,14 @@ from archcalc.cli import (  # noqa: F401  (registers the commands)
     import_cmd,
     memory,
     networks,
+    reconcile,
     size,
     sweep,
     table,
     time,
 )
 from archcalc.cli.app import PANELS, app
+from archcalc.cli.startup import before_command, before_exit
 from archcalc.errors import ArchcalcError, ArchcalcWarning
 
 if TYPE_CHECKING:
@@ -84,6 +85,11 @@ def click_app(args: Sequence[str]) -> typer.core.TyperGroup:
     group's, which never mention the other commands. Anything else (no arguments, ``--help``, a
     mistyped command) gets every command, for the command list and the "No such command … Did you
     mean …" suggestion.
+
+    What it skips: typer's signature reading for the other eleven commands. Checked against the
+    full group by ``tests/test_cold_start.py::test_lean_group_behaves_as_the_full_group`` (help,
+    usage and parser errors of every command, byte for byte). One of the start-up shortcuts that
+    :mod:`archcalc.cli.startup` lists.
     """
     chosen = [c for c in app.registered_commands if args and command_name(c) == args[0]]
     if len(chosen) != 1:
@@ -141,10 +147,9 @@ def _closed_pipe() -> int:
 
 
 def run() -> None:  # pragma: no cover - console-script shim
+    """The console script (and ``python -m archcalc``): :func:`main`, with the start-up shortcuts of
+    :mod:`archcalc.cli.startup` that change the interpreter (pydantic's plugin scan, the collector)."""
+    before_command()
     code = main()
-    # The interpreter's exit runs the cyclic collector over every object start-up made (pydantic
-    # schemas, typer commands, the spec): 5 % of a cold start, to free nothing the command still
-    # needs. Freezing them skips that pass; atexit handlers, stdout/stderr flushing and module
-    # teardown run as always.
-    gc.freeze()
+    before_exit()
     sys.exit(code)

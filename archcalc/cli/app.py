@@ -16,7 +16,7 @@ app = typer.Typer(
 )
 
 PANELS: dict[str, tuple[str, ...]] = {
-    "Cost of a network or a layer": ("table", "compare", "memory", "size"),
+    "Cost of a network or a layer": ("table", "reconcile", "compare", "memory", "size"),
     "Budgets over α × resolution": ("sweep", "budget"),
     "Measured on this CPU (needs torch or onnxruntime)": ("time", "calibrate", "validate"),
     "Specs and published figures": ("list", "paper", "schema", "export", "import"),

@@ -9,6 +9,7 @@ import typer
 from archcalc.cli.app import app
 from archcalc.cli.options import (
     AlphaListOpt,
+    ClassesOpt,
     ConvOpt,
     DtypeOpt,
     FormatOpt,
@@ -21,6 +22,7 @@ from archcalc.cli.options import (
     PlotYOpt,
     ResListOpt,
     WideOpt,
+    with_classes,
 )
 
 
@@ -42,6 +44,7 @@ def budget(
     alpha: AlphaListOpt = None,
     res: ResListOpt = None,
     param: ParamOpt = None,
+    classes: ClassesOpt = None,
     convention: ConvOpt = "paper",
     dtype: DtypeOpt = "fp32",
     rule: MemRuleOpt = "materialize",
@@ -56,12 +59,15 @@ def budget(
     from archcalc.cli.sweep import check_grid_options, run_grid
     from archcalc.render.common import emit
     from archcalc.render.sweep import render_fit
-    from archcalc.sweeps.budget import fit_sweep, parse_limits
+    from archcalc.sweeps.budget import check_limits, fit_sweep, parse_limits
 
     settings = check_grid_options(fmt, convention, dtype, rule)
     limits = parse_limits(max_macs, max_params, max_bytes, max_peak_memory, max_latency)
+    check_limits(limits, convention)
     needs_profile = limits.max_latency_ms is not None
-    everything, path = run_grid(net, alpha, res, param, settings, profile, no_latency, plot, y, needs_profile)
+    everything, path = run_grid(
+        net, alpha, res, with_classes(param, classes), settings, profile, no_latency, plot, y, needs_profile
+    )
     f = fit_sweep(everything, limits)
     emit(render_fit(f, fmt, wide))
     if path is not None:

@@ -7,7 +7,16 @@ from typing import Annotated
 import typer
 
 from archcalc.cli.app import app
-from archcalc.cli.options import AlphaOpt, FormatOpt, ParamOpt, ResOpt, RhoOpt, WideOpt
+from archcalc.cli.options import (
+    AlphaOpt,
+    ClassesOpt,
+    FormatOpt,
+    ParamOpt,
+    ResOpt,
+    RhoOpt,
+    WideOpt,
+    with_classes,
+)
 from archcalc.cli.progress import progress
 from archcalc.errors import ArchcalcError
 from archcalc.resolution import fmt_res_short
@@ -20,6 +29,7 @@ def validate(
     res: ResOpt = None,
     rho: RhoOpt = None,
     param: ParamOpt = None,
+    classes: ClassesOpt = None,
     all_: Annotated[
         bool, typer.Option("--all", help="every built-in network at several (α, resolution, knob) settings")
     ] = False,
@@ -38,8 +48,10 @@ def validate(
     check_format(fmt)
     if all_ == (net is not None):
         raise ArchcalcError("give a network, or --all, but not both")
-    if all_ and (alpha != 1.0 or res is not None or rho is not None or param):
-        raise ArchcalcError("--alpha, --res, --rho and --param set one network; --all uses its own settings")
+    if all_ and (alpha != 1.0 or res is not None or rho is not None or param or classes is not None):
+        raise ArchcalcError(
+            "--alpha, --res, --rho, --param and --classes set one network; --all uses its own settings"
+        )
     from archcalc.measure.validate import default_settings
     from archcalc.measure.validate import validate as check
 
@@ -53,7 +65,7 @@ def validate(
         assert net is not None
         spec = load_spec(net)
         try:
-            runs.append(resolve(spec, alpha, res, rho, parse_param_args(param or [])))
+            runs.append(resolve(spec, alpha, res, rho, parse_param_args(with_classes(param, classes) or [])))
         except ArchcalcError as e:
             raise ArchcalcError(f"{net}: {e}") from None
     results = [

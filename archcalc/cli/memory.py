@@ -5,6 +5,7 @@ from __future__ import annotations
 from archcalc.cli.app import app
 from archcalc.cli.options import (
     AlphaOpt,
+    ClassesOpt,
     DtypeOpt,
     FormatOpt,
     MemRuleOpt,
@@ -24,6 +25,7 @@ def memory(
     res: ResOpt = None,
     rho: RhoOpt = None,
     param: ParamOpt = None,
+    classes: ClassesOpt = None,
     dtype: DtypeOpt = "fp32",
     rule: MemRuleOpt = "materialize",
     fmt: FormatOpt = "table",
@@ -38,5 +40,5 @@ def memory(
     check_format(fmt)
     dtype_bytes(dtype)
     check_rule(rule)
-    resolved = resolve_net(net, alpha, res, rho, param)
+    resolved = resolve_net(net, alpha, res, rho, param, classes)
     emit(render_memory(memory_report(resolved, dtype, rule), fmt, wide))

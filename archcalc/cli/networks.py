@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Annotated
 
 import typer
 
@@ -56,7 +57,18 @@ def list_networks(fmt: FormatOpt = "table") -> None:
 
 
 @app.command()
-def paper(net: NetArg, fmt: FormatOpt = "table", wide: WideOpt = False) -> None:
+def paper(
+    net: NetArg,
+    fmt: FormatOpt = "table",
+    wide: WideOpt = False,
+    convention: Annotated[
+        str | None,
+        typer.Option(
+            "--convention",
+            help="also show each figure's quantity under this convention (what that tool prints there)",
+        ),
+    ] = None,
+) -> None:
     """Every published figure held for a network next to the computed value, with its source.
 
     Exit 1 if a figure is not reproduced at its printed precision (or an erratum stops being one).
@@ -67,10 +79,14 @@ def paper(net: NetArg, fmt: FormatOpt = "table", wide: WideOpt = False) -> None:
     from archcalc.spec.catalog import load_spec
 
     check_format(fmt)
+    if convention is not None:
+        from archcalc.count.conventions import get_convention
+
+        get_convention(convention)
     spec = load_spec(net)
     if not spec.published:
         raise ArchcalcError(f"{net}: the spec holds no published figures")
-    checks = check_figures(spec)
+    checks = check_figures(spec, convention)
     emit(render_figures(spec.title, checks, fmt, wide))
     if not all(c.ok for c in checks):
         raise typer.Exit(1)

@@ -33,7 +33,17 @@ RhoOpt = Annotated[
     float | None, typer.Option("--rho", help="resolution multiplier ρ: res = round(ρ·default)")
 ]
 ParamOpt = Annotated[list[str] | None, typer.Option("--param", help="a spec knob, NAME=VALUE (repeatable)")]
-ConvOpt = Annotated[str, typer.Option("--convention", help="paper | fvcore | torch")]
+ClassesOpt = Annotated[
+    int | None, typer.Option("--classes", help="classifier outputs (the spec's `classes` knob; default 1000)")
+]
+ConvOpt = Annotated[
+    str,
+    typer.Option(
+        "--convention",
+        help="paper | fvcore | torch | ptflops | thop | torchinfo | torchprofile | tf | keras "
+        "(docs/conventions.md)",
+    ),
+]
 DtypeOpt = Annotated[str, typer.Option("--dtype", help="element size for bytes: fp32 | fp16 | bf16 | int8")]
 FormatOpt = Annotated[str, typer.Option("--format", help="table | json | csv | markdown")]
 MemRuleOpt = Annotated[
@@ -87,8 +97,24 @@ BackendOpt = Annotated[
 ]
 
 
+def with_classes(param: list[str] | None, classes: int | None) -> list[str] | None:
+    """``--param`` with ``--classes N`` added as ``classes=N`` (the built-in specs' knob)."""
+    from archcalc.errors import ArchcalcError
+
+    if classes is None:
+        return param
+    if any(p.partition("=")[0].strip() == "classes" for p in param or []):
+        raise ArchcalcError("--classes and --param classes=… both given; give one")
+    return [*(param or []), f"classes={classes}"]
+
+
 def resolve_net(
-    net: str, alpha: float, res: str | None, rho: float | None, param: list[str] | None
+    net: str,
+    alpha: float,
+    res: str | None,
+    rho: float | None,
+    param: list[str] | None,
+    classes: int | None = None,
 ) -> Resolved:
     """``NET`` loaded and resolved at ``--alpha``, ``--res`` / ``--rho`` and ``--param``; a resolve
     error names the network (``mobilenet_v1: layer … collapsed …``)."""
@@ -98,6 +124,6 @@ def resolve_net(
 
     spec = load_spec(net)
     try:
-        return resolve(spec, alpha, res, rho, parse_param_args(param or []))
+        return resolve(spec, alpha, res, rho, parse_param_args(with_classes(param, classes) or []))
     except ArchcalcError as e:
         raise ArchcalcError(f"{net}: {e}") from None

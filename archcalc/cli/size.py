@@ -9,6 +9,7 @@ import typer
 from archcalc.cli.app import app
 from archcalc.cli.options import (
     AlphaOpt,
+    ClassesOpt,
     ConvOpt,
     DtypeOpt,
     FormatOpt,
@@ -28,6 +29,7 @@ def size(
     res: ResOpt = None,
     rho: RhoOpt = None,
     param: ParamOpt = None,
+    classes: ClassesOpt = None,
     convention: ConvOpt = "paper",
     dtype: DtypeOpt = "fp32",
     bits: Annotated[
@@ -57,13 +59,16 @@ def size(
     from archcalc.count.conventions import get_convention
     from archcalc.count.model_size import parse_layer_args, size_report
     from archcalc.dtypes import dtype_bytes
+    from archcalc.errors import ArchcalcError
     from archcalc.render.common import check_format, emit
     from archcalc.render.size import render_size
 
     check_format(fmt)
-    get_convention(convention)
+    conv = get_convention(convention)
+    if not conv.counts_params:
+        raise ArchcalcError(f"--convention: {conv.undefined('params')}")
     dtype_bytes(dtype)
     overrides = parse_layer_args(layer or [])
-    resolved = resolve_net(net, alpha, res, rho, param)
+    resolved = resolve_net(net, alpha, res, rho, param, classes)
     rep = size_report(resolved, convention, dtype, bits, density, index_bits, workers, huffman, overrides)
     emit(render_size(rep, fmt, summary, wide))

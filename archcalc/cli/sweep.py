@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from archcalc.cli.app import app
 from archcalc.cli.options import (
     AlphaListOpt,
+    ClassesOpt,
     ConvOpt,
     DtypeOpt,
     FormatOpt,
@@ -20,6 +21,7 @@ from archcalc.cli.options import (
     PlotYOpt,
     ResListOpt,
     WideOpt,
+    with_classes,
 )
 from archcalc.errors import ArchcalcError
 
@@ -92,6 +94,17 @@ def check_y(y: str, latency: bool) -> str:
     return y
 
 
+def check_plot_convention(convention: str, y: str) -> None:
+    """``--plot`` draws MACs against ``--y``: the convention must count both."""
+    from archcalc.count.conventions import get_convention
+
+    conv = get_convention(convention)
+    if not conv.counts_macs:
+        raise ArchcalcError(f"--plot draws MACs: {conv.undefined('MACs')}")
+    if y == "params" and not conv.counts_params:
+        raise ArchcalcError(f"--plot --y params: {conv.undefined('params')}")
+
+
 def check_grid_options(fmt: str, convention: str, dtype: str, rule: str) -> SweepSettings:
     """The checks `sweep` and `budget` share: the format name, and the settings (convention, dtype and
     memory rule names; the device profile is added once chosen)."""
@@ -135,6 +148,7 @@ def run_grid(
         prof = require_profile(None)
     if path is not None:
         check_y(y, prof is not None)
+        check_plot_convention(settings.convention, y)
     try:
         knobs = parse_param_args(param or [])
         return run_sweep(spec, alphas, resolutions, knobs, replace(settings, profile=prof)), path
@@ -148,6 +162,7 @@ def sweep(
     alpha: AlphaListOpt = None,
     res: ResListOpt = None,
     param: ParamOpt = None,
+    classes: ClassesOpt = None,
     convention: ConvOpt = "paper",
     dtype: DtypeOpt = "fp32",
     rule: MemRuleOpt = "materialize",
@@ -163,7 +178,7 @@ def sweep(
     from archcalc.render.sweep import render_sweep
 
     settings = check_grid_options(fmt, convention, dtype, rule)
-    s, path = run_grid(net, alpha, res, param, settings, profile, no_latency, plot, y)
+    s, path = run_grid(net, alpha, res, with_classes(param, classes), settings, profile, no_latency, plot, y)
     emit(render_sweep(s, fmt, wide))
     if path is not None:
         from archcalc.plots.pareto import draw_pareto

@@ -10,6 +10,7 @@ import typer
 from archcalc.cli.app import app
 from archcalc.cli.options import (
     AlphaOpt,
+    ClassesOpt,
     ConvOpt,
     DtypeOpt,
     FormatOpt,
@@ -19,6 +20,7 @@ from archcalc.cli.options import (
     RhoOpt,
     WideOpt,
     resolve_net,
+    with_classes,
 )
 from archcalc.errors import ArchcalcError
 
@@ -50,6 +52,7 @@ def table(
     res: ResOpt = None,
     rho: RhoOpt = None,
     param: ParamOpt = None,
+    classes: ClassesOpt = None,
     convention: ConvOpt = "paper",
     dtype: DtypeOpt = "fp32",
     fmt: FormatOpt = "table",
@@ -84,9 +87,9 @@ def table(
                 raise ArchcalcError(f"{option} is for one network; several networks give one row each")
         if profile is not None:
             raise ArchcalcError("--profile is used with --traffic or --latency")
-        _side_by_side(nets, alpha, res, rho, param, convention, dtype, fmt, wide)
+        _side_by_side(nets, alpha, res, rho, with_classes(param, classes), convention, dtype, fmt, wide)
         return
-    resolved = resolve_net(nets[0], alpha, res, rho, param)
+    resolved = resolve_net(nets[0], alpha, res, rho, param, classes)
     rep = report(resolved, convention, dtype)
     if not (traffic or latency):
         if profile is not None:

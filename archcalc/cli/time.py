@@ -11,6 +11,7 @@ from archcalc.cli.app import app
 from archcalc.cli.options import (
     AlphaOpt,
     BackendOpt,
+    ClassesOpt,
     FormatOpt,
     NetArg,
     ParamOpt,
@@ -42,6 +43,7 @@ def time_cmd(
     res: ResOpt = None,
     rho: RhoOpt = None,
     param: ParamOpt = None,
+    classes: ClassesOpt = None,
     threads: ThreadsOpt = None,
     batch: Annotated[int, typer.Option("--batch", help="images per forward pass")] = 1,
     repeats: Annotated[int, typer.Option("--repeats", help="timed calls per layer (median, IQR)")] = 10,
@@ -84,7 +86,7 @@ def time_cmd(
     prof = load_profile(profile) if profile is not None else load_profile_quiet(default_profile_name(backend))
     if prof is not None:
         check_profile_backend(prof, backend)
-    resolved = resolve_net(net, alpha, res, rho, param)
+    resolved = resolve_net(net, alpha, res, rho, param, classes)
     from archcalc.measure.timing import check_settings, default_threads, time_network
 
     check_settings(threads or 1, batch, warmup, repeats)

@@ -100,8 +100,8 @@ class GridHeader(Titled):
 
     knobs: Knobs
     convention: str = Field(description="convention of every `macs` and `params` below")
-    macs_rule: str
-    params_rule: str
+    macs_rule: str | None = Field(description="what the count counts (null: the convention counts none)")
+    params_rule: str | None = Field(description="which parameters (null: the convention counts none)")
     dtype: str
 
 

@@ -282,6 +282,8 @@ def size_report(
     ``layers`` overrides density / bits / index_bits for the layers whose node name or spec row
     name is the key (e.g. ``{"fc6": {"density": 0.09, "bits": 5}}``)."""
     conv = get_convention(convention)
+    if not conv.counts_params:
+        raise ArchcalcError(f"--convention: {conv.undefined('params')}")
     w = 8 * dtype_bytes(dtype)
     density = check_density(density)
     if bits is not None:
@@ -336,7 +338,7 @@ def size_report(
     pruned = density < 1 or any(o.density is not None and o.density < 1 for o in overrides.values())
     params_note = (
         f"parameters: {conv.params_rule} (convention '{convention}'); pruning and clustering apply to "
-        "conv / linear weights and biases, BN γ/β (if counted) stay dense at the dtype"
+        "conv / linear weights and biases, BN γ/β and moving statistics (if counted) stay dense at the dtype"
     )
     filler_note = (
         "fillers: expected count if each weight survives pruning independently (geometric gaps); "

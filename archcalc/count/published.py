@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from archcalc.count.closed_form import Report, report
 from archcalc.count.model_size import LayerSetting, size_report
+from archcalc.errors import ArchcalcError
 from archcalc.model.resolve import Resolved, resolve
 from archcalc.spec.schema import NetworkSpec, PublishedFigure, PublishedSize
 
@@ -70,6 +71,10 @@ class FigureCheck(BaseModel):
     expect: str | None
     ok: bool
     note: str | None
+    also_convention: str | None = Field(None, description="paper --convention: the other convention")
+    also_computed: int | None = Field(
+        None, description="the same quantity under also_convention (FLOPs for tf; null: it counts none)"
+    )
 
 
 def _setting_text(spec: NetworkSpec, f: PublishedFigure, res: int) -> str:
@@ -77,8 +82,13 @@ def _setting_text(spec: NetworkSpec, f: PublishedFigure, res: int) -> str:
     return f"α={f.setting.alpha:g} {res}px" + (f" {knobs}" if knobs else "")
 
 
-def check_figures(spec: NetworkSpec) -> list[FigureCheck]:
-    """Every published MACs / params figure of ``spec`` against the closed-form count."""
+def check_figures(spec: NetworkSpec, also: str | None = None) -> list[FigureCheck]:
+    """Every published MACs / params figure of ``spec`` against the closed-form count; with ``also``,
+    each figure's quantity under that convention too (what that tool would print there)."""
+    if also is not None:
+        from archcalc.count.conventions import get_convention
+
+        get_convention(also)
     reports: dict[tuple, tuple[Resolved, Report]] = {}
     out: list[FigureCheck] = []
     for f in spec.published:
@@ -97,8 +107,19 @@ def check_figures(spec: NetworkSpec) -> list[FigureCheck]:
                 continue
             totals = rep.by_convention[conv]
             count = totals.macs if quantity == "MACs" else totals.params
+            if count is None:
+                raise ArchcalcError(
+                    f"{spec.name}: published figure {f.label!r}: convention {conv!r} counts no {quantity}"
+                )
             setting = _setting_text(spec, f, rep.resolution)
-            out.append(_check(f, setting, quantity, conv, printed, expect, unit, count))
+            check = _check(f, setting, quantity, conv, printed, expect, unit, count)
+            if also is not None:
+                o = rep.by_convention[also]
+                check.also_convention = also
+                check.also_computed = (
+                    (o.macs if o.macs is not None else o.flops) if quantity == "MACs" else o.params
+                )
+            out.append(check)
     return out
 
 

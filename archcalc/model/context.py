@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, get_args
 
 from archcalc.errors import ArchcalcError
 from archcalc.model.width import exact_alpha, scale_channels
-from archcalc.spec.fields import WidthMode
+from archcalc.spec.fields import Act, WidthMode
+
+_ACTS = get_args(Act)
+_WIDTH_MODES = get_args(WidthMode)
 
 if TYPE_CHECKING:
     from archcalc.spec.schema import NetworkSpec
@@ -54,15 +57,36 @@ class Context:
             raise ArchcalcError(f"{where}: expected true or false, got {x!r} (from {v})")
         return x
 
-    def channels(self, v: object, mode: WidthMode, where: str) -> int:
+    def act(self, v: object, where: str) -> str:
+        """An activation name, given or from a knob."""
+        x = self.value(v)
+        if x not in _ACTS:
+            raise ArchcalcError(f"{where}: expected an activation ({', '.join(_ACTS)}), got {x!r} (from {v})")
+        return x  # type: ignore[return-value]
+
+    def odd_kernel(self, v: object, where: str) -> int:
+        """An odd kernel side ('same' padding), given or from a knob."""
+        k = self.int(v, where)
+        if k % 2 == 0:
+            raise ArchcalcError(f"{where}: 'same' padding needs an odd kernel, got {k} (from {v})")
+        return k
+
+    def width_mode(self, v: object, where: str) -> WidthMode:
+        x = self.value(v)
+        if x not in _WIDTH_MODES:
+            raise ArchcalcError(f"{where}: expected a width mode ({', '.join(_WIDTH_MODES)}), got {x!r}")
+        return x  # type: ignore[return-value]
+
+    def channels(self, v: object, mode: WidthMode | str, where: str) -> int:
         """Channel count after α (see :func:`archcalc.model.width.scale_channels`); refuses zero."""
+        mode = mode if mode in _WIDTH_MODES else self.width_mode(mode, f"{where} width")
         raw = self.int(v, where)
         if mode != "fixed" and raw * max(self.alpha, 1.0) > MAX_SCALED_CHANNELS:
             raise ArchcalcError(
                 f"{where}: α={self.alpha:g} × {raw:,} channels is more than {MAX_SCALED_CHANNELS:,}, "
                 "the largest count scaled exactly (width: fixed rows are not scaled)"
             )
-        c = scale_channels(raw, self.alpha, self.spec.width, mode, self.alpha_exact)
+        c = scale_channels(raw, self.alpha, self.spec.width, mode, self.alpha_exact)  # type: ignore[arg-type]
         if c < 1:
             raise ArchcalcError(
                 f"{where}: α={self.alpha:g} leaves {c} channels (from {self.value(v)}); use a larger --alpha"

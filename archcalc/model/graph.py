@@ -81,6 +81,9 @@ class GraphBuilder:
         self._shapes: dict[str, Shape] = {INPUT: input_shape}
         self.current = INPUT
         self.row = ""
+        self.nominal: int | None = input_shape[0]
+        """The current tensor's width before α: the previous row's ``out`` (None after a row without
+        one); what Keras's MobileNetV3 divides the table's expanded width by (``exp_from: input``)."""
         self.sources: tuple[str, ...] | None = None  # the tensors the row being expanded reads (``from``)
         self.row_outputs: dict[str, str] = {}  # row name → the tensor its last layer wrote
 

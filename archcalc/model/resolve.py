@@ -129,6 +129,11 @@ def knob_values(spec: NetworkSpec, overrides: Mapping[str, object] | None = None
     values: KnobValues = {k: v.default for k, v in spec.knobs.items()}
     for name, raw in (overrides or {}).items():
         if name not in spec.knobs:
+            if name == "classes":
+                raise ArchcalcError(
+                    f"--classes: {spec.name} has no `classes` knob (no row's out is $classes), "
+                    "so its classifier cannot be changed"
+                )
             close = difflib.get_close_matches(name, list(spec.knobs), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
             known = ", ".join(spec.knobs) or "none"
@@ -161,7 +166,9 @@ def resolve(
     alpha = check_alpha(alpha)
     res = input_resolution(spec, resolution, rho)
     values = knob_values(spec, knobs)
-    ctx = Context(spec, alpha, values, exact_alpha(alpha))
+    derived = [spec.knobs[k].derived(v) for k, v in values.items() if spec.knobs[k].sets]
+    every = values if not derived else {**values, **{k: v for d in derived for k, v in d.items()}}
+    ctx = Context(spec, alpha, every, exact_alpha(alpha))
     h, w = sides(res)
     b = GraphBuilder((spec.input.channels, h, w))
     outputs = b.row_outputs  # row name → the tensor its last layer wrote
@@ -183,11 +190,14 @@ def resolve(
             b.current = b.sources[0]
         expand = BLOCKS[entry.kind].expand
         nodes, blocks = b.graph.nodes, b.graph.blocks
+        out = getattr(entry, "out", None)
         for i in range(repeat):
             instance = name if repeat == 1 else f"{name}.{i}"
             start = len(nodes)
             expand(entry, ctx, b, instance, i == 0)
             blocks.append(BlockSpan(instance, entry.kind, start, len(nodes)))
+            width = None if out is None else ctx.value(out)
+            b.nominal = width if type(width) is int else None
         outputs[name] = b.current
     if not b.graph.nodes:
         raise ArchcalcError(f"{spec.name}: every row is switched off by the knobs; nothing to count")

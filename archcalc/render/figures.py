@@ -31,6 +31,9 @@ def render_figures(
         "ok",
         "note",
     ]
+    also = checks[0].also_convention if checks else None
+    if also is not None:
+        header.append(f"computed[{also}]")
     rows = [
         [
             c.source,
@@ -45,6 +48,7 @@ def render_figures(
             c.status,
             c.ok,
             c.note or "",
+            *([] if also is None else ["" if c.also_computed is None else c.also_computed]),
         ]
         for c in checks
     ]
@@ -65,6 +69,8 @@ def render_figures(
     t.column("count printed", number=True, drop=1)
     t.column("Δ", number=True, drop=2)
     t.column("status", min_width=8)
+    if also is not None:
+        t.column(f"count [{also}]", number=True)
     notes: list[str] = []
     for c in checks:
         status = ("✓ " if c.ok else "✗ ") + c.status
@@ -80,6 +86,7 @@ def render_figures(
             c.computed_printed,
             f"{c.relative_difference:+.2%}",
             status,
+            *([] if also is None else ["—" if c.also_computed is None else f"{c.also_computed:,}"]),
         )
     t.notes = sources.lines()
     out = [t]

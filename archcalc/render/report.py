@@ -12,12 +12,35 @@ from archcalc.render.fit import FitTable
 from archcalc.resolution import fmt_resolution
 
 if TYPE_CHECKING:
-    from archcalc.count.closed_form import LayerCost, Report
+    from archcalc.count.closed_form import LayerCost, Report, Totals
 
 
 def settings(r: Report) -> str:
     knobs = ", ".join(f"{k}={json.dumps(v)}" for k, v in r.knobs.items())
     return f"α={r.alpha:g}, {fmt_resolution(r.resolution)}" + (f", {knobs}" if knobs else "")
+
+
+def count_unit(r: Report) -> str:
+    """What the per-layer count column holds under the report's convention: MACs, or FLOPs (tf)."""
+    return "FLOPs" if r.totals.macs is None and r.totals.flops is not None else "MACs"
+
+
+def _count(x: LayerCost | Totals, unit: str) -> int | None:
+    return x.flops if unit == "FLOPs" else x.macs
+
+
+def _num(v: int | None) -> object:
+    """A count for CSV / Markdown: the integer, or empty where the convention counts none."""
+    return "" if v is None else v
+
+
+def _pct(v: int | None, total: int | None) -> str:
+    return "" if v is None or total is None else f"{100 * v / (total or 1):.2f}"
+
+
+def _exact(v: int | None) -> str:
+    """``1,234``, or ``—`` where the convention counts none."""
+    return "—" if v is None else f"{v:,}"
 
 
 LAYER_COLUMNS = (
@@ -36,7 +59,8 @@ LAYER_COLUMNS = (
 
 
 def _layer_rows(r: Report, rows: Sequence[LayerCost]) -> list[list[object]]:
-    total = r.totals.macs or 1
+    unit = count_unit(r)
+    total = _count(r.totals, unit)
     return [
         [
             x.name,
@@ -44,12 +68,12 @@ def _layer_rows(r: Report, rows: Sequence[LayerCost]) -> list[list[object]]:
             x.args,
             " + ".join(shape_str(s) for s in x.input_shapes),
             shape_str(x.output_shape),
-            x.params,
-            x.macs,
-            f"{100 * x.macs / total:.2f}",
+            _num(x.params),
+            _num(_count(x, unit)),
+            _pct(_count(x, unit), total),
             x.bytes_read,
             x.bytes_written,
-            f"{x.intensity:.3f}",
+            "" if x.intensity is None else f"{x.intensity:.3f}",
         ]
         for x in rows
     ]
@@ -57,18 +81,19 @@ def _layer_rows(r: Report, rows: Sequence[LayerCost]) -> list[list[object]]:
 
 def _total_row(r: Report) -> list[object]:
     t = r.totals
+    count = _count(t, count_unit(r))
     return [
         "TOTAL",
         "",
         "",
         shape_str(r.input_shape),
         shape_str(r.output_shape),
-        t.params,
-        t.macs,
-        "100.00",
+        _num(t.params),
+        _num(count),
+        "" if count is None else "100.00",
         t.bytes_read,
         t.bytes_written,
-        f"{t.macs / (t.bytes_read + t.bytes_written):.3f}",
+        "" if t.macs is None else f"{t.macs / (t.bytes_read + t.bytes_written):.3f}",
     ]
 
 
@@ -92,7 +117,7 @@ def render_report(
         header = [
             *LAYER_COLUMNS[:5],
             f"params[{r.convention}]",
-            f"macs[{r.convention}]",
+            f"{count_unit(r).lower()}[{r.convention}]",
             *LAYER_COLUMNS[7:9],
             f"bytes_written[{r.dtype}]",
             "intensity_macs_per_byte",
@@ -111,13 +136,14 @@ def _rich_report(
     r: Report, rows: Sequence[LayerCost], summary: bool, view: str, wide: bool
 ) -> list[FitTable]:
     conv = r.by_convention[r.convention]
+    unit = count_unit(r)
     out: list[FitTable] = []
     if not summary:
         t = FitTable(
-            f"{r.title} — {settings(r)} — MACs and params: convention '{r.convention}', "
+            f"{r.title} — {settings(r)} — {unit} and params: convention '{r.convention}', "
             f"bytes at {r.dtype} — view '{view}'",
-            f"Rows: {VIEW_TEXT[view]}. MACs [{r.convention}]: {conv.macs_rule}. "
-            f"params [{r.convention}]: {conv.params_rule}.",
+            f"Rows: {VIEW_TEXT[view]}. {unit} [{r.convention}]: {conv.macs_rule or 'none counted'}. "
+            f"params [{r.convention}]: {conv.params_rule or 'none counted'}.",
             wide=wide,
         )
         t.column("#", number=True, drop=4)
@@ -126,11 +152,11 @@ def _rich_report(
         t.column("args", drop=6)
         t.column("input → output", drop=5)
         t.column("params", number=True)
-        t.column("MACs", number=True)
-        t.column("% MACs", number=True)
+        t.column(unit, number=True)
+        t.column(f"% {unit}", number=True)
         t.column(f"bytes ({r.dtype})", number=True, drop=2)
         t.column("MACs/byte", number=True, drop=1)
-        total = r.totals.macs or 1
+        total = _count(r.totals, unit)
         for i, x in enumerate(rows):
             t.row(
                 i,
@@ -138,11 +164,11 @@ def _rich_report(
                 x.kind,
                 x.args,
                 f"{' + '.join(shape_str(s) for s in x.input_shapes)} → {shape_str(x.output_shape)}",
-                f"{x.params:,}",
-                f"{x.macs:,}",
-                f"{100 * x.macs / total:.2f}",
+                _exact(x.params),
+                _exact(_count(x, unit)),
+                _pct(_count(x, unit), total) or "—",
                 f"{x.bytes_read + x.bytes_written:,}",
-                f"{x.intensity:.2f}",
+                "—" if x.intensity is None else f"{x.intensity:.2f}",
             )
         out.append(t)
     out.append(_rich_totals(r, wide))
@@ -158,15 +184,31 @@ def _rich_totals(r: Report, wide: bool = False) -> FitTable:
     t.column("exact", number=True)
     t.column("convention / note", min_width=12, drop=1)
 
-    def line(label: str, x: int, note: str) -> None:
-        t.row(label, mega(x), f"{x:,}", note)
+    def line(label: str, x: int, note: str | None) -> None:
+        t.row(label, mega(x), f"{x:,}", note or "")
 
     for name, c in r.by_convention.items():
         mark = " ◀" if name == r.convention else ""
-        line(f"MACs [{name}]{mark}", c.macs, c.macs_rule)
-    line(f"FLOPs [{r.convention}]", tt.flops, "2 × MACs")
+        if c.macs is not None:
+            line(f"MACs [{name}]{mark}", c.macs, c.macs_rule)
+        elif c.flops is not None:
+            line(f"FLOPs [{name}]{mark}", c.flops, c.macs_rule)
+    if tt.macs is not None and tt.flops is not None:
+        line(f"FLOPs [{r.convention}]", tt.flops, "2 × MACs")
     line("params without BN [paper]", tt.params_without_bn, r.by_convention["paper"].params_rule)
     line("params with BN [torch]", tt.params_with_bn, r.by_convention["torch"].params_rule)
+    keras = r.by_convention.get("keras")
+    if keras is not None and keras.params is not None:
+        mark = " ◀" if r.convention == "keras" else ""
+        line(f"params [keras]{mark}", keras.params, keras.params_rule)
+        t.row(
+            "  trainable / non-trainable [keras]",
+            "",
+            f"{keras.trainable_params:,} / {keras.non_trainable_params:,}",
+            "model.summary()'s Trainable params / Non-trainable params (BN moving mean and variance)",
+        )
+    if tt.params is None:
+        t.row(f"params [{r.convention}]", "—", "—", f"convention '{r.convention}' counts no params")
     line(f"weight bytes [{r.dtype}]", tt.weight_bytes, "conv/linear weights + BN γ, β, mean, var")
     line(f"bytes read [{r.dtype}]", tt.bytes_read, "Σ inputs + weights")
     line(f"bytes written [{r.dtype}]", tt.bytes_written, "Σ outputs")
@@ -182,9 +224,9 @@ def _rich_breakdown(r: Report, wide: bool = False) -> FitTable:
         t.row(
             s.category,
             str(s.layers),
-            f"{s.macs:,}",
-            f"{100 * s.macs_share:.2f}%",
-            f"{s.params:,}",
-            f"{100 * s.params_share:.2f}%",
+            _exact(s.macs),
+            "—" if s.macs_share is None else f"{100 * s.macs_share:.2f}%",
+            _exact(s.params),
+            "—" if s.params_share is None else f"{100 * s.params_share:.2f}%",
         )
     return t

@@ -21,12 +21,23 @@ def _knobs(knobs: dict[str, object]) -> str:
     return ", ".join(f"{k}={json.dumps(v)}" for k, v in knobs.items())
 
 
+def _unit(convention: str) -> str:
+    """The count column's unit under ``convention``: MACs, or FLOPs for tf."""
+    from archcalc.count.conventions import get_convention
+
+    return "FLOPs" if get_convention(convention).unit == "FLOPs" else "MACs"
+
+
+def _count(p: SweepPoint) -> int | None:
+    return p.macs if p.macs is not None else p.flops
+
+
 def _header(convention: str, dtype: str, memory: bool, latency: str | None) -> list[str]:
     cols = [
         "config",
         "alpha",
         "resolution",
-        f"macs[{convention}]",
+        f"{_unit(convention).lower()}[{convention}]",
         f"params[{convention}]",
         "params_without_bn",
         "params_with_bn",
@@ -44,11 +55,11 @@ def _exact_row(title: str, p: SweepPoint, memory: bool, latency: str | None) -> 
         label(title, p),
         f"{p.alpha:g}",
         res_cell(p.resolution),
-        p.macs,
-        p.params,
+        "" if _count(p) is None else _count(p),
+        "" if p.params is None else p.params,
         p.params_without_bn,
         p.params_with_bn,
-        p.model_bytes,
+        "" if p.model_bytes is None else p.model_bytes,
     ]
     if memory:
         row.append(p.peak_memory_bytes)
@@ -58,7 +69,13 @@ def _exact_row(title: str, p: SweepPoint, memory: bool, latency: str | None) -> 
 
 
 def _human_row(title: str, p: SweepPoint, memory: bool, latency: str | None, sources: Footnotes) -> list[str]:
-    row: list[str] = [label(title, p), f"{p.macs:,}", f"{p.params:,}", _mb(p.model_bytes)]
+    count = _count(p)
+    row: list[str] = [
+        label(title, p),
+        "—" if count is None else f"{count:,}",
+        "—" if p.params is None else f"{p.params:,}",
+        _mb(p.model_bytes),
+    ]
     if memory:
         row.append(_mb(p.peak_memory_bytes))
     if latency:
@@ -88,7 +105,7 @@ def _table(
     if front is not None:
         t.column("front", justify="center")
     t.column("config", min_width=10)
-    t.column(f"MACs [{convention}]", number=True)
+    t.column(f"{_unit(convention)} [{convention}]", number=True)
     t.column(f"params [{convention}]", number=True)
     t.column(f"model MB [{dtype}]", number=True, drop=1)
     if memory:
@@ -106,8 +123,18 @@ def _table(
     return t
 
 
-def _caption(macs_rule: str, params_rule: str, memory_rule: str | None, latency: str | None) -> str:
-    parts = [f"MACs: {macs_rule}.", f"Params: {params_rule}.", "model MB = params × dtype bytes / 10⁶."]
+def _caption(
+    convention: str,
+    macs_rule: str | None,
+    params_rule: str | None,
+    memory_rule: str | None,
+    latency: str | None,
+) -> str:
+    parts = [
+        f"{_unit(convention)}: {macs_rule or 'none counted'}.",
+        f"Params: {params_rule or 'none counted'}.",
+        "model MB = params × dtype bytes / 10⁶.",
+    ]
     if memory_rule:
         parts.append(f"Peak memory (batch 1, rule {memory_rule}).")
     if latency:
@@ -131,7 +158,7 @@ def render_sweep(s: Sweep, fmt: str, wide: bool = False) -> str | FitTable:
             )
         return text
     heading = f"{s.title} — {len(s.points)} configurations" + (f" — {_knobs(s.knobs)}" if s.knobs else "")
-    caption = _caption(s.macs_rule, s.params_rule, s.peak_memory_rule, s.latency_profile)
+    caption = _caption(s.convention, s.macs_rule, s.params_rule, s.peak_memory_rule, s.latency_profile)
     return _table(s.title, caption, heading, s.points, s.convention, s.dtype, memory, s.latency_profile, wide)
 
 
@@ -175,5 +202,5 @@ def render_fit(f: Fit, fmt: str, wide: bool = False) -> str | FitTable:
         f"{f.title} within {limits_text(f.limits)} — {len(points)} of {f.searched} configurations fit, "
         f"{len(f.front)} on the Pareto front (◆)"
     )
-    caption = f.rule + " " + _caption(f.macs_rule, f.params_rule, f.peak_memory_rule, latency)
+    caption = f.rule + " " + _caption(f.convention, f.macs_rule, f.params_rule, f.peak_memory_rule, latency)
     return _table(f.title, caption, heading, points, f.convention, f.dtype, memory, latency, wide, front)

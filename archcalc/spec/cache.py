@@ -14,6 +14,12 @@ Every failure (no home directory, unwritable or read-only directory, corrupt or 
 data JSON cannot hold exactly, such as YAML dates or non-string keys) falls back silently to
 parsing the YAML, which is what happens without a cache. Entries are written atomically
 (temporary file, then rename), so concurrent runs never read half a file.
+
+What it skips: importing PyYAML and parsing the file (110 M instructions of a cold start). Checked
+against parsing by ``tests/test_cold_start.py``: ``test_every_builtin_round_trips_through_the_cache``
+(a hit gives the spec the YAML gives, without touching PyYAML), the damaged-entry, changed-file,
+version and unusable-directory tests, and ``test_a_warm_cold_start_imports_neither_yaml_nor_torch``.
+One of the start-up shortcuts :mod:`archcalc.cli.startup` lists.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from archcalc.errors import ArchcalcError
 from archcalc.spec import cache as spec_cache
+from archcalc.spec import fast_validate
 from archcalc.spec.schema import ENTRY_KINDS, NetworkSpec
 
 
@@ -150,7 +151,13 @@ def parse_yaml(text: str, source: str) -> dict[str, Any]:
 
 
 def validate_spec(data: dict[str, Any], source: str) -> NetworkSpec:
-    """Validate parsed spec data as a :class:`NetworkSpec`; an error is one line naming ``source``."""
+    """Validate parsed spec data as a :class:`NetworkSpec`; an error is one line naming ``source``.
+
+    Valid data takes the fast path (:mod:`archcalc.spec.fast_validate`); whatever it does not accept
+    is validated by :class:`NetworkSpec` itself, which words the error."""
+    spec = fast_validate.validate(data)
+    if spec is not None:
+        return spec
     try:
         return NetworkSpec.model_validate(data)
     except ValidationError as e:

@@ -33,6 +33,14 @@ WidthMode = Literal["scaled", "fixed", "grow_only"]
 ``grow_only``: scaled by max(α, 1), i.e. kept for α < 1 (MobileNet V2's last conv)."""
 
 
+ActArg = Act | KnobRef
+"""An activation, or a knob whose value is one (``$nonlinearity``)."""
+WidthArg = WidthMode | KnobRef
+"""A width mode, or a knob whose value is one (``$head_width``)."""
+OddKernelArg = OddKernel | KnobRef
+"""An odd kernel side, or a knob whose value is one (``$big_kernel``)."""
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -10,9 +10,10 @@ scales channel counts; an entry's ``width`` says whether α applies to it at all
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Field, StrictBool, StrictFloat, StrictInt, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StringConstraints, model_validator
 
 from archcalc.model.blocks import BLOCKS
 from archcalc.spec.fields import Identifier, PosInt, WidthRule
@@ -42,25 +43,78 @@ def _knob_refs(value: object) -> list[str]:
     return []
 
 
+def knob_key(value: object) -> str:
+    """A knob value as a ``sets`` key: ``true`` / ``false``, a number's digits, a string as is."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 class KnobSpec(_Strict):
-    """A network-specific switch, set from the CLI with ``--param NAME=VALUE``."""
+    """A network-specific switch, set from the CLI with ``--param NAME=VALUE``.
+
+    ``sets`` derives further values from this knob's value, for rows to read as ``$name``: one
+    switch (``layout: keras``) can then change several fields (a stem width, a head width, an
+    expansion rule) without the user setting each. Keys are the knob's values as JSON writes them
+    (``"true"``, ``"false"``, ``"8"``, ``keras``); every value the knob can take needs one.
+    """
 
     default: KnobValue
     choices: list[KnobValue] | None = None
     help: str = ""
+    sets: dict[Identifier, dict[str, KnobValue]] = Field(
+        default_factory=dict, description="values rows read as $name, by this knob's value"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _string_keys(cls, data: Any) -> Any:
+        """YAML reads ``true:`` as a bool key; ``sets`` keys are the values' JSON text."""
+        if isinstance(data, dict) and isinstance(data.get("sets"), dict):
+            data = dict(data)
+            data["sets"] = {
+                k: {knob_key(v): x for v, x in m.items()} if isinstance(m, dict) else m
+                for k, m in data["sets"].items()
+            }
+        return data
 
     @model_validator(mode="after")
     def _default_in_choices(self) -> KnobSpec:
         if self.choices is not None and self.default not in self.choices:
             raise ValueError(f"default {self.default!r} is not one of the choices {self.choices}")
+        if self.sets:
+            values = (
+                self.choices
+                if self.choices is not None
+                else [False, True]
+                if isinstance(self.default, bool)
+                else None
+            )
+            if values is None:
+                raise ValueError("a knob with `sets` needs `choices` (or a true / false default)")
+            want = {knob_key(v) for v in values}
+            for name, mapping in self.sets.items():
+                if set(mapping) != want:
+                    raise ValueError(
+                        f"sets.{name}: needs a value for each of {', '.join(sorted(want))}, "
+                        f"has {', '.join(sorted(mapping)) or 'none'}"
+                    )
         return self
+
+    def derived(self, value: object) -> dict[str, KnobValue]:
+        """The values this knob sets when it is ``value``."""
+        key = knob_key(value)
+        return {name: mapping[key] for name, mapping in self.sets.items()}
 
     @property
     def type_name(self) -> str:
         return type(self.default).__name__
 
 
-Convention = Literal["paper", "fvcore", "torch"]
+Convention = Literal[
+    "paper", "fvcore", "torch", "ptflops", "thop", "torchinfo", "torchprofile", "tf", "keras"
+]
+"""The conventions a published figure can be printed under (``archcalc.count.conventions``)."""
 Printed = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9,]*(\.[0-9]+)?\s*[KMG]?$")]
 """A figure as printed: ``325M``, ``4.2M``, ``0.31G``, ``1,248,424`` (an exact count)."""
 
@@ -183,7 +237,12 @@ SECTIONS: tuple[str, ...] = ("stem", "body", "head")
 
 
 class NetworkSpec(_Strict):
-    """One network, as data."""
+    """One network, as data.
+
+    Its validator is built on first use (``defer_build``): loading a spec by name or path goes through
+    :mod:`archcalc.spec.fast_validate`, which builds only the row kinds the spec uses."""
+
+    model_config = ConfigDict(defer_build=True)
 
     name: Identifier
     title: str
@@ -228,13 +287,20 @@ class NetworkSpec(_Strict):
 
     @model_validator(mode="after")
     def _check_refs(self) -> NetworkSpec:
+        derived: dict[str, str] = {}
+        for knob, k in self.knobs.items():
+            for name in k.sets:
+                if name in self.knobs or name in derived:
+                    other = derived.get(name, name)
+                    raise ValueError(f"knobs.{knob}.sets.{name}: {name!r} is already set by {other}")
+                derived[name] = f"knobs.{knob}"
         names: set[str] = set()
         for section, i, entry in self.entries():
             where = f"{section}.{i}"
             for field, value in entry.__dict__.items():  # the fields' values (pydantic's iteration, cheaper)
                 for ref in _knob_refs(value):
-                    if ref[1:] not in self.knobs:
-                        known = ", ".join(self.knobs) or "none declared"
+                    if ref[1:] not in self.knobs and ref[1:] not in derived:
+                        known = ", ".join([*self.knobs, *derived]) or "none declared"
                         raise ValueError(f"{where}.{field}: unknown knob {ref} (knobs: {known})")
             name = entry.name or where
             if name in names:

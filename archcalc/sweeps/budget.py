@@ -87,9 +87,22 @@ def parse_limits(
     )
 
 
+def check_limits(limits: Limits, convention: str) -> None:
+    """Refuse a limit on a quantity ``convention`` does not count (``--max-macs`` under keras …)."""
+    from archcalc.count.conventions import get_convention
+
+    conv = get_convention(convention)
+    if limits.max_macs is not None and not conv.counts_macs:
+        raise ArchcalcError(f"--max-macs: {conv.undefined('MACs')}")
+    for option, value in (("--max-params", limits.max_params), ("--max-bytes", limits.max_bytes)):
+        if value is not None and not conv.counts_params:
+            raise ArchcalcError(f"{option}: {conv.undefined('params')}")
+
+
 def rank_key(p: SweepPoint) -> tuple:
     """Best first: known top-1 (highest first), then MACs (most first), then params (fewest first)."""
-    return (p.top1 is None, -(p.top1 or 0.0), -p.macs, p.params, -p.alpha, -area(p.resolution))
+    count = p.macs if p.macs is not None else p.flops or 0
+    return (p.top1 is None, -(p.top1 or 0.0), -count, p.params or 0, -p.alpha, -area(p.resolution))
 
 
 def pareto_front(points: list[SweepPoint]) -> tuple[list[SweepPoint], list[SweepPoint]]:
@@ -130,12 +143,14 @@ def fit_budget(
     """Sweep the grid (default: the spec's) under ``settings``, keep what fits ``limits``, split front
     and rest (:func:`fit_sweep`); the limits are checked against the settings before the sweep."""
     settings = SweepSettings() if settings is None else settings
+    check_limits(limits, settings.convention)
     check_measures(limits, settings.memory_rule, settings.profile)
     return fit_sweep(run_sweep(spec, alphas, resolutions, knobs, settings), limits)
 
 
 def fit_sweep(s: Sweep, limits: Limits) -> Fit:
     """The points of ``s`` that fit ``limits``: Pareto front and the rest, each best first."""
+    check_limits(limits, s.convention)
     check_measures(limits, s.peak_memory_rule, s.latency_profile)
     fitting = [p for p in s.points if not limits.violations(p)]
     front, others = pareto_front(fitting)

@@ -42,15 +42,17 @@ TOTAL_KEYS = (
 
 
 class SweepPoint(BaseModel):
-    """One configuration's totals. ``macs`` and ``params`` follow the sweep's ``convention``."""
+    """One configuration's totals. ``macs``, ``flops`` and ``params`` follow the sweep's
+    ``convention`` (null: a quantity it does not count)."""
 
     alpha: float
     resolution: Resolution = Field(description="input side, or (height, width) when not square")
-    macs: int
-    params: int
+    macs: int | None
+    flops: int | None = Field(None, description="2 × macs, or the count of a FLOP convention (tf)")
+    params: int | None
     params_without_bn: int = Field(description="conv + linear weights and biases (paper)")
     params_with_bn: int = Field(description="every learnable parameter, BN γ/β included (torch)")
-    model_bytes: int = Field(description="params × dtype bytes: the weights to store")
+    model_bytes: int | None = Field(description="params × dtype bytes: the weights to store")
     weight_bytes: int = Field(description="weights read per inference: + BN γ, β, mean, var")
     bytes_read: int
     bytes_written: int
@@ -142,6 +144,9 @@ def _full_totals(
     r = resolve(spec, alpha, res, knobs=knobs)
     t = report(r, settings.convention, settings.dtype).totals
     out = {k: getattr(t, k) for k in TOTAL_KEYS}
+    # the level engine's "macs" is the convention's count: MACs, or FLOPs for tf (0: none)
+    out["macs"] = t.macs if t.macs is not None else t.flops or 0
+    out["params"] = t.params or 0
     if settings.memory_rule is not None:
         out["peak_memory_bytes"] = peak_activation_bytes(r.graph, settings.dtype_bytes, settings.memory_rule)
     return out
@@ -257,11 +262,16 @@ def run_sweep(
         top = acc.get((alpha, res))
         if profile is not None:
             t["latency_ms"] = predict_ms(spec, alpha, res, values, settings)
+        count = t.pop("macs")
+        t["macs"] = count if conv.unit == "MACs" else None  # type: ignore[assignment]
+        t["flops"] = None if conv.unit is None else 2 * count if conv.unit == "MACs" else count  # type: ignore[assignment]
+        if not conv.counts_params:
+            t["params"] = None  # type: ignore[assignment]
         points.append(
             SweepPoint(
                 alpha=alpha,
                 resolution=res,
-                model_bytes=t["params"] * b,
+                model_bytes=None if t["params"] is None else t["params"] * b,
                 top1=top.value if top else None,
                 top1_source=top.source if top else None,
                 top1_label=top.label if top else None,

@@ -6,7 +6,7 @@ feeding it, and a network has only a handful of distinct chains: its spatial **l
 V2 has 7: 224, 112, 56, 28, 14, 7 and the pooled 1×1). For each node,
 
     numel(tensor)  = coef · area(level)                  (coef = channels; area = H·W of the level)
-    MACs(node)     = c₀ + Σ_L a_L · area(L)               (found by probing ``op.macs``, then checked)
+    MACs(node)     = c₀ + Σ_L a_L · area(L)               (found by probing the op's count, then checked)
     bytes read     = b · (Σ_inputs coef·area + weights read),   bytes written = b · coef_out·area_out
 
 so per α the totals are ``constant + Σ_L coefficient_L · area_L`` and per r they cost one side
@@ -42,6 +42,7 @@ from archcalc.count.liveness import last_reads, live_totals
 from archcalc.errors import ArchcalcError
 from archcalc.model.graph import INPUT, Graph, Node
 from archcalc.model.ops import Op, Shape, numel
+from archcalc.model.ops.counting import charges
 from archcalc.resolution import Resolution
 from archcalc.resolution import sides as input_sides
 
@@ -187,9 +188,21 @@ def _broadcast_gate(op: Op, t: _Tensor, levels: list[_Level]) -> bool:
 
 
 _Terms = tuple[int, tuple[int, ...], int, int, int, int]
-"""A node's MACs c₀ and per-variable-level coefficients, weights read, params (convention), weight
-params, norm params."""
+"""A node's count c₀ and per-variable-level coefficients (MACs, or FLOPs for tf; the plan's
+``macs``), weights read, params (convention; 0 where it counts none), weight params, norm params."""
 TermCache = dict[tuple, _Terms | None]
+
+
+def _count_fn(op: Op, conv: Convention) -> Callable[[list[Shape], Shape], int]:
+    """The op's count under ``conv`` as a function of its shapes (0 for a convention without one)."""
+    if conv.counter is None:
+        return lambda ins, out: 0
+    if conv.counter in ("paper", "torch"):
+        return op.macs
+    if conv.counter == "fvcore":
+        return op.fvcore_macs
+    i = conv.index
+    return lambda ins, out: charges(op.tallies(ins, out))[i]
 
 
 def _node_terms(
@@ -207,8 +220,7 @@ def _node_terms(
     op = n.op
     key = (op, conv.name, tuple(pattern))
     if key not in cache:
-        fn = op.fvcore_macs if conv.fvcore_macs else op.macs
-        got = _affine(fn, ins, out, n, levels, len(levels))
+        got = _affine(_count_fn(op, conv), ins, out, n, levels, len(levels))
         cache[key] = (
             None
             if got is None
@@ -216,7 +228,7 @@ def _node_terms(
                 got[0],
                 tuple(got[1].get(lv, 0) for lv in var),
                 op.weights_read(),
-                conv.params(n),
+                conv.params(n) or 0,
                 op.weight_params(),
                 op.norm_params(),
             )

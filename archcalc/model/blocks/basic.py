@@ -6,7 +6,7 @@ row to ``name.dw.*`` and ``name.pw.*``; repeated rows get ``name.0``, ``name.1``
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import Field, StrictBool, model_validator
 
@@ -24,7 +24,21 @@ from archcalc.model.ops import (
     Pool2d,
     fmt_shape,
 )
-from archcalc.spec.fields import Act, BoolArg, Entry, IntArg, NonNegInt, OddKernel, PosInt, WidthMode
+from archcalc.spec.fields import (
+    Act,
+    ActArg,
+    BoolArg,
+    Entry,
+    IntArg,
+    KnobRef,
+    NonNegInt,
+    OddKernel,
+    PosInt,
+    WidthArg,
+    WidthMode,
+)
+
+_PLAIN_ACTS = frozenset(get_args(Act))
 
 
 class ConvEntry(Entry):
@@ -40,9 +54,9 @@ class ConvEntry(Entry):
     dilation: PosInt = 1
     groups: PosInt | Literal["depthwise"] = 1
     bn: StrictBool = True
-    act: Act = "relu"
-    bias: StrictBool | None = Field(None, description="default: a bias only when there is no BN")
-    width: WidthMode = "scaled"
+    act: ActArg = "relu"
+    bias: StrictBool | KnobRef | None = Field(None, description="default: a bias only when there is no BN")
+    width: WidthArg = "scaled"
 
     @model_validator(mode="after")
     def _same_needs_odd_kernel(self) -> ConvEntry:
@@ -112,8 +126,8 @@ class LinearEntry(Entry):
     kind: Literal["linear"]
     out: IntArg
     bias: StrictBool = True
-    act: Act = "none"
-    width: WidthMode = "scaled"
+    act: ActArg = "none"
+    width: WidthArg = "scaled"
     tokens: StrictBool = Field(
         False,
         description="apply to the last dimension of any tensor (a token sequence, a channels-last "
@@ -192,9 +206,9 @@ def _conv(e: ConvEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -
         e.k,
         ctx.int(e.stride, f"{name}.stride") if first else 1,
         groups,
-        e.act,
+        e.act if e.act in _PLAIN_ACTS else ctx.act(e.act, f"{name}.act"),
         e.bn,
-        e.bias,
+        e.bias if e.bias is None or isinstance(e.bias, bool) else ctx.bool(e.bias, f"{name}.bias"),
         None if e.padding == "same" else e.padding,
         e.dilation,
     )
@@ -255,7 +269,8 @@ def _linear(e: LinearEntry, ctx: Context, b: GraphBuilder, name: str, first: boo
             f"layer {name} (linear): needs a vector input but gets a "
             f"{fmt_shape(in_shape)} map; add a global_pool or flatten row before it"
         )
-    fc = f"{name}.fc" if e.act != "none" else name
+    act = e.act if e.act in _PLAIN_ACTS else ctx.act(e.act, f"{name}.act")
+    fc = f"{name}.fc" if act != "none" else name
     b.op(fc, Linear, in_features=in_shape[-1], out_features=out, bias=e.bias)
-    if e.act != "none":
-        b.op(f"{name}.act", Activation, fn=e.act)
+    if act != "none":
+        b.op(f"{name}.act", Activation, fn=act)

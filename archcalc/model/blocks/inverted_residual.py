@@ -57,7 +57,7 @@ from archcalc.model.context import Context
 from archcalc.model.graph import GraphBuilder
 from archcalc.model.ops import Activation, AdaptivePool2d, Add, Conv2d, Mul
 from archcalc.model.width import make_divisible
-from archcalc.spec.fields import Act, BoolArg, Entry, IntArg, OddKernel, PosInt, WidthMode
+from archcalc.spec.fields import Act, ActArg, BoolArg, Entry, IntArg, KnobRef, OddKernelArg, PosInt, WidthMode
 
 
 class InvertedResidualEntry(Entry):
@@ -72,9 +72,14 @@ class InvertedResidualEntry(Entry):
     exp: IntArg | None = Field(
         None, description="absolute expanded width before the width multiplier (MobileNet V3's 'exp size')"
     )
-    k: OddKernel = Field(3, description="depthwise kernel size ('same' padding, so odd)")
+    exp_from: Literal["scaled", "input"] | KnobRef = Field(
+        "scaled",
+        description="scaled: the expanded width is exp scaled by α (torchvision); input: "
+        "_make_divisible(d′ · exp / c′), c′ the input width before α (Keras's MobileNetV3)",
+    )
+    k: OddKernelArg = Field(3, description="depthwise kernel size ('same' padding, so odd)")
     stride: IntArg = Field(1, description="stride of the depthwise conv, first repeat only")
-    act: Act = Field("relu6", description="activation after the expand and the depthwise conv")
+    act: ActArg = Field("relu6", description="activation after the expand and the depthwise conv")
     residual: BoolArg = Field(True, description="add the input when stride = 1 and input width = out")
     se: BoolArg = Field(False, description="squeeze-and-excite on the depthwise output")
     se_from: Literal["expanded", "input"] = Field(
@@ -92,6 +97,8 @@ class InvertedResidualEntry(Entry):
     def _one_expansion(self) -> InvertedResidualEntry:
         if (self.t is None) == (self.exp is None):
             raise ValueError("give exactly one of t (expansion ratio) and exp (absolute expanded width)")
+        if self.t is not None and self.exp_from != "scaled":
+            raise ValueError("exp_from applies to exp (an absolute expanded width), not to t")
         return self
 
 
@@ -100,7 +107,7 @@ class WidenEntry(Entry):
 
     kind: Literal["widen"]
     factor: PosInt = Field(description="output channels = factor × input channels (α enters via the input)")
-    act: Act = "relu"
+    act: ActArg = "relu"
 
 
 def squeeze_width(width: int, ratio: int, divisor: int | None) -> int:
@@ -166,6 +173,8 @@ def _inverted_residual(
     out = ctx.channels(e.out, e.width, f"{name}.out")
     if e.t is not None:
         hidden = ctx.int(e.t, f"{name}.t") * d_in
+    elif ctx.value(e.exp_from) == "input":
+        hidden = _keras_expansion(ctx, b, name, ctx.int(e.exp, f"{name}.exp"), d_in)
     else:
         hidden = ctx.channels(e.exp, e.width, f"{name}.exp")
     stride = ctx.int(e.stride, f"{name}.stride") if first else 1
@@ -177,7 +186,22 @@ def _inverted_residual(
             return squeeze_excite(b, f"{name}.se", q, e.se_act, e.se_gate)
 
     residual = ctx.bool(e.residual, f"{name}.residual")
-    inverted_residual(b, name, hidden, out, e.k, stride, e.act, se=se, residual=residual)
+    k = ctx.odd_kernel(e.k, f"{name}.k")
+    inverted_residual(
+        b, name, hidden, out, k, stride, ctx.act(e.act, f"{name}.act"), se=se, residual=residual
+    )
+
+
+def _keras_expansion(ctx: Context, b: GraphBuilder, name: str, exp: int, d_in: int) -> int:
+    """Keras's MobileNetV3 ``_depth(infilters * expansion)``: expansion = exp / c′ (the paper table's
+    ratio, e.g. 72 / 16 = 4.5), times the block's actual input width d′, rounded to the divisor."""
+    if b.nominal is None:
+        raise ArchcalcError(
+            f"layer {name} (inverted_residual): exp_from input needs the input width before α, "
+            "and the row before has no `out`"
+        )
+    divisor = ctx.spec.width.divisor
+    return make_divisible(d_in * (exp / b.nominal), divisor)
 
 
 @block(WidenEntry)
@@ -186,4 +210,4 @@ def _widen(e: WidenEntry, ctx: Context, b: GraphBuilder, name: str, first: bool)
     shape = b.shape()
     if len(shape) != 3:
         raise ArchcalcError(f"layer {name} (widen): needs a C×H×W map, gets a vector")
-    conv_bn_act(b, name, e.factor * shape[0], 1, act=e.act)
+    conv_bn_act(b, name, e.factor * shape[0], 1, act=ctx.act(e.act, f"{name}.act"))

@@ -8,7 +8,8 @@ A ``bottleneck`` row with ``planes`` = p, expansion e (4) and input channels c b
     downsample 1×1, c → e·p, stride s + BN       (only when s ≠ 1 or c ≠ e·p, as torchvision)
     add    conv3 + (downsample or the input), then ReLU
 
-No conv has a bias. At output side H×W (input side s·H×s·W):
+No conv has a bias (``bias: true`` puts one on every conv, as Keras's ResNet50 does: + p + p + e·p
+[+ e·p] params, and TF's BiasAdd per output element). At output side H×W (input side s·H×s·W):
 
     MACs   = c·p·(sH)(sW) + 9·p²·H·W + e·p²·H·W  [+ c·e·p·H·W with the downsample]
     params = c·p + 9·p² + e·p² [+ c·e·p] (convs) + 2·(p + p + e·p [+ e·p]) (BN γ, β)
@@ -33,7 +34,7 @@ from archcalc.model.blocks.basic import conv_bn_act
 from archcalc.model.context import Context
 from archcalc.model.graph import GraphBuilder
 from archcalc.model.ops import Activation, Add
-from archcalc.spec.fields import Entry, IntArg, KnobRef, PosInt, WidthMode
+from archcalc.spec.fields import BoolArg, Entry, IntArg, KnobRef, PosInt, WidthMode
 
 
 class BottleneckEntry(Entry):
@@ -48,6 +49,7 @@ class BottleneckEntry(Entry):
         description="conv2: stride on the 3×3 (torchvision, ResNet v1.5); conv1: on the first 1×1 "
         "(the paper's ResNet v1); may name a knob ($name)",
     )
+    bias: BoolArg = Field(False, description="a bias on every conv (Keras's ResNet50), beside the BN")
     width: WidthMode = "scaled"
 
 
@@ -63,12 +65,13 @@ def _bottleneck(e: BottleneckEntry, ctx: Context, b: GraphBuilder, name: str, fi
     if where not in ("conv1", "conv2"):
         raise ArchcalcError(f"{name}.stride_on: expected conv1 or conv2, got {where!r} (from {e.stride_on})")
     s1, s2 = (stride, 1) if where == "conv1" else (1, stride)
-    conv_bn_act(b, f"{name}.conv1", planes, 1, s1)
-    conv_bn_act(b, f"{name}.conv2", planes, 3, s2)
-    main = conv_bn_act(b, f"{name}.conv3", out, 1, act="none")
+    bias = ctx.bool(e.bias, f"{name}.bias")
+    conv_bn_act(b, f"{name}.conv1", planes, 1, s1, bias=bias)
+    conv_bn_act(b, f"{name}.conv2", planes, 3, s2, bias=bias)
+    main = conv_bn_act(b, f"{name}.conv3", out, 1, act="none", bias=bias)
     identity = x
     if stride != 1 or in_ch != out:
         b.current = x
-        identity = conv_bn_act(b, f"{name}.downsample", out, 1, stride, act="none")
+        identity = conv_bn_act(b, f"{name}.downsample", out, 1, stride, act="none", bias=bias)
     b.op(f"{name}.add", Add, inputs=[main, identity])
     b.op(f"{name}.act", Activation, fn="relu")

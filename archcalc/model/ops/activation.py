@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, ClassVar, Literal
 
 from archcalc.errors import ArchcalcError
-from archcalc.model.ops.base import LayerRow, OnnxSink, Op, Shape
+from archcalc.model.ops.base import LayerRow, OnnxSink, Op, Shape, numel
+from archcalc.model.ops.counting import Rule, Tally, rule
 
 ActName = Literal["relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "gelu", "gelu_tanh", "tanh"]
 ACTIVATIONS: tuple[str, ...] = (
@@ -27,6 +29,11 @@ _GEMM_FUSED = frozenset({"relu", "hsigmoid", "sigmoid"})
 _KERNEL_CODE = {"relu": 1.0, "relu6": 2.0, "hsigmoid": 3.0, "hswish": 4.0, "sigmoid": 5.0, "swish": 6.0}
 
 
+@cache
+def _unruled(fn: str) -> Rule:
+    return rule(f"{fn} output element (no counter's rule stated)")
+
+
 @dataclass(slots=True, unsafe_hash=True)
 class Activation(Op):
     """ReLU, ReLU6, h-swish x·ReLU6(x+3)/6, h-sigmoid ReLU6(x+3)/6, sigmoid, swish x·σ(x),
@@ -36,6 +43,20 @@ class Activation(Op):
     """
 
     kind: ClassVar[str] = "activation"
+    rules: ClassVar[Mapping[str, Rule]] = {
+        # ptflops hooks nn.ReLU and also patches F.relu, which nn.ReLU calls: each element counts twice
+        "relu": rule("ReLU output element", ptflops=2),
+        # nn.ReLU6 is a Hardtanh: its module hook counts, F.hardtanh is not patched
+        "relu6": rule("ReLU6 output element", ptflops=1),
+        # ptflops patches F.silu (no module hook); TF's silu is x·σ(β·x): two Muls
+        "swish": rule("SiLU (swish) output element", ptflops=1, tf=2),
+        # Keras hard_swish x·relu6(x + 3)/6: AddV2, RealDiv, Mul
+        "hswish": rule("hard-swish output element", tf=3),
+        # Keras MobileNetV3's hard_sigmoid relu6(x + 3)·(1/6): AddV2, Mul
+        "hsigmoid": rule("hard-sigmoid output element", tf=2),
+        "sigmoid": rule("sigmoid output element"),
+    }
+    """What each counter charges per output element of an activation function (0 where unnamed)."""
     folds_into_previous = True
     fuses_into_producer = True
     per_channel = True
@@ -78,6 +99,12 @@ class Activation(Op):
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         return inputs[0]
+
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        """One unit per output element, charged as :attr:`rules` says for ``fn`` (a function without
+        a rule is charged nothing; ``tests/test_counters_torch.py`` wants every one stated)."""
+        r = self.rules.get(self.fn)
+        return ((r if r is not None else _unruled(self.fn), numel(out)),)
 
     def category(self) -> str:
         return "Activation"

@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from math import prod
 from typing import Any, ClassVar, Literal, Protocol
 
+from archcalc.model.ops.counting import Tally, default_fvcore_rule, default_macs_rule
+
 Shape = tuple[int, ...]
 """A tensor shape without the batch dimension: ``(C, H, W)`` for maps, ``(F,)`` for vectors."""
 
@@ -213,6 +215,22 @@ class Op:
         paper count too).
         """
         return self.macs(inputs, out)
+
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        """What this op has that some counter counts: (rule, units) pairs (see
+        :mod:`archcalc.model.ops.counting`); a counter's figure is Σ units × its charge.
+
+        The default, for a kind that states no rules of its own: its paper MACs, charged 1 by every
+        MAC counter and 2 by ``tf``, and whatever fvcore's handle counts beyond them.
+        """
+        macs = self.macs(inputs, out)
+        extra = self.fvcore_macs(inputs, out) - macs
+        items: list[Tally] = []
+        if macs:
+            items.append((default_macs_rule(self.kind), macs))
+        if extra:
+            items.append((default_fvcore_rule(self.kind), extra))
+        return tuple(items)
 
     def weights_read(self) -> int:
         """Elements of weights and state read by one forward pass (traffic rule)."""

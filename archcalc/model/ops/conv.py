@@ -10,6 +10,12 @@ from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError, CollapseError
 from archcalc.model.ops.base import LayerRow, OnnxSink, Op, Shape, fmt_shape
+from archcalc.model.ops.counting import MAC_COUNTERS, Tally, rule
+
+CONV_MACS = rule("conv multiply-add", **MAC_COUNTERS, tf=2)
+"""Conv2D / DepthwiseConv2dNative: 2 FLOPs per multiply-add in TF's profiler."""
+CONV_BIAS = rule("conv bias add (1 per output element)", ptflops=1, torchinfo=1, tf=1)
+"""ptflops' conv hook and torchinfo (bias params × output positions) count it; so does TF's BiasAdd."""
 
 
 def conv_out_size(size: int, k: int, stride: int, padding: int, dilation: int) -> int:
@@ -128,6 +134,11 @@ class Conv2d(Op):
 
     def macs(self, inputs: Sequence[Shape], out: Shape) -> int:
         return prod(out) * self._kernel_elems()
+
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        """N·(M/G)·K_h·K_w·H_out·W_out multiply-adds, and N·H_out·W_out bias adds with a bias."""
+        macs = prod(out) * self._kernel_elems()
+        return ((CONV_MACS, macs), (CONV_BIAS, prod(out))) if self.bias else ((CONV_MACS, macs),)
 
     def category(self) -> str:
         return _category(self.kernel, "DW" if self.is_depthwise else "group" if self.groups > 1 else "")

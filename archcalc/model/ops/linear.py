@@ -9,6 +9,12 @@ from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
 from archcalc.model.ops.base import OnnxSink, Op, Shape, fmt_shape
+from archcalc.model.ops.counting import MAC_COUNTERS, Tally, rule
+
+LINEAR_MACS = rule("linear multiply-add", **MAC_COUNTERS, tf=2)
+"""MatMul: 2 FLOPs per multiply-add in TF's profiler."""
+LINEAR_BIAS = rule("linear bias add", ptflops=1, torchinfo=1, tf=1)
+"""ptflops' linear hook and torchinfo (batch × params) count it; so does TF's BiasAdd."""
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -52,6 +58,13 @@ class Linear(Op):
 
     def macs(self, inputs: Sequence[Shape], out: Shape) -> int:
         return prod(out) * self.in_features
+
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        """M·N multiply-adds, and N bias adds with a bias."""
+        macs = self.in_features * self.out_features
+        if self.bias:
+            return ((LINEAR_MACS, macs), (LINEAR_BIAS, self.out_features))
+        return ((LINEAR_MACS, macs),)
 
     def category(self) -> str:
         return "Fully Connected"

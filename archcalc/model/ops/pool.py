@@ -9,6 +9,24 @@ from typing import Any, ClassVar
 from archcalc.errors import ArchcalcError, CollapseError
 from archcalc.model.ops.base import LayerRow, OnnxSink, Op, Shape, numel
 from archcalc.model.ops.conv import conv_out_size
+from archcalc.model.ops.counting import Tally, rule
+
+MAX_POOL_INPUT = rule("max pool input element", ptflops=2)
+AVG_POOL_INPUT = rule("avg pool input element", ptflops=2)
+"""ptflops hooks the pooling module and also patches F.max_pool2d / F.avg_pool2d: twice per input."""
+AVG_POOL_OUTPUT = rule("avg pool output element", thop=1, torchprofile=1)
+POOL_WINDOW = rule("pool window element (k² per output element)", tf=1)
+"""TF's MaxPool / AvgPool: kernel area × output elements."""
+ADAPTIVE_AVG_INPUT = rule("adaptive avg pool input element", fvcore=1, ptflops=2, tf=1)
+"""fvcore: 1 per input element; ptflops: twice (hook + F.adaptive_avg_pool2d); TF: Mean is 1 per input
+element (an adaptive pool to o×o of a map whose sides o divides is an AvgPool, k²·o² = the input)."""
+ADAPTIVE_AVG_IDENTITY = rule("adaptive avg pool input element, output the same size", fvcore=1, ptflops=2)
+"""An adaptive pool to o×o > 1×1 that keeps the size is an identity; the Keras model has no such layer
+(torchvision's VGG16 pools to 7×7, Keras's flattens the 7×7 map). A global pool stays a Mean."""
+ADAPTIVE_AVG_OUTPUT = rule("adaptive avg pool output element", torchprofile=1)
+ADAPTIVE_AVG_THOP = rule("adaptive avg pool, thop's ((H/o)·(W/o) + 1) per output element", thop=1)
+"""thop 0.1.1 ``count_adap_avgpool``: (H/o · W/o + 1) · output elements, in float64, truncated."""
+ADAPTIVE_MAX_INPUT = rule("adaptive max pool input element", ptflops=2)
 
 
 def _ceil_out(size: int, k: int, stride: int, padding: int) -> int:
@@ -77,6 +95,13 @@ class Pool2d(Op):
             )
         return (c, ho, wo)
 
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        """Input elements (ptflops), output elements (thop, torchprofile: avg only), k²·output (TF)."""
+        window = (POOL_WINDOW, self.kernel * self.kernel * numel(out))
+        if self.op == "max":
+            return ((MAX_POOL_INPUT, numel(inputs[0])), window)
+        return ((AVG_POOL_INPUT, numel(inputs[0])), (AVG_POOL_OUTPUT, numel(out)), window)
+
     def category(self) -> str:
         return "Pool"
 
@@ -128,6 +153,21 @@ class AdaptivePool2d(Op):
 
     def fvcore_macs(self, inputs: Sequence[Shape], out: Shape) -> int:
         return numel(inputs[0]) if self.op == "avg" else 0
+
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        """Input and output elements, and thop's (H/o · W/o + 1) per output element (avg only)."""
+        if self.op == "max":
+            return ((ADAPTIVE_MAX_INPUT, numel(inputs[0])),)
+        _, h, w = inputs[0]
+        o = self.output
+        n_out = numel(out)
+        thop = int(((h / o) * (w / o) + 1) * n_out)
+        same = o > 1 and (h, w) == (o, o)  # a global pool of a 1×1 map is still Keras's Mean
+        return (
+            (ADAPTIVE_AVG_IDENTITY if same else ADAPTIVE_AVG_INPUT, numel(inputs[0])),
+            (ADAPTIVE_AVG_OUTPUT, n_out),
+            (ADAPTIVE_AVG_THOP, thop),
+        )
 
     def category(self) -> str:
         return "Pool"

@@ -9,7 +9,14 @@ from typing import Any, ClassVar
 
 from archcalc.errors import ArchcalcError
 from archcalc.model.ops.base import LayerRow, LevelRule, OnnxSink, Op, Shape, fmt_shape, numel
+from archcalc.model.ops.counting import Tally, rule
 from archcalc.model.ops.linear import broadcast_shapes
+
+ADD_ELEMENT = rule("add output element (per input beyond the first)", tf=1)
+"""TF's AddV2; torch's tools see ``a + b`` (not ``torch.add``: ptflops patches only the latter,
+torchprofile lists ``aten::add`` as free)."""
+MUL_ELEMENT = rule("multiply output element", torchprofile=1, tf=1)
+"""torchprofile counts ``aten::mul`` per output element; TF's Mul; ptflops patches only ``torch.mul``."""
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -105,6 +112,10 @@ class Add(Op):
             )
         return out
 
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        """(inputs − 1) · output elements."""
+        return ((ADD_ELEMENT, (len(inputs) - 1) * numel(out)),)
+
     def category(self) -> str:
         return "Elementwise"
 
@@ -140,6 +151,10 @@ class Mul(Op):
         if out is None:
             raise ArchcalcError(f"mul cannot broadcast {fmt_shape(b)} onto {fmt_shape(a)}")
         return out
+
+    def tallies(self, inputs: Sequence[Shape], out: Shape) -> tuple[Tally, ...]:
+        """Output elements."""
+        return ((MUL_ELEMENT, numel(out)),)
 
     def category(self) -> str:
         return "Elementwise"
