@@ -56,7 +56,7 @@ def test_spec_errors_come_all_at_once(cli, tmp_path: Path) -> None:
         "name: bad\ntitle: Bad\nsource: a test\ninput: {channels: 3, resolution: 32}\n"
         "width: {rule: truncate}\nstem:\n  - {kind: conv, out: -3, k: 3}\n"
         "body:\n  - {kind: dwsep, out: 32, strid: 2}\n"
-        "head:\n  - {kind: linear, out: 10, width: fixed, act: tanh}\n"
+        "head:\n  - {kind: linear, out: 10, width: fixed, act: tahn}\n"
     )
     r = cli("table", str(spec))
     assert r.code == 2 and r.out == "" and r.err.count("\n") == 1

@@ -129,12 +129,20 @@ def main(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
-def _warn(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
-    """An archcalc warning as one line on stderr (other warnings as Python prints them)."""
+def _warn(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: object = None,
+    line: str | None = None,
+) -> None:
+    """An archcalc warning as one line on stderr (other warnings as Python prints them).
+    The signature is :func:`warnings.showwarning`'s."""
     if issubclass(category, ArchcalcWarning):
         sys.stderr.write(f"archcalc: warning: {' '.join(str(message).split())}\n")
     else:
-        sys.stderr.write(warnings.formatwarning(message, category, *args, **kwargs))  # type: ignore[arg-type]
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 def _closed_pipe() -> int:

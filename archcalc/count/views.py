@@ -123,10 +123,15 @@ def _block_args(graph: Graph, start: int, stop: int) -> str:
     return ", ".join(weighted) if weighted else nodes[0].op.describe()
 
 
+def _total(counts: Sequence[int | None]) -> int | None:
+    """Σ counts, or None where the convention counts none of them (a member's None)."""
+    return None if any(c is None for c in counts) else sum(counts)  # type: ignore[arg-type]
+
+
 def _group(members: Sequence[LayerCost], name: str, kind: str, args: str) -> LayerGroup:
     head, last = members[0], members[-1]
     weighted = next((m for m in members if m.params_without_bn), head)
-    macs = sum(m.macs for m in members)
+    macs = _total([m.macs for m in members])
     read = sum(m.bytes_read for m in members)
     written = sum(m.bytes_written for m in members)
     return LayerGroup(
@@ -138,13 +143,14 @@ def _group(members: Sequence[LayerCost], name: str, kind: str, args: str) -> Lay
         inputs=list(head.inputs),
         input_shapes=[list(s) for s in head.input_shapes],
         output_shape=list(last.output_shape),
-        params=sum(m.params for m in members),
+        params=_total([m.params for m in members]),
         params_without_bn=sum(m.params_without_bn for m in members),
         params_with_bn=sum(m.params_with_bn for m in members),
         macs=macs,
+        flops=_total([m.flops for m in members]),
         weight_bytes=sum(m.weight_bytes for m in members),
         bytes_read=read,
         bytes_written=written,
-        intensity=macs / (read + written),
+        intensity=None if macs is None else macs / (read + written),
         primitives=[m.name for m in members],
     )

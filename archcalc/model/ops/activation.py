@@ -55,6 +55,11 @@ class Activation(Op):
         # Keras MobileNetV3's hard_sigmoid relu6(x + 3)·(1/6): AddV2, Mul
         "hsigmoid": rule("hard-sigmoid output element", tf=2),
         "sigmoid": rule("sigmoid output element"),
+        # ptflops 0.7.5 hooks nn.GELU (relu_flops_counter_hook) and patches F.gelu, which it calls:
+        # each element counts twice, either approximation; nn.Tanh is neither hooked nor patched
+        "gelu": rule("GELU output element", ptflops=2),
+        "gelu_tanh": rule("GELU (tanh approximation) output element", ptflops=2),
+        "tanh": rule("tanh output element"),
     }
     """What each counter charges per output element of an activation function (0 where unnamed)."""
     folds_into_previous = True
