@@ -522,3 +522,48 @@ def test_console_script_keeps_an_installed_plugin(tmp_path) -> None:
     kept = console([str(site)], PYDANTIC_DISABLE_PLUGINS="see")
     assert (kept.returncode, kept.stdout, kept.stderr) == (0, out.getvalue(), "'see'")
     assert not log.exists()
+
+
+def test_plugin_loader_stand_in_answers_as_pydantic(tmp_path) -> None:
+    """Whole processes: the stand-in for ``pydantic.plugin._loader`` (:func:`archcalc.cli.startup.
+    defer_pydantic_plugin_loader`) returns the plugins pydantic's own ``get_plugins`` returns, for
+    every value of ``PYDANTIC_DISABLE_PLUGINS``, with and without a plugin installed; it imports
+    ``importlib.metadata`` only when pydantic's would search, and then puts pydantic's module in its
+    place."""
+    site = tmp_path / "site"
+    info = site / "countplug-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: countplug\nVersion: 1\n")
+    (info / "entry_points.txt").write_text("[pydantic]\ncount = countplug:plugin\n")
+    (site / "countplug.py").write_text("class Plugin:\n    pass\nplugin = Plugin()\n")
+    probe = (
+        "import json, sys; from archcalc.cli.startup import defer_pydantic_plugin_loader; "
+        "installed = defer_pydantic_plugin_loader() if sys.argv[1] == 'stand-in' else None; "
+        "from pydantic.plugin._loader import get_plugins; "
+        "found = [type(p).__module__ for p in get_plugins()]; "
+        "loader = sys.modules['pydantic.plugin._loader']; "
+        "found += [type(p).__module__ for p in loader.get_plugins()]; "
+        "searched = 'importlib.metadata' in sys.modules; "
+        "own = not getattr(sys.modules['pydantic.plugin._loader'], '__archcalc_stand_in__', False); "
+        "print(json.dumps([installed, found, searched, own]))"
+    )
+
+    def run(mode: str, switch: str | None, path: list[str]) -> list[Any]:
+        env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+        if switch is not None:
+            env["PYDANTIC_DISABLE_PLUGINS"] = switch
+        env["PYTHONPATH"] = os.pathsep.join([*path, *filter(None, [os.environ.get("PYTHONPATH")])])
+        r = subprocess.run([sys.executable, "-c", probe, mode], capture_output=True, text=True, env=env)
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+
+    for path in ([], [str(site)]):
+        for switch in (None, "__all__", "1", "true", "false", "", "count", "other"):
+            installed, found, searched, own = run("stand-in", switch, path)
+            _, pydantic_found, pydantic_searched, _ = run("pydantic", switch, path)
+            off = switch in ("__all__", "1", "true")
+            assert installed is True and found == pydantic_found, (path, switch)
+            assert pydantic_searched is True  # pydantic's module imports importlib.metadata, always
+            assert searched is own is (not off), (path, switch)
+    assert run("pydantic", None, [str(site)])[1] == ["countplug", "countplug"]
+    assert run("pydantic", "count", [str(site)])[1] == []

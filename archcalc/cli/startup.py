@@ -15,26 +15,40 @@ test that checks each one against the path it replaces:
   the one start-up cost that grew with what else is installed. Checked by
   ``tests/test_cold_start.py`` (``test_plugin_check_agrees_with_importlib_metadata`` and
   ``test_console_script_keeps_an_installed_plugin``).
+* **No import of importlib.metadata for a plugin search that is switched off** —
+  :func:`defer_pydantic_plugin_loader`: a stand-in for pydantic's plugin loader module that answers
+  "no plugins" exactly when pydantic's would without searching, and hands over to the real module
+  otherwise. Checked by ``tests/test_cold_start.py`` (``test_plugin_loader_stand_in_answers_as_pydantic``
+  and ``test_console_script_keeps_an_installed_plugin``).
 * **No cyclic collections over start-up objects** — :func:`quiet_collector` while the command runs
   and :func:`gc.freeze` before the interpreter exits. Output cannot depend on it; the collector
   still runs, less often.
 
 Only the console script (:func:`archcalc.cli.run`, also ``python -m archcalc``) applies the last
-two; :func:`archcalc.cli.main`, which the tests call in-process, leaves the interpreter as it is.
+three; :func:`archcalc.cli.main`, which the tests call in-process, leaves the interpreter as it is.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib
 import os
 import sys
+import types
 from importlib.machinery import PathFinder
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from pydantic.plugin import PydanticPluginProtocol
+
 PLUGIN_SECTION = b"[pydantic]"
+PLUGIN_LOADER = "pydantic.plugin._loader"
+"""pydantic's plugin loader module: imported at the first model build, it imports importlib.metadata."""
+PLUGINS_OFF = ("__all__", "1", "true")
+"""The values of ``PYDANTIC_DISABLE_PLUGINS`` for which pydantic's ``get_plugins`` returns no plugins
+without searching for any (``pydantic/plugin/_loader.py``)."""
 """The entry-point group pydantic loads its plugins from, as a section of ``entry_points.txt``."""
 GEN0_THRESHOLD = 50_000
 """Allocations between two young-generation collections in the console script (Python's default:
@@ -96,6 +110,51 @@ def skip_pydantic_plugin_scan() -> bool:
     return True
 
 
+def _real_plugin_loader() -> types.ModuleType:
+    """pydantic's own plugin loader module, imported in place of the stand-in."""
+    if getattr(sys.modules.get(PLUGIN_LOADER), "__archcalc_stand_in__", False):
+        del sys.modules[PLUGIN_LOADER]
+    return importlib.import_module(PLUGIN_LOADER)
+
+
+def _stand_in_get_plugins() -> Iterable[PydanticPluginProtocol]:
+    """pydantic's ``get_plugins``: no plugins while the switch is off, else pydantic's own answer."""
+    if os.environ.get("PYDANTIC_DISABLE_PLUGINS") in PLUGINS_OFF:
+        return ()
+    return _real_plugin_loader().get_plugins()
+
+
+def _stand_in_getattr(name: str) -> object:
+    """Anything else pydantic may ask the loader module for comes from the real module (but not
+    the module attributes the import system and ``repr`` look for, such as ``__file__``)."""
+    if name.startswith("__"):
+        raise AttributeError(name)
+    return getattr(_real_plugin_loader(), name)
+
+
+def defer_pydantic_plugin_loader() -> bool:
+    """Put a stand-in for ``pydantic.plugin._loader`` in ``sys.modules``, before pydantic imports it.
+
+    pydantic imports that module at the first model it builds, to call its ``get_plugins``; the
+    module imports ``importlib.metadata`` at its top, and with it email, zipfile, csv, tempfile and
+    more: ~45 M instructions, 5 % of a cold start, also when ``PYDANTIC_DISABLE_PLUGINS`` (set by
+    :func:`skip_pydantic_plugin_scan`) makes ``get_plugins`` return nothing without a search. The
+    stand-in's ``get_plugins`` returns ``()`` exactly when pydantic's returns it without searching
+    (the switch is ``__all__``, ``1`` or ``true``); otherwise, and for any other name looked up on
+    the module, it imports pydantic's own module in its place and asks it, so a plugin, or a switch
+    set or cleared later, behaves as without the stand-in. Returns whether it was installed (not
+    when pydantic's module is already imported).
+    """
+    if PLUGIN_LOADER in sys.modules:
+        return False
+    stand_in = types.ModuleType(PLUGIN_LOADER, "archcalc's stand-in until plugins are searched for")
+    stand_in.__archcalc_stand_in__ = True  # type: ignore[attr-defined]
+    stand_in.get_plugins = _stand_in_get_plugins  # type: ignore[attr-defined]
+    stand_in.__getattr__ = _stand_in_getattr  # type: ignore[attr-defined]
+    sys.modules[PLUGIN_LOADER] = stand_in
+    return True
+
+
 def quiet_collector() -> None:
     """Collect young objects every :data:`GEN0_THRESHOLD` allocations instead of every 700.
 
@@ -108,6 +167,7 @@ def quiet_collector() -> None:
 def before_command() -> None:
     """What the console script does before it parses the command line."""
     skip_pydantic_plugin_scan()
+    defer_pydantic_plugin_loader()
     quiet_collector()
 
 
