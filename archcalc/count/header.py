@@ -28,7 +28,7 @@ from __future__ import annotations
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     from archcalc.model.resolve import Resolved
@@ -40,6 +40,10 @@ Knobs = dict[str, bool | int | float | str]
 class OfNetwork(BaseModel):
     """A result of one network: its spec ``name``."""
 
+    model_config = ConfigDict(defer_build=True)
+    """Every header class and result model builds its validator and serializer on first use, not
+    when it is defined: the facets below are never validated themselves, and a command uses one or
+    two of the result models (~5 M instructions of a cold start)."""
     network: str
 
     @classmethod
