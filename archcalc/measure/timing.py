@@ -125,9 +125,9 @@ def default_threads() -> int:
 
 
 def check_settings(threads: int, batch: int, warmup: int, repeats: int) -> None:
-    """One-line errors for impossible run settings (bounds: :mod:`archcalc.limits`)."""
-    from archcalc.arguments import whole
-    from archcalc.limits import MAX_BATCH, MAX_REPEATS, MAX_THREADS
+    """One-line errors for impossible run settings (bounds: :mod:`archcalc.inputs.limits`)."""
+    from archcalc.inputs.arguments import whole
+    from archcalc.inputs.limits import MAX_BATCH, MAX_REPEATS, MAX_THREADS
 
     whole(threads, "--threads", 1, MAX_THREADS)
     whole(batch, "--batch", 1, MAX_BATCH)

@@ -7,7 +7,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, get_args
 
 from archcalc.errors import ArchcalcError
-from archcalc.limits import MAX_CHANNELS, MAX_SPEC_INT
+from archcalc.inputs.limits import MAX_CHANNELS, MAX_SPEC_INT
 from archcalc.model.width import exact_alpha, scale_channels
 from archcalc.spec.fields import Act, WidthMode
 
@@ -23,7 +23,7 @@ MAX_SCALED_CHANNELS = MAX_CHANNELS
 """Largest α·c scaled: below 2²² a double holds α·c to within 10⁻⁹, so the ``round_divisible``
 rule, in torchvision's float arithmetic, rounds α·c as an exact product would (``truncate`` is exact
 at any size). Rows with ``width: fixed`` are held to the same count (no renderer or float total
-past it; :data:`archcalc.limits.MAX_CHANNELS`)."""
+past it; :data:`archcalc.inputs.limits.MAX_CHANNELS`)."""
 
 
 @dataclass(frozen=True, slots=True)

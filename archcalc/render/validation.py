@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from archcalc.inputs.resolution import fmt_res_short, fmt_resolution, res_cell
 from archcalc.render.common import grid, shape_str
 from archcalc.render.fit import FitTable
-from archcalc.resolution import fmt_res_short, fmt_resolution, res_cell
 
 if TYPE_CHECKING:
     from archcalc.measure.validate import Validation

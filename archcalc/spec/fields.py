@@ -6,13 +6,13 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from archcalc.limits import MAX_SPEC_INT
+from archcalc.inputs.limits import MAX_SPEC_INT
 
 KnobRef = Annotated[str, StringConstraints(pattern=r"^\$[A-Za-z_][A-Za-z0-9_]*$")]
 """A reference to a declared knob, written ``$name``."""
 
 PosInt = Annotated[int, Field(ge=1, le=MAX_SPEC_INT)]
-"""1 … 2²² (:data:`archcalc.limits.MAX_SPEC_INT`): every integer in a spec is bounded."""
+"""1 … 2²² (:data:`archcalc.inputs.limits.MAX_SPEC_INT`): every integer in a spec is bounded."""
 NonNegInt = Annotated[int, Field(ge=0, le=MAX_SPEC_INT)]
 IntArg = PosInt | KnobRef
 
