@@ -702,8 +702,8 @@ def _resize(imp: _Importer, n: Any) -> None:
     mode = mode.decode() if isinstance(mode, bytes) else mode
     ctm = a.get("coordinate_transformation_mode", b"half_pixel")
     ctm = ctm.decode() if isinstance(ctm, bytes) else ctm
-    kind = {"nearest": "nearest", "linear": "bilinear", "cubic": "bicubic"}.get(mode)
-    if kind is None:
+    up_mode = {"nearest": "nearest", "linear": "bilinear", "cubic": "bicubic"}.get(mode)
+    if up_mode is None:
         raise _Skip(f"resize mode {mode}")
     shape = imp.shape(x)
     if len(shape) != 3:
@@ -714,21 +714,21 @@ def _resize(imp: _Importer, n: Any) -> None:
         len(n.input) > 3 and n.input[3] and sizes is None
     ):
         raise _Skip("scales or sizes that are not constant")
-    args: dict[str, Any] = {"mode": None if kind == "nearest" else kind}
-    if kind != "nearest":
+    args: dict[str, Any] = {"mode": None if up_mode == "nearest" else up_mode}
+    if up_mode != "nearest":
         args["align_corners"] = ctm == "align_corners"
     if sizes is not None and sizes.size:
         s = [int(v) for v in sizes.reshape(-1)]
         if s[:2] != [imp.batch, shape[0]] and s[1] != shape[0]:
             raise _Skip("a resize of the batch or channels")
         hw = (s[2], s[3])
-        op = Upsample(kind, None, hw)
+        op = Upsample(up_mode, None, hw)
         args["size"] = hw[0] if hw[0] == hw[1] else list(hw)
     elif scales is not None and scales.size:
         sc = [float(v) for v in scales.reshape(-1)]
         if sc[:2] != [1.0, 1.0]:
             raise _Skip("a resize of the batch or channels")
-        op = Upsample(kind, (sc[2], sc[3]), None)
+        op = Upsample(up_mode, (sc[2], sc[3]), None)
         args["scale"] = sc[2] if sc[2] == sc[3] else [sc[2], sc[3]]
     else:
         raise _Skip("a resize without scales or sizes")

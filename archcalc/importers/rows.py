@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from archcalc.errors import ArchcalcError
+from archcalc.model.blocks import BLOCKS
 from archcalc.model.graph import INPUT
 from archcalc.model.ops import Shape, fmt_shape
 from archcalc.spec.schema import NetworkSpec
@@ -219,51 +220,14 @@ class RowBuilder:
                 parent[ra] = rb
 
         chan: dict[str, str | None] = {INPUT: "$input"}
-        keep = {
-            "batchnorm2d",
-            "activation",
-            "pool",
-            "global_pool",
-            "adaptive_pool",
-            "upsample",
-            "scalar",
-            "identity",
-            "shuffle",
-            "layernorm",
-            "softmax",
-        }
         for r in self.rows:
-            kind = r.data["kind"]
-            first = chan.get(r.inputs[0]) if r.inputs else None
-            if kind == "parameter":
-                first = None
-            if r.var is not None:
-                out_c: str | None = r.var
-                if kind == "conv2d" and r.data.get("groups") == "depthwise" and first is not None:
-                    union(r.var, first)
-            elif kind in keep:
-                out_c = first
-            elif kind == "mean":
-                in_shape = self.shapes[r.inputs[0]]
-                out_c = first if 0 not in [d % len(in_shape) for d in r.data["dims"]] else None
-            elif kind == "flatten":
-                in_shape = self.shapes[r.inputs[0]]
-                out_c = first if len(in_shape) == 3 and in_shape[1:] == (1, 1) else None
-            elif kind == "reshape":
-                out_c = first if r.data.get("alpha_safe") else None
-            elif kind in ("add", "mul"):
-                out_c = None
-                full = [
-                    chan.get(t)
-                    for t in r.inputs
-                    if len(self.shapes[t]) == len(r.out_shapes[0]) and self.shapes[t][0] == r.out_shapes[0][0]
-                ]
-                known = [c for c in full if c is not None]
-                for c in known[1:]:
-                    union(known[0], c)
-                out_c = known[0] if known else None
-            else:
-                out_c = None
+            entry = BLOCKS[r.data["kind"]].entry
+            links = entry.channel_links(r.data, [self.shapes[t] for t in r.inputs], r.out_shapes[0])
+            tied = [r.var] if r.var is not None else []
+            tied += [c for c in (chan.get(r.inputs[i]) for i in links) if c is not None]
+            for c in tied[1:]:
+                union(tied[0], c)
+            out_c = tied[0] if tied else None
             for o in r.outputs:
                 chan[o] = out_c
         fixed_roots = {find("$input")}

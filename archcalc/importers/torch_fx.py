@@ -567,20 +567,23 @@ def _as_parameter(m: _Mapper, t: Any, other: Any) -> Any:
     return _Value(tensor=m.b.row(str(target), "parameter", [], shape, shape=list(shape)))
 
 
-def _binary(kind: str, scalar_op: str, swap_ok: bool = True) -> Callable[[_Mapper], _Value]:
+def _binary(op: str, tensors: bool = False, swap_ok: bool = True) -> Callable[[_Mapper], _Value]:
+    """``op`` (add, mul, div, sub) of a tensor and a number: a ``scalar`` row (the number second
+    unless ``swap_ok``); of two tensors: a row of kind ``op`` when ``tensors`` (add, mul)."""
+
     def run(m: _Mapper) -> _Value:
         a, b = m.arg(0, "input"), m.arg(1, "other")
         a, b = _as_parameter(m, a, b), _as_parameter(m, b, a)
         if isinstance(a, _Value) and isinstance(b, _Value):
-            if kind not in ("add", "mul"):
-                raise _Unmapped(f"{kind} of two tensors")
-            if kind == "add" and m.n.kwargs.get("alpha", 1) != 1:
-                raise _Unmapped("add with alpha")
-            return m.row(kind, [a.tensor, b.tensor])
+            if not tensors:
+                raise _Unmapped(f"{op} of two tensors")
+            if m.n.kwargs.get("alpha", 1) != 1:  # torch.add(a, b, alpha=…); mul has no alpha
+                raise _Unmapped(f"{op} with alpha")
+            return m.row(op, [a.tensor, b.tensor])
         if isinstance(a, _Value) and isinstance(b, int | float):
-            return m.row("scalar", [a.tensor], op=scalar_op, value=float(b))
+            return m.row("scalar", [a.tensor], op=op, value=float(b))
         if swap_ok and isinstance(b, _Value) and isinstance(a, int | float):
-            return m.row("scalar", [b.tensor], op=scalar_op, value=float(a))
+            return m.row("scalar", [b.tensor], op=op, value=float(a))
         raise _Unmapped("an operand that is neither a tracked tensor nor a number (a parameter?)")
 
     return run
@@ -895,15 +898,15 @@ def _two(v: Any) -> tuple[int, int]:
 
 
 _FUNCTIONS: dict[str, Callable[[_Mapper], _Value]] = {
-    "add": _binary("add", "add"),
-    "iadd": _binary("add", "add"),
-    "__add__": _binary("add", "add"),
-    "mul": _binary("mul", "mul"),
-    "imul": _binary("mul", "mul"),
-    "__mul__": _binary("mul", "mul"),
-    "truediv": _binary("div", "div", swap_ok=False),
-    "div": _binary("div", "div", swap_ok=False),
-    "sub": _binary("sub", "sub", swap_ok=False),
+    "add": _binary("add", tensors=True),
+    "iadd": _binary("add", tensors=True),
+    "__add__": _binary("add", tensors=True),
+    "mul": _binary("mul", tensors=True),
+    "imul": _binary("mul", tensors=True),
+    "__mul__": _binary("mul", tensors=True),
+    "truediv": _binary("div", swap_ok=False),
+    "div": _binary("div", swap_ok=False),
+    "sub": _binary("sub", swap_ok=False),
     "relu": _act("relu"),
     "relu_": _act("relu"),
     "relu6": _act("relu6"),
