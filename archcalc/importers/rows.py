@@ -67,6 +67,39 @@ def identifier(text: str, default: str = "layer") -> str:
     return s
 
 
+def side(v: int | Sequence[int], default: int | None = None) -> Any:
+    """A kernel side, stride, padding or dilation as a row writes it: ``(3, 3)`` → 3, ``(3, 1)`` →
+    [3, 1]; None (left out) when equal to ``default``, the row's default."""
+    t = (v, v) if isinstance(v, int) else tuple(v)
+    out = t[0] if t[0] == t[1] else [t[0], t[1]]
+    return None if out == default else out
+
+
+def conv_args(
+    out: int,
+    k: int | Sequence[int],
+    stride: int | Sequence[int],
+    padding: int | Sequence[int],
+    dilation: int | Sequence[int],
+    groups: int,
+    bias: bool,
+    *,
+    in_channels: int | None = None,
+    output_padding: int | Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """The arguments of a ``conv2d`` row (with ``in_channels``: groups = in = out > 1 is written
+    ``depthwise``) or of a ``conv_transpose2d`` row (with ``output_padding``), in the order the row
+    writes them; an argument at its default (stride 1, padding 0, dilation 1, groups 1, a bias) is
+    None, which :meth:`RowBuilder.row` leaves out."""
+    g: int | str | None = None if groups == 1 else groups
+    if in_channels is not None and groups == in_channels == out and groups > 1:
+        g = "depthwise"
+    args: dict[str, Any] = {"out": out, "k": side(k), "stride": side(stride, 1), "padding": side(padding, 0)}
+    if output_padding is not None:
+        args["output_padding"] = side(output_padding, 0)
+    return {**args, "dilation": side(dilation, 1), "groups": g, "bias": None if bias else False}
+
+
 @dataclass
 class Unmapped:
     node: str

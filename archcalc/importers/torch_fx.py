@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from archcalc.errors import ArchcalcError
-from archcalc.importers.rows import ImportResult, RowBuilder, identifier
+from archcalc.importers.rows import ImportResult, RowBuilder, conv_args, identifier
 from archcalc.model.graph import INPUT
 
 BATCH = 2
@@ -363,38 +363,20 @@ class _Mapper:
                 if any(t % 2 for t in totals):
                     raise _Unmapped("padding='same' with an even kernel pads one side more")
                 pad = tuple(t // 2 for t in totals)
-        groups: int | str = m.groups
-        if m.groups == in_ch == m.out_channels and m.groups > 1:
-            groups = "depthwise"
-        return self.row(
-            "conv2d",
-            [x],
-            True,
-            out=m.out_channels,
-            k=_side(m.kernel_size),
-            stride=_side(m.stride, 1),
-            padding=_side(pad, 0),
-            dilation=_side(m.dilation, 1),
-            groups=None if groups == 1 else groups,
-            bias=None if m.bias is not None else False,
+        has_bias = m.bias is not None
+        args = conv_args(
+            m.out_channels, m.kernel_size, m.stride, pad, m.dilation, m.groups, has_bias, in_channels=in_ch
         )
+        return self.row("conv2d", [x], True, **args)
 
     def conv_transpose(self, x: str, m: Any) -> _Value:
         if isinstance(m.padding, str):
             raise _Unmapped("string padding on a transposed conv")
-        return self.row(
-            "conv_transpose2d",
-            [x],
-            True,
-            out=m.out_channels,
-            k=_side(m.kernel_size),
-            stride=_side(m.stride, 1),
-            padding=_side(m.padding, 0),
-            output_padding=_side(m.output_padding, 0),
-            dilation=_side(m.dilation, 1),
-            groups=None if m.groups == 1 else m.groups,
-            bias=None if m.bias is not None else False,
+        args = conv_args(
+            *(m.out_channels, m.kernel_size, m.stride, m.padding, m.dilation, m.groups, m.bias is not None),
+            output_padding=m.output_padding,
         )
+        return self.row("conv_transpose2d", [x], True, **args)
 
     def softmax(self, x: str, dim: int | None) -> _Value:
         if dim is None:
@@ -500,13 +482,6 @@ def _dim(d: int) -> int:
     if d == 0:
         raise _Unmapped("an operation along the batch dimension")
     return d - 1 if d > 0 else d
-
-
-def _side(v: Any, default: int | None = None) -> Any:
-    """``(3, 3)`` → 3, ``(3, 1)`` → [3, 1]; None when equal to ``default`` (the row's default)."""
-    t = (v, v) if isinstance(v, int) else tuple(v)
-    out = t[0] if t[0] == t[1] else [t[0], t[1]]
-    return None if out == default else out
 
 
 def _square(v: Any) -> int | None:
@@ -807,41 +782,37 @@ def _aten_conv(m: _Mapper) -> _Value:
     )
     if isinstance(pad, str):
         raise _Unmapped("string padding")
-    in_ch, out_ch = m.b.shapes[x][0], int(w.shape[0])
-    g: int | str | None = None if groups == 1 else groups
-    if groups == in_ch == out_ch and groups > 1:
-        g = "depthwise"
-    return m.row(
-        "conv2d",
-        [x],
-        True,
-        out=out_ch,
-        k=_side(tuple(w.shape[2:])),
-        stride=_side(_two(stride), 1),
-        padding=_side(_two(pad), 0),
-        dilation=_side(_two(dil), 1),
-        groups=g,
-        bias=None if bias is not None else False,
+    k = tuple(w.shape[2:])
+    args = conv_args(
+        int(w.shape[0]),
+        k,
+        _two(stride),
+        _two(pad),
+        _two(dil),
+        groups,
+        bias is not None,
+        in_channels=m.b.shapes[x][0],
     )
+    return m.row("conv2d", [x], True, **args)
 
 
 def _aten_conv_transpose(m: _Mapper) -> _Value:
     x, w, bias = m.tensor(0), _weights(m, 1, "weight"), m.arg(2, "bias")
     stride, pad, opad = m.arg(3, "stride", 1), m.arg(4, "padding", 0), m.arg(5, "output_padding", 0)
     groups, dil = m.arg(6, "groups", 1), m.arg(7, "dilation", 1)
-    return m.row(
-        "conv_transpose2d",
-        [x],
-        True,
-        out=int(w.shape[1]) * groups,
-        k=_side(tuple(w.shape[2:])),
-        stride=_side(_two(stride), 1),
-        padding=_side(_two(pad), 0),
-        output_padding=_side(_two(opad), 0),
-        dilation=_side(_two(dil), 1),
-        groups=None if groups == 1 else groups,
-        bias=None if bias is not None else False,
+    args = conv_args(
+        *(
+            int(w.shape[1]) * groups,
+            tuple(w.shape[2:]),
+            _two(stride),
+            _two(pad),
+            _two(dil),
+            groups,
+            bias is not None,
+        ),
+        output_padding=_two(opad),
     )
+    return m.row("conv_transpose2d", [x], True, **args)
 
 
 def _aten_linear(m: _Mapper) -> _Value:
