@@ -58,8 +58,7 @@ class ParamRow(BaseModel):
 
 
 class Reconciliation(TitledConfigured):
-    """Every convention's figures for one network, the op-by-op ledger that explains them, and the
-    parameter groups each convention counts."""
+    """network, title, alpha, resolution, knobs (:mod:`archcalc.count.header`), then the figures."""
 
     figures: list[Figure]
     ledger: list[LedgerRow] = Field(description="rows whose charges differ first, largest spread first")
