@@ -416,7 +416,7 @@ def import_model(
 ) -> ImportResult:
     """The spec of a torch module or an ONNX file with its import ledger (what was dropped, folded
     or merged, and why it costs nothing)."""
-    from archcalc import arguments
+    from archcalc.inputs import arguments
     from archcalc.errors import ArchcalcError, ArchcalcTypeError
     from archcalc.importers.rows import WIDTH_RULES
     from archcalc.spec.catalog import is_onnx
