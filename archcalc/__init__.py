@@ -416,9 +416,9 @@ def import_model(
 ) -> ImportResult:
     """The spec of a torch module or an ONNX file with its import ledger (what was dropped, folded
     or merged, and why it costs nothing)."""
-    from archcalc.inputs import arguments
     from archcalc.errors import ArchcalcError, ArchcalcTypeError
     from archcalc.importers.rows import WIDTH_RULES
+    from archcalc.inputs import arguments
     from archcalc.spec.catalog import is_onnx
 
     shape = None if input_shape is None else arguments.input_shape(input_shape)
