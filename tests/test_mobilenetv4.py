@@ -28,63 +28,151 @@ from archcalc.spec.catalog import load_spec
 # timm/models/mobilenetv3.py @ aa4b5850, _gen_mobilenet_v4: arch_def per variant (stages flattened;
 # stride only on a stage's first block), stem size, activation and layer scale.
 TIMM_ARCH = {
-    "mobilenetv4_conv_small": (32, [
-        ["cn_r1_k3_s2_e1_c32", "cn_r1_k1_s1_e1_c32"],
-        ["cn_r1_k3_s2_e1_c96", "cn_r1_k1_s1_e1_c64"],
-        ["uir_r1_a5_k5_s2_e3_c96", "uir_r4_a0_k3_s1_e2_c96", "uir_r1_a3_k0_s1_e4_c96"],
-        ["uir_r1_a3_k3_s2_e6_c128", "uir_r1_a5_k5_s1_e4_c128", "uir_r1_a0_k5_s1_e4_c128",
-         "uir_r1_a0_k5_s1_e3_c128", "uir_r2_a0_k3_s1_e4_c128"],
-        ["cn_r1_k1_s1_c960"],
-    ]),
-    "mobilenetv4_conv_medium": (32, [
-        ["er_r1_k3_s2_e4_c48"],
-        ["uir_r1_a3_k5_s2_e4_c80", "uir_r1_a3_k3_s1_e2_c80"],
-        ["uir_r1_a3_k5_s2_e6_c160", "uir_r2_a3_k3_s1_e4_c160", "uir_r1_a3_k5_s1_e4_c160",
-         "uir_r1_a3_k3_s1_e4_c160", "uir_r1_a3_k0_s1_e4_c160", "uir_r1_a0_k0_s1_e2_c160",
-         "uir_r1_a3_k0_s1_e4_c160"],
-        ["uir_r1_a5_k5_s2_e6_c256", "uir_r1_a5_k5_s1_e4_c256", "uir_r2_a3_k5_s1_e4_c256",
-         "uir_r1_a0_k0_s1_e4_c256", "uir_r1_a3_k0_s1_e4_c256", "uir_r1_a3_k5_s1_e2_c256",
-         "uir_r1_a5_k5_s1_e4_c256", "uir_r2_a0_k0_s1_e4_c256", "uir_r1_a5_k0_s1_e2_c256"],
-        ["cn_r1_k1_s1_c960"],
-    ]),
-    "mobilenetv4_conv_large": (24, [
-        ["er_r1_k3_s2_e4_c48"],
-        ["uir_r1_a3_k5_s2_e4_c96", "uir_r1_a3_k3_s1_e4_c96"],
-        ["uir_r1_a3_k5_s2_e4_c192", "uir_r3_a3_k3_s1_e4_c192", "uir_r1_a3_k5_s1_e4_c192",
-         "uir_r5_a5_k3_s1_e4_c192", "uir_r1_a3_k0_s1_e4_c192"],
-        ["uir_r4_a5_k5_s2_e4_c512", "uir_r1_a5_k0_s1_e4_c512", "uir_r1_a5_k3_s1_e4_c512",
-         "uir_r2_a5_k0_s1_e4_c512", "uir_r1_a5_k3_s1_e4_c512", "uir_r1_a5_k5_s1_e4_c512",
-         "uir_r3_a5_k0_s1_e4_c512"],
-        ["cn_r1_k1_s1_c960"],
-    ]),
-    "mobilenetv4_hybrid_medium": (32, [
-        ["er_r1_k3_s2_e4_c48"],
-        ["uir_r1_a3_k5_s2_e4_c80", "uir_r1_a3_k3_s1_e2_c80"],
-        ["uir_r1_a3_k5_s2_e6_c160", "uir_r1_a0_k0_s1_e2_c160", "uir_r1_a3_k3_s1_e4_c160",
-         "uir_r1_a3_k5_s1_e4_c160", "mqa_r1_k3_h4_s1_v2_d64_c160", "uir_r1_a3_k3_s1_e4_c160",
-         "mqa_r1_k3_h4_s1_v2_d64_c160", "uir_r1_a3_k0_s1_e4_c160", "mqa_r1_k3_h4_s1_v2_d64_c160",
-         "uir_r1_a3_k3_s1_e4_c160", "mqa_r1_k3_h4_s1_v2_d64_c160", "uir_r1_a3_k0_s1_e4_c160"],
-        ["uir_r1_a5_k5_s2_e6_c256", "uir_r1_a5_k5_s1_e4_c256", "uir_r2_a3_k5_s1_e4_c256",
-         "uir_r1_a0_k0_s1_e2_c256", "uir_r1_a3_k5_s1_e2_c256", "uir_r1_a0_k0_s1_e2_c256",
-         "uir_r1_a0_k0_s1_e4_c256", "mqa_r1_k3_h4_s1_d64_c256", "uir_r1_a3_k0_s1_e4_c256",
-         "mqa_r1_k3_h4_s1_d64_c256", "uir_r1_a5_k5_s1_e4_c256", "mqa_r1_k3_h4_s1_d64_c256",
-         "uir_r1_a5_k0_s1_e4_c256", "mqa_r1_k3_h4_s1_d64_c256", "uir_r1_a5_k0_s1_e4_c256"],
-        ["cn_r1_k1_s1_c960"],
-    ]),
-    "mobilenetv4_hybrid_large": (24, [
-        ["er_r1_k3_s2_e4_c48"],
-        ["uir_r1_a3_k5_s2_e4_c96", "uir_r1_a3_k3_s1_e4_c96"],
-        ["uir_r1_a3_k5_s2_e4_c192", "uir_r3_a3_k3_s1_e4_c192", "uir_r1_a3_k5_s1_e4_c192",
-         "uir_r2_a5_k3_s1_e4_c192", "mqa_r1_k3_h8_s1_v2_d48_c192", "uir_r1_a5_k3_s1_e4_c192",
-         "mqa_r1_k3_h8_s1_v2_d48_c192", "uir_r1_a5_k3_s1_e4_c192", "mqa_r1_k3_h8_s1_v2_d48_c192",
-         "uir_r1_a5_k3_s1_e4_c192", "mqa_r1_k3_h8_s1_v2_d48_c192", "uir_r1_a3_k0_s1_e4_c192"],
-        ["uir_r4_a5_k5_s2_e4_c512", "uir_r1_a5_k0_s1_e4_c512", "uir_r1_a5_k3_s1_e4_c512",
-         "uir_r2_a5_k0_s1_e4_c512", "uir_r1_a5_k3_s1_e4_c512", "uir_r1_a5_k5_s1_e4_c512",
-         "mqa_r1_k3_h8_s1_d64_c512", "uir_r1_a5_k0_s1_e4_c512", "mqa_r1_k3_h8_s1_d64_c512",
-         "uir_r1_a5_k0_s1_e4_c512", "mqa_r1_k3_h8_s1_d64_c512", "uir_r1_a5_k0_s1_e4_c512",
-         "mqa_r1_k3_h8_s1_d64_c512", "uir_r1_a5_k0_s1_e4_c512"],
-        ["cn_r1_k1_s1_c960"],
-    ]),
+    "mobilenetv4_conv_small": (
+        32,
+        [
+            ["cn_r1_k3_s2_e1_c32", "cn_r1_k1_s1_e1_c32"],
+            ["cn_r1_k3_s2_e1_c96", "cn_r1_k1_s1_e1_c64"],
+            ["uir_r1_a5_k5_s2_e3_c96", "uir_r4_a0_k3_s1_e2_c96", "uir_r1_a3_k0_s1_e4_c96"],
+            [
+                "uir_r1_a3_k3_s2_e6_c128",
+                "uir_r1_a5_k5_s1_e4_c128",
+                "uir_r1_a0_k5_s1_e4_c128",
+                "uir_r1_a0_k5_s1_e3_c128",
+                "uir_r2_a0_k3_s1_e4_c128",
+            ],
+            ["cn_r1_k1_s1_c960"],
+        ],
+    ),
+    "mobilenetv4_conv_medium": (
+        32,
+        [
+            ["er_r1_k3_s2_e4_c48"],
+            ["uir_r1_a3_k5_s2_e4_c80", "uir_r1_a3_k3_s1_e2_c80"],
+            [
+                "uir_r1_a3_k5_s2_e6_c160",
+                "uir_r2_a3_k3_s1_e4_c160",
+                "uir_r1_a3_k5_s1_e4_c160",
+                "uir_r1_a3_k3_s1_e4_c160",
+                "uir_r1_a3_k0_s1_e4_c160",
+                "uir_r1_a0_k0_s1_e2_c160",
+                "uir_r1_a3_k0_s1_e4_c160",
+            ],
+            [
+                "uir_r1_a5_k5_s2_e6_c256",
+                "uir_r1_a5_k5_s1_e4_c256",
+                "uir_r2_a3_k5_s1_e4_c256",
+                "uir_r1_a0_k0_s1_e4_c256",
+                "uir_r1_a3_k0_s1_e4_c256",
+                "uir_r1_a3_k5_s1_e2_c256",
+                "uir_r1_a5_k5_s1_e4_c256",
+                "uir_r2_a0_k0_s1_e4_c256",
+                "uir_r1_a5_k0_s1_e2_c256",
+            ],
+            ["cn_r1_k1_s1_c960"],
+        ],
+    ),
+    "mobilenetv4_conv_large": (
+        24,
+        [
+            ["er_r1_k3_s2_e4_c48"],
+            ["uir_r1_a3_k5_s2_e4_c96", "uir_r1_a3_k3_s1_e4_c96"],
+            [
+                "uir_r1_a3_k5_s2_e4_c192",
+                "uir_r3_a3_k3_s1_e4_c192",
+                "uir_r1_a3_k5_s1_e4_c192",
+                "uir_r5_a5_k3_s1_e4_c192",
+                "uir_r1_a3_k0_s1_e4_c192",
+            ],
+            [
+                "uir_r4_a5_k5_s2_e4_c512",
+                "uir_r1_a5_k0_s1_e4_c512",
+                "uir_r1_a5_k3_s1_e4_c512",
+                "uir_r2_a5_k0_s1_e4_c512",
+                "uir_r1_a5_k3_s1_e4_c512",
+                "uir_r1_a5_k5_s1_e4_c512",
+                "uir_r3_a5_k0_s1_e4_c512",
+            ],
+            ["cn_r1_k1_s1_c960"],
+        ],
+    ),
+    "mobilenetv4_hybrid_medium": (
+        32,
+        [
+            ["er_r1_k3_s2_e4_c48"],
+            ["uir_r1_a3_k5_s2_e4_c80", "uir_r1_a3_k3_s1_e2_c80"],
+            [
+                "uir_r1_a3_k5_s2_e6_c160",
+                "uir_r1_a0_k0_s1_e2_c160",
+                "uir_r1_a3_k3_s1_e4_c160",
+                "uir_r1_a3_k5_s1_e4_c160",
+                "mqa_r1_k3_h4_s1_v2_d64_c160",
+                "uir_r1_a3_k3_s1_e4_c160",
+                "mqa_r1_k3_h4_s1_v2_d64_c160",
+                "uir_r1_a3_k0_s1_e4_c160",
+                "mqa_r1_k3_h4_s1_v2_d64_c160",
+                "uir_r1_a3_k3_s1_e4_c160",
+                "mqa_r1_k3_h4_s1_v2_d64_c160",
+                "uir_r1_a3_k0_s1_e4_c160",
+            ],
+            [
+                "uir_r1_a5_k5_s2_e6_c256",
+                "uir_r1_a5_k5_s1_e4_c256",
+                "uir_r2_a3_k5_s1_e4_c256",
+                "uir_r1_a0_k0_s1_e2_c256",
+                "uir_r1_a3_k5_s1_e2_c256",
+                "uir_r1_a0_k0_s1_e2_c256",
+                "uir_r1_a0_k0_s1_e4_c256",
+                "mqa_r1_k3_h4_s1_d64_c256",
+                "uir_r1_a3_k0_s1_e4_c256",
+                "mqa_r1_k3_h4_s1_d64_c256",
+                "uir_r1_a5_k5_s1_e4_c256",
+                "mqa_r1_k3_h4_s1_d64_c256",
+                "uir_r1_a5_k0_s1_e4_c256",
+                "mqa_r1_k3_h4_s1_d64_c256",
+                "uir_r1_a5_k0_s1_e4_c256",
+            ],
+            ["cn_r1_k1_s1_c960"],
+        ],
+    ),
+    "mobilenetv4_hybrid_large": (
+        24,
+        [
+            ["er_r1_k3_s2_e4_c48"],
+            ["uir_r1_a3_k5_s2_e4_c96", "uir_r1_a3_k3_s1_e4_c96"],
+            [
+                "uir_r1_a3_k5_s2_e4_c192",
+                "uir_r3_a3_k3_s1_e4_c192",
+                "uir_r1_a3_k5_s1_e4_c192",
+                "uir_r2_a5_k3_s1_e4_c192",
+                "mqa_r1_k3_h8_s1_v2_d48_c192",
+                "uir_r1_a5_k3_s1_e4_c192",
+                "mqa_r1_k3_h8_s1_v2_d48_c192",
+                "uir_r1_a5_k3_s1_e4_c192",
+                "mqa_r1_k3_h8_s1_v2_d48_c192",
+                "uir_r1_a5_k3_s1_e4_c192",
+                "mqa_r1_k3_h8_s1_v2_d48_c192",
+                "uir_r1_a3_k0_s1_e4_c192",
+            ],
+            [
+                "uir_r4_a5_k5_s2_e4_c512",
+                "uir_r1_a5_k0_s1_e4_c512",
+                "uir_r1_a5_k3_s1_e4_c512",
+                "uir_r2_a5_k0_s1_e4_c512",
+                "uir_r1_a5_k3_s1_e4_c512",
+                "uir_r1_a5_k5_s1_e4_c512",
+                "mqa_r1_k3_h8_s1_d64_c512",
+                "uir_r1_a5_k0_s1_e4_c512",
+                "mqa_r1_k3_h8_s1_d64_c512",
+                "uir_r1_a5_k0_s1_e4_c512",
+                "mqa_r1_k3_h8_s1_d64_c512",
+                "uir_r1_a5_k0_s1_e4_c512",
+                "mqa_r1_k3_h8_s1_d64_c512",
+                "uir_r1_a5_k0_s1_e4_c512",
+            ],
+            ["cn_r1_k1_s1_c960"],
+        ],
+    ),
 }
 
 # timm 1.0.31's models (see the module docstring): (resolution, sum(p.numel()), fvcore total).
@@ -131,7 +219,8 @@ def _timm_layout(net: str, alpha: float = 1.0) -> list[dict[str, int | str]]:
                 elif kind == "cn":
                     b |= {"k": int(o["k"])}
                 else:  # mqa
-                    b |= {"heads": int(o["h"]), "dim": int(o["d"]), "kv": int(o.get("v", 1)), "k": int(o["k"])}
+                    kv = int(o.get("v", 1))
+                    b |= {"heads": int(o["h"]), "dim": int(o["d"]), "kv": kv, "k": int(o["k"])}
                 blocks.append(b)
                 c = out
     return blocks
@@ -152,21 +241,36 @@ def _archcalc_layout(net: str, alpha: float = 1.0) -> list[dict[str, int | str]]
             b = {"type": "cn", "out": conv.out_channels, "stride": conv.stride[0], "k": conv.kernel[0]}
         elif span.kind == "fused_ib":
             exp = nodes[f"{p}.conv_exp.conv"].op
-            b = {"type": "er", "out": nodes[f"{p}.conv_pwl.conv"].op.out_channels, "stride": exp.stride[0],
-                 "k": exp.kernel[0], "mid": exp.out_channels}
+            b = {
+                "type": "er",
+                "out": nodes[f"{p}.conv_pwl.conv"].op.out_channels,
+                "stride": exp.stride[0],
+                "k": exp.kernel[0],
+                "mid": exp.out_channels,
+            }
         elif span.kind == "uib":
             a, k = nodes.get(f"{p}.dw_start.conv"), nodes.get(f"{p}.dw_mid.conv")
             strides = [x.op.stride[0] for x in (a, k) if x is not None] or [1]
-            b = {"type": "uir", "out": nodes[f"{p}.pw_proj.conv"].op.out_channels, "stride": max(strides),
-                 "a": a.op.kernel[0] if a else 0, "k": k.op.kernel[0] if k else 0,
-                 "mid": nodes[f"{p}.pw_exp.conv"].op.out_channels}
+            b = {
+                "type": "uir",
+                "out": nodes[f"{p}.pw_proj.conv"].op.out_channels,
+                "stride": max(strides),
+                "a": a.op.kernel[0] if a else 0,
+                "k": k.op.kernel[0] if k else 0,
+                "mid": nodes[f"{p}.pw_exp.conv"].op.out_channels,
+            }
         else:
             q = nodes[f"{p}.query.proj"].op
             down = nodes.get(f"{p}.key.down_conv")
-            b = {"type": "mqa", "out": nodes[f"{p}.output.proj"].op.out_channels, "stride": 1,
-                 "heads": q.out_channels // nodes[f"{p}.key.proj"].op.out_channels,
-                 "dim": nodes[f"{p}.key.proj"].op.out_channels,
-                 "kv": down.op.stride[0] if down else 1, "k": down.op.kernel[0] if down else 3}
+            b = {
+                "type": "mqa",
+                "out": nodes[f"{p}.output.proj"].op.out_channels,
+                "stride": 1,
+                "heads": q.out_channels // nodes[f"{p}.key.proj"].op.out_channels,
+                "dim": nodes[f"{p}.key.proj"].op.out_channels,
+                "kv": down.op.stride[0] if down else 1,
+                "k": down.op.kernel[0] if down else 3,
+            }
         blocks.append({"in": c_in, **b})
     return blocks
 
@@ -177,8 +281,10 @@ def test_layout_is_timms(net: str) -> None:
     assert _archcalc_layout(net) == _timm_layout(net)
 
 
-@pytest.mark.parametrize("net,alpha", [("mobilenetv4_conv_small", 0.5), ("mobilenetv4_hybrid_large", 0.75),
-                                       ("mobilenetv4_conv_medium", 1.5)])
+@pytest.mark.parametrize(
+    "net,alpha",
+    [("mobilenetv4_conv_small", 0.5), ("mobilenetv4_hybrid_large", 0.75), ("mobilenetv4_conv_medium", 1.5)],
+)
 def test_layout_under_alpha_is_timms(net: str, alpha: float) -> None:
     """α follows timm's round_channels (make_divisible(α·c, 8)), fix_stem below 1, and
     mid = make_divisible(t · scaled input)."""
@@ -207,7 +313,9 @@ def test_totals_equal_timms_model(net: str) -> None:
 
 
 @pytest.mark.parametrize("net,alpha,res,params,macs", TIMM_MEASURED_ALPHA)
-def test_width_multiplier_equals_timms_variants(net: str, alpha: float, res: int, params: int, macs: int) -> None:
+def test_width_multiplier_equals_timms_variants(
+    net: str, alpha: float, res: int, params: int, macs: int
+) -> None:
     assert archcalc.cost(net, alpha, res, convention="torch").totals.params == params
     assert archcalc.cost(net, alpha, res, convention="fvcore").totals.macs == macs
 
@@ -282,7 +390,7 @@ def _one_block(row: dict[str, object], channels: int, side: int) -> dict[str, ob
 
 # An independent torch re-implementation of timm's two MobileNetV4 blocks, written from timm's
 # _efficientnet_blocks.py / layers/attention2d.py (forward as timm's non-fused path).
-def _ref_blocks():  # noqa: ANN202 (torch types only inside)
+def _ref_blocks():  # torch types only inside
     import torch
     from torch import nn
 
@@ -339,12 +447,24 @@ def _ref_blocks():  # noqa: ANN202 (torch types only inside)
 @pytest.mark.parametrize(
     "row,ref",
     [
-        ({"kind": "uib", "out": 160, "t": 4, "start_k": 3, "mid_k": 5, "layer_scale": True}, ("uib", 3, 5, 1, 4)),
+        (
+            {"kind": "uib", "out": 160, "t": 4, "start_k": 3, "mid_k": 5, "layer_scale": True},
+            ("uib", 3, 5, 1, 4),
+        ),
         ({"kind": "uib", "out": 96, "t": 3, "start_k": 5, "mid_k": 5, "stride": 2}, ("uib", 5, 5, 2, 3)),
         ({"kind": "uib", "out": 160, "t": 4, "start_k": 3, "mid_k": 0, "stride": 2}, ("uib", 3, 0, 2, 4)),
         ({"kind": "uib", "out": 160, "t": 2, "start_k": 0, "mid_k": 0}, ("uib", 0, 0, 1, 2)),
-        ({"kind": "mobile_mqa", "out": 160, "heads": 4, "key_dim": 64, "kv_stride": 2, "layer_scale": True},
-         ("mqa", 4, 64, 2)),
+        (
+            {
+                "kind": "mobile_mqa",
+                "out": 160,
+                "heads": 4,
+                "key_dim": 64,
+                "kv_stride": 2,
+                "layer_scale": True,
+            },
+            ("mqa", 4, 64, 2),
+        ),
         ({"kind": "mobile_mqa", "out": 160, "heads": 8, "key_dim": 48}, ("mqa", 8, 48, 1)),
     ],
 )
@@ -376,6 +496,7 @@ def test_blocks_against_an_independent_torch_model(row: dict[str, object], ref: 
 
 def test_attention_is_quadratic_in_the_map() -> None:
     """Doubling the side of Hybrid-M's input multiplies the attention products' MACs by 16 (N·M)."""
+
     def attn(res: int) -> int:
         rep = archcalc.cost("mobilenetv4_hybrid_medium", resolution=res)
         return sum(r.macs for r in rep.layers if r.name.endswith((".attn.qk", ".attn.av")))

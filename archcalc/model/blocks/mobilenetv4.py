@@ -89,7 +89,9 @@ class UIBEntry(Entry):
     t: Ratio = Field(description="expansion ratio: expanded width = make_divisible(t × input width, 8)")
     start_k: DwKernel = Field(0, description="start depthwise kernel (timm's 'a'); 0: none")
     mid_k: DwKernel = Field(3, description="middle depthwise kernel (timm's 'k'); 0: none")
-    stride: IntArg = Field(1, description="on the middle depthwise conv, else the start one; first repeat only")
+    stride: IntArg = Field(
+        1, description="on the middle depthwise conv, else the start one; first repeat only"
+    )
     act: ActArg = Field("relu", description="after the expand and the middle depthwise conv")
     layer_scale: BoolArg = Field(False, description="multiply the output by d″ learnt scales (LayerScale2d)")
     residual: BoolArg = Field(True, description="add the input when stride = 1 and input width = out")
