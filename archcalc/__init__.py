@@ -387,9 +387,7 @@ def import_torch(
     """A torch ``nn.Module`` as a spec, traced with torch.fx on a (C, H, W) input (see
     :mod:`archcalc.importers.torch_fx`). ``width``: how α scales its channels, ``truncate``
     (⌊α·c⌋) or ``round8`` (torchvision's ``_make_divisible``)."""
-    from archcalc.importers.torch_fx import trace_module
-
-    return trace_module(module, input_shape, name=name, width=width).spec
+    return import_model(module, input_shape, name=name, width=width).spec
 
 
 def import_onnx(
@@ -401,9 +399,12 @@ def import_onnx(
 ) -> NetworkSpec:
     """An ONNX file as a spec, read with the ``onnx`` package only (see
     :mod:`archcalc.importers.onnx_graph`); ``input_shape`` fixes symbolic input sizes."""
-    from archcalc.importers.onnx_graph import import_onnx_file
+    from archcalc.errors import ArchcalcTypeError
+    from archcalc.spec.catalog import is_onnx
 
-    return import_onnx_file(path, input_shape, name=name, width=width).spec
+    if not is_onnx(path):
+        raise ArchcalcTypeError(f"path must be the path of an .onnx file, got {_shown(path)}")
+    return import_model(path, input_shape, name=name, width=width).spec
 
 
 def import_model(
@@ -415,21 +416,33 @@ def import_model(
 ) -> ImportResult:
     """The spec of a torch module or an ONNX file with its import ledger (what was dropped, folded
     or merged, and why it costs nothing)."""
-    from archcalc.errors import ArchcalcError
+    from archcalc import arguments
+    from archcalc.errors import ArchcalcError, ArchcalcTypeError
+    from archcalc.importers.rows import WIDTH_RULES
+    from archcalc.spec.catalog import is_onnx
 
+    shape = None if input_shape is None else arguments.input_shape(input_shape)
+    if name is not None:
+        arguments.text(name, "name")
+    arguments.choice(width, "width", WIDTH_RULES)
     if _is_torch_module(source):
         from archcalc.importers.torch_fx import trace_module
 
-        if input_shape is None:
+        if shape is None:
             raise ArchcalcError("a torch module needs input_shape=(channels, height, width)")
-        return trace_module(source, input_shape, name=name, width=width)
-    from archcalc.spec.catalog import is_onnx
-
+        return trace_module(source, shape, name=name, width=width)
     if is_onnx(source):
         from archcalc.importers.onnx_graph import import_onnx_file
 
-        return import_onnx_file(source, input_shape, name=name, width=width)
-    raise ArchcalcError(f"import_model takes a torch module or an .onnx path, got {type(source).__name__}")
+        return import_onnx_file(source, shape, name=name, width=width)
+    raise ArchcalcTypeError(f"source must be a torch module or an .onnx path, got {_shown(source)}")
+
+
+def _shown(value: object) -> str:
+    """``value`` as an error message shows it (:func:`archcalc.arguments.shown`)."""
+    from archcalc.arguments import shown
+
+    return shown(value)
 
 
 __all__ = [
@@ -444,6 +457,7 @@ __all__ = [
     "import_torch",
     "load_spec",
     "predict_latency",
+    "reconcile",
     "size",
     "sweep",
 ]

@@ -111,3 +111,21 @@ def items(values: object, name: str, limit: int) -> list[object]:
     if len(out) > limit:
         raise ArchcalcError(f"{name} has more than {limit:,} items")
     return out
+
+
+def input_shape(value: object, name: str = "input_shape") -> tuple[int, int, int]:
+    """``value`` as (channels, height, width): three whole numbers, channels ≤ ``MAX_CHANNELS``,
+    sides ≤ ``MAX_RESOLUTION``."""
+    from archcalc.limits import MAX_CHANNELS, MAX_RESOLUTION
+
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise ArchcalcTypeError(f"{name} must be (channels, height, width), got {shown(value)}")
+    parts = list(islice(value, 4))
+    if len(parts) != 3:
+        raise ArchcalcError(f"{name} must be (channels, height, width): three numbers, got {shown(value)}")
+    c, h, w = parts
+    return (
+        whole(c, f"{name} channels", 1, MAX_CHANNELS),
+        whole(h, f"{name} height", 1, MAX_RESOLUTION),
+        whole(w, f"{name} width", 1, MAX_RESOLUTION),
+    )

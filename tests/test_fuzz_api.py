@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import tempfile
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_latency import make_profile
@@ -28,7 +30,13 @@ from test_mobilenet_v1_paper import hand_count
 import archcalc
 from archcalc.count.latency import save_profile
 from archcalc.errors import ArchcalcError, ArchcalcTypeError
-from archcalc.spec.catalog import specs_dir
+from archcalc.export.onnx_model import save, to_onnx
+from archcalc.model.resolve import resolve
+from archcalc.spec.catalog import load_spec, specs_dir
+
+_ONNX = Path(tempfile.mkdtemp(prefix="archcalc-fuzz-")) / "squeezenet1_1.onnx"
+save(to_onnx(resolve(load_spec("squeezenet1_1"), resolution=64).graph), _ONNX)
+_MODULE = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, stride=2), torch.nn.BatchNorm2d(8), torch.nn.ReLU())
 
 FUNCTIONS = {name: getattr(archcalc, name) for name in archcalc.__all__ if name != "__version__"}
 
@@ -80,6 +88,12 @@ GOOD: dict[str, list[Any]] = {
     "groups": [1, 2, 4],
     "shallow": [True, False, np.bool_(False), "yes"],
     "separable": [True, "false"],
+    "source": [_MODULE, _ONNX, str(_ONNX)],
+    "module": [_MODULE],
+    "path": [_ONNX, str(_ONNX)],
+    "input_shape": [None, (3, 32, 32), (np.int64(3), 40, 24)],
+    "name": [None, "mine"],
+    "width": ["truncate", "round8"],
 }
 """Values each argument takes (and knobs, and compare's sizes), so that calls reach deeper checks."""
 BAD: dict[str, list[Any]] = {
@@ -119,6 +133,10 @@ BAD: dict[str, list[Any]] = {
     "t": [10**6],
     "groups": [5, 2**40, "3"],
     "num_classes": [10**30, "x"],
+    "input_shape": [(3,), (0, 32, 32), (3, 2**40, 32), "3x32x32", (3.5, 32, 32)],
+    "name": ["", 5, "x" * 10_000],
+    "width": ["round7", None],
+    "path": ["/nonexistent.onnx", str(specs_dir() / "mobilenet_v1.yaml"), "/dev/null"],
     "nope": [1],
 }
 
@@ -135,6 +153,7 @@ def calls(draw: st.DrawFn) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
     fn = FUNCTIONS[name]
     params = [p.name for p in _arguments(fn)]
     can_be_positional = {p.name for p in _arguments(fn) if p.kind is p.POSITIONAL_OR_KEYWORD}
+    required = {p.name for p in _arguments(fn) if p.default is p.empty}
     if "knobs" in inspect.signature(fn).parameters:
         knobs = ["shallow", "separable", "groups", "num_classes"]
         params += draw(st.lists(st.sampled_from(knobs), max_size=2))
@@ -149,10 +168,10 @@ def calls(draw: st.DrawFn) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
     for i, p in enumerate(params):
         if p in faulty:
             value = draw(st.sampled_from(BAD.get(p, []) + HOSTILE))
-        elif p in GOOD and (i == 0 or draw(st.integers(0, 2))):
+        elif p in GOOD and (i == 0 or p in required or draw(st.integers(0, 2))):
             value = draw(st.sampled_from(GOOD[p]))
         else:
-            continue  # its default (a required argument left out is a TypeError of Python's own)
+            continue  # its default (every required argument has a value: one left out is Python's TypeError)
         if positional and i == len(args) and p in can_be_positional and not kwargs:
             args.append(value)
         else:

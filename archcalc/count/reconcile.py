@@ -20,6 +20,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from archcalc.count.conventions import CONVENTIONS
+from archcalc.count.header import TitledConfigured
 from archcalc.model.ops.counting import COUNTERS, Rule
 from archcalc.model.resolve import Resolved
 
@@ -56,12 +57,9 @@ class ParamRow(BaseModel):
     counted_by: list[str]
 
 
-class Reconciliation(BaseModel):
-    network: str
-    title: str
-    alpha: float
-    resolution: int
-    knobs: dict[str, bool | int | float | str]
+class Reconciliation(TitledConfigured):
+    """network, title, alpha, resolution, knobs (:mod:`archcalc.count.header`), then the figures."""
+
     figures: list[Figure]
     ledger: list[LedgerRow] = Field(description="rows whose charges differ first, largest spread first")
     params: list[ParamRow]
@@ -131,13 +129,8 @@ def reconcile(resolved: Resolved) -> Reconciliation:
         for what, count, part in groups
         if count
     ]
-    spec = resolved.spec
     return Reconciliation(
-        network=spec.name,
-        title=spec.title,
-        alpha=resolved.alpha,
-        resolution=resolved.resolution,
-        knobs=dict(resolved.knobs),
+        **Reconciliation.header(resolved),
         figures=figures,
         ledger=rows,
         params=params,

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from archcalc.render.common import add_row, grid, mega
+from archcalc.resolution import fmt_resolution
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
 
 def _settings(r: Reconciliation) -> str:
     knobs = ", ".join(f"{k}={json.dumps(v)}" for k, v in r.knobs.items())
-    return f"α={r.alpha:g}, {r.resolution}×{r.resolution}" + (f", {knobs}" if knobs else "")
+    return f"α={r.alpha:g}, {fmt_resolution(r.resolution)}" + (f", {knobs}" if knobs else "")
 
 
 def _measured(count: int | None, measured: int | None) -> str:
