@@ -12,7 +12,7 @@ Every function checks its arguments: a wrong type raises :class:`archcalc.errors
 (a ``TypeError``), a bad value :class:`archcalc.errors.ArchcalcError` (a ``ValueError``), each one
 line naming the argument as the command line spells it (``--alpha`` for ``alpha``, ``--res`` for
 ``resolution``). numpy integers and floats are numbers; ``True`` is not. The limits are those of
-:mod:`archcalc.limits`.
+:mod:`archcalc.inputs.limits`.
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def fit(
     """The configurations of ``net`` that fit the budget; ``.front`` is the Pareto front, best first.
 
     Limits are numbers or strings with units (``"150M"`` MACs, ``"2MiB"`` = 2·1024² bytes, ``"2MB"``
-    = 2·10⁶, ``"10ms"``; see :mod:`archcalc.units`); ``max_bytes`` bounds params × dtype bytes. The
+    = 2·10⁶, ``"10ms"``; see :mod:`archcalc.inputs.units`); ``max_bytes`` bounds params × dtype bytes. The
     search grid defaults to the spec's. A latency limit uses ``profile`` or the saved default one.
     The front and the order are defined in :mod:`archcalc.sweeps.budget`."""
     from archcalc.sweeps.budget import fit_budget, parse_limits
@@ -160,8 +160,8 @@ def _knobs_only(
 ) -> NetworkSpec:
     """``spec``, once no keyword of ``knobs`` is a misspelt argument: ``cost(…, res=160)`` says to
     write ``resolution=160`` (a spec's own knob of that name wins)."""
-    from archcalc.arguments import shown
     from archcalc.errors import ArchcalcError
+    from archcalc.inputs.arguments import shown
 
     for name, value in knobs.items():
         if name in arguments and name not in spec.knobs:
@@ -197,11 +197,11 @@ def compare(kinds: list[str], **sizes: Any) -> Comparison:
     rank (whole numbers), alpha, rho (numbers) and dtype."""
     import inspect
 
-    from archcalc.arguments import choice, items, real, text, whole
     from archcalc.count.designs import MAX_SIZE
     from archcalc.count.designs import compare as run
     from archcalc.dtypes import DTYPE_BYTES
     from archcalc.errors import ArchcalcTypeError
+    from archcalc.inputs.arguments import choice, items, real, text, whole
 
     names = [text(k, "a design name") for k in items(kinds, "kinds", 100)]
     known = [p for p in inspect.signature(run).parameters if p != "kinds"]
@@ -232,10 +232,10 @@ def compare_networks(
     ``(network, {"alpha": 0.5, "resolution": 160, "rho": …, knob: value, …})``."""
     from collections.abc import Mapping
 
-    from archcalc.arguments import items
     from archcalc.count.closed_form import report
     from archcalc.count.side_by_side import compare_reports
     from archcalc.errors import ArchcalcError, ArchcalcTypeError
+    from archcalc.inputs.arguments import items
 
     resolved = []
     for item in items(nets, "nets", 100):
@@ -416,9 +416,9 @@ def import_model(
 ) -> ImportResult:
     """The spec of a torch module or an ONNX file with its import ledger (what was dropped, folded
     or merged, and why it costs nothing)."""
-    from archcalc import arguments
     from archcalc.errors import ArchcalcError, ArchcalcTypeError
     from archcalc.importers.rows import WIDTH_RULES
+    from archcalc.inputs import arguments
     from archcalc.spec.catalog import is_onnx
 
     shape = None if input_shape is None else arguments.input_shape(input_shape)
@@ -439,8 +439,8 @@ def import_model(
 
 
 def _shown(value: object) -> str:
-    """``value`` as an error message shows it (:func:`archcalc.arguments.shown`)."""
-    from archcalc.arguments import shown
+    """``value`` as an error message shows it (:func:`archcalc.inputs.arguments.shown`)."""
+    from archcalc.inputs.arguments import shown
 
     return shown(value)
 

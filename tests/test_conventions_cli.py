@@ -130,6 +130,31 @@ def test_reconcile_json_ledger_sums_to_every_figure(cli) -> None:
     assert figures["keras"]["params"] == sum(p["params"] for p in data["params"])
 
 
+def _mobilenet_v1_macs(h: int, w: int) -> int:
+    """MobileNet V1 (α = 1) mult-adds by hand from Howard et al. 2017, Table 1: a 3×3 stride-2 conv
+    3 → 32, thirteen depthwise 3×3 + pointwise pairs (stride 2 halves a side, rounding up: 'same'
+    padding), the 1024 → 1000 classifier."""
+    h, w = -(-h // 2), -(-w // 2)
+    macs = 3 * 3 * 3 * 32 * h * w
+    pairs = [(32, 64, 1), (64, 128, 2), (128, 128, 1), (128, 256, 2), (256, 256, 1), (256, 512, 2)]
+    pairs += [(512, 512, 1)] * 5 + [(512, 1024, 2), (1024, 1024, 1)]
+    for c_in, c_out, s in pairs:
+        h, w = -(-h // s), -(-w // s)
+        macs += 3 * 3 * c_in * h * w + c_in * c_out * h * w
+    return macs + 1024 * 1000
+
+
+def test_reconcile_at_a_non_square_resolution(cli) -> None:
+    """`reconcile` takes `--res H×W` as every other command does (it used to end in a traceback)."""
+    assert _mobilenet_v1_macs(224, 224) == 568_740_352  # the paper's "569 million" mult-adds
+    r = cli("reconcile", "mobilenet_v1", "--res", "224x160", "--format", "json")
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    assert data["resolution"] == [224, 160]
+    figures = {f["convention"]: f for f in data["figures"]}
+    assert figures["paper"]["count"] == _mobilenet_v1_macs(224, 160) == 406_535_680
+
+
 def test_reconcile_run_matches_every_real_tool(cli) -> None:
     """`reconcile --run` runs fvcore, FlopCounterMode, ptflops, thop, torchinfo and torchprofile on
     the torch model: each prints exactly the figure of its convention."""

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from archcalc.errors import ArchcalcError
-from archcalc.units import parse_bytes, parse_count, parse_list, parse_time_ms
+from archcalc.inputs.units import parse_bytes, parse_count, parse_list, parse_time_ms
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ import typer
 
 from archcalc.cli.app import app
 from archcalc.cli.options import BackendOpt, FormatOpt, ProfileOpt, ThreadsOpt, WideOpt
-from archcalc.cli.progress import progress
 
 
 @app.command()
@@ -30,10 +29,10 @@ def calibrate(
     directory ($ARCHCALC_CONFIG_DIR, else $XDG_CONFIG_HOME/archcalc, else ~/.config/archcalc), under
     profiles/NAME.json (default NAME: default for torch, default-onnxruntime for onnxruntime).
     """
-    from archcalc.arguments import whole
     from archcalc.count.kernels import check_backend
     from archcalc.count.latency import check_profile_writable, default_profile_name, save_profile
-    from archcalc.limits import MAX_THREADS
+    from archcalc.inputs.arguments import whole
+    from archcalc.inputs.limits import MAX_THREADS
     from archcalc.render.common import check_format, emit
     from archcalc.render.latency import render_profile
 
@@ -43,6 +42,7 @@ def calibrate(
         whole(threads, "--threads", 1, MAX_THREADS)
     name = default_profile_name(backend) if profile is None else profile
     check_profile_writable(name)  # before minutes of measuring, not after
+    from archcalc.cli.progress import progress
     from archcalc.measure.calibrate import calibrate as run
     from archcalc.measure.timing import default_threads
 

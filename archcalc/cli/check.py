@@ -17,9 +17,8 @@ from archcalc.cli.options import (
     WideOpt,
     with_classes,
 )
-from archcalc.cli.progress import progress
 from archcalc.errors import ArchcalcError
-from archcalc.resolution import fmt_res_short
+from archcalc.inputs.resolution import fmt_res_short
 
 
 @app.command()
@@ -52,6 +51,7 @@ def validate(
         raise ArchcalcError(
             "--alpha, --res, --rho, --param and --classes set one network; --all uses its own settings"
         )
+    from archcalc.cli.progress import progress
     from archcalc.measure.validate import default_settings
     from archcalc.measure.validate import validate as check
 

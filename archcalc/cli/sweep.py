@@ -38,8 +38,8 @@ def parse_alphas(text: str | None) -> list[float] | None:
     checked with the rest of the grid (:func:`archcalc.model.width.check_alpha`)."""
     if text is None:
         return None
+    from archcalc.inputs.units import parse_list
     from archcalc.model.width import alpha_from_text
-    from archcalc.units import parse_list
 
     out = []
     for item in parse_list(text, "--alpha"):
@@ -54,8 +54,8 @@ def parse_resolutions(text: str | None) -> list[int | tuple[int, int]] | None:
     """``"128,160,224"`` → [128, 160, 224]; ``"224x160"`` → [(224, 160)]; None keeps the spec's grid."""
     if text is None:
         return None
-    from archcalc.resolution import parse_resolution
-    from archcalc.units import parse_list
+    from archcalc.inputs.resolution import parse_resolution
+    from archcalc.inputs.units import parse_list
 
     out: list[int | tuple[int, int]] = []
     for item in parse_list(text, "--res"):

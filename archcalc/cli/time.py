@@ -22,7 +22,6 @@ from archcalc.cli.options import (
     WideOpt,
     resolve_net,
 )
-from archcalc.cli.progress import progress
 
 if TYPE_CHECKING:
     from archcalc.count.latency import DeviceProfile
@@ -63,10 +62,10 @@ def time_cmd(
     IQR of the measured time, achieved GMAC/s and GB/s, and the latency model's prediction from the
     backend's device profile (`archcalc calibrate --backend …`), if one is saved.
     """
-    from archcalc.arguments import whole
     from archcalc.count.kernels import check_backend
     from archcalc.count.latency import check_profile_backend, default_profile_name, load_profile
-    from archcalc.limits import MAX_BATCH, MAX_REPEATS, MAX_THREADS
+    from archcalc.inputs.arguments import whole
+    from archcalc.inputs.limits import MAX_BATCH, MAX_REPEATS, MAX_THREADS
     from archcalc.plots import check_plot_path
     from archcalc.render.common import check_format, emit
     from archcalc.render.latency import render_timing
@@ -91,6 +90,7 @@ def time_cmd(
     if prof is not None:
         check_profile_backend(prof, backend)
     resolved = resolve_net(net, alpha, res, rho, param, classes)
+    from archcalc.cli.progress import progress
     from archcalc.measure.timing import check_settings, default_threads, time_network
 
     check_settings(threads or 1, batch, warmup, repeats)

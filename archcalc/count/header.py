@@ -1,8 +1,9 @@
 """The header every result of one network starts with: which network, at which α, resolution and knobs.
 
-The result models (``Report``, ``MemoryReport``, ``SizeReport``, ``LatencyPrediction``, ``Validation``,
-``Timing``, ``Sweep``, ``Fit``) inherit these fields instead of declaring them, and are filled by
-:meth:`OfNetwork.header` from a resolved network or from another result.
+The result models (``Report``, ``MemoryReport``, ``SizeReport``, ``Reconciliation``,
+``LatencyPrediction``, ``Validation``, ``Timing``, ``Sweep``, ``Fit``) inherit these fields instead
+of declaring them, and are filled by :meth:`OfNetwork.header` from a resolved network or from
+another result.
 
 Pydantic lists inherited fields first, in the order the class hierarchy declares them (the most
 basic class first; of two bases, the right one first), then the class's own. The facets below are
@@ -13,7 +14,8 @@ class                  header keys                                 results
 =====================  ==========================================  ===================================
 ``AtSetting``          network, alpha, resolution                  ``LatencyPrediction``
 ``Configured``         network, alpha, resolution, knobs           ``Validation``, ``Timing``
-``TitledConfigured``   network, title, alpha, resolution, knobs    ``MemoryReport``, ``SizeReport``
+``TitledConfigured``   network, title, alpha, resolution, knobs    ``MemoryReport``, ``SizeReport``,
+                                                                   ``Reconciliation``
 ``SourcedConfigured``  network, title, source, alpha, resolution,  ``Report``
                        knobs
 ``GridHeader``         network, title, knobs, convention,          ``Sweep``, ``Fit``

@@ -69,7 +69,7 @@ from archcalc.count.header import AtSetting
 from archcalc.count.kernels import Kernel, check_backend, group_kernels, kernel_features
 from archcalc.count.learned import KernelPredictor
 from archcalc.errors import ArchcalcError, ArchcalcTypeError
-from archcalc.limits import MAX_PROFILE_NAME, MAX_THREADS
+from archcalc.inputs.limits import MAX_PROFILE_NAME, MAX_THREADS
 from archcalc.model.ops import PRIMITIVES
 
 KINDS: dict[str, str] = {
@@ -122,7 +122,7 @@ MAX_PROFILE_BYTES = 16 << 20
 MIN_RATE, MAX_RATE = 1.0, 1e30
 """Every rate in a profile (MACs/s, bytes/s) lies in [1, 10³⁰] (a real CPU is below 10¹⁵; a
 hand-made profile may set a rate to 10³⁰ to make a term free): with the other bounds below and the
-limits of :mod:`archcalc.limits`, every predicted time is a finite number of seconds."""
+limits of :mod:`archcalc.inputs.limits`, every predicted time is a finite number of seconds."""
 MAX_SECONDS = 10.0
 """Most seconds per call (overheads) or per graph node a profile may state."""
 Rate = Annotated[float, Field(ge=MIN_RATE, le=MAX_RATE)]
@@ -406,8 +406,8 @@ def predict(
     ``backend`` names another): the layers grouped into the backend's kernels, each kernel
     T_k = s·t_k·exp(r̂_k) + g + a·B·written_k + c·min(weight_bytes_k, C) (see module doc), given to
     the kernel's first layer, its roofline bound, and the total in ms."""
-    from archcalc.arguments import whole
-    from archcalc.limits import MAX_BATCH
+    from archcalc.inputs.arguments import whole
+    from archcalc.inputs.limits import MAX_BATCH
 
     batch = whole(batch, "--batch", 1, MAX_BATCH)
     if backend is not None:
@@ -474,7 +474,7 @@ def profile_dir() -> Path | None:
 
 def check_profile_name(name: object) -> str:
     """A profile name: letters, digits, '.', '_' or '-', starting with a letter or digit, at most
-    :data:`~archcalc.limits.MAX_PROFILE_NAME` characters (it is a file name)."""
+    :data:`~archcalc.inputs.limits.MAX_PROFILE_NAME` characters (it is a file name)."""
     if not isinstance(name, str):
         raise ArchcalcTypeError(f"--profile must be a profile name, got {type(name).__name__}")
     if not _NAME.fullmatch(name):

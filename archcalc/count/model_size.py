@@ -62,11 +62,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from archcalc.arguments import is_real, is_whole
 from archcalc.count.conventions import get_convention
 from archcalc.count.header import TitledConfigured
 from archcalc.dtypes import dtype_bytes
 from archcalc.errors import ArchcalcError, ArchcalcTypeError
+from archcalc.inputs.arguments import is_real, is_whole
 from archcalc.model.resolve import Resolved
 
 DEFAULT_INDEX_BITS = 4

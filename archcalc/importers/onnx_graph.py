@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from archcalc.errors import ArchcalcError
-from archcalc.importers.rows import ImportResult, RowBuilder, identifier
+from archcalc.importers.rows import ImportResult, RowBuilder, conv_args, identifier
 from archcalc.model.graph import INPUT
 from archcalc.model.ops import (
     Conv2d,
@@ -374,11 +374,6 @@ def _two(v: Any, default: int) -> tuple[int, int]:
     return (int(v[0]), int(v[1]))
 
 
-def _side(t: tuple[int, int], default: int | None = None) -> Any:
-    out = t[0] if t[0] == t[1] else [t[0], t[1]]
-    return None if out == default else out
-
-
 # handlers ---------------------------------------------------------------------------------------
 
 
@@ -404,24 +399,8 @@ def _conv(imp: _Importer, n: Any) -> None:
     in_ch = imp.shape(x)[0]
     out_ch = int(w.shape[0])
     op = Conv2d(in_ch, out_ch, k, stride, pad, dil, groups, bias)
-    out = op.out_shape([imp.shape(x)])
-    g: int | str | None = None if groups == 1 else groups
-    if groups == in_ch == out_ch and groups > 1:
-        g = "depthwise"
-    imp.emit(
-        n,
-        "conv2d",
-        [x],
-        out,
-        True,
-        out=out_ch,
-        k=_side(k),
-        stride=_side(stride, 1),
-        padding=_side(pad, 0),
-        dilation=_side(dil, 1),
-        groups=g,
-        bias=None if bias else False,
-    )
+    args = conv_args(out_ch, k, stride, pad, dil, groups, bias, in_channels=in_ch)
+    imp.emit(n, "conv2d", [x], op.out_shape([imp.shape(x)]), True, **args)
 
 
 def _conv_transpose(imp: _Importer, n: Any) -> None:
@@ -439,21 +418,8 @@ def _conv_transpose(imp: _Importer, n: Any) -> None:
     bias = len(n.input) > 2 and bool(n.input[2])
     out_ch = int(w.shape[1]) * groups
     op = ConvTranspose2d(imp.shape(x)[0], out_ch, k, stride, pad, opad, dil, groups, bias)
-    imp.emit(
-        n,
-        "conv_transpose2d",
-        [x],
-        op.out_shape([imp.shape(x)]),
-        True,
-        out=out_ch,
-        k=_side(k),
-        stride=_side(stride, 1),
-        padding=_side(pad, 0),
-        output_padding=_side(opad, 0),
-        dilation=_side(dil, 1),
-        groups=None if groups == 1 else groups,
-        bias=None if bias else False,
-    )
+    args = conv_args(out_ch, k, stride, pad, dil, groups, bias, output_padding=opad)
+    imp.emit(n, "conv_transpose2d", [x], op.out_shape([imp.shape(x)]), True, **args)
 
 
 def _linear(imp: _Importer, n: Any, x: str, out_f: int, bias: bool) -> None:
@@ -702,8 +668,8 @@ def _resize(imp: _Importer, n: Any) -> None:
     mode = mode.decode() if isinstance(mode, bytes) else mode
     ctm = a.get("coordinate_transformation_mode", b"half_pixel")
     ctm = ctm.decode() if isinstance(ctm, bytes) else ctm
-    kind = {"nearest": "nearest", "linear": "bilinear", "cubic": "bicubic"}.get(mode)
-    if kind is None:
+    up_mode = {"nearest": "nearest", "linear": "bilinear", "cubic": "bicubic"}.get(mode)
+    if up_mode is None:
         raise _Skip(f"resize mode {mode}")
     shape = imp.shape(x)
     if len(shape) != 3:
@@ -714,21 +680,21 @@ def _resize(imp: _Importer, n: Any) -> None:
         len(n.input) > 3 and n.input[3] and sizes is None
     ):
         raise _Skip("scales or sizes that are not constant")
-    args: dict[str, Any] = {"mode": None if kind == "nearest" else kind}
-    if kind != "nearest":
+    args: dict[str, Any] = {"mode": None if up_mode == "nearest" else up_mode}
+    if up_mode != "nearest":
         args["align_corners"] = ctm == "align_corners"
     if sizes is not None and sizes.size:
         s = [int(v) for v in sizes.reshape(-1)]
         if s[:2] != [imp.batch, shape[0]] and s[1] != shape[0]:
             raise _Skip("a resize of the batch or channels")
         hw = (s[2], s[3])
-        op = Upsample(kind, None, hw)
+        op = Upsample(up_mode, None, hw)
         args["size"] = hw[0] if hw[0] == hw[1] else list(hw)
     elif scales is not None and scales.size:
         sc = [float(v) for v in scales.reshape(-1)]
         if sc[:2] != [1.0, 1.0]:
             raise _Skip("a resize of the batch or channels")
-        op = Upsample(kind, (sc[2], sc[3]), None)
+        op = Upsample(up_mode, (sc[2], sc[3]), None)
         args["scale"] = sc[2] if sc[2] == sc[3] else [sc[2], sc[3]]
     else:
         raise _Skip("a resize without scales or sizes")
@@ -753,6 +719,14 @@ def _concat(imp: _Importer, n: Any) -> None:
     imp.emit(n, "concat", ins, tuple(out), dim=None if d == 0 else d)
 
 
+def _split_rows(imp: _Importer, n: Any, x: str, d: int, sizes: list[int]) -> list[str]:
+    """``x`` cut along dimension ``d`` (batch excluded) into parts of ``sizes``: one split row (the
+    same one again for another slice of the same cut); the parts' tensor names."""
+    shape = imp.shape(x)
+    outs = [tuple(s if i == d else side for i, side in enumerate(shape)) for s in sizes]
+    return imp.b.split(n.name or n.output[0], imp.tensor[x], d, sizes, outs)
+
+
 def _split(imp: _Importer, n: Any) -> None:
     x = _act_input(imp, n)
     shape = imp.shape(x)
@@ -772,12 +746,7 @@ def _split(imp: _Importer, n: Any) -> None:
         k = int(a.get("num_outputs", len(n.output)))
         step = -(-shape[d] // k)
         sizes = [min(step, shape[d] - i) for i in range(0, shape[d], step)]
-    outs = []
-    for s in sizes:
-        sh = list(shape)
-        sh[d] = s
-        outs.append(tuple(sh))
-    parts = imp.b.split(n.name or n.output[0], imp.tensor[x], d, sizes, outs)
+    parts = _split_rows(imp, n, x, d, sizes)
     for o, p in zip(n.output, parts, strict=True):
         imp.tensor[o] = p
 
@@ -816,13 +785,7 @@ def _slice(imp: _Importer, n: Any) -> None:
     else:
         sizes = [p for p in (start, stop - start, size - stop) if p > 0]
         part = 1 if start > 0 else 0
-    outs = []
-    for s in sizes:
-        sh = list(shape)
-        sh[d] = s
-        outs.append(tuple(sh))
-    parts = imp.b.split(n.name or n.output[0], imp.tensor[x], d, sizes, outs)
-    imp.tensor[n.output[0]] = parts[part]
+    imp.tensor[n.output[0]] = _split_rows(imp, n, x, d, sizes)[part]
     imp.b.note(
         n.name or n.output[0], "Slice", "merged", f"[{start}:{stop}] along dim {d}: one part of a split"
     )

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from archcalc.errors import ArchcalcError
+from archcalc.model.blocks import BLOCKS
 from archcalc.model.graph import INPUT
 from archcalc.model.ops import Shape, fmt_shape
 from archcalc.spec.schema import NetworkSpec
@@ -64,6 +65,39 @@ def identifier(text: str, default: str = "layer") -> str:
     if not (s[0].isalpha() or s[0] == "_"):
         s = f"{default}_{s}"
     return s
+
+
+def side(v: int | Sequence[int], default: int | None = None) -> Any:
+    """A kernel side, stride, padding or dilation as a row writes it: ``(3, 3)`` → 3, ``(3, 1)`` →
+    [3, 1]; None (left out) when equal to ``default``, the row's default."""
+    t = (v, v) if isinstance(v, int) else tuple(v)
+    out = t[0] if t[0] == t[1] else [t[0], t[1]]
+    return None if out == default else out
+
+
+def conv_args(
+    out: int,
+    k: int | Sequence[int],
+    stride: int | Sequence[int],
+    padding: int | Sequence[int],
+    dilation: int | Sequence[int],
+    groups: int,
+    bias: bool,
+    *,
+    in_channels: int | None = None,
+    output_padding: int | Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """The arguments of a ``conv2d`` row (with ``in_channels``: groups = in = out > 1 is written
+    ``depthwise``) or of a ``conv_transpose2d`` row (with ``output_padding``), in the order the row
+    writes them; an argument at its default (stride 1, padding 0, dilation 1, groups 1, a bias) is
+    None, which :meth:`RowBuilder.row` leaves out."""
+    g: int | str | None = None if groups == 1 else groups
+    if in_channels is not None and groups == in_channels == out and groups > 1:
+        g = "depthwise"
+    args: dict[str, Any] = {"out": out, "k": side(k), "stride": side(stride, 1), "padding": side(padding, 0)}
+    if output_padding is not None:
+        args["output_padding"] = side(output_padding, 0)
+    return {**args, "dilation": side(dilation, 1), "groups": g, "bias": None if bias else False}
 
 
 @dataclass
@@ -219,51 +253,14 @@ class RowBuilder:
                 parent[ra] = rb
 
         chan: dict[str, str | None] = {INPUT: "$input"}
-        keep = {
-            "batchnorm2d",
-            "activation",
-            "pool",
-            "global_pool",
-            "adaptive_pool",
-            "upsample",
-            "scalar",
-            "identity",
-            "shuffle",
-            "layernorm",
-            "softmax",
-        }
         for r in self.rows:
-            kind = r.data["kind"]
-            first = chan.get(r.inputs[0]) if r.inputs else None
-            if kind == "parameter":
-                first = None
-            if r.var is not None:
-                out_c: str | None = r.var
-                if kind == "conv2d" and r.data.get("groups") == "depthwise" and first is not None:
-                    union(r.var, first)
-            elif kind in keep:
-                out_c = first
-            elif kind == "mean":
-                in_shape = self.shapes[r.inputs[0]]
-                out_c = first if 0 not in [d % len(in_shape) for d in r.data["dims"]] else None
-            elif kind == "flatten":
-                in_shape = self.shapes[r.inputs[0]]
-                out_c = first if len(in_shape) == 3 and in_shape[1:] == (1, 1) else None
-            elif kind == "reshape":
-                out_c = first if r.data.get("alpha_safe") else None
-            elif kind in ("add", "mul"):
-                out_c = None
-                full = [
-                    chan.get(t)
-                    for t in r.inputs
-                    if len(self.shapes[t]) == len(r.out_shapes[0]) and self.shapes[t][0] == r.out_shapes[0][0]
-                ]
-                known = [c for c in full if c is not None]
-                for c in known[1:]:
-                    union(known[0], c)
-                out_c = known[0] if known else None
-            else:
-                out_c = None
+            entry = BLOCKS[r.data["kind"]].entry
+            links = entry.channel_links(r.data, [self.shapes[t] for t in r.inputs], r.out_shapes[0])
+            tied = [r.var] if r.var is not None else []
+            tied += [c for c in (chan.get(r.inputs[i]) for i in links) if c is not None]
+            for c in tied[1:]:
+                union(tied[0], c)
+            out_c = tied[0] if tied else None
             for o in r.outputs:
                 chan[o] = out_c
         fixed_roots = {find("$input")}

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from archcalc.errors import ArchcalcError
-from archcalc.importers.rows import ImportResult, RowBuilder, identifier
+from archcalc.importers.rows import ImportResult, RowBuilder, conv_args, identifier
 from archcalc.model.graph import INPUT
 
 BATCH = 2
@@ -363,38 +363,20 @@ class _Mapper:
                 if any(t % 2 for t in totals):
                     raise _Unmapped("padding='same' with an even kernel pads one side more")
                 pad = tuple(t // 2 for t in totals)
-        groups: int | str = m.groups
-        if m.groups == in_ch == m.out_channels and m.groups > 1:
-            groups = "depthwise"
-        return self.row(
-            "conv2d",
-            [x],
-            True,
-            out=m.out_channels,
-            k=_side(m.kernel_size),
-            stride=_side(m.stride, 1),
-            padding=_side(pad, 0),
-            dilation=_side(m.dilation, 1),
-            groups=None if groups == 1 else groups,
-            bias=None if m.bias is not None else False,
+        has_bias = m.bias is not None
+        args = conv_args(
+            m.out_channels, m.kernel_size, m.stride, pad, m.dilation, m.groups, has_bias, in_channels=in_ch
         )
+        return self.row("conv2d", [x], True, **args)
 
     def conv_transpose(self, x: str, m: Any) -> _Value:
         if isinstance(m.padding, str):
             raise _Unmapped("string padding on a transposed conv")
-        return self.row(
-            "conv_transpose2d",
-            [x],
-            True,
-            out=m.out_channels,
-            k=_side(m.kernel_size),
-            stride=_side(m.stride, 1),
-            padding=_side(m.padding, 0),
-            output_padding=_side(m.output_padding, 0),
-            dilation=_side(m.dilation, 1),
-            groups=None if m.groups == 1 else m.groups,
-            bias=None if m.bias is not None else False,
+        args = conv_args(
+            *(m.out_channels, m.kernel_size, m.stride, m.padding, m.dilation, m.groups, m.bias is not None),
+            output_padding=m.output_padding,
         )
+        return self.row("conv_transpose2d", [x], True, **args)
 
     def softmax(self, x: str, dim: int | None) -> _Value:
         if dim is None:
@@ -502,13 +484,6 @@ def _dim(d: int) -> int:
     return d - 1 if d > 0 else d
 
 
-def _side(v: Any, default: int | None = None) -> Any:
-    """``(3, 3)`` → 3, ``(3, 1)`` → [3, 1]; None when equal to ``default`` (the row's default)."""
-    t = (v, v) if isinstance(v, int) else tuple(v)
-    out = t[0] if t[0] == t[1] else [t[0], t[1]]
-    return None if out == default else out
-
-
 def _square(v: Any) -> int | None:
     if isinstance(v, int):
         return v
@@ -567,20 +542,23 @@ def _as_parameter(m: _Mapper, t: Any, other: Any) -> Any:
     return _Value(tensor=m.b.row(str(target), "parameter", [], shape, shape=list(shape)))
 
 
-def _binary(kind: str, scalar_op: str, swap_ok: bool = True) -> Callable[[_Mapper], _Value]:
+def _binary(op: str, tensors: bool = False, swap_ok: bool = True) -> Callable[[_Mapper], _Value]:
+    """``op`` (add, mul, div, sub) of a tensor and a number: a ``scalar`` row (the number second
+    unless ``swap_ok``); of two tensors: a row of kind ``op`` when ``tensors`` (add, mul)."""
+
     def run(m: _Mapper) -> _Value:
         a, b = m.arg(0, "input"), m.arg(1, "other")
         a, b = _as_parameter(m, a, b), _as_parameter(m, b, a)
         if isinstance(a, _Value) and isinstance(b, _Value):
-            if kind not in ("add", "mul"):
-                raise _Unmapped(f"{kind} of two tensors")
-            if kind == "add" and m.n.kwargs.get("alpha", 1) != 1:
-                raise _Unmapped("add with alpha")
-            return m.row(kind, [a.tensor, b.tensor])
+            if not tensors:
+                raise _Unmapped(f"{op} of two tensors")
+            if m.n.kwargs.get("alpha", 1) != 1:  # torch.add(a, b, alpha=…); mul has no alpha
+                raise _Unmapped(f"{op} with alpha")
+            return m.row(op, [a.tensor, b.tensor])
         if isinstance(a, _Value) and isinstance(b, int | float):
-            return m.row("scalar", [a.tensor], op=scalar_op, value=float(b))
+            return m.row("scalar", [a.tensor], op=op, value=float(b))
         if swap_ok and isinstance(b, _Value) and isinstance(a, int | float):
-            return m.row("scalar", [b.tensor], op=scalar_op, value=float(a))
+            return m.row("scalar", [b.tensor], op=op, value=float(a))
         raise _Unmapped("an operand that is neither a tracked tensor nor a number (a parameter?)")
 
     return run
@@ -804,41 +782,37 @@ def _aten_conv(m: _Mapper) -> _Value:
     )
     if isinstance(pad, str):
         raise _Unmapped("string padding")
-    in_ch, out_ch = m.b.shapes[x][0], int(w.shape[0])
-    g: int | str | None = None if groups == 1 else groups
-    if groups == in_ch == out_ch and groups > 1:
-        g = "depthwise"
-    return m.row(
-        "conv2d",
-        [x],
-        True,
-        out=out_ch,
-        k=_side(tuple(w.shape[2:])),
-        stride=_side(_two(stride), 1),
-        padding=_side(_two(pad), 0),
-        dilation=_side(_two(dil), 1),
-        groups=g,
-        bias=None if bias is not None else False,
+    k = tuple(w.shape[2:])
+    args = conv_args(
+        int(w.shape[0]),
+        k,
+        _two(stride),
+        _two(pad),
+        _two(dil),
+        groups,
+        bias is not None,
+        in_channels=m.b.shapes[x][0],
     )
+    return m.row("conv2d", [x], True, **args)
 
 
 def _aten_conv_transpose(m: _Mapper) -> _Value:
     x, w, bias = m.tensor(0), _weights(m, 1, "weight"), m.arg(2, "bias")
     stride, pad, opad = m.arg(3, "stride", 1), m.arg(4, "padding", 0), m.arg(5, "output_padding", 0)
     groups, dil = m.arg(6, "groups", 1), m.arg(7, "dilation", 1)
-    return m.row(
-        "conv_transpose2d",
-        [x],
-        True,
-        out=int(w.shape[1]) * groups,
-        k=_side(tuple(w.shape[2:])),
-        stride=_side(_two(stride), 1),
-        padding=_side(_two(pad), 0),
-        output_padding=_side(_two(opad), 0),
-        dilation=_side(_two(dil), 1),
-        groups=None if groups == 1 else groups,
-        bias=None if bias is not None else False,
+    args = conv_args(
+        *(
+            int(w.shape[1]) * groups,
+            tuple(w.shape[2:]),
+            _two(stride),
+            _two(pad),
+            _two(dil),
+            groups,
+            bias is not None,
+        ),
+        output_padding=_two(opad),
     )
+    return m.row("conv_transpose2d", [x], True, **args)
 
 
 def _aten_linear(m: _Mapper) -> _Value:
@@ -895,15 +869,15 @@ def _two(v: Any) -> tuple[int, int]:
 
 
 _FUNCTIONS: dict[str, Callable[[_Mapper], _Value]] = {
-    "add": _binary("add", "add"),
-    "iadd": _binary("add", "add"),
-    "__add__": _binary("add", "add"),
-    "mul": _binary("mul", "mul"),
-    "imul": _binary("mul", "mul"),
-    "__mul__": _binary("mul", "mul"),
-    "truediv": _binary("div", "div", swap_ok=False),
-    "div": _binary("div", "div", swap_ok=False),
-    "sub": _binary("sub", "sub", swap_ok=False),
+    "add": _binary("add", tensors=True),
+    "iadd": _binary("add", tensors=True),
+    "__add__": _binary("add", tensors=True),
+    "mul": _binary("mul", tensors=True),
+    "imul": _binary("mul", tensors=True),
+    "__mul__": _binary("mul", tensors=True),
+    "truediv": _binary("div", swap_ok=False),
+    "div": _binary("div", swap_ok=False),
+    "sub": _binary("sub", swap_ok=False),
     "relu": _act("relu"),
     "relu_": _act("relu"),
     "relu6": _act("relu6"),

@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
-from archcalc.count.closed_form import Report
+from archcalc.count.closed_form import LayerCost, Report
 from archcalc.count.closed_form import report as closed_form_report
 from archcalc.count.header import Configured
 from archcalc.count.kernels import check_backend, group_kernels
@@ -125,9 +125,9 @@ def default_threads() -> int:
 
 
 def check_settings(threads: int, batch: int, warmup: int, repeats: int) -> None:
-    """One-line errors for impossible run settings (bounds: :mod:`archcalc.limits`)."""
-    from archcalc.arguments import whole
-    from archcalc.limits import MAX_BATCH, MAX_REPEATS, MAX_THREADS
+    """One-line errors for impossible run settings (bounds: :mod:`archcalc.inputs.limits`)."""
+    from archcalc.inputs.arguments import whole
+    from archcalc.inputs.limits import MAX_BATCH, MAX_REPEATS, MAX_THREADS
 
     whole(threads, "--threads", 1, MAX_THREADS)
     whole(batch, "--batch", 1, MAX_BATCH)
@@ -242,27 +242,12 @@ def _time_ort(
         k = kernel_of[x.name]
         head = k.name == x.name
         s = stat(per_kernel[k.name]) if head and n else Stat(median_ms=0.0, iqr_ms=0.0, repeats=n)
-        moved = k.moved_bytes(batch) if head else 0
-        secs = s.median_ms / 1e3 or 1e-12
-        out.append(
-            LayerTiming(
-                name=x.name,
-                kernel=k.name,
-                op=x.kind,
-                kind=layer_kind(x),
-                macs=x.macs,
-                bytes=moved,
-                median_ms=s.median_ms,
-                iqr_ms=s.iqr_ms,
-                gmacs_per_s=batch * k.head.macs / secs / 1e9 if head else 0.0,
-                gb_per_s=moved / secs / 1e9 if head else 0.0,
-            )
-        )
+        if head:
+            out.append(_layer_timing(x, k.name, s, batch, k.head.macs, k.moved_bytes(batch)))
+        else:
+            out.append(_layer_timing(x, k.name, s, batch, 0, 0))
     return Timing(
-        network=resolved.spec.name,
-        alpha=resolved.alpha,
-        resolution=resolved.resolution,
-        knobs=dict(resolved.knobs),
+        **Timing.header(resolved),
         batch=batch,
         threads=threads,
         warmup=warmup,
@@ -308,20 +293,23 @@ def _time_layers(
         for t in free:
             del env[t]
         c = costs[name]
-        moved = moved_bytes(c, batch)
-        secs = s.median_ms / 1e3 or 1e-12
-        out.append(
-            LayerTiming(
-                name=name,
-                kernel=name,
-                op=c.kind,
-                kind=layer_kind(c),
-                macs=c.macs,
-                bytes=moved,
-                median_ms=s.median_ms,
-                iqr_ms=s.iqr_ms,
-                gmacs_per_s=batch * c.macs / secs / 1e9,
-                gb_per_s=moved / secs / 1e9,
-            )
-        )
+        out.append(_layer_timing(c, name, s, batch, c.macs, moved_bytes(c, batch)))
     return out
+
+
+def _layer_timing(row: LayerCost, kernel: str, s: Stat, batch: int, macs: int, moved: int) -> LayerTiming:
+    """One layer's measured time in ``kernel``, and the kernel's rates: batch·``macs`` MACs and
+    ``moved`` bytes over the median time (both 0 for a layer that runs inside another's kernel)."""
+    secs = s.median_ms / 1e3 or 1e-12
+    return LayerTiming(
+        name=row.name,
+        kernel=kernel,
+        op=row.kind,
+        kind=layer_kind(row),
+        macs=row.macs,
+        bytes=moved,
+        median_ms=s.median_ms,
+        iqr_ms=s.iqr_ms,
+        gmacs_per_s=batch * macs / secs / 1e9,
+        gb_per_s=moved / secs / 1e9,
+    )

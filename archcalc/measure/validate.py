@@ -18,11 +18,11 @@ from pydantic import BaseModel, Field
 from archcalc.count.conventions import CONVENTIONS
 from archcalc.count.header import Configured
 from archcalc.errors import ArchcalcError
+from archcalc.inputs.resolution import canonical
 from archcalc.measure.torch_build import require, run_failed
 from archcalc.model.graph import Graph
 from archcalc.model.ops import PRIMITIVES, numel
 from archcalc.model.resolve import Resolved
-from archcalc.resolution import canonical
 from archcalc.spec.schema import NetworkSpec
 
 MAX_ACTIVATION_BYTES = 4 * 2**30

@@ -7,7 +7,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, get_args
 
 from archcalc.errors import ArchcalcError
-from archcalc.limits import MAX_CHANNELS, MAX_SPEC_INT
+from archcalc.inputs.limits import MAX_CHANNELS, MAX_SPEC_INT
 from archcalc.model.width import exact_alpha, scale_channels
 from archcalc.spec.fields import Act, WidthMode
 
@@ -23,7 +23,7 @@ MAX_SCALED_CHANNELS = MAX_CHANNELS
 """Largest α·c scaled: below 2²² a double holds α·c to within 10⁻⁹, so the ``round_divisible``
 rule, in torchvision's float arithmetic, rounds α·c as an exact product would (``truncate`` is exact
 at any size). Rows with ``width: fixed`` are held to the same count (no renderer or float total
-past it; :data:`archcalc.limits.MAX_CHANNELS`)."""
+past it; :data:`archcalc.inputs.limits.MAX_CHANNELS`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +63,7 @@ class Context:
 
     def act(self, v: object, where: str) -> str:
         """An activation name, given or from a knob."""
-        x = self.value(v)
-        if x not in _ACTS:
-            raise ArchcalcError(f"{where}: expected an activation ({', '.join(_ACTS)}), got {x!r} (from {v})")
-        return x  # type: ignore[return-value]
+        return self._one_of(v, where, "an activation", _ACTS, f" (from {v})")
 
     def odd_kernel(self, v: object, where: str) -> int:
         """An odd kernel side ('same' padding), given or from a knob."""
@@ -76,9 +73,15 @@ class Context:
         return k
 
     def width_mode(self, v: object, where: str) -> WidthMode:
+        """A width mode, given or from a knob."""
+        return self._one_of(v, where, "a width mode", _WIDTH_MODES)  # type: ignore[return-value]
+
+    def _one_of(self, v: object, where: str, what: str, names: tuple[str, ...], source: str = "") -> str:
+        """``v``, or the value of the knob it names, which must be one of ``names``; the error says
+        ``what`` was expected, then ``source``."""
         x = self.value(v)
-        if x not in _WIDTH_MODES:
-            raise ArchcalcError(f"{where}: expected a width mode ({', '.join(_WIDTH_MODES)}), got {x!r}")
+        if x not in names:
+            raise ArchcalcError(f"{where}: expected {what} ({', '.join(names)}), got {x!r}{source}")
         return x  # type: ignore[return-value]
 
     def channels(self, v: object, mode: WidthMode | str, where: str) -> int:

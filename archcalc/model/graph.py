@@ -6,14 +6,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from archcalc.errors import ArchcalcError, CollapseError
-from archcalc.limits import MAX_CHANNELS, MAX_NODES
+from archcalc.inputs.limits import MAX_CHANNELS, MAX_NODES
 from archcalc.model.ops import Op, Shape
 
 INPUT = "input"
 """Name of the graph's input tensor, usable as a node input."""
 
 __all__ = ["INPUT", "MAX_NODES", "Graph", "GraphBuilder", "Node"]
-"""``MAX_NODES`` (:mod:`archcalc.limits`): most primitive layers in one graph (the largest built-in
+"""``MAX_NODES`` (:mod:`archcalc.inputs.limits`): most primitive layers in one graph (the largest built-in
 network has under 400); a spec whose ``repeat`` counts go past it is refused instead of expanding
 for minutes. ``MAX_CHANNELS``: most channels of any C×H×W tensor, however it was made."""
 

@@ -9,14 +9,14 @@ import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from archcalc.arguments import is_bool, is_real, is_whole
 from archcalc.errors import ArchcalcError, ArchcalcTypeError, ArchcalcWarning
-from archcalc.limits import MAX_ALPHA, MAX_RESOLUTION, MAX_SPEC_INT
+from archcalc.inputs.arguments import is_bool, is_real, is_whole
+from archcalc.inputs.limits import MAX_ALPHA, MAX_RESOLUTION, MAX_SPEC_INT
+from archcalc.inputs.resolution import Resolution, canonical, parse_resolution, sides
 from archcalc.model.blocks import BLOCKS
 from archcalc.model.context import Context, KnobValues
 from archcalc.model.graph import INPUT, MAX_NODES, BlockSpan, Graph, GraphBuilder
 from archcalc.model.width import exact_alpha
-from archcalc.resolution import Resolution, canonical, parse_resolution, sides
 from archcalc.spec.fields import Entry
 from archcalc.spec.schema import KnobSpec, NetworkSpec
 
@@ -107,7 +107,7 @@ def input_resolution(
 
 def _coerce_knob(name: str, knob: KnobSpec, raw: object) -> bool | int | float | str:
     """``raw`` (a ``--param`` string, or a library value) as the knob's type: the default's type
-    (bool, int, float or str); ints within ±:data:`~archcalc.limits.MAX_SPEC_INT`, floats finite."""
+    (bool, int, float or str); ints within ±:data:`~archcalc.inputs.limits.MAX_SPEC_INT`, floats finite."""
     want = type(knob.default)
     value: bool | int | float | str
     if isinstance(raw, str) and want is not str:

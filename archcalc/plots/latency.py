@@ -14,8 +14,8 @@ from statistics import median
 from typing import Any
 
 from archcalc.count.latency import COMPUTE_KINDS, DeviceProfile
+from archcalc.inputs.resolution import fmt_res_short
 from archcalc.plots import pyplot, save
-from archcalc.resolution import fmt_res_short
 
 NAME_PITCH = 0.11
 """Inches per layer name on the x axis of the bars (5.5-point names, rotated)."""

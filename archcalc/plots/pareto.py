@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from archcalc.inputs.resolution import fmt_res_short
 from archcalc.plots import pyplot, save
 from archcalc.plots.labels import place_labels
-from archcalc.resolution import fmt_res_short
 from archcalc.sweeps.budget import Limits
 from archcalc.sweeps.grid import SweepPoint
 

@@ -21,10 +21,10 @@ from archcalc.count.latency import (
     layer_kind,
     moved_bytes,
 )
+from archcalc.inputs.resolution import fmt_resolution
 from archcalc.render.common import grid, with_total_column
 from archcalc.render.fit import FitTable
 from archcalc.render.report import render_report, settings
-from archcalc.resolution import fmt_resolution
 
 
 def traffic_row(x: LayerCost, profile: DeviceProfile | None) -> dict[str, Any]:

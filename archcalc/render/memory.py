@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from archcalc.count.memory import MemoryReport
+from archcalc.inputs.resolution import fmt_resolution
 from archcalc.render.common import grid, shape_str
 from archcalc.render.fit import FitTable
-from archcalc.resolution import fmt_resolution
 
 
 def _settings(m: MemoryReport) -> str:

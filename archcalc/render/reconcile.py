@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from archcalc.inputs.resolution import fmt_resolution
 from archcalc.render.common import add_row, grid, mega
-from archcalc.resolution import fmt_resolution
 
 if TYPE_CHECKING:
     from rich.table import Table

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.count.views import VIEW_TEXT
+from archcalc.inputs.resolution import fmt_resolution
 from archcalc.render.common import grid, mega, shape_str, with_total_column
 from archcalc.render.fit import FitTable
-from archcalc.resolution import fmt_resolution
 
 if TYPE_CHECKING:
     from archcalc.count.closed_form import LayerCost, Report, Totals

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from archcalc.count.side_by_side import NetworkComparison, NetworkRow
+from archcalc.inputs.resolution import fmt_res_short, res_cell
 from archcalc.render.common import grid
 from archcalc.render.fit import FitTable, Footnotes
-from archcalc.resolution import fmt_res_short, res_cell
 
 HEADER = (
     "network",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from archcalc.count.model_size import LayerSize, SizeReport, SizeTotals
+from archcalc.inputs.resolution import fmt_resolution
 from archcalc.render.common import grid, with_total_column
 from archcalc.render.fit import FitTable
-from archcalc.resolution import fmt_resolution
 
 LAYER_HEADER = (
     "name",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from archcalc.inputs.resolution import fmt_res_short, res_cell
 from archcalc.render.common import grid
 from archcalc.render.fit import FitTable, Footnotes
-from archcalc.resolution import fmt_res_short, res_cell
 from archcalc.sweeps.budget import Fit, Limits
 from archcalc.sweeps.grid import Sweep, SweepPoint
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from archcalc.inputs.resolution import fmt_res_short, fmt_resolution, res_cell
 from archcalc.render.common import grid, shape_str
 from archcalc.render.fit import FitTable
-from archcalc.resolution import fmt_res_short, fmt_resolution, res_cell
 
 if TYPE_CHECKING:
     from archcalc.measure.validate import Validation
@@ -75,13 +75,7 @@ def render_validations(results: list[Validation], fmt: str, wide: bool = False) 
         t.column("layer", min_width=9)
         t.column("kind", drop=3)
         t.column("shape", drop=4)
-        t.column("MACs", number=True)
-        t.column("fvcore MACs", number=True)
-        t.column("params", number=True)
-        t.column("fvcore params", number=True)
-        t.column("FLOPs", number=True, drop=2)
-        t.column("FlopCounter", number=True, drop=1)
-        t.column("ok", number=True)
+        _count_columns(t)
         for c in shown:
             shape = (
                 shape_str(c.shape)
@@ -110,13 +104,7 @@ def render_validations(results: list[Validation], fmt: str, wide: bool = False) 
     )
     s.column("network", min_width=9)
     s.column("setting", min_width=10, drop=3)
-    s.column("MACs", number=True)
-    s.column("fvcore MACs", number=True)
-    s.column("params", number=True)
-    s.column("fvcore params", number=True)
-    s.column("FLOPs", number=True, drop=2)
-    s.column("FlopCounter", number=True, drop=1)
-    s.column("ok", number=True)
+    _count_columns(s)
     for v in results:
         spec_knobs = _non_default_knobs(v)
         setting = f"α={v.alpha:g} {fmt_res_short(v.resolution)}px" + (f" {spec_knobs}" if spec_knobs else "")
@@ -145,6 +133,15 @@ def render_validations(results: list[Validation], fmt: str, wide: bool = False) 
             k.row(op, calls, rule)
         tables.append(k)
     return tables
+
+
+def _count_columns(t: FitTable) -> None:
+    """The columns every validation table ends with: each count, archcalc's beside the tool's, and ✓/✗."""
+    for name in ("MACs", "fvcore MACs", "params", "fvcore params"):
+        t.column(name, number=True)
+    t.column("FLOPs", number=True, drop=2)
+    t.column("FlopCounter", number=True, drop=1)
+    t.column("ok", number=True)
 
 
 def _non_default_knobs(v: Validation) -> str:

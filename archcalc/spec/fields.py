@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
-from archcalc.limits import MAX_SPEC_INT
+from archcalc.inputs.limits import MAX_SPEC_INT
 
 KnobRef = Annotated[str, StringConstraints(pattern=r"^\$[A-Za-z_][A-Za-z0-9_]*$")]
 """A reference to a declared knob, written ``$name``."""
 
 PosInt = Annotated[int, Field(ge=1, le=MAX_SPEC_INT)]
-"""1 … 2²² (:data:`archcalc.limits.MAX_SPEC_INT`): every integer in a spec is bounded."""
+"""1 … 2²² (:data:`archcalc.inputs.limits.MAX_SPEC_INT`): every integer in a spec is bounded."""
 NonNegInt = Annotated[int, Field(ge=0, le=MAX_SPEC_INT)]
 IntArg = PosInt | KnobRef
 
@@ -63,6 +64,21 @@ class Entry(Strict):
     model_config = ConfigDict(defer_build=True, populate_by_name=True)
     max_from: ClassVar[int | None] = 1
     """How many tensors ``from`` may name (None: any number ≥ 2)."""
+    passes_channels: ClassVar[bool] = False
+    """The row's output has its first input's channel count under every α (batch norm, activations,
+    pooling, shuffle …); read by :meth:`channel_links`."""
+
+    @classmethod
+    def channel_links(
+        cls, data: Mapping[str, Any], in_shapes: Sequence[tuple[int, ...]], out_shape: tuple[int, ...]
+    ) -> tuple[int, ...]:
+        """The inputs (by position) whose channel count equals the output's under every α, for a
+        row written as ``data`` reading tensors of ``in_shapes`` (batch excluded). The importers
+        (:mod:`archcalc.importers.rows`) tie these counts together, so a count α must leave alone
+        (the image's, the network's output's) stays fixed through the row. Default: the first input
+        when :attr:`passes_channels`, else none; a kind whose answer depends on its arguments
+        overrides it."""
+        return (0,) if cls.passes_channels and in_shapes else ()
 
     name: Identifier | None = Field(None, description="row name; default: section.index")
     from_: list[LayerRef] | None = Field(

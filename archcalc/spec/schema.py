@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StringConstraints, model_validator
 
-from archcalc.limits import MAX_ALPHA, MAX_CHANNELS, MAX_RESOLUTION, MAX_SPEC_INT
+from archcalc.inputs.limits import MAX_ALPHA, MAX_CHANNELS, MAX_RESOLUTION, MAX_SPEC_INT
 from archcalc.model.blocks import BLOCKS
 from archcalc.spec.fields import Identifier, WidthRule
 from archcalc.spec.fields import Strict as _Strict

@@ -21,10 +21,10 @@ from pydantic import BaseModel, Field, PrivateAttr
 
 from archcalc.count.header import GridHeader
 from archcalc.errors import ArchcalcError
-from archcalc.resolution import Resolution, area
+from archcalc.inputs.resolution import Resolution, area
+from archcalc.inputs.units import parse_bytes, parse_count, parse_time_ms_exact
 from archcalc.spec.schema import NetworkSpec
 from archcalc.sweeps.grid import Sweep, SweepPoint, SweepSettings, run_sweep
-from archcalc.units import parse_bytes, parse_count, parse_time_ms_exact
 
 RULE = (
     "fits: every given limit holds (≤). Pareto front: no other fitting configuration has α and "
@@ -81,7 +81,7 @@ def parse_limits(
     max_latency_ms: float | str | None = None,
 ) -> Limits:
     """Limits from numbers or strings with units (``150M``, ``2MiB``, ``10ms``), read exactly
-    (:mod:`archcalc.units`); errors name the option."""
+    (:mod:`archcalc.inputs.units`); errors name the option."""
     latency = None if max_latency_ms is None else parse_time_ms_exact(max_latency_ms, "--max-latency")
     limits = Limits(
         max_macs=None if max_macs is None else parse_count(max_macs, "--max-macs"),

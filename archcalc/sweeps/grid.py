@@ -21,9 +21,9 @@ from archcalc.count.closed_form import report
 from archcalc.count.conventions import get_convention
 from archcalc.count.header import GridHeader
 from archcalc.dtypes import dtype_bytes
+from archcalc.inputs.resolution import Resolution, area, canonical
 from archcalc.model.graph import Graph
 from archcalc.model.resolve import check_alpha, input_resolution, knob_values, resolve
-from archcalc.resolution import Resolution, area, canonical
 from archcalc.spec.schema import NetworkSpec
 from archcalc.sweeps.levels import LevelMismatch, Plan, matches, plan
 
@@ -112,10 +112,10 @@ def _unique(xs: Iterable) -> list:
 
 def check_grid(spec: NetworkSpec, alphas: Iterable[float], resolutions: Iterable[Resolution | str]) -> Grid:
     """Validated, de-duplicated α and resolution lists (order kept), at most
-    :data:`~archcalc.limits.MAX_GRID_POINTS` configurations; one-line errors name the option."""
-    from archcalc.arguments import items
+    :data:`~archcalc.inputs.limits.MAX_GRID_POINTS` configurations; one-line errors name the option."""
     from archcalc.errors import ArchcalcError
-    from archcalc.limits import MAX_GRID_POINTS
+    from archcalc.inputs.arguments import items
+    from archcalc.inputs.limits import MAX_GRID_POINTS
 
     a = _unique(check_alpha(x) for x in items(alphas, "--alpha", MAX_GRID_POINTS))
     r = _unique(input_resolution(spec, x) for x in items(resolutions, "--res", MAX_GRID_POINTS))

@@ -40,11 +40,11 @@ from operator import mul
 from archcalc.count.conventions import Convention, get_convention
 from archcalc.count.liveness import last_reads, live_totals
 from archcalc.errors import ArchcalcError
+from archcalc.inputs.resolution import Resolution
+from archcalc.inputs.resolution import sides as input_sides
 from archcalc.model.graph import INPUT, Graph, Node
 from archcalc.model.ops import Op, Shape, numel
 from archcalc.model.ops.counting import charges
-from archcalc.resolution import Resolution
-from archcalc.resolution import sides as input_sides
 
 Side = tuple[int, int]
 

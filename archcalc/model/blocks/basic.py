@@ -6,7 +6,8 @@ row to ``name.dw.*`` and ``name.pw.*``; repeated rows get ``name.0``, ``name.1``
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, get_args
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import Field, StrictBool, model_validator
 
@@ -22,6 +23,7 @@ from archcalc.model.ops import (
     Flatten,
     Linear,
     Pool2d,
+    Shape,
     fmt_shape,
 )
 from archcalc.spec.fields import (
@@ -82,6 +84,7 @@ class DwSepEntry(Entry):
 class PoolEntry(Entry):
     """Windowed max or average pooling."""
 
+    passes_channels: ClassVar[bool] = True
     kind: Literal["pool"]
     op: Literal["max", "avg"]
     k: PosInt
@@ -93,6 +96,7 @@ class PoolEntry(Entry):
 class GlobalPoolEntry(Entry):
     """Global (adaptive 1×1) pooling over the whole map."""
 
+    passes_channels: ClassVar[bool] = True
     kind: Literal["global_pool"]
     op: Literal["avg", "max"] = "avg"
 
@@ -100,6 +104,7 @@ class GlobalPoolEntry(Entry):
 class AdaptivePoolEntry(Entry):
     """Adaptive pooling to a fixed output×output map (torchvision VGG: 7, AlexNet: 6)."""
 
+    passes_channels: ClassVar[bool] = True
     kind: Literal["adaptive_pool"]
     op: Literal["avg", "max"] = "avg"
     output: PosInt
@@ -118,6 +123,13 @@ class FlattenEntry(Entry):
     start: NonNegInt = 0
     end: int = -1
     spatial: Annotated[list[PosInt], Field(min_length=2, max_length=2)] | None = None
+
+    @classmethod
+    def channel_links(
+        cls, data: Mapping[str, Any], in_shapes: Sequence[Shape], out_shape: Shape
+    ) -> tuple[int, ...]:
+        """A C×1×1 map flattened keeps its C channels; any other flatten mixes them with the sides."""
+        return (0,) if len(in_shapes[0]) == 3 and in_shapes[0][1:] == (1, 1) else ()
 
 
 class LinearEntry(Entry):

@@ -12,7 +12,8 @@ Channel counts written here (``out``, ``sizes``) follow the width multiplier α 
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, StrictBool, StrictFloat, StrictInt, model_validator
 
@@ -36,6 +37,7 @@ from archcalc.model.ops import (
     Parameter,
     Reshape,
     Scalar,
+    Shape,
     Slice,
     Softmax,
     Transpose,
@@ -79,6 +81,13 @@ class Conv2dEntry(Entry):
         if self.padding == "same" and any(k % 2 == 0 for k in _pair(self.k)):
             raise ValueError(f"padding 'same' needs an odd kernel, k is {self.k}; give padding as a number")
         return self
+
+    @classmethod
+    def channel_links(
+        cls, data: Mapping[str, Any], in_shapes: Sequence[Shape], out_shape: Shape
+    ) -> tuple[int, ...]:
+        """A depthwise conv has its input's channels; any other conv its own ``out``."""
+        return (0,) if data.get("groups") == "depthwise" and in_shapes else ()
 
 
 @block(Conv2dEntry)
@@ -129,6 +138,7 @@ def _conv_transpose2d(e: ConvTranspose2dEntry, ctx: Context, b: GraphBuilder, na
 class BatchNorm2dEntry(Entry):
     """Batch norm over the channels of a map (eval mode)."""
 
+    passes_channels: ClassVar[bool] = True
     kind: Literal["batchnorm2d"]
     affine: StrictBool = True
 
@@ -141,6 +151,7 @@ def _batchnorm2d(e: BatchNorm2dEntry, ctx: Context, b: GraphBuilder, name: str, 
 class LayerNormEntry(Entry):
     """Layer norm over the last ``dims`` dimensions (torch's ``normalized_shape``)."""
 
+    passes_channels: ClassVar[bool] = True
     kind: Literal["layernorm"]
     dims: PosInt = Field(1, description="how many trailing dimensions are normalised together")
     affine: StrictBool = Field(True, description="a learnt scale γ (torch's elementwise_affine)")
@@ -158,6 +169,7 @@ def _layernorm(e: LayerNormEntry, ctx: Context, b: GraphBuilder, name: str, firs
 class ActivationEntry(Entry):
     """One activation layer."""
 
+    passes_channels: ClassVar[bool] = True
     kind: Literal["activation"]
     fn: ActFn
 
@@ -170,6 +182,7 @@ def _activation(e: ActivationEntry, ctx: Context, b: GraphBuilder, name: str, fi
 class SoftmaxEntry(Entry):
     """Softmax along one dimension (batch excluded; −1: the last)."""
 
+    passes_channels: ClassVar[bool] = True
     kind: Literal["softmax"]
     dim: Dim = -1
 
@@ -187,6 +200,13 @@ class MeanEntry(Entry):
     dims: Annotated[list[Dim], Field(min_length=1)]
     keepdim: StrictBool = False
 
+    @classmethod
+    def channel_links(
+        cls, data: Mapping[str, Any], in_shapes: Sequence[Shape], out_shape: Shape
+    ) -> tuple[int, ...]:
+        """A mean over other dimensions than the channels keeps them."""
+        return (0,) if 0 not in [d % len(in_shapes[0]) for d in data["dims"]] else ()
+
 
 @block(MeanEntry)
 def _mean(e: MeanEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
@@ -196,6 +216,7 @@ def _mean(e: MeanEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -
 class UpsampleEntry(Entry):
     """Resize a map by a scale factor (side' = ⌊side·scale⌋) or to a fixed size."""
 
+    passes_channels: ClassVar[bool] = True
     kind: Literal["upsample"]
     mode: Literal["nearest", "bilinear", "bicubic"] = "nearest"
     scale: (
@@ -236,7 +257,16 @@ class _Combine(Entry):
     max_from: ClassVar[int | None] = None
 
 
-class AddEntry(_Combine):
+class _Elementwise(_Combine):
+    @classmethod
+    def channel_links(
+        cls, data: Mapping[str, Any], in_shapes: Sequence[Shape], out_shape: Shape
+    ) -> tuple[int, ...]:
+        """Every operand of the output's rank and channel count (not a broadcast 1×… or vector)."""
+        return tuple(i for i, s in enumerate(in_shapes) if len(s) == len(out_shape) and s[0] == out_shape[0])
+
+
+class AddEntry(_Elementwise):
     """Element-wise sum of the tensors ``from`` names (a residual connection)."""
 
     kind: Literal["add"]
@@ -247,7 +277,7 @@ def _add(e: AddEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> 
     b.add(name, Add(), b.sources)
 
 
-class MulEntry(_Combine):
+class MulEntry(_Elementwise):
     """Element-wise product of two tensors, broadcasting (a C×1×1 gate onto a C×H×W map)."""
 
     max_from: ClassVar[int | None] = 2
@@ -328,6 +358,7 @@ def _split(e: SplitEntry, ctx: Context, b: GraphBuilder, name: str, first: bool)
 class ShuffleEntry(Entry):
     """ShuffleNet's channel shuffle with ``groups`` groups."""
 
+    passes_channels: ClassVar[bool] = True
     kind: Literal["shuffle"]
     groups: PosInt
 
@@ -343,6 +374,14 @@ class ReshapeEntry(Entry):
 
     kind: Literal["reshape"]
     shape: Annotated[list[Annotated[int, Field(ge=-1)]], Field(min_length=1)]
+
+    @classmethod
+    def channel_links(
+        cls, data: Mapping[str, Any], in_shapes: Sequence[Shape], out_shape: Shape
+    ) -> tuple[int, ...]:
+        """An imported reshape keeps its input's channels when the importer saw it follow them
+        (``alpha_safe``: a flatten written as a reshape)."""
+        return (0,) if data.get("alpha_safe") else ()
 
 
 @block(ReshapeEntry)
@@ -370,6 +409,7 @@ def _transpose(e: TransposeEntry, ctx: Context, b: GraphBuilder, name: str, firs
 class ScalarEntry(Entry):
     """A tensor and a constant: x·c, x/c, x+c or x−c (attention's 1/√d scale)."""
 
+    passes_channels: ClassVar[bool] = True
     kind: Literal["scalar"]
     op: Literal["mul", "div", "add", "sub"]
     value: StrictFloat | StrictInt
@@ -383,6 +423,7 @@ def _scalar(e: ScalarEntry, ctx: Context, b: GraphBuilder, name: str, first: boo
 class IdentityEntry(Entry):
     """A layer that passes its input through at inference (identity, dropout): free, listed."""
 
+    passes_channels: ClassVar[bool] = True
     kind: Literal["identity"]
     what: Literal["identity", "dropout"] = "identity"
 

@@ -14,7 +14,7 @@ Numbers are read exactly, as rationals: ``568740351.99999999999999999999999`` is
 and no decimal context rounds it up. Thousands separators come in groups of three (``2,000,000``;
 ``1,5M`` is refused, not read as 15 M), ``_`` may sit between digits (``2_000_000``). Counts and
 bytes are whole numbers: a fractional limit is rounded down, since an integer quantity is ≤ x
-exactly when it is ≤ ⌊x⌋. Every value must be > 0 and within the limits of :mod:`archcalc.limits`
+exactly when it is ≤ ⌊x⌋. Every value must be > 0 and within the limits of :mod:`archcalc.inputs.limits`
 (counts and bytes at most 10³⁰, times at most 10¹² ms, at most 100 digits and |exponent| ≤ 100 as
 written, so ``1e999999`` is refused at once); anything else is a one-line error naming the option.
 """
@@ -25,9 +25,9 @@ import re
 from decimal import Decimal
 from fractions import Fraction
 
-from archcalc.arguments import is_real, is_whole
 from archcalc.errors import ArchcalcError, ArchcalcTypeError
-from archcalc.limits import MAX_BUDGET, MAX_LATENCY_MS, MAX_NUMBER_DIGITS
+from archcalc.inputs.arguments import is_real, is_whole
+from archcalc.inputs.limits import MAX_BUDGET, MAX_LATENCY_MS, MAX_NUMBER_DIGITS
 
 DECIMAL: dict[str, int] = {"": 1, "K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
 BINARY: dict[str, int] = {"KI": 2**10, "MI": 2**20, "GI": 2**30, "TI": 2**40}

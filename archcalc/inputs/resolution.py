@@ -55,7 +55,7 @@ def parse_resolution(text: object, option: str = "--res") -> Resolution:
     if isinstance(text, int):
         return text
     if isinstance(text, tuple | list) and len(text) == 2:
-        from archcalc.arguments import is_whole
+        from archcalc.inputs.arguments import is_whole
 
         h, w = text
         if is_whole(h) and is_whole(w):  # numpy integers too

@@ -116,7 +116,7 @@ def items(values: object, name: str, limit: int) -> list[object]:
 def input_shape(value: object, name: str = "input_shape") -> tuple[int, int, int]:
     """``value`` as (channels, height, width): three whole numbers, channels ≤ ``MAX_CHANNELS``,
     sides ≤ ``MAX_RESOLUTION``."""
-    from archcalc.limits import MAX_CHANNELS, MAX_RESOLUTION
+    from archcalc.inputs.limits import MAX_CHANNELS, MAX_RESOLUTION
 
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise ArchcalcTypeError(f"{name} must be (channels, height, width), got {shown(value)}")
