@@ -42,8 +42,11 @@ def test_torch_tools_count_what_their_conventions_say(net: str, alpha: float, re
     assert set(measured) == set(TORCH_TOOLS)
     for tool, (count, params) in measured.items():
         assert count == rep.by_convention[tool].macs, tool
-        if params is not None:  # ptflops, thop and torchinfo count torch's parameters
-            assert params == rep.by_convention[tool].params == rep.by_convention["torch"].params, tool
+        if params is not None:  # ptflops, thop and torchinfo count torch's parameters, but for the
+            # learnt tensors of modules a tool has no rule for (thop: MobileNetV4's layer scales)
+            unseen = sum(n.op.norm_params() for n in resolved.graph if tool in type(n.op).params_unseen_by)
+            torch_params = rep.by_convention["torch"].params
+            assert params == rep.by_convention[tool].params == torch_params - unseen, tool
     # the tools disagree among themselves on every network (a BN, a bias or a pool tells them apart)
     assert len({c for c, _ in measured.values()}) >= 2
 

@@ -22,9 +22,11 @@ from archcalc.spec.catalog import builtin_names, load_spec
 
 
 def onnx_counts(model: onnx.ModelProto) -> tuple[int, int]:
-    """(learnable parameters, MACs) read off the ONNX graph: Conv / Gemm weights and biases and
-    BatchNormalization scale and bias; Conv MACs = |output| · (C_in / group) · k_h · k_w from the
-    inferred output shape at batch 1, Gemm MACs = in · out of its weight."""
+    """(learnable parameters, MACs) read off the ONNX graph: Conv / Gemm weights and biases,
+    BatchNormalization scale and bias, and learnt tensors used as data (an initializer an
+    ``Identity`` reads: a layer scale γ); Conv MACs = |output| · (C_in / group) · k_h · k_w from the
+    inferred output shape at batch 1, Gemm MACs = in · out of its weight, MatMul MACs = |output| · K
+    (K the last side of its first input: attention's q·kᵀ and a·v)."""
     m = shape_inference.infer_shapes(model)
     inits = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
     shapes = {}
@@ -43,6 +45,10 @@ def onnx_counts(model: onnx.ModelProto) -> tuple[int, int]:
             macs += w.size
         elif n.op_type == "BatchNormalization":
             params += inits[n.input[1]].size + inits[n.input[2]].size
+        elif n.op_type == "MatMul":
+            macs += prod(shapes[n.output[0]]) * shapes[n.input[0]][-1]
+        elif n.op_type == "Identity" and n.input[0] in inits:
+            params += inits[n.input[0]].size
     return params, macs
 
 
