@@ -207,12 +207,38 @@ def test_mobilenet_v1_kinds_match_the_paper_table_1() -> None:
 
 def test_prediction_does_not_depend_on_the_counting_convention() -> None:
     import archcalc
+    from archcalc.count.conventions import CONVENTIONS
 
     p = make_profile()
     paper = predict(archcalc.cost("mobilenet_v2", 0.5, 160, convention="paper"), p)
-    fvcore = predict(archcalc.cost("mobilenet_v2", 0.5, 160, convention="fvcore"), p)
-    assert paper.total_ms == pytest.approx(fvcore.total_ms)
     assert paper.total_ms == pytest.approx(sum(1e3 * x.seconds for x in paper.layers))
+    # keras and tf count no MACs, ptflops / thop / torchinfo add bias, BN or pooling charges: the
+    # roofline prices conv and linear multiply-adds under every one of them
+    for name in CONVENTIONS:
+        other = predict(archcalc.cost("mobilenet_v2", 0.5, 160, convention=name), p)
+        assert [x.seconds for x in other.layers] == [x.seconds for x in paper.layers], name
+
+
+def test_latency_and_traffic_under_every_convention(cli) -> None:
+    """``table --latency --traffic`` and ``sweep`` with a profile work under conventions that count
+    no MACs (they crashed on None), and the two bound columns agree (issue 18.6): batch norm and
+    activations, priced on bytes, are memory-bound in both."""
+    from archcalc.count.conventions import CONVENTIONS
+
+    save_profile(make_profile("default"))
+    for name in CONVENTIONS:
+        for fmt in ("json", "csv", "markdown", "table"):
+            r = cli("table", "mobilenet_v1", "--convention", name, "--latency", "--traffic", "--format", fmt)
+            assert r.code == 0, (name, fmt, r.err)
+        r = cli("sweep", "mobilenet_v1", "--convention", name, "--alpha", "0.5", "--format", "json")
+        assert r.code == 0, (name, r.err)
+    r = cli("table", "mobilenet_v1", "--convention", "keras", "--latency", "--traffic", "--format", "json")
+    d = json.loads(r.out)
+    for t, x in zip(d["traffic"]["layers"], d["latency"]["layers"], strict=True):
+        if x["bound"] != "overhead" and t["bound"] is not None:
+            assert t["bound"] == x["bound"], (t, x)
+    kinds = {x["kind"]: x["bound"] for x in d["latency"]["layers"]}
+    assert kinds["batchnorm"] == kinds["activation"] == "memory"
 
 
 def test_other_dtype_is_refused() -> None:

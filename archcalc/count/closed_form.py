@@ -145,6 +145,17 @@ class Report(SourcedConfigured):
             )
         return self._counts.rows(get_convention(self.convention), self.dtype_bytes)
 
+    def layers_under(self, convention: str) -> list[LayerCost]:
+        """The layer rows under another convention (the same graph, dtype and bytes)."""
+        if convention == self.convention:
+            return self.layers
+        if self._counts is None:
+            raise ArchcalcError(
+                f"this report was not made by archcalc.count.closed_form.report: it has no rows "
+                f"under convention {convention!r}"
+            )
+        return self._counts.rows(get_convention(convention), self.dtype_bytes)
+
 
 class LayerCounts:
     """Every per-layer count of a graph, as columns, computed in one pass over its nodes.

@@ -24,8 +24,10 @@ bytes on this machine (measured at several sizes and interpolated log–log: cac
 several times faster than large ones), e_k the kind's efficiency relative to that copy, o_k its
 per-call overhead (s), and r̂_k the kind's gradient-boosted trees over the kernel's features
 (:mod:`archcalc.count.learned`; 0 where calibration kept none). Which roofline term is the larger
-decides the ``bound``: ``compute`` (right of the ridge point R_k / (e_k·W) MACs/byte), ``memory``
-(left of it), or ``overhead`` when o_k exceeds both.
+decides the ``bound`` (:func:`roofline_bound`, the one definition ``--traffic`` uses too):
+``compute`` (a conv or linear kind right of the ridge point R_k / (e_k·W) MACs/byte), ``memory``
+(left of it, and every kind priced on bytes: both its terms move bytes), or ``overhead`` when o_k
+exceeds both.
 
 What is predicted for the layers torch does not really run as a data pass:
 
@@ -97,6 +99,9 @@ COMPUTE_KINDS: tuple[str, ...] = ("dense", "pointwise", "depthwise", "grouped", 
 VIEW_KINDS: frozenset[str] = frozenset({"view"})
 """Kinds torch runs as a view: no bytes move and no output is written, so t = o_k only (no
 bandwidth term in the profile, no written bytes in the forward terms)."""
+PRICED_CONVENTION = "paper"
+"""The MACs the roofline's compute term prices (conv + linear multiply-adds), under any report
+convention: a prediction does not depend on how a counter tallies."""
 
 FORMULA = (
     "T = s·t + g + a·B·written + c·min(weight_bytes, C) per kernel, summed; "
@@ -343,6 +348,15 @@ def kernel_bytes(k: Kernel, batch: int = 1) -> int:
     return moved_bytes(k.head, batch) if len(k.layers) == 1 else k.moved_bytes(batch)
 
 
+def roofline_bound(kind: str, compute: float, memory: float, overhead: float) -> str:
+    """``overhead`` when o_k exceeds both roofline terms; else ``compute`` for a conv or linear kind
+    whose MAC term is the larger (MACs/byte ≥ the ridge point), ``memory`` otherwise (a kind priced
+    on bytes is memory-bound whichever of its two byte terms is larger)."""
+    if overhead > max(compute, memory):
+        return "overhead"
+    return "compute" if kind in COMPUTE_KINDS and compute >= memory else "memory"
+
+
 def kernel_terms(k: Kernel, profile: DeviceProfile, batch: int = 1) -> tuple[str, float, float, float]:
     """(type, compute s, memory s, overhead s) of kernel ``k``: its head's kind's roofline over the
     kernel's bytes; the MAC term counts the head's MACs (fused batch norm, activation and add are
@@ -419,17 +433,17 @@ def predict(
         )
     rows: list[LayerLatency] = []
     by_kind: dict[str, float] = {}
-    kernels = group_kernels(report.layers, profile.backend)
+    # the roofline prices conv and linear MACs as the paper counts them, whatever the report's
+    # convention (keras counts none; ptflops adds the bias adds): one prediction under every convention
+    layers = report.layers_under(PRICED_CONVENTION)
+    kernels = group_kernels(layers, profile.backend)
     fwd = profile.forward
     for k in kernels:
         kind, compute, memory, overhead = kernel_terms(k, profile, batch)
         factor = learned_factor(k, profile, batch, compute, memory)
         extra = fwd.kernel_extra_seconds(k, kind, batch)
         t = fwd.scale * (max(compute, memory) + overhead) * factor + extra
-        if overhead > max(compute, memory):
-            bound = "overhead"
-        else:
-            bound = "compute" if compute >= memory else "memory"
+        bound = roofline_bound(kind, compute, memory, overhead)
         for i, x in enumerate(k.layers):
             rows.append(
                 LayerLatency(
@@ -446,7 +460,7 @@ def predict(
                 )
             )
         by_kind[kind] = by_kind.get(kind, 0.0) + 1e3 * t
-    order = {x.name: i for i, x in enumerate(report.layers)}
+    order = {x.name: i for i, x in enumerate(layers)}
     rows.sort(key=lambda r: order[r.name])
     total_ms = 1e3 * sum(r.seconds for r in rows)
     if not math.isfinite(total_ms):  # cannot happen within the limits; never print inf or null

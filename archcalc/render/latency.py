@@ -15,6 +15,7 @@ from typing import Any
 from archcalc.count.closed_form import LayerCost, Report
 from archcalc.count.latency import (
     COMPUTE_KINDS,
+    PRICED_CONVENTION,
     VIEW_KINDS,
     DeviceProfile,
     LatencyPrediction,
@@ -60,7 +61,15 @@ def render_cost_extras(
     wide: bool = False,
 ) -> str | list[FitTable]:
     """``table`` with the traffic and / or latency columns (per primitive layer)."""
-    rows = [traffic_row(x, profile) for x in r.layers]
+    # intensity, ridge and bound are the latency model's, on the MACs it prices, under any convention;
+    # a convention that counts no MACs (keras, tf) shows those MACs too
+    priced = r.layers_under(PRICED_CONVENTION)
+    rows = [traffic_row(x, profile) for x in priced]
+    priced_macs = r.by_convention[PRICED_CONVENTION].macs
+    if r.totals.macs is not None:
+        shown, shown_conv, shown_macs = r.layers, r.convention, r.totals.macs
+    else:
+        shown, shown_conv, shown_macs = priced, PRICED_CONVENTION, priced_macs
     preds = prediction.layers if prediction is not None else []
     if fmt == "json":
         data = json.loads(r.model_dump_json(exclude={"layers"} if summary else None))
@@ -76,7 +85,7 @@ def render_cost_extras(
                 lat["layers"] = []
             data["latency"] = lat
         return json.dumps(data, indent=2) + "\n"
-    header = ["name", "kind", f"macs[{r.convention}]"]
+    header = ["name", "kind", f"macs[{shown_conv}]"]
     if traffic:
         header += [
             f"bytes_read[{r.dtype}]",
@@ -89,7 +98,7 @@ def render_cost_extras(
     if prediction is not None:
         header += ["predicted_ms", "latency_bound"]
     body: list[list[object]] = []
-    for i, (x, t) in enumerate(zip(r.layers, rows, strict=True)):
+    for i, (x, t) in enumerate(zip(shown, rows, strict=True)):
         row: list[object] = [x.name, t["kind"], x.macs]
         if traffic:
             ridge = t["ridge"]
@@ -97,7 +106,7 @@ def render_cost_extras(
                 x.bytes_read,
                 x.bytes_written,
                 x.weight_bytes,
-                f"{x.intensity:.3f}",
+                f"{t['intensity']:.3f}",
                 "" if ridge is None else f"{ridge:.2f}",
                 t["bound"] or "",
             ]
@@ -105,20 +114,20 @@ def render_cost_extras(
             row += [f"{1e3 * preds[i].seconds:.4f}", preds[i].bound]
         body.append(row)
     tt = r.totals
-    total: list[object] = ["TOTAL", "", tt.macs]
+    total: list[object] = ["TOTAL", "", shown_macs]
     if traffic:
         moved = tt.bytes_read + tt.bytes_written
-        total += [tt.bytes_read, tt.bytes_written, tt.weight_bytes, f"{tt.macs / moved:.3f}", "", ""]
+        total += [tt.bytes_read, tt.bytes_written, tt.weight_bytes, f"{priced_macs / moved:.3f}", "", ""]
     if prediction is not None:
         total += [f"{prediction.total_ms:.4f}", ""]
     if fmt in ("csv", "markdown"):
         text = grid(*with_total_column(header, [*([] if summary else body), total], 1, fmt), fmt)
         if fmt == "markdown":
-            text = f"**{r.title}** ({settings(r)}; {_what(r, profile, prediction)})\n\n" + text
+            text = f"**{r.title}** ({settings(r)}; {_what(r, shown_conv, profile, prediction)})\n\n" + text
         return text
     out: list[FitTable] = []
     t = FitTable(
-        f"{r.title} — {settings(r)} — {_what(r, profile, prediction)}",
+        f"{r.title} — {settings(r)} — {_what(r, shown_conv, profile, prediction)}",
         None if prediction is None else f"latency model: {prediction.formula}",
         wide=wide,
     )
@@ -145,8 +154,10 @@ def render_cost_extras(
     return out
 
 
-def _what(r: Report, profile: DeviceProfile | None, prediction: LatencyPrediction | None) -> str:
-    parts = [f"MACs: convention '{r.convention}'", f"bytes at {r.dtype}"]
+def _what(
+    r: Report, convention: str, profile: DeviceProfile | None, prediction: LatencyPrediction | None
+) -> str:
+    parts = [f"MACs: convention '{convention}'", f"bytes at {r.dtype}"]
     if profile is not None:
         parts.append(f"profile '{profile.name}' ({profile.cpu}, {profile.threads} threads)")
     if prediction is not None:
