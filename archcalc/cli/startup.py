@@ -44,12 +44,12 @@ if TYPE_CHECKING:
     from pydantic.plugin import PydanticPluginProtocol
 
 PLUGIN_SECTION = b"[pydantic]"
+"""The entry-point group pydantic loads its plugins from, as a section of ``entry_points.txt``."""
 PLUGIN_LOADER = "pydantic.plugin._loader"
 """pydantic's plugin loader module: imported at the first model build, it imports importlib.metadata."""
 PLUGINS_OFF = ("__all__", "1", "true")
 """The values of ``PYDANTIC_DISABLE_PLUGINS`` for which pydantic's ``get_plugins`` returns no plugins
 without searching for any (``pydantic/plugin/_loader.py``)."""
-"""The entry-point group pydantic loads its plugins from, as a section of ``entry_points.txt``."""
 GEN0_THRESHOLD = 50_000
 """Allocations between two young-generation collections in the console script (Python's default:
 700). Start-up allocates about 250,000 objects (modules, classes, pydantic schemas) that all live
