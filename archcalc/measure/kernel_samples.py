@@ -39,10 +39,13 @@ from archcalc.model.ops import (
 
 Config = dict[str, Any]
 
-MAX_MACS = 6e8
-"""Most MACs of one synthetic kernel."""
-MAX_ELEMS = 2**21
-"""Most elements of one activation tensor of a synthetic kernel (8 MiB at fp32)."""
+MAX_MACS = 2e9
+"""Most MACs of one synthetic kernel: VGG-16's largest conv (1.85 G) is inside the sampled space
+(at 6e8, the big dense convs of VGG, GoogLeNet and AlexNet were extrapolated and over-predicted by
+25–34 %; docs/latency.md)."""
+MAX_ELEMS = 2**22
+"""Most elements of one activation tensor of a synthetic kernel (16 MiB at fp32; VGG-16's first
+maps, 64×224×224, are 3.2 M)."""
 
 CONV_KINDS = ("dense", "pointwise", "depthwise", "grouped")
 _PIECEWISE = ("relu", "relu6", "hswish", "hsigmoid")
