@@ -138,3 +138,24 @@ def test_csv_says_which_row_is_the_total(cli, args: list[str]) -> None:
     layers = [r for r in rows if r["total"] == "no"]
     key = next(k for k in rows[0] if k.startswith(("macs[", "params")))
     assert sum(int(r[key]) for r in layers) == int(rows[-1][key])
+
+
+@pytest.mark.parametrize("extra", ["validate", "measure", "counters", "onnx"])
+def test_missing_extra_hint_never_pulls_an_unpinned_torch(extra: str) -> None:
+    """Every extra that depends on torch (pyproject.toml) is installed after the pinned CPU torch;
+    a plain `pip install 'archcalc[measure]'` would pull several GB of CUDA packages."""
+    from pathlib import Path
+
+    import tomllib
+
+    from archcalc.errors import ArchcalcError, require
+
+    deps = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ][extra]
+    with pytest.raises(ArchcalcError) as e:
+        require(("archcalc_no_such_module",), "this command", extra)
+    message = str(e.value)
+    assert "\n" not in message and f"'archcalc[{extra}]'" in message
+    if any(d.startswith("torch>") for d in deps):
+        assert f"pip install torch==2.13.0 && pip install 'archcalc[{extra}]'" in message

@@ -17,7 +17,7 @@ from archcalc.cli.options import (
     RhoOpt,
     resolve_net,
 )
-from archcalc.errors import ArchcalcError
+from archcalc.errors import require
 
 
 @app.command()
@@ -47,15 +47,10 @@ def reconcile(
     resolved = resolve_net(net, alpha, res, rho, param, classes)
     r = run_reconcile(resolved)
     if run:
-        from archcalc.measure.counters import TOOL_MODULES, missing, run_tools
+        from archcalc.measure.counters import TOOL_MODULES, run_tools
 
         tools = tuple(TOOL_MODULES)
-        gone = missing(tools)
-        if gone:
-            raise ArchcalcError(
-                f"--run needs {', '.join(gone)}: install the `counters` extra "
-                "(pip install 'archcalc[counters]' fvcore)"
-            )
+        require(tuple(TOOL_MODULES.values()), "--run", "counters")
         from archcalc.measure.validate import check_runnable
 
         check_runnable(resolved.graph, resolved.spec.name, "reconcile --run")

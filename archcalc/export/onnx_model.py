@@ -18,7 +18,7 @@ from math import prod
 from pathlib import Path
 from typing import Any
 
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, require
 from archcalc.model.graph import INPUT, Graph
 from archcalc.model.ops import Shape
 
@@ -28,12 +28,7 @@ IR_VERSION = 8
 
 def require_onnx() -> None:
     """One line, not a traceback, when the ``onnx`` package is missing."""
-    import importlib.util
-
-    if importlib.util.find_spec("onnx") is None:
-        raise ArchcalcError(
-            "this command needs onnx: install the `onnx` extra (pip install 'archcalc[onnx]')"
-        )
+    require(("onnx",), "this command", "onnx")
 
 
 class _Sink:

@@ -22,7 +22,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, require
 from archcalc.importers.rows import ImportResult, RowBuilder, conv_args, identifier
 from archcalc.model.graph import INPUT
 
@@ -30,13 +30,7 @@ BATCH = 2
 
 
 def _require_torch() -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("torch") is None:
-        raise ArchcalcError(
-            "importing a torch module needs torch: pip install torch==2.13.0 "
-            "(then pip install 'archcalc[validate]' for validate)"
-        )
+    require(("torch",), "importing a torch module", "validate")
 
 
 def _check_input_shape(input_shape: object) -> tuple[int, int, int]:

@@ -59,7 +59,7 @@ from archcalc.count.latency import (
     layer_kind,
 )
 from archcalc.count.learned import KernelPredictor, Tree
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, require
 from archcalc.export.onnx_model import exportable
 from archcalc.measure.benches import Bench, bench, cpu_model
 from archcalc.measure.kernel_samples import Config, build, draw, kinds_for, perturb
@@ -74,14 +74,7 @@ MIN_LEARNED = 12
 
 
 def _require_numerics() -> None:
-    import importlib.util
-
-    missing = [m for m in ("numpy", "scipy", "sklearn") if importlib.util.find_spec(m) is None]
-    if missing:
-        raise ArchcalcError(
-            f"archcalc calibrate needs {' and '.join(missing)}: install the `measure` extra "
-            "(pip install 'archcalc[measure]')"
-        )
+    require(("numpy", "scipy", "sklearn"), "archcalc calibrate", "measure")
 
 
 def _identity(items: list[Any]) -> Iterable[Any]:

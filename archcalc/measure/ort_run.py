@@ -27,21 +27,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from archcalc.errors import ArchcalcError
+from archcalc.errors import ArchcalcError, require
 from archcalc.export.onnx_model import to_onnx
 from archcalc.model.graph import INPUT, Graph
 
 
 def require_ort() -> None:
     """One line, not a traceback, when onnxruntime or onnx is missing."""
-    import importlib.util
-
-    missing = [m for m in ("onnx", "onnxruntime", "numpy") if importlib.util.find_spec(m) is None]
-    if missing:
-        raise ArchcalcError(
-            f"--backend onnxruntime needs {' and '.join(missing)}: install the `measure` extra "
-            "(pip install 'archcalc[measure]')"
-        )
+    require(("onnx", "onnxruntime", "numpy"), "--backend onnxruntime", "measure")
 
 
 require_ort()

@@ -11,24 +11,13 @@ from typing import Any
 
 from archcalc.count.liveness import last_reads
 from archcalc.errors import ArchcalcError
+from archcalc.errors import require as require_extra
 from archcalc.model.graph import INPUT, Graph
-
-TORCH_PIN = "torch==2.13.0"
-"""The torch the project is tested with (constraints-test.txt, the CPU build on these machines): the
-install hint names it, since an unpinned ``pip install torch`` pulls several GB of CUDA packages."""
 
 
 def require(*modules: str) -> None:
     """Refuse clearly when the optional torch stack is missing, naming the pinned install."""
-    import importlib.util
-
-    missing = [m for m in modules if importlib.util.find_spec(m) is None]
-    if missing:
-        raise ArchcalcError(
-            f"this command needs {' and '.join(missing)}: install the `validate` extra, pinned torch "
-            f"first (a plain `pip install torch` pulls GBs of CUDA): pip install {TORCH_PIN} && "
-            "pip install 'archcalc[validate]'"
-        )
+    require_extra(modules, "this command", "validate")
 
 
 def run_failed(network: str, e: BaseException) -> ArchcalcError:
