@@ -15,12 +15,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.errors import ArchcalcError, OutputError
+from archcalc.inputs.resolution import fmt_resolution
 from archcalc.model.ops import fmt_shape
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+    from archcalc.count.header import Configured
     from archcalc.render.fit import FitTable
 
 FORMATS: tuple[str, ...] = ("table", "json", "csv", "markdown")
@@ -133,3 +135,9 @@ def emit(obj: str | Table | FitTable | Sequence[Table | FitTable]) -> None:
 
 def emit_json(data: object) -> None:
     emit(json.dumps(data, indent=2) + "\n")
+
+
+def settings(r: Configured) -> str:
+    """A result's configuration in a title: ``α=0.5, 160×160, classes=1000``."""
+    knobs = ", ".join(f"{k}={json.dumps(v)}" for k, v in r.knobs.items())
+    return f"α={r.alpha:g}, {fmt_resolution(r.resolution)}" + (f", {knobs}" if knobs else "")

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from archcalc.count.memory import MemoryReport
-from archcalc.inputs.resolution import fmt_resolution
-from archcalc.render.common import grid, shape_str
+from archcalc.render.common import grid, settings, shape_str
 from archcalc.render.fit import FitTable
-
-
-def _settings(m: MemoryReport) -> str:
-    knobs = ", ".join(f"{k}={json.dumps(v)}" for k, v in m.knobs.items())
-    return f"α={m.alpha:g}, {fmt_resolution(m.resolution)}" + (f", {knobs}" if knobs else "")
 
 
 def _kb(n: int) -> str:
@@ -43,11 +35,11 @@ def render_memory(m: MemoryReport, fmt: str, wide: bool = False) -> str | list[F
         text = grid(header, rows, fmt)
         if fmt == "markdown":
             text = (
-                f"**{m.title}** ({_settings(m)}; dtype {m.dtype}, rule `{m.rule}`: {m.rule_text})\n\n" + text
+                f"**{m.title}** ({settings(m)}; dtype {m.dtype}, rule `{m.rule}`: {m.rule_text})\n\n" + text
             )
         return text
     t = FitTable(
-        f"{m.title} — {_settings(m)} — activation memory at {m.dtype} ({m.dtype_bytes} B/element), "
+        f"{m.title} — {settings(m)} — activation memory at {m.dtype} ({m.dtype_bytes} B/element), "
         f"rule '{m.rule}'",
         f"Rule '{m.rule}': {m.rule_text}. Per size: the largest materialised tensor. max: the largest "
         "tensor (MobileNet V2 Table 3's max row). peak: max over ops of every tensor live at once "

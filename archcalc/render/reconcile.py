@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
-from archcalc.inputs.resolution import fmt_resolution
-from archcalc.render.common import add_row, grid, mega
+from archcalc.render.common import add_row, grid, mega, settings
 
 if TYPE_CHECKING:
     from rich.table import Table
 
     from archcalc.count.reconcile import Reconciliation
-
-
-def _settings(r: Reconciliation) -> str:
-    knobs = ", ".join(f"{k}={json.dumps(v)}" for k, v in r.knobs.items())
-    return f"α={r.alpha:g}, {fmt_resolution(r.resolution)}" + (f", {knobs}" if knobs else "")
 
 
 def _measured(count: int | None, measured: int | None) -> str:
@@ -57,7 +50,7 @@ def render_reconciliation(r: Reconciliation, fmt: str) -> str | list[Table]:
             ]
             for f in r.figures
         ]
-        text = f"**{r.title}** ({_settings(r)}): every convention's figure\n\n"
+        text = f"**{r.title}** ({settings(r)}): every convention's figure\n\n"
         text += grid(["convention", "unit", "count", "params", "measured", "rule"], fig_rows, "markdown")
         header, rows = _ledger_grid(r)
         text += "\nThe ledger: each counter's count is the sum of its column.\n\n" + grid(
@@ -77,7 +70,7 @@ def _rich(r: Reconciliation) -> list[Table]:
     from rich.table import Table
 
     ran = any(f.measured is not None for f in r.figures)
-    figures = Table(title=escape(f"{r.title} — {_settings(r)} — every convention's figure"))
+    figures = Table(title=escape(f"{r.title} — {settings(r)} — every convention's figure"))
     for col, just in (("convention", "left"), ("count", "right"), ("exact", "right"), ("params", "right")):
         figures.add_column(col, justify=just)  # type: ignore[arg-type]
     if ran:

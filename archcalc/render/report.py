@@ -7,17 +7,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from archcalc.count.views import VIEW_TEXT
-from archcalc.inputs.resolution import fmt_resolution
-from archcalc.render.common import grid, mega, shape_str, with_total_column
+from archcalc.render.common import grid, mega, settings, shape_str, with_total_column
 from archcalc.render.fit import FitTable
 
 if TYPE_CHECKING:
     from archcalc.count.closed_form import LayerCost, Report, Totals
-
-
-def settings(r: Report) -> str:
-    knobs = ", ".join(f"{k}={json.dumps(v)}" for k, v in r.knobs.items())
-    return f"α={r.alpha:g}, {fmt_resolution(r.resolution)}" + (f", {knobs}" if knobs else "")
 
 
 def count_unit(r: Report) -> str:
