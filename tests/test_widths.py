@@ -118,6 +118,10 @@ CASES: dict[str, tuple[list[str], Shown]] = {
         ["time", "mobilenet_v1", "--alpha", "0.25", "--res", "64", "--repeats", "1", "--warmup", "0"],
         lambda d: each(d["measured"]["layers"], "macs"),
     ),
+    "reconcile": (
+        ["reconcile", "mobilenet_v1", "--res", "224x160"],
+        lambda d: [*each(d["figures"], "count", "params"), *each(d["params"], "params")],
+    ),
     "list": (["list"], lambda d: [x["resolution"] for x in d]),
 }
 

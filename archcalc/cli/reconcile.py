@@ -15,6 +15,7 @@ from archcalc.cli.options import (
     ParamOpt,
     ResOpt,
     RhoOpt,
+    WideOpt,
     resolve_net,
 )
 from archcalc.errors import require
@@ -29,6 +30,7 @@ def reconcile(
     param: ParamOpt = None,
     classes: ClassesOpt = None,
     fmt: FormatOpt = "table",
+    wide: WideOpt = False,
     run: Annotated[
         bool,
         typer.Option(
@@ -58,4 +60,4 @@ def reconcile(
         for f in r.figures:
             if f.convention in measured:
                 f.measured, f.measured_params = measured[f.convention]
-    emit(render_reconciliation(r, fmt))
+    emit(render_reconciliation(r, fmt, wide))

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from archcalc.render.common import add_row, grid, mega, settings
+from archcalc.render.common import grid, mega, settings
+from archcalc.render.fit import FitTable
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from archcalc.count.reconcile import Reconciliation
 
 
@@ -31,7 +30,7 @@ def _ledger_grid(r: Reconciliation) -> tuple[list[str], list[list[object]]]:
     return header, rows
 
 
-def render_reconciliation(r: Reconciliation, fmt: str) -> str | list[Table]:
+def render_reconciliation(r: Reconciliation, fmt: str, wide: bool = False) -> str | list[FitTable]:
     """A string for json / csv / markdown; rich renderables for ``table``."""
     if fmt == "json":
         return r.model_dump_json(indent=2) + "\n"
@@ -62,20 +61,16 @@ def render_reconciliation(r: Reconciliation, fmt: str) -> str | list[Table]:
             "markdown",
         )
         return text
-    return _rich(r)
+    return _rich(r, wide)
 
 
-def _rich(r: Reconciliation) -> list[Table]:
-    from rich.markup import escape
-    from rich.table import Table
-
+def _rich(r: Reconciliation, wide: bool) -> list[FitTable]:
     ran = any(f.measured is not None for f in r.figures)
-    figures = Table(title=escape(f"{r.title} — {settings(r)} — every convention's figure"))
-    for col, just in (("convention", "left"), ("count", "right"), ("exact", "right"), ("params", "right")):
-        figures.add_column(col, justify=just)  # type: ignore[arg-type]
-    if ran:
-        figures.add_column("measured (the real tool)", justify="right")
-    figures.add_column("what it counts, and the release it reproduces", overflow="fold", max_width=80)
+    figures = FitTable(f"{r.title} — {settings(r)} — every convention's figure", wide=wide)
+    figures.column("convention")
+    for col in ("count", "exact", "params", *(["measured (the real tool)"] if ran else [])):
+        figures.column(col, number=True)
+    figures.column("what it counts, and the release it reproduces", drop=1, min_width=20)
     for f in r.figures:
         cells = [
             f.convention,
@@ -86,34 +81,32 @@ def _rich(r: Reconciliation) -> list[Table]:
         if ran:
             cells.append(_measured(f.count, f.measured) or "—")
         cells.append(" ".join(x for x in (f.rule, f.params_rule if f.count is None else None) if x))
-        add_row(figures, *cells)
+        figures.row(*cells)
 
-    ledger = Table(
-        title=escape("The ledger: what each counter charges for what the network has (M; × = per unit)"),
-        caption="each column sums to that counter's figure; rows where the charges differ come first",
+    ledger = FitTable(
+        "The ledger: what each counter charges for what the network has (M; × = per unit)",
+        "each column sums to that counter's figure; rows where the charges differ come first",
+        wide=wide,
     )
-    ledger.add_column("what", overflow="fold", max_width=44)
-    ledger.add_column("units", justify="right")
-    ledger.add_column("layers", justify="right")
-    for c in r.counters:
-        ledger.add_column(c, justify="right")
+    n = len(r.counters)
+    ledger.column("what", min_width=9)
+    ledger.column("units", number=True, drop=n + 1)
+    ledger.column("layers", number=True, drop=n)
+    for i, c in enumerate(r.counters):  # the last counters are left out first; the first never
+        ledger.column(c, number=True, drop=None if i == 0 else n - i)
     for x in r.ledger:
-        add_row(
-            ledger,
-            x.what,
-            f"{x.units:,}",
-            str(x.layers),
-            *(_cell(x.charge[c], x.counts[c]) for c in r.counters),
-        )
+        charges = (_cell(x.charge[c], x.counts[c]) for c in r.counters)
+        ledger.row(x.what, f"{x.units:,}", str(x.layers), *charges)
     totals = {c: sum(x.counts[c] for x in r.ledger) for c in r.counters}
-    add_row(ledger, "TOTAL", "", "", *(f"{totals[c] / 1e6:,.3f}" for c in r.counters))
+    ledger.section()
+    ledger.row("TOTAL", "", "", *(f"{totals[c] / 1e6:,.3f}" for c in r.counters))
 
-    params = Table(title="Parameters: which groups each convention counts")
-    params.add_column("group")
-    params.add_column("params", justify="right")
-    params.add_column("counted by", overflow="fold")
+    params = FitTable("Parameters: which groups each convention counts", wide=wide)
+    params.column("group")
+    params.column("params", number=True)
+    params.column("counted by", min_width=12)
     for p in r.params:
-        add_row(params, p.what, f"{p.params:,}", ", ".join(p.counted_by) or "none")
+        params.row(p.what, f"{p.params:,}", ", ".join(p.counted_by) or "none")
     return [figures, ledger, params]
 
 
