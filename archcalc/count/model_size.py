@@ -452,8 +452,9 @@ def _check_overrides(
 
 
 def parse_layer_args(items: list[str]) -> dict[str, LayerSetting]:
-    """``["fc6:density=0.09:bits=5", …]`` from the CLI → ``{"fc6": LayerSetting(...)}``."""
-    out: dict[str, LayerSetting] = {}
+    """``["fc6:density=0.09:bits=5", …]`` from the CLI → ``{"fc6": LayerSetting(...)}``, each value
+    checked by :func:`check_layer_settings` as the library's are (``density=inf`` refused in one line)."""
+    out: dict[str, dict[str, float | int]] = {}
     for item in items:
         name, *pairs = item.split(":")
         if not name or not pairs:
@@ -473,5 +474,5 @@ def parse_layer_args(items: list[str]) -> dict[str, LayerSetting]:
                     f"--layer {item!r}: {pair!r} is not KEY=VALUE with KEY density, bits or index_bits "
                     "(bits and index_bits whole numbers)"
                 ) from None
-        out[name] = LayerSetting(**values)
-    return out
+        out[name] = values
+    return check_layer_settings(out, "--layer")
