@@ -39,6 +39,7 @@ from archcalc import paths as own_files
 from archcalc.cli import click_app, command_name, main
 from archcalc.cli.app import app
 from archcalc.cli.startup import pydantic_plugins_may_be_installed
+from archcalc.model.blocks import BLOCKS
 from archcalc.spec import cache as spec_cache
 from archcalc.spec import catalog, fast_validate
 from archcalc.spec.catalog import builtin_names, load_spec, specs_dir
@@ -373,7 +374,7 @@ def mutated_data(draw: st.DrawFn) -> Any:
             field = draw(st.sampled_from(["extra", "kind", "repeat", "stride", "out"]))
             parent[key][field] = copy.deepcopy(draw(st.sampled_from(LEAVES)))
         elif action == "kind" and isinstance(parent[key], dict):
-            parent[key]["kind"] = draw(st.sampled_from([*fast_validate.ROW_MODELS, "nope", 3, None]))
+            parent[key]["kind"] = draw(st.sampled_from([*BLOCKS, "nope", 3, None]))
         else:
             parent[key] = copy.deepcopy(draw(st.sampled_from(LEAVES)))
     return data

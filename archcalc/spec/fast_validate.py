@@ -22,21 +22,13 @@ values, set fields, dumps) and ``test_fast_validation_refuses_what_the_schema_re
 
 from __future__ import annotations
 
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any
 
 from pydantic import Field, PlainValidator
 
+from archcalc.model.blocks import BLOCKS
 from archcalc.spec.fields import Entry
-from archcalc.spec.schema import LayerEntry, NetworkSpec, _empty_list
-
-
-def _row_models() -> dict[str, type[Entry]]:
-    """``kind`` → its row model, read from the union :data:`~archcalc.spec.schema.LayerEntry` validates."""
-    union = get_args(LayerEntry)[0]
-    return {get_args(m.model_fields["kind"].annotation)[0]: m for m in get_args(union)}
-
-
-ROW_MODELS = _row_models()
+from archcalc.spec.schema import NetworkSpec, _empty_list
 
 
 class _NotAccepted(Exception):
@@ -50,10 +42,9 @@ def _rows_by_kind(value: Any) -> list[Entry]:
     rows = []
     for row in value:
         kind = row.get("kind") if type(row) is dict else None
-        model = ROW_MODELS.get(kind) if type(kind) is str else None
-        if model is None:
+        if type(kind) is not str or kind not in BLOCKS:
             raise _NotAccepted
-        rows.append(model.model_validate(row))
+        rows.append(BLOCKS[kind].entry.model_validate(row))
     return rows
 
 

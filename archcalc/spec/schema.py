@@ -13,15 +13,44 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StringConstraints, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import CoreSchema
 
 from archcalc.inputs.limits import MAX_ALPHA, MAX_CHANNELS, MAX_RESOLUTION, MAX_SPEC_INT
-from archcalc.model.blocks import BLOCKS
-from archcalc.spec.fields import Identifier, WidthRule
+from archcalc.model.blocks import BLOCKS, import_all
+from archcalc.spec.fields import Entry, Identifier, WidthRule
 from archcalc.spec.fields import Strict as _Strict
 
-LayerEntry = Annotated[Union[tuple(BLOCKS[k].entry for k in BLOCKS)], Field(discriminator="kind")]  # noqa: UP007
 ENTRY_KINDS: tuple[str, ...] = tuple(BLOCKS)
+
+
+def layer_entry() -> Any:
+    """The discriminated union on ``kind`` over every row kind, in :data:`ENTRY_KINDS`' order (it
+    imports every module of :mod:`archcalc.model.blocks`)."""
+    import_all()
+    return Annotated[Union[tuple(BLOCKS[k].entry for k in BLOCKS)], Field(discriminator="kind")]  # noqa: UP007
+
+
+class _AnyKind:
+    """Validates a row as :func:`layer_entry`, whose union pydantic builds only when ``NetworkSpec``'s
+    validator or JSON schema is first asked for (``defer_build``), so defining ``NetworkSpec`` imports
+    no row kind."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return handler.generate_schema(layer_entry())
+
+
+LayerEntry = Annotated[Entry, _AnyKind()]
+"""A row of any kind (:func:`layer_entry`)."""
 
 KnobValue = StrictBool | Annotated[StrictInt, Field(ge=-MAX_SPEC_INT, le=MAX_SPEC_INT)] | StrictFloat | str
 Alpha = Annotated[float, Field(gt=0, le=MAX_ALPHA)]
