@@ -35,7 +35,8 @@ def test_a_kind_missing_from_the_table_is_refused_with_its_line() -> None:
     class ThrowawayEntry(Entry):
         kind: Literal["throwaway_kind"]
 
-    with pytest.raises(RuntimeError, match='needs its line in KINDS .*"throwaway_kind": "test_blocks_registry"'):
+    line = r'needs its line in KINDS .*"throwaway_kind": "test_blocks_registry"'
+    with pytest.raises(RuntimeError, match=line):
         block(ThrowawayEntry)(lambda *a: None)
     assert "throwaway_kind" not in blocks._REGISTERED
 

@@ -25,6 +25,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pydantic
 import pytest
 import typer.main
 import yaml
@@ -41,7 +42,7 @@ from archcalc.cli.app import app
 from archcalc.cli.startup import pydantic_plugins_may_be_installed
 from archcalc.model.blocks import BLOCKS
 from archcalc.spec import cache as spec_cache
-from archcalc.spec import catalog, fast_validate
+from archcalc.spec import catalog, fast_validate, trusted
 from archcalc.spec.catalog import builtin_names, load_spec, specs_dir
 from archcalc.spec.schema import NetworkSpec
 
@@ -166,6 +167,43 @@ def test_every_builtin_round_trips_through_the_cache(cache, monkeypatch) -> None
     no_yaml(monkeypatch)
     for name in cached:
         assert fresh(name) == expected[name]  # a hit: no YAML at all
+
+
+def same(a: Any, b: Any, where: str = "spec") -> None:
+    """``a`` and ``b`` hold equal values of the same types, and every model the same fields set."""
+    assert type(a) is type(b), f"{where}: {type(a).__name__} vs {type(b).__name__}"
+    if isinstance(a, pydantic.BaseModel):
+        assert a.model_fields_set == b.model_fields_set, where
+        for k in a.__dict__.keys() | b.__dict__.keys():
+            same(a.__dict__.get(k), b.__dict__.get(k), f"{where}.{k}")
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            same(x, y, f"{where}[{i}]")
+    elif isinstance(a, dict):
+        assert list(a) == list(b), where
+        for k in a:
+            same(a[k], b[k], f"{where}[{k!r}]")
+    else:
+        assert a == b, where
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_a_cached_spec_is_the_validated_spec(name: str) -> None:
+    """What a cache hit rebuilds without validating (archcalc.spec.trusted) is what validating the
+    YAML gives: the stored data goes through JSON, as the cache file does (when JSON holds it
+    exactly; shufflenet_v1's integer keys do not go in the cache, and are rebuilt from the dump)."""
+    validated = from_yaml(name)
+    stored = trusted.dump(validated)
+    assert stored == validated.model_dump(by_alias=True, exclude_unset=True)
+    if spec_cache._json_exact(stored):
+        stored = json.loads(json.dumps(stored))
+    else:
+        assert name == "shufflenet_v1"
+    rebuilt = trusted.construct(NetworkSpec, stored)
+    same(rebuilt, validated)
+    assert rebuilt == validated
+    assert rebuilt.model_dump_json() == validated.model_dump_json()
 
 
 @pytest.mark.parametrize(
@@ -501,9 +539,9 @@ def test_console_script_keeps_an_installed_plugin(tmp_path) -> None:
     )
     argv = ["table", "mobilenet_v2", "--format", "json", "--summary"]
 
-    def console(extra_path: list[str], **env: str) -> subprocess.CompletedProcess[str]:
+    def console(extra_path: list[str], cache: str = "cache", **env: str) -> subprocess.CompletedProcess[str]:
         environ = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
-        environ.update(env, SEEPLUG_LOG=str(log), ARCHCALC_CACHE_DIR=str(tmp_path / "cache"))
+        environ.update(env, SEEPLUG_LOG=str(log), ARCHCALC_CACHE_DIR=str(tmp_path / cache))
         environ["PYTHONPATH"] = os.pathsep.join([*extra_path, *filter(None, [os.environ.get("PYTHONPATH")])])
         return subprocess.run(
             [sys.executable, "-c", probe, *argv], capture_output=True, text=True, env=environ, cwd=tmp_path
@@ -515,7 +553,7 @@ def test_console_script_keeps_an_installed_plugin(tmp_path) -> None:
     plain = console([])
     assert (plain.returncode, plain.stdout, plain.stderr) == (0, out.getvalue(), "'__all__'")
     assert not log.exists()
-    with_plugin = console([str(site)])
+    with_plugin = console([str(site)], cache="cold")  # a cache hit validates nothing (archcalc.spec.trusted)
     assert (with_plugin.returncode, with_plugin.stdout, with_plugin.stderr) == (0, out.getvalue(), "None")
     seen = set(log.read_text().split())
     assert {"RowsByKind", "ConvEntry", "InvertedResidualEntry", "Report"} <= seen, seen

@@ -11,6 +11,12 @@ test that checks each one against the path it replaces:
   built-in spec as checksummed JSON, validated by pydantic as freshly parsed YAML is. Checked by
   ``tests/test_cold_start.py`` (``test_every_builtin_round_trips_through_the_cache`` and the
   damage, version and directory tests after it).
+* **No validator built for a built-in spec** — :mod:`archcalc.spec.trusted`: the cache holds a
+  spec's data once it validated, and a hit is rebuilt with pydantic's ``model_construct``. Checked by
+  ``tests/test_cold_start.py`` (``test_a_cached_spec_is_the_validated_spec``: every built-in spec,
+  equal values, types and fields set in every model).
+* **Row kinds imported on demand** — :data:`archcalc.model.blocks.KINDS`: a spec imports the modules
+  of its rows' kinds only. Checked by ``tests/test_blocks_registry.py``.
 * **No scan of every installed distribution for pydantic plugins** — :func:`skip_pydantic_plugin_scan`,
   the one start-up cost that grew with what else is installed. Checked by
   ``tests/test_cold_start.py`` (``test_plugin_check_agrees_with_importlib_metadata`` and

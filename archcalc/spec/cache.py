@@ -1,20 +1,22 @@
-"""A cache of the built-in specs' parsed YAML, as JSON, so a cold start neither imports nor runs PyYAML.
+"""A cache of the built-in specs, as JSON, so a cold start neither imports nor runs PyYAML, nor
+builds pydantic's validators.
 
-What is cached is the *data* the safe YAML loader returned (mappings, lists, strings, numbers,
-booleans, nulls), never objects and never a pickle; :func:`archcalc.spec.catalog.load_spec` validates
-it with pydantic on every load, exactly as it validates freshly parsed YAML. One file per built-in
+What is cached is a built-in spec's *data* once it validated (:func:`archcalc.spec.trusted.dump`:
+mappings, lists, strings, numbers, booleans, nulls), never objects and never a pickle; a hit is
+rebuilt by :func:`archcalc.spec.trusted.construct` without validating again. One file per built-in
 network, ``specs/NAME.json`` in the cache directory (``$ARCHCALC_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/archcalc``, else ``~/.cache/archcalc``), holds
 
-* the key: SHA-256 of the spec file's bytes, the archcalc version and the format version; a changed
-  file or another archcalc misses and is re-parsed (and the entry rewritten);
+* the key: SHA-256 of the spec file's bytes, the archcalc and pydantic versions and the format
+  version; a changed file, another archcalc or another pydantic misses and is re-parsed and
+  validated (and the entry rewritten);
 * the SHA-256 of the data's JSON text, so a damaged file (truncated, bit flips) misses too.
 
 Every failure (no home directory, unwritable or read-only directory, corrupt or foreign file,
-data JSON cannot hold exactly, such as YAML dates or non-string keys) falls back silently to
-parsing the YAML, which is what happens without a cache. Files are touched as
-:mod:`archcalc.paths` says: only regular files are read, without blocking (a FIFO in the cache is a
-miss, not a hang), and entries are written atomically, so concurrent runs never read half a file.
+data JSON cannot hold exactly) falls back silently to parsing the YAML, which is what happens
+without a cache. Files are touched as :mod:`archcalc.paths` says: only regular files are read,
+without blocking (a FIFO in the cache is a miss, not a hang), and entries are written atomically,
+so concurrent runs never read half a file.
 
 archcalc writes only into a ``specs`` folder that is its own: one it creates, marked with a
 ``CACHEDIR.TAG`` (the Cache Directory Tagging convention, so backup tools skip it), or an untagged
@@ -23,11 +25,12 @@ folder with anything else in it is the user's: nothing in it is written or repla
 is off (``ARCHCALC_CACHE_DIR`` pointed at a folder of one's own ``specs/*.json`` leaves them as
 they are).
 
-What it skips: importing PyYAML and parsing the file (110 M instructions of a cold start). Checked
-against parsing by ``tests/test_cold_start.py``: ``test_every_builtin_round_trips_through_the_cache``
-(a hit gives the spec the YAML gives, without touching PyYAML), the damaged-entry, changed-file,
-version and unusable-directory tests, and ``test_a_warm_cold_start_imports_neither_yaml_nor_torch``.
-One of the start-up shortcuts :mod:`archcalc.cli.startup` lists.
+What it skips: importing PyYAML and parsing the file (110 M instructions of a cold start), and with
+:mod:`archcalc.spec.trusted` validating it again. Checked against parsing by
+``tests/test_cold_start.py``: ``test_every_builtin_round_trips_through_the_cache`` (a hit gives the
+spec the YAML gives, without touching PyYAML), the damaged-entry, changed-file, version and
+unusable-directory tests, and ``test_a_warm_cold_start_imports_neither_yaml_nor_torch``. One of the
+start-up shortcuts :mod:`archcalc.cli.startup` lists.
 """
 
 from __future__ import annotations
@@ -40,8 +43,8 @@ from typing import Any
 
 from archcalc.paths import NotOwnFile, read_own, user_dir, write_own
 
-FORMAT = 1
-"""Bumped when the file layout or what is stored changes."""
+FORMAT = 2
+"""Bumped when the file layout or what is stored changes (2: the validated data, not the parsed YAML)."""
 MAX_BYTES = 16 << 20
 """Largest cache entry read (the built-in specs' entries are under 20 KiB)."""
 
@@ -71,9 +74,11 @@ def is_entry(raw: bytes) -> bool:
 
 
 def key(raw: bytes) -> str:
+    from pydantic import VERSION
+
     from archcalc._version import __version__
 
-    return f"{hashlib.sha256(raw).hexdigest()} archcalc {__version__} format {FORMAT}"
+    return f"{hashlib.sha256(raw).hexdigest()} archcalc {__version__} pydantic {VERSION} format {FORMAT}"
 
 
 def _entry(name: str) -> Path | None:

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from archcalc.errors import ArchcalcError, ArchcalcTypeError
 from archcalc.spec import cache as spec_cache
-from archcalc.spec import fast_validate
+from archcalc.spec import trusted
 from archcalc.spec.schema import ENTRY_KINDS, NetworkSpec
 
 
@@ -157,6 +157,8 @@ def validate_spec(data: dict[str, Any], source: str) -> NetworkSpec:
 
     Valid data takes the fast path (:mod:`archcalc.spec.fast_validate`); whatever it does not accept
     is validated by :class:`NetworkSpec` itself, which words the error."""
+    from archcalc.spec import fast_validate  # not on a warm start, which validates nothing
+
     spec = fast_validate.validate(data)
     if spec is not None:
         return spec
@@ -204,10 +206,14 @@ def _load_builtin(name: str) -> NetworkSpec:
     path = specs_dir() / f"{name}.yaml"
     raw = _read(path)
     data = spec_cache.load(name, raw)
-    if data is None:
-        data = parse_yaml(_decode(raw, path), str(path))
-        spec_cache.store(name, raw, data)
-    return validate_spec(data, str(path))
+    if data is not None:
+        try:
+            return trusted.construct(NetworkSpec, data)
+        except Exception:  # not what this archcalc stores: a miss
+            pass
+    spec = validate_spec(parse_yaml(_decode(raw, path), str(path)), str(path))
+    spec_cache.store(name, raw, trusted.dump(spec))
+    return spec
 
 
 def load_spec(net: str | os.PathLike[str] | NetworkSpec | Mapping[str, Any]) -> NetworkSpec:

@@ -47,9 +47,12 @@ OddKernelArg = OddKernel | KnobRef
 
 class Strict(BaseModel):
     """A spec model: unknown fields refused, and no lax conversions — ``true`` is not the number 1,
-    ``"3"`` not the number 3, ``3.0`` not an integer; floats are finite (no ``.nan``, ``.inf``)."""
+    ``"3"`` not the number 3, ``3.0`` not an integer; floats are finite (no ``.nan``, ``.inf``).
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
+    Validators are built on first use (``defer_build``): a spec from the cache is rebuilt without
+    any (:mod:`archcalc.spec.trusted`), and a validated spec builds those of the models it holds."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False, defer_build=True)
 
 
 class Entry(Strict):
@@ -61,7 +64,7 @@ class Entry(Strict):
     Rows that combine tensors (add, mul, concat, matmul) take several; every other row one.
     """
 
-    model_config = ConfigDict(defer_build=True, populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)
     max_from: ClassVar[int | None] = 1
     """How many tensors ``from`` may name (None: any number ≥ 2)."""
     passes_channels: ClassVar[bool] = False

@@ -283,7 +283,7 @@ class NetworkSpec(_Strict):
     name: Identifier
     title: str
     source: str = Field(description="paper and table the layout follows")
-    input: InputSpec = InputSpec()
+    input: InputSpec = InputSpec.model_construct()  # InputSpec(), without building its validator
     width: WidthRule
     knobs: dict[Identifier, KnobSpec] = Field(default_factory=dict)
     defaults: dict[str, dict[str, Any]] = Field(
