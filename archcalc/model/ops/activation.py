@@ -34,7 +34,7 @@ def _unruled(fn: str) -> Rule:
     return rule(f"{fn} output element (no counter's rule stated)")
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class Activation(Op):
     """ReLU, ReLU6, h-swish x·ReLU6(x+3)/6, h-sigmoid ReLU6(x+3)/6, sigmoid, swish x·σ(x),
     GELU x·Φ(x) (``gelu``: erf form; ``gelu_tanh``: the tanh approximation), tanh.
@@ -155,7 +155,7 @@ class Activation(Op):
             super().onnx_nodes(sink, name, inputs, in_shapes)
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class Softmax(Op):
     """softmax along ``dim`` (of the sample's tensor, batch excluded): exp(x_i) / Σ_j exp(x_j).
 

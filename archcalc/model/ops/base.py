@@ -14,6 +14,7 @@ each with the conservative default, so a new kind overrides only what differs; n
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import fields
 from math import prod
 from typing import Any, ClassVar, Literal, Protocol
 
@@ -87,10 +88,13 @@ class OnnxSink(Protocol):
 class Op:
     """Base class of primitive layer kinds.
 
-    Subclasses are ``@dataclass(slots=True, unsafe_hash=True)`` values: never mutated after
-    construction, hashed by their fields (the sweep engine memoises on ops). They are not
+    Subclasses are ``@dataclass(slots=True, unsafe_hash=True, repr=False)`` values: never mutated
+    after construction, hashed by their fields (the sweep engine memoises on ops). They are not
     ``frozen=True`` because a frozen dataclass's ``__init__`` sets each field through
-    ``object.__setattr__``, which made building ops a fifth of resolving a network.
+    ``object.__setattr__``, which made building ops a fifth of resolving a network. ``repr=False``
+    because :meth:`__repr__` here writes the dataclass repr for every kind (generating one per
+    class was 8 M instructions of a cold start); a subclass that lets ``dataclass`` write its own
+    gets the same text.
 
     A subclass that sets ``kind`` is registered in :data:`PRIMITIVES`. The class attributes below
     are the facts other modules ask about a kind; a kind whose answer depends on its arguments
@@ -146,6 +150,11 @@ class Op:
     fvcore_skipped: ClassVar[Mapping[str, str]] = {}
     """The aten ops the kind's torch module runs that fvcore has no handle for (it lists them as
     skipped), each with what archcalc counts for it; ``validate`` prints these beside fvcore's list."""
+
+    def __repr__(self) -> str:
+        """``Conv2d(in_channels=3, out_channels=32, …)``: what ``dataclass`` writes, for every kind."""
+        args = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if f.repr)  # type: ignore[arg-type]
+        return f"{type(self).__qualname__}({args})"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

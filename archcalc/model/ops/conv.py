@@ -35,7 +35,7 @@ def _category(kernel: tuple[int, int], grouping: str) -> str:
     return f"Conv {grouping + ' ' if grouping else ''}{kernel[0]}×{kernel[1]}"
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class Conv2d(Op):
     """Convolution M → N channels with a K_h×K_w kernel and G groups.
 
@@ -204,7 +204,7 @@ def conv_transpose_out_size(
     return (size - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class ConvTranspose2d(Op):
     """Transposed convolution M → N channels, K_h×K_w kernel, G groups (U-Net / decoder upsampling).
 

@@ -22,7 +22,7 @@ MATMUL_MACS = rule("matmul multiply-add", paper=1, fvcore=1, torch=1, torchprofi
 ``Tensor.matmul``); thop and torchinfo see no module with a rule; torchprofile counts aten::matmul."""
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class Linear(Op):
     """Fully connected M → N on the last dimension (a vector, or each token of a sequence).
 
@@ -117,7 +117,7 @@ def broadcast_shapes(a: Shape, b: Shape) -> Shape | None:
     return tuple(reversed(out))
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class MatMul(Op):
     """Product of two activations, ``a @ b``: (…, M, K) @ (…, K, N) → (…, M, N) (attention's
     Q·Kᵀ and A·V).

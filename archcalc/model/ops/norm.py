@@ -32,7 +32,7 @@ BN_PLAIN_CHANNEL = rule("batch norm channel (no γ, β)", tf=5)
 (no Keras application has such a layer to measure)."""
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class BatchNorm2d(Op):
     """Batch norm over C channels, eval mode.
 
@@ -112,7 +112,7 @@ class BatchNorm2d(Op):
         sink.node("BatchNormalization", [inputs[0], scale, bias, mean, var], name, name, epsilon=1e-5)
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class LayerNorm(Op):
     """Layer norm over the trailing dimensions ``shape`` (torch's ``normalized_shape``).
 

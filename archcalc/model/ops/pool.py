@@ -40,7 +40,7 @@ def _ceil_out(size: int, k: int, stride: int, padding: int) -> int:
     return out
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class Pool2d(Op):
     """Max or average pooling with a k×k window.  0 MACs (papers and fvcore alike)."""
 
@@ -133,7 +133,7 @@ class Pool2d(Op):
             sink.node("AveragePool", [inputs[0]], name, name, count_include_pad=1, **attrs)
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class AdaptivePool2d(Op):
     """Adaptive pooling of a C×H×W map to C×o×o (o = 1: global pooling).
 
@@ -212,7 +212,7 @@ class AdaptivePool2d(Op):
         )
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class Mean(Op):
     """Mean over ``dims`` (of the sample's tensor), ``x.mean((2, 3), keepdim=True)`` in torch terms
     with the batch dimension counted: dims here exclude it, so that is ``dims=(1, 2)``.

@@ -34,7 +34,7 @@ UPSAMPLE_PTFLOPS_CALL = rule(
 UPSAMPLE_TF_LAYER = rule("nearest upsample layer (TF multiplies the 2-vector size)", tf=1)
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class Upsample(Op):
     """C×H×W → C×H'×W' with H' = ⌊H·s_h⌋ (torch's rule for a scale factor) or a given size.
 

@@ -24,7 +24,7 @@ PARAMETER_ELEMENT = rule("learnt tensor element (torchinfo: batch × params)", t
 """torchprofile counts ``aten::mul`` per output element; TF's Mul; ptflops patches only ``torch.mul``."""
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class Flatten(Op):
     """Dimensions ``start`` … ``end`` merged into one: C×H×W → (C·H·W,) by default; ``start=1``
     gives C×(H·W) (the token sequence of a map). Dims exclude the batch.  0 MACs."""
@@ -74,7 +74,7 @@ class Flatten(Op):
             sink.node("Reshape", [inputs[0], sink.ints(f"{name}.shape", [0, *out])], name, name)
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class Add(Op):
     """Element-wise sum of equal-shape tensors (residual add), or of shapes that broadcast (a
     side of 1 stretches, as in torch).  0 MACs (fvcore skips aten::add)."""
@@ -136,7 +136,7 @@ class Add(Op):
         sink.node("Add" if len(inputs) == 2 else "Sum", list(inputs), name, name)
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class Mul(Op):
     """Element-wise product with broadcasting, e.g. a C×1×1 gate onto a C×H×W map
     (squeeze-and-excite scale), either operand first.  0 MACs (fvcore skips aten::mul)."""
@@ -176,7 +176,7 @@ class Mul(Op):
         sink.node("Mul", list(inputs), name, name)
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class Concat(Op):
     """Concatenation along ``dim`` (default: channels, of maps with equal H×W).  0 MACs."""
 
@@ -226,7 +226,7 @@ class Concat(Op):
         sink.node("Concat", list(inputs), name, name, axis=self.dim + 1 if self.dim >= 0 else self.dim)
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class Slice(Op):
     """Elements [start, stop) along ``dim`` (default: channels, ShuffleNet V2's channel split;
     one part of a ``split`` / ``chunk``).  0 MACs."""
@@ -279,7 +279,7 @@ class Slice(Op):
         sink.node("Slice", [inputs[0], starts, ends, sink.ints(f"{name}.axes", [axis])], name, name)
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class ChannelShuffle(Op):
     """ShuffleNet's channel shuffle with g groups: reshape to g×(C/g), transpose, flatten.  0 MACs."""
 
@@ -319,7 +319,7 @@ class ChannelShuffle(Op):
         sink.node("Reshape", [t, sink.ints(f"{name}.shape", [0, c, h, w])], name, name)
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class Reshape(Op):
     """A tensor viewed with another shape (batch excluded; one side may be −1: inferred).  0 MACs.
 
@@ -367,7 +367,7 @@ class Reshape(Op):
         sink.node("Reshape", [inputs[0], sink.ints(f"{name}.shape", [0, *self.shape])], name, name)
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class Transpose(Op):
     """Dimensions permuted (``perm`` excludes the batch: (1, 0) swaps the two sides of a matrix);
     a view in torch.  0 MACs."""
@@ -403,7 +403,7 @@ class Transpose(Op):
 SCALAR_OPS = ("mul", "div", "add", "sub")
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class Scalar(Op):
     """A tensor and a constant: ``x * c``, ``x / c``, ``x + c``, ``x - c`` (attention's 1/√d scale).
     0 MACs (fvcore skips aten::mul / div / add; FlopCounterMode counts none)."""
@@ -451,7 +451,7 @@ class Scalar(Op):
         sink.node(self.op.capitalize(), [inputs[0], c], name, name)
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class Identity(Op):
     """A layer that passes its input through at inference: identity, or dropout (``what``).
     Free: 0 MACs, no parameters, listed so that the graph says where it was."""
@@ -484,7 +484,7 @@ class Identity(Op):
         sink.node("Identity", [inputs[0]], name, name)
 
 
-@dataclass(slots=True, unsafe_hash=True)
+@dataclass(slots=True, unsafe_hash=True, repr=False)
 class Parameter(Op):
     """A learnt tensor used as data (a layer scale γ, a position embedding, a class token): no
     input, output ``shape`` (batch excluded; it broadcasts over the batch).
