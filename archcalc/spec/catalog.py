@@ -1,7 +1,8 @@
 """Finding and loading spec files: built-in networks by name, or a user's YAML file by path.
 
-A built-in spec's parsed YAML is cached as JSON (:mod:`archcalc.spec.cache`), so a cold start does
-not import PyYAML; the data is validated by pydantic on every load either way.
+A built-in spec is cached as JSON once it validated (:mod:`archcalc.spec.cache`), and a hit is rebuilt
+without validating again (:mod:`archcalc.spec.trusted`), so a warm start neither imports PyYAML nor
+builds a pydantic validator; a spec file given by path is parsed and validated on every load.
 """
 
 from __future__ import annotations
