@@ -249,6 +249,25 @@ def test_an_edited_builtin_is_reparsed(cache, tmp_path, monkeypatch) -> None:
     assert fresh("mobilenet_v2").title.startswith("Edited ")
 
 
+def test_edited_schema_code_misses(cache, tmp_path, monkeypatch) -> None:
+    """A cached spec is not validated again, so an edit of the code that defines the spec's models
+    (an editable install keeps its version) must miss: the key holds a stamp of those modules."""
+    package = Path(archcalc.__file__).parent
+    copy_ = tmp_path / "pkg"
+    for folder in spec_cache.SCHEMA_CODE:
+        shutil.copytree(package / folder, copy_ / folder)
+    before = spec_cache.schema_stamp(copy_)
+    assert spec_cache.schema_stamp(copy_) == before
+    edited = copy_ / "model" / "blocks" / "basic.py"
+    edited.write_text(edited.read_text() + "\n")
+    assert spec_cache.schema_stamp(copy_) != before
+    raw = (specs_dir() / "mobilenet_v2.yaml").read_bytes()
+    fresh("mobilenet_v2")
+    assert spec_cache.load("mobilenet_v2", raw) is not None
+    monkeypatch.setattr(spec_cache, "schema_stamp", lambda: "0" * 12)
+    assert spec_cache.load("mobilenet_v2", raw) is None
+
+
 @pytest.mark.parametrize("where", ["file", "dev-null"])
 def test_an_unusable_cache_directory_is_no_cache(where, tmp_path, monkeypatch) -> None:
     blocker = tmp_path / "a-file"

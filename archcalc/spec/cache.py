@@ -7,9 +7,10 @@ rebuilt by :func:`archcalc.spec.trusted.construct` without validating again. One
 network, ``specs/NAME.json`` in the cache directory (``$ARCHCALC_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/archcalc``, else ``~/.cache/archcalc``), holds
 
-* the key: SHA-256 of the spec file's bytes, the archcalc and pydantic versions and the format
-  version; a changed file, another archcalc or another pydantic misses and is re-parsed and
-  validated (and the entry rewritten);
+* the key: SHA-256 of the spec file's bytes, the archcalc version, a stamp of the modules that
+  define the spec's models (:func:`schema_stamp`: edited code misses although the version stays),
+  the pydantic version and the format version; a changed file, another archcalc or another
+  pydantic misses and is re-parsed and validated (and the entry rewritten);
 * the SHA-256 of the data's JSON text, so a damaged file (truncated, bit flips) misses too.
 
 Every failure (no home directory, unwritable or read-only directory, corrupt or foreign file,
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -73,12 +75,34 @@ def is_entry(raw: bytes) -> bool:
     return re.match(_HEAD, raw.partition(b"\n")[0]) is not None
 
 
+SCHEMA_CODE = ("spec", "model/blocks", "inputs")
+"""The folders of the package whose modules define or check the spec's models."""
+
+
+def schema_stamp(package: Path | None = None) -> str:
+    """12 hex digits of the size and modification time of every module in :data:`SCHEMA_CODE`, so
+    that an edited schema (in a checkout or an editable install, where the version stays) misses:
+    a cached spec is not validated again (:mod:`archcalc.spec.trusted`)."""
+    package = package or Path(__file__).resolve().parent.parent
+    files = []
+    for folder in SCHEMA_CODE:
+        with os.scandir(package / folder) as entries:
+            for e in entries:
+                if e.name.endswith(".py"):
+                    st = e.stat()
+                    files.append(f"{folder}/{e.name} {st.st_size} {st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(sorted(files)).encode()).hexdigest()[:12]
+
+
 def key(raw: bytes) -> str:
     from pydantic import VERSION
 
     from archcalc._version import __version__
 
-    return f"{hashlib.sha256(raw).hexdigest()} archcalc {__version__} pydantic {VERSION} format {FORMAT}"
+    return (
+        f"{hashlib.sha256(raw).hexdigest()} archcalc {__version__} schema {schema_stamp()} "
+        f"pydantic {VERSION} format {FORMAT}"
+    )
 
 
 def _entry(name: str) -> Path | None:
