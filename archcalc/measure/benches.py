@@ -42,6 +42,14 @@ class Bench(Protocol):
 
     def forward(self, graph: Graph) -> float: ...
 
+    def nchwc_block(self) -> int:
+        """onnxruntime's NCHWc block size on this CPU (0: no blocked layout; torch: 0)."""
+        ...
+
+    def reorders(self, graph: Graph) -> dict[tuple[bool, str], float]:
+        """Seconds of each layout reorder the backend runs for ``graph``, by (into NCHWc, tensor)."""
+        ...
+
     def versions(self) -> dict[str, str]: ...
 
 
@@ -129,6 +137,12 @@ class TorchBench:
             args = tuple(env[t] for t in inputs)
             return self._time(lambda: module(*args))
 
+    def nchwc_block(self) -> int:
+        return 0
+
+    def reorders(self, graph: Graph) -> dict[tuple[bool, str], float]:
+        return {}
+
     def forward(self, graph: Graph) -> float:
         from archcalc.measure.torch_build import build
 
@@ -196,6 +210,20 @@ class OrtBench:
             return float("nan")
         runs = min(len(k.seconds) for k in mine)
         return self.ort_run.robust_mean([sum(k.seconds[i] for k in mine) for i in range(runs)])
+
+    def nchwc_block(self) -> int:
+        return self.ort_run.nchwc_block()
+
+    def reorders(self, graph: Graph) -> dict[tuple[bool, str], float]:
+        """The interquartile mean of each reorder kernel's profiled seconds: a ``ReorderInput`` by
+        the tensor it reads, a ``ReorderOutput`` by the tensor it writes."""
+        out: dict[tuple[bool, str], float] = {}
+        for k in self.ort_run.profile_kernels(graph, self.threads, 3, self.runs):
+            if k.op_type == "ReorderInput" and k.inputs:
+                out[(True, k.inputs[0])] = self.ort_run.robust_mean(k.seconds)
+            elif k.op_type == "ReorderOutput" and k.outputs:
+                out[(False, k.outputs[0])] = self.ort_run.robust_mean(k.seconds)
+        return out
 
     def forward(self, graph: Graph) -> float:
         return median(self.ort_run.time_forward(graph, self.threads, 2, 5 if self.quick else 15))
