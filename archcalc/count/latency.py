@@ -251,6 +251,13 @@ class DeviceProfile(_ProfilePart):
         description="onnxruntime's NCHWc block size on this CPU, as probed by calibration (16 with "
         "AVX-512, 8 with AVX2; 0: no blocked layout, and always 0 on torch)",
     )
+    profiler_bias: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_SECONDS,
+        description="seconds onnxruntime's profiler adds to each kernel it times, measured by calibration "
+        "and taken off every profiled kernel time before the fits (0 on torch)",
+    )
     torch_version: str = Field("", description="torch's version ('' when torch was not used)")
     versions: dict[str, str] = Field(
         default_factory=dict, description="versions of the libraries measured and fitted with"

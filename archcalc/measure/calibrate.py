@@ -429,6 +429,7 @@ def calibrate(
         backend=backend,  # type: ignore[arg-type]
         threads=threads,
         nchwc_block=block,
+        profiler_bias=getattr(b, "bias", 0.0),
         torch_version=versions.get("torch", ""),
         versions=versions,
         quick=quick,
