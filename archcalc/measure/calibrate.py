@@ -63,7 +63,6 @@ from archcalc.errors import ArchcalcError, require
 from archcalc.export.onnx_model import exportable
 from archcalc.measure.benches import Bench, bench, cpu_model
 from archcalc.measure.kernel_samples import (
-    CONV_KINDS,
     Config,
     build,
     draw,
@@ -257,9 +256,6 @@ def calibrate_kind(
     kernels timed)."""
     backend = b.backend
     n0, rounds, worst, spawn = (8, 1, 2, 2) if quick else (24, 3, 6, 2)
-    if backend == "onnxruntime" and kind in CONV_KINDS and not quick:
-        # what onnxruntime runs is more varied (blocked or not, fused tails): twice the samples
-        n0, rounds, worst = 48, 4, 8
     rng = random.Random(f"{backend}:{kind}")
     block = profile.nchwc_block
     data = _measure(b, backend, _draw_buildable(kind, rng, backend, n0), wrap, block)

@@ -79,8 +79,6 @@ def _draw_dense(cfg: Config, rng: random.Random, backend: str) -> None:
 
 def _draw_pointwise(cfg: Config, rng: random.Random, backend: str) -> None:
     cfg.update(c=_log_int(rng, 8, 2048), cout=_log_int(rng, 8, 2048))
-    if backend == "onnxruntime" and rng.random() < 0.6:  # channels as networks have them
-        cfg.update(c=16 * max(1, round(cfg["c"] / 16)), cout=16 * max(1, round(cfg["cout"] / 16)))
     _onnx_conv_tail(cfg, rng, backend)
 
 
@@ -135,22 +133,10 @@ _DRAW: dict[str, Callable[[Config, random.Random, str], None]] = {
 global pooling: nothing)."""
 
 
-PYRAMID = (7, 10, 14, 20, 28, 40, 56, 80, 112)
-"""Map sides a CNN's stages have at 224 and 160 px (strides of 2 from 112 and 80): on onnxruntime
-a convolution's side is one of them 60 % of the time."""
-
-
 def draw(kind: str, rng: random.Random, backend: str) -> Config:
-    """A random configuration of kernel type ``kind`` (a key of ``KINDS``). On onnxruntime a
-    convolution's side is mostly a :data:`PYRAMID` side and its channels mostly a multiple of 16,
-    as in networks (where they decide whether it runs blocked: ``Conv2d.runs_blocked``)."""
+    """A random configuration of kernel type ``kind`` (a key of ``KINDS``)."""
     side = _log_int(rng, 7, 112, 0.0)
     c = _log_int(rng, 8, 1024)
-    if backend == "onnxruntime" and kind in CONV_KINDS:
-        if rng.random() < 0.6:
-            side = rng.choice(PYRAMID)
-        if rng.random() < 0.6:
-            c = 16 * max(1, round(c / 16))
     cfg: Config = {"kind": kind, "side": side, "c": c}
     more = _DRAW.get(kind)
     if more is not None:
@@ -356,7 +342,6 @@ __all__ = [
     "CONV_KINDS",
     "MAX_ELEMS",
     "MAX_MACS",
-    "PYRAMID",
     "Config",
     "build",
     "draw",
