@@ -152,14 +152,22 @@ def fit_rates(kind: str, work: Any, nbytes: Any, ts: Any, profile: DeviceProfile
     )
 
 
+def learned_features(backend: str) -> list[str]:
+    """The features a learned factor of ``backend`` reads: all of :data:`FEATURES` on onnxruntime;
+    on torch all but ``nchwc`` (always 0 there), so torch's trees are fitted as before it existed."""
+    return [f for f in FEATURES if backend == "onnxruntime" or f != "nchwc"]
+
+
 def _features(data: Sequence[tuple[Kernel, float]], profile: DeviceProfile) -> tuple[Any, Any]:
-    """(feature matrix, log t_measured − log t_roofline) of the kernels."""
+    """(feature matrix over :func:`learned_features`, log t_measured − log t_roofline) of the kernels."""
     import numpy as np
 
+    keep = [FEATURES.index(f) for f in learned_features(profile.backend)]
     xs, ys = [], []
     for k, t in data:
         _, compute, memory, overhead = kernel_terms(k, profile)
-        xs.append(kernel_features(k, 1, compute, memory))
+        row = kernel_features(k, 1, compute, memory)
+        xs.append([row[i] for i in keep])
         ys.append(math.log(t) - math.log(max(compute, memory) + overhead))
     return np.array(xs), np.array(ys)
 
@@ -202,7 +210,7 @@ def fit_learned(
     ]
     init = float(np.ravel(g.init_.predict(x[:1]))[0])
     kp = KernelPredictor(
-        features=list(FEATURES),
+        features=learned_features(profile.backend),
         init=init,
         learning_rate=float(g.learning_rate),
         trees=trees,
@@ -278,12 +286,17 @@ def calibrate_kind(
 
 def l2_cache_bytes(default: float = 2.0**21) -> float:
     """The largest level-2 cache of cpu0 (``/sys/devices/system/cpu/cpu0/cache``), else ``default``."""
+    return cache_bytes(2, default)
+
+
+def cache_bytes(level: int, default: float) -> float:
+    """The largest cache of ``level`` of cpu0 (``/sys/devices/system/cpu/cpu0/cache``), else ``default``."""
     from pathlib import Path
 
     found: list[float] = []
     for d in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*"):
         try:
-            if (d / "level").read_text().strip() != "2":
+            if (d / "level").read_text().strip() != str(level):
                 continue
             size = (d / "size").read_text().strip().upper()
             mult = {"K": 2**10, "M": 2**20, "G": 2**30}.get(size[-1:], 1)
@@ -327,15 +340,19 @@ def nnls_relative(rows: list[list[float]], targets: list[float]) -> list[float]:
 
 
 def fit_forward(
-    data: list[tuple[list[Kernel], float]], profile: DeviceProfile, quick: bool = False
+    data: list[tuple[list[Kernel], float]],
+    profile: DeviceProfile,
+    quick: bool = False,
+    cap: float | None = None,
 ) -> ForwardModel:
-    """The :class:`ForwardModel` fitted to whole-forward seconds of networks at batch 1 (module doc)."""
+    """The :class:`ForwardModel` fitted to whole-forward seconds of networks at batch 1 (module doc);
+    ``cap``: C, the weight bytes per kernel that can be cold (default: the L2 size)."""
     import numpy as np
     from scipy.optimize import lsq_linear
 
     if not data or any(t <= 0 for _, t in data):
         raise ArchcalcError("forward fit: needs at least one network with a positive time")
-    cap = l2_cache_bytes()
+    cap = l2_cache_bytes() if cap is None else cap
     rows = np.array([forward_features(ks, profile, cap) for ks, _ in data])
     ts = np.array([t for _, t in data])
     a = rows / ts[:, None]
@@ -465,8 +482,12 @@ def calibrate(
         (group_kernels(layer_costs(g), backend, block), b.forward(g))
         for _, g in wrap([("forward", g) for g in nets])
     ]
+    # onnxruntime's kernels are timed by its profiler over runs of one kernel, whose weights stay in
+    # the last-level cache between runs: in a forward pass, up to the L3 size of them can be cold
+    # (torch keeps the L2 size, as it was measured with)
+    cap = cache_bytes(3, 2.0**25) if backend == "onnxruntime" else None
     try:
-        forward = fit_forward(forwards, profile, quick)
+        forward = fit_forward(forwards, profile, quick, cap)
     except ValidationError as e:  # a fit outside the bounds a profile file may hold
         err = e.errors()[0]
         raise ArchcalcError(
@@ -478,6 +499,7 @@ def calibrate(
 
 __all__ = [
     "BOUNDS",
+    "cache_bytes",
     "calibrate",
     "calibrate_kind",
     "calibrate_reorders",
@@ -490,5 +512,6 @@ __all__ = [
     "fit_roofline",
     "forward_features",
     "l2_cache_bytes",
+    "learned_features",
     "nnls_relative",
 ]
