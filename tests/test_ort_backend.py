@@ -187,6 +187,7 @@ LAYOUT_NETS = [
     ("efficientnet_b0", 0.5, 64),  # swish on blocked tensors, a squeeze-and-excite gate
     ("mobilenet_v3_large", 1.0, 64),  # h-swish, ReLU6 (unblocked Clip), an 8-channel SE squeeze
     ("resnet50", 0.5, 64),  # residual adds fused, max pool blocked
+    ("shufflenet_v1", 0.5, 64),  # unblocked grouped convs that take the residual add (FusedConv)
 ]
 
 
@@ -205,6 +206,32 @@ def test_layout_matches_onnxruntimes_optimised_graph(net) -> None:
     assert {kernel_of[x].name for x in blocked_layers} == {k.name for k in kernels if k.blocked}
     if net == "small":
         assert len(reorders) >= 5 and 0 < sum(k.blocked for k in kernels) < len(kernels)
+
+
+@pytest.mark.parametrize("net", LAYOUT_NETS, ids=lambda n: n[0])
+def test_grouping_with_layout_matches_onnxruntimes_optimised_graph(net) -> None:
+    """With the layout, every node of the graph onnxruntime optimises (reorders aside) belongs to a
+    predicted kernel, every predicted kernel has a node, and every kernel of several layers is
+    exactly one node (Xception's adds next to an unblocked pool are their own)."""
+    from archcalc.export.onnx_model import to_onnx
+
+    g = resolve(load_spec(net[0]), net[1], net[2]).graph
+    kernels = group_kernels(layer_costs(g), "onnxruntime", ort_run.nchwc_block())
+    model = ort_run.optimized_graph(to_onnx(g).SerializeToString())
+    nodes = [
+        ort_run.KernelRun(n.name, n.op_type, list(n.input), list(n.output), [])
+        for n in model.graph.node
+        if n.op_type not in ort_run.LAYOUT_OPS
+    ]
+    kernel_of = {x.name: i for i, k in enumerate(kernels) for x in k.layers}
+    hits: dict[int, list[str]] = {}
+    for n, owner in zip(nodes, ort_run.attribute(nodes, [x.name for x in g]), strict=True):
+        assert owner is not None, f"onnxruntime node {n.name} ({n.op_type}) belongs to no layer"
+        hits.setdefault(kernel_of[owner], []).append(n.op_type)
+    for i, k in enumerate(kernels):
+        assert hits.get(i), f"no onnxruntime node runs {[x.name for x in k.layers]}"
+        if len(k.layers) > 1:
+            assert len(hits[i]) == 1, f"{[x.name for x in k.layers]} ran as {hits[i]}"
 
 
 def test_fused_kernel_bytes_by_hand() -> None:

@@ -167,9 +167,9 @@ def _reorder_bytes(shape: Sequence[int], per_elem: float, block: int) -> tuple[i
 
 def assign_layout(kernels: Sequence[Kernel], block: int) -> list[Kernel]:
     """The kernels with their layout: each marked ``blocked``, given the reorders onnxruntime's NCHWc
-    transformer inserts for it (module doc), and split where a layer stays fused only in a blocked
-    kernel with blocked inputs (``Op.joins_blocked_only``: the residual add), its layers from there
-    on then each a kernel of their own."""
+    transformer inserts for it (module doc), and split where a blocked kernel cannot keep a layer
+    whose other inputs are not blocked (``Op.joins_blocked_only``: the residual add), its layers
+    from there on then each a kernel of their own."""
     blocked: dict[str, bool] = {}
     writer: dict[str, Kernel] = {}
     shape_of: dict[str, tuple[Sequence[int], float]] = {}
@@ -202,8 +202,10 @@ def assign_layout(kernels: Sequence[Kernel], block: int) -> list[Kernel]:
         inside = {x.name for x in k.layers}
         for i, x in enumerate(k.layers[1:], 1):
             others = [t for t in x.inputs if t not in inside]
-            if PRIMITIVES[x.kind].joins_blocked_only("onnxruntime", x) and not (
-                k.blocked and all(is_blocked(t) for t in others)
+            if (
+                PRIMITIVES[x.kind].joins_blocked_only("onnxruntime", x)
+                and k.blocked
+                and not all(is_blocked(t) for t in others)
             ):
                 todo[:0] = [Kernel([y]) for y in k.layers[i:]]
                 del k.layers[i:]

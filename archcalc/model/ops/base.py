@@ -283,9 +283,9 @@ class Op:
 
     @classmethod
     def joins_blocked_only(cls, backend: str, row: LayerRow) -> bool:
-        """Whether the layer, once it joined a kernel (:meth:`joins_kernel`), stays in it only when
-        that kernel runs in the blocked NCHWc layout and its other inputs are blocked too; else it
-        and the layers after it run as kernels of their own."""
+        """Whether the layer, once it joined a kernel (:meth:`joins_kernel`) that runs in the blocked
+        NCHWc layout, stays in it only when its other inputs are blocked too; else it and the
+        layers after it run as kernels of their own."""
         return False
 
     @classmethod

@@ -106,9 +106,10 @@ class Add(Op):
 
     @classmethod
     def joins_blocked_only(cls, backend: str, row: LayerRow) -> bool:
-        """onnxruntime adds a residual inside the convolution only in its NCHWc transformer
-        (``TransformBinary``), so only when both inputs are blocked (Xception's entry blocks, whose
-        other input comes from an unblocked max pool, run the add on its own)."""
+        """A blocked (NCHWc) convolution takes a residual add only when its other input is blocked
+        too (onnxruntime's ``TransformBinary``): Xception's entry blocks, whose other input comes
+        from an unblocked max pool, run the add on its own. An unblocked convolution takes it as
+        ``FusedConv``'s sum input (ShuffleNet V1's grouped convolutions)."""
         return backend == "onnxruntime"
 
     @classmethod
