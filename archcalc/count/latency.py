@@ -49,8 +49,14 @@ error. The predicted seconds of kernel i in a forward pass, and the network tota
 where t_i is the kernel time above, s a scale on it, g the glue seconds per kernel, a the seconds
 per byte of a freshly written output tensor (0 bytes for views), c the seconds per weight byte read
 cold, and C the per-core L2 cache size (weights beyond it come from memory in the isolated timing as
-well, so only the first C bytes can be colder in the forward pass). Per layer, a kernel's T_i is
-shown on its first layer and the layers fused into it show 0.
+well, so only the first C bytes can be colder in the forward pass; on onnxruntime C is the L3 size,
+as its kernels are timed over runs of one kernel whose weights stay in L3). Per layer, a kernel's
+T_i is shown on its first layer and the layers fused into it show 0.
+
+**Layout reorders (onnxruntime).** The NCHW ↔ NCHWc reorders onnxruntime inserts
+(:func:`archcalc.count.kernels.assign_layout`) are kernels too, of type ``reorder`` (a data type
+priced on the bytes it reads and writes): each adds s·t_r + g + a·B·written_r to the kernel it is
+run for (``LayerLatency.reorder_seconds`` holds its t_r).
 
 The bytes are the closed form's traffic at the report's dtype; the profile is measured at one dtype
 (fp32), and a report at another dtype is refused rather than silently mispriced.

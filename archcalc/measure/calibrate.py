@@ -19,6 +19,10 @@ For one backend (``torch`` eager or ``onnxruntime``'s CPU provider, :mod:`archca
      (:func:`archcalc.count.kernels.kernel_features`), kept only when its 5-fold out-of-fold error
      beats the roofline's; stored as trees (:mod:`archcalc.count.learned`).
 
+   On onnxruntime the profile also gets the NCHWc block size (probed), the ``reorder`` type's
+   roofline (:func:`calibrate_reorders`, no learned factor), and every profiled kernel time has
+   the profiler's per-kernel bias taken off (``OrtBench.profiler_bias``).
+
 3. **Whole forward passes** of seeded random synthetic networks
    (:mod:`archcalc.measure.synthetic_networks`, seeds from 0; the benchmark evaluates on another
    seed) are timed, and the :class:`~archcalc.count.latency.ForwardModel` constants of
