@@ -41,13 +41,13 @@ import numpy as np
 from scipy.stats import kendalltau
 
 from archcalc.count.closed_form import layer_costs, report
-from archcalc.count.kernels import group_kernels
 from archcalc.count.latency import (
     DeviceProfile,
-    kernel_seconds,
+    kernel_total_seconds,
     layer_kind,
     load_profile,
     predict,
+    profile_kernels,
     save_profile,
 )
 from archcalc.errors import ArchcalcError
@@ -82,8 +82,9 @@ def predicted_ms(graph: Graph, profile: DeviceProfile) -> float:
     rows = layer_costs(graph)
     fwd = profile.forward
     total = 0.0
-    for k in group_kernels(rows, profile.backend):
-        total += fwd.scale * kernel_seconds(k, profile) + fwd.kernel_extra_seconds(k, layer_kind(k.head))
+    for k in profile_kernels(rows, profile):
+        extra = fwd.kernel_extra_seconds(k, layer_kind(k.head))
+        total += fwd.scale * kernel_total_seconds(k, profile) + extra
     return 1e3 * total
 
 

@@ -9,13 +9,15 @@ from pathlib import Path
 import pytest
 from conftest import v1
 
-from archcalc.count.closed_form import layer_costs
+from archcalc.count.closed_form import layer_costs, report
+from archcalc.count.kernels import group_kernels
 from archcalc.count.latency import (
     COMPUTE_KINDS,
     KINDS,
     DeviceProfile,
     ForwardModel,
     KindModel,
+    kernel_seconds,
     layer_kind,
     layer_seconds,
     load_profile,
@@ -327,6 +329,79 @@ def test_profile_missing_a_kind_is_refused(config_dir: Path) -> None:
     (config_dir / "profiles" / "bad.json").write_text(json.dumps(data))
     with pytest.raises(ArchcalcError, match="kinds misses depthwise"):
         load_profile("bad")
+
+
+def resolve_graph(graph):
+    """A hand-built graph as a resolved network (the spec is only its header)."""
+    from archcalc.model.resolve import Resolved
+    from archcalc.spec.catalog import load_spec
+
+    return Resolved(load_spec("mobilenet_v1"), 1.0, graph.input_shape[-1], {}, graph)
+
+
+def test_reorder_kind_belongs_to_onnxruntime_profiles(config_dir: Path) -> None:
+    """A torch profile needs no ``reorder`` kind (torch has no layouts); an onnxruntime one does."""
+    data = json.loads(make_profile("t").model_dump_json())
+    del data["kinds"]["reorder"]
+    (config_dir / "profiles").mkdir(parents=True)
+    (config_dir / "profiles" / "t.json").write_text(json.dumps(data))
+    assert load_profile("t") is not None
+    data["backend"] = "onnxruntime"
+    (config_dir / "profiles" / "o.json").write_text(json.dumps(data))
+    with pytest.raises(ArchcalcError, match="kinds misses reorder"):
+        load_profile("o")
+
+
+def test_reorders_priced_by_hand() -> None:
+    """A 1×1 conv 16 → 32 on a 16×8×8 map, run blocked with a block of 16: onnxruntime reorders its
+    input into NCHWc (16·64·4 = 4096 B read, as many written: 16 is a multiple of 16) and its
+    output, the graph's, back (32·64·4 = 8192 B each way). With the reorder kind at 1 GB/s flat,
+    e = 0.5 and o = 1 µs: (8192 / 0.5e9 + 1e-6) + (16384 / 0.5e9 + 1e-6) on top of the conv."""
+    b = GraphBuilder((16, 8, 8))
+    b.op("pw", Conv2d, in_channels=16, out_channels=32, kernel=(1, 1))
+    p = make_profile("hand").model_copy(update={"backend": "onnxruntime", "nchwc_block": 16})
+    (k,) = group_kernels(layer_costs(b.graph), "onnxruntime", 16)
+    assert k.blocked
+    assert [(r.tensor, r.into_blocked, r.read, r.written) for r in k.reorders] == [
+        ("input", True, 4096, 4096),
+        ("pw", False, 8192, 8192),
+    ]
+    rep = report(resolve_graph(b.graph))
+    pred = predict(rep, p)
+    conv = kernel_seconds(k, p)
+    reorders = (8192 / 0.5e9 + 1e-6) + (16384 / 0.5e9 + 1e-6)
+    assert pred.reorders == 2 and pred.total_ms == pytest.approx(1e3 * (conv + reorders))
+    assert pred.layers[0].reorder_seconds == pytest.approx(reorders)
+    assert pred.by_kind_ms["reorder"] == pytest.approx(1e3 * reorders)
+    # 20 channels (not a multiple of 16) are padded to 32 in NCHWc: 20·64·4 = 5120 B read, 8192 written
+    b = GraphBuilder((20, 8, 8))
+    b.op("pw", Conv2d, in_channels=20, out_channels=32, kernel=(1, 1))
+    (k,) = group_kernels(layer_costs(b.graph), "onnxruntime", 16)
+    assert (k.reorders[0].read, k.reorders[0].written) == (5120, 8192)
+    # without a block size (a profile of a CPU with no NCHWc, or torch) nothing is reordered
+    assert predict(rep, p.model_copy(update={"nchwc_block": 0})).reorders == 0
+    assert predict(rep, make_profile("hand").model_copy(update={"nchwc_block": 16})).reorders == 0
+
+
+def test_learned_predictor_reads_features_by_name() -> None:
+    """A predictor fitted before the ``nchwc`` feature existed (16 features) still predicts, reading
+    its features by name; one naming a feature that does not exist is refused."""
+    from archcalc.count.kernels import FEATURES
+    from archcalc.count.learned import KernelPredictor, Tree
+
+    b = GraphBuilder((16, 8, 8))
+    b.op("pw", Conv2d, in_channels=16, out_channels=32, kernel=(1, 1))
+    leaf = Tree(feature=[0], threshold=[0.0], left=[-1], right=[-1], value=[0.5])
+    old = [f for f in FEATURES if f != "nchwc"]
+    p = make_profile("hand")
+    plain = predict(report(resolve_graph(b.graph)), p).total_ms
+    kp = KernelPredictor(features=old, init=0.0, learning_rate=1.0, trees=[leaf], samples=1)
+    with_old = p.model_copy(update={"learned": {"pointwise": kp}})
+    factor = 1.6487212707  # e^0.5
+    assert predict(report(resolve_graph(b.graph)), with_old).total_ms == pytest.approx(plain * factor)
+    bad = kp.model_copy(update={"features": [*old[:-1], "no_such_feature"]})
+    with pytest.raises(ArchcalcError, match="no_such_feature"):
+        predict(report(resolve_graph(b.graph)), p.model_copy(update={"learned": {"pointwise": bad}}))
 
 
 def test_bad_profile_name() -> None:

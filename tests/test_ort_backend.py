@@ -158,6 +158,82 @@ def test_fusion_grouping_matches_onnxruntimes_profiler() -> None:
     assert len(hits[EXPECTED.index(["shuf"])]) == 3
 
 
+def onnxruntime_layout(graph) -> tuple[set[tuple[str, str]], set[str]]:
+    """From the graph onnxruntime optimised for ``graph`` (not from archcalc's rules): its layout
+    reorders as ("in", tensor read) / ("out", tensor written), and the layers whose kernel runs on
+    blocked NCHWc tensors (a node of the NCHWc domain, or one reading a blocked tensor)."""
+    from archcalc.export.onnx_model import to_onnx
+
+    model = ort_run.optimized_graph(to_onnx(graph).SerializeToString())
+    reorders: set[tuple[str, str]] = set()
+    blocked_tensors: set[str] = set()
+    blocked_nodes = []
+    for n in model.graph.node:
+        if n.op_type == "ReorderInput":
+            reorders.add(("in", n.input[0]))
+            blocked_tensors.update(n.output)
+        elif n.op_type == "ReorderOutput":
+            reorders.add(("out", n.output[0]))
+        elif n.domain == ort_run.NCHWC_DOMAIN or any(i in blocked_tensors for i in n.input):
+            blocked_tensors.update(n.output)
+            blocked_nodes.append(ort_run.KernelRun(n.name, n.op_type, list(n.input), list(n.output), []))
+    owners = ort_run.attribute(blocked_nodes, [x.name for x in graph])
+    return reorders, {o for o in owners if o is not None}
+
+
+LAYOUT_NETS = [
+    ("shufflenet_v2_x1_0", 1.0, 64),  # 58-channel depthwise convs run unblocked; split, concat, shuffle
+    ("xception", 0.5, 96),  # residual adds next to an unblocked max pool stay out of the conv
+    ("efficientnet_b0", 0.5, 64),  # swish on blocked tensors, a squeeze-and-excite gate
+    ("mobilenet_v3_large", 1.0, 64),  # h-swish, ReLU6 (unblocked Clip), an 8-channel SE squeeze
+    ("resnet50", 0.5, 64),  # residual adds fused, max pool blocked
+    ("shufflenet_v1", 0.5, 64),  # unblocked grouped convs that take the residual add (FusedConv)
+]
+
+
+@pytest.mark.parametrize("net", ["small", *LAYOUT_NETS], ids=lambda n: n if isinstance(n, str) else n[0])
+def test_layout_matches_onnxruntimes_optimised_graph(net) -> None:
+    """Which kernels run blocked and which layout reorders onnxruntime inserts, predicted from the
+    op classes' NCHWc facts with the block size probed from onnxruntime, equal the ones in the graph
+    onnxruntime 1.32 optimises (every reorder, by tensor and direction, and every blocked kernel)."""
+    g = small_model() if net == "small" else resolve(load_spec(net[0]), net[1], net[2]).graph
+    block = ort_run.nchwc_block()
+    kernels = group_kernels(layer_costs(g), "onnxruntime", block)
+    predicted = {("in" if r.into_blocked else "out", r.tensor) for k in kernels for r in k.reorders}
+    reorders, blocked_layers = onnxruntime_layout(g)
+    assert predicted == reorders
+    kernel_of = {x.name: k for k in kernels for x in k.layers}
+    assert {kernel_of[x].name for x in blocked_layers} == {k.name for k in kernels if k.blocked}
+    if net == "small":
+        assert len(reorders) >= 5 and 0 < sum(k.blocked for k in kernels) < len(kernels)
+
+
+@pytest.mark.parametrize("net", LAYOUT_NETS, ids=lambda n: n[0])
+def test_grouping_with_layout_matches_onnxruntimes_optimised_graph(net) -> None:
+    """With the layout, every node of the graph onnxruntime optimises (reorders aside) belongs to a
+    predicted kernel, every predicted kernel has a node, and every kernel of several layers is
+    exactly one node (Xception's adds next to an unblocked pool are their own)."""
+    from archcalc.export.onnx_model import to_onnx
+
+    g = resolve(load_spec(net[0]), net[1], net[2]).graph
+    kernels = group_kernels(layer_costs(g), "onnxruntime", ort_run.nchwc_block())
+    model = ort_run.optimized_graph(to_onnx(g).SerializeToString())
+    nodes = [
+        ort_run.KernelRun(n.name, n.op_type, list(n.input), list(n.output), [])
+        for n in model.graph.node
+        if n.op_type not in ort_run.LAYOUT_OPS
+    ]
+    kernel_of = {x.name: i for i, k in enumerate(kernels) for x in k.layers}
+    hits: dict[int, list[str]] = {}
+    for n, owner in zip(nodes, ort_run.attribute(nodes, [x.name for x in g]), strict=True):
+        assert owner is not None, f"onnxruntime node {n.name} ({n.op_type}) belongs to no layer"
+        hits.setdefault(kernel_of[owner], []).append(n.op_type)
+    for i, k in enumerate(kernels):
+        assert hits.get(i), f"no onnxruntime node runs {[x.name for x in k.layers]}"
+        if len(k.layers) > 1:
+            assert len(hits[i]) == 1, f"{[x.name for x in k.layers]} ran as {hits[i]}"
+
+
 def test_fused_kernel_bytes_by_hand() -> None:
     """1×1 conv 16 → 32 on 16×8×8, batch norm, ReLU as one kernel: reads the input once
     (16·64·4 = 4096 B), the conv weights (16·32·4 = 2048 B) and γ, β, μ, σ² (4·32·4 = 512 B), and

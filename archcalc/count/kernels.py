@@ -20,6 +20,17 @@ head reads the same inputs (``Op.joins_sibling``: onnxruntime runs sibling chann
 Kernel *types* are the latency kinds of their heads (``archcalc.count.latency.KINDS``): a
 ``pointwise`` kernel may carry a batch norm, an activation and a residual add, which the features
 of :func:`kernel_features` record.
+
+**Layout (onnxruntime on x86).** onnxruntime's NCHWc transformer runs convolutions and pooling whose
+channels suit its block size (16 with AVX-512, 8 with AVX2) in the blocked NCHWc layout, keeps
+element-wise kernels whose inputs are all blocked in it, and converts at the borders: a
+``ReorderInput`` kernel before a blocked kernel reading an NCHW tensor (once per tensor), a
+``ReorderOutput`` kernel after a blocked tensor that an unblocked kernel reads (once per tensor).
+Which layer runs blocked is a fact about its kind (``Op.runs_blocked``, ``Op.reorders_input``);
+:func:`assign_layout` walks the kernels in order, marks each ``blocked`` and gives each reorder to
+the kernel it converts for (a ``ReorderInput`` to its reader, a ``ReorderOutput`` to the writer),
+as bytes read and written. A blocked and an unblocked depthwise convolution are different code
+(the unblocked one several times slower), so the layout is a feature of the kernel too.
 """
 
 from __future__ import annotations
@@ -44,11 +55,27 @@ def check_backend(backend: str) -> str:
     return backend
 
 
+@dataclass(slots=True, frozen=True)
+class Reorder:
+    """A layout reorder kernel onnxruntime runs: ``ReorderInput`` (``into_blocked``) of tensor
+    ``tensor`` (a layer's name, or the graph input) into NCHWc, or ``ReorderOutput`` of it back to
+    NCHW; bytes per sample."""
+
+    tensor: str
+    into_blocked: bool
+    read: int
+    written: int
+
+
 @dataclass(slots=True)
 class Kernel:
     """Layers run as one kernel: ``layers[0]`` is the head (its name names the kernel)."""
 
     layers: list[LayerCost] = field(default_factory=list)
+    blocked: bool = False
+    """Runs in onnxruntime's blocked NCHWc layout (:func:`assign_layout`)."""
+    reorders: list[Reorder] = field(default_factory=list)
+    """The layout reorder kernels run for this kernel (onnxruntime; :func:`assign_layout`)."""
 
     @property
     def name(self) -> str:
@@ -91,8 +118,10 @@ class Kernel:
         return batch * (self.activation_bytes_read + self.bytes_written) + self.weight_bytes
 
 
-def group_kernels(layers: Sequence[LayerCost], backend: str) -> list[Kernel]:
-    """The kernels ``backend`` runs for ``layers`` (a report's rows, in graph order), in order."""
+def group_kernels(layers: Sequence[LayerCost], backend: str, block: int = 0) -> list[Kernel]:
+    """The kernels ``backend`` runs for ``layers`` (a report's rows, in graph order), in order; on
+    onnxruntime with an NCHWc ``block`` size (0: none), with their layout and reorders
+    (:func:`assign_layout`)."""
     check_backend(backend)
     readers: dict[str, int] = {}
     for x in layers:
@@ -124,7 +153,85 @@ def group_kernels(layers: Sequence[LayerCost], backend: str) -> list[Kernel]:
         else:
             joined.layers.append(x)
         tail_of[x.name] = joined
+    if backend == "onnxruntime" and block > 0:
+        return assign_layout(kernels, block)
     return kernels
+
+
+def _reorder_bytes(shape: Sequence[int], per_elem: float, block: int) -> tuple[int, int]:
+    """(logical bytes, bytes with the channels padded to a multiple of ``block``) of a map."""
+    rest = math.prod(shape[1:]) if len(shape) > 1 else 1
+    padded = -(-int(shape[0]) // block) * block
+    return round(per_elem * shape[0] * rest), round(per_elem * padded * rest)
+
+
+def assign_layout(kernels: Sequence[Kernel], block: int) -> list[Kernel]:
+    """The kernels with their layout: each marked ``blocked``, given the reorders onnxruntime's NCHWc
+    transformer inserts for it (module doc), and split where a blocked kernel cannot keep a layer
+    whose other inputs are not blocked (``Op.joins_blocked_only``: the residual add), its layers
+    from there on then each a kernel of their own."""
+    blocked: dict[str, bool] = {}
+    writer: dict[str, Kernel] = {}
+    shape_of: dict[str, tuple[Sequence[int], float]] = {}
+    reordered_in: set[str] = set()
+    back: list[str] = []  # blocked tensors an unblocked kernel reads, in order
+    out: list[Kernel] = []
+    todo = list(kernels)
+
+    def is_blocked(t: str) -> bool:
+        """Whether tensor ``t`` is blocked, looking ahead to a kernel not walked yet (the shortcut
+        of a residual add is written after the branch whose kernel the add joined)."""
+        if t in blocked:
+            return blocked[t]
+        k = next((k for k in todo if any(x.name == t for x in k.layers)), None)
+        if k is None:
+            return False
+        h = k.head
+        return PRIMITIVES[h.kind].runs_blocked(h, [is_blocked(i) for i in h.inputs], block)
+
+    while todo:
+        k = todo.pop(0)
+        out.append(k)
+        for x in k.layers:
+            for t, s in zip(x.inputs, x.input_shapes, strict=True):
+                if t not in shape_of:
+                    shape_of[t] = (s, x.bytes_written / max(math.prod(x.output_shape), 1))
+        head = k.head
+        cls = PRIMITIVES[head.kind]
+        k.blocked = cls.runs_blocked(head, [blocked.get(t, False) for t in head.inputs], block)
+        inside = {x.name for x in k.layers}
+        for i, x in enumerate(k.layers[1:], 1):
+            others = [t for t in x.inputs if t not in inside]
+            if (
+                PRIMITIVES[x.kind].joins_blocked_only("onnxruntime", x)
+                and k.blocked
+                and not all(is_blocked(t) for t in others)
+            ):
+                todo[:0] = [Kernel([y]) for y in k.layers[i:]]
+                del k.layers[i:]
+                inside = {y.name for y in k.layers}
+                break
+        external = [t for x in k.layers for t in x.inputs if t not in inside]
+        reads_blocked = k.blocked and cls.reorders_input(head, block)
+        if reads_blocked:
+            for t in head.inputs:
+                if not blocked.get(t, False) and t not in reordered_in:
+                    reordered_in.add(t)
+                    logical, padded = _reorder_bytes(*shape_of[t], block)
+                    k.reorders.append(Reorder(t, True, logical, padded))
+        else:  # it reads NCHW (a blocked conv with few input channels: its first input only)
+            nchw = external if not k.blocked else head.inputs[:1]
+            back += [t for t in dict.fromkeys(nchw) if blocked.get(t, False) and t not in back]
+        for x in k.layers:
+            blocked[x.name] = k.blocked
+            writer[x.name] = k
+            shape_of[x.name] = (x.output_shape, x.bytes_written / max(math.prod(x.output_shape), 1))
+    if out and out[-1].blocked:  # the graph's output leaves in NCHW
+        back.append(out[-1].layers[-1].name)
+    for t in back:
+        logical, padded = _reorder_bytes(*shape_of[t], block)
+        writer[t].reorders.append(Reorder(t, False, padded, logical))
+    return out
 
 
 FEATURES: tuple[str, ...] = (
@@ -144,10 +251,13 @@ FEATURES: tuple[str, ...] = (
     "fused_add",
     "log_compute_s",
     "log_memory_s",
+    "nchwc",
 )
 """What the learned predictor of a kernel type sees: sizes (log), shape, the fused tail, and the
-two roofline terms of the profile (log seconds). The head's kernel side and group width, and the
-tail's flags, are the op classes' (``Op.row_window``, ``Op.row_tail_feature``)."""
+two roofline terms of the profile (log seconds), and whether it runs in onnxruntime's blocked
+NCHWc layout (always 0 on torch). The head's kernel side and group width, and the tail's flags,
+are the op classes' (``Op.row_window``, ``Op.row_tail_feature``). A predictor reads the features by
+name, so one fitted before a feature was added still predicts."""
 
 
 def _side(shape: Sequence[int]) -> int:
@@ -184,6 +294,7 @@ def kernel_features(k: Kernel, batch: int, compute_s: float, memory_s: float) ->
         tail.get("fused_add", 0.0),
         math.log(max(compute_s, 1e-9)),
         math.log(max(memory_s, 1e-9)),
+        float(k.blocked),
     ]
 
 
@@ -192,6 +303,8 @@ __all__ = [
     "FEATURES",
     "Backend",
     "Kernel",
+    "Reorder",
+    "assign_layout",
     "check_backend",
     "group_kernels",
     "kernel_features",

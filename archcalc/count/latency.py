@@ -49,8 +49,14 @@ error. The predicted seconds of kernel i in a forward pass, and the network tota
 where t_i is the kernel time above, s a scale on it, g the glue seconds per kernel, a the seconds
 per byte of a freshly written output tensor (0 bytes for views), c the seconds per weight byte read
 cold, and C the per-core L2 cache size (weights beyond it come from memory in the isolated timing as
-well, so only the first C bytes can be colder in the forward pass). Per layer, a kernel's T_i is
-shown on its first layer and the layers fused into it show 0.
+well, so only the first C bytes can be colder in the forward pass; on onnxruntime C is the L3 size,
+as its kernels are timed over runs of one kernel whose weights stay in L3). Per layer, a kernel's
+T_i is shown on its first layer and the layers fused into it show 0.
+
+**Layout reorders (onnxruntime).** The NCHW ↔ NCHWc reorders onnxruntime inserts
+(:func:`archcalc.count.kernels.assign_layout`) are kernels too, of type ``reorder`` (a data type
+priced on the bytes it reads and writes): each adds s·t_r + g + a·B·written_r to the kernel it is
+run for (``LayerLatency.reorder_seconds`` holds its t_r).
 
 The bytes are the closed form's traffic at the report's dtype; the profile is measured at one dtype
 (fp32), and a report at another dtype is refused rather than silently mispriced.
@@ -60,6 +66,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
 from typing import Annotated, Literal
@@ -68,7 +75,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from archcalc.count.closed_form import LayerCost, Report
 from archcalc.count.header import AtSetting
-from archcalc.count.kernels import Kernel, check_backend, group_kernels, kernel_features
+from archcalc.count.kernels import FEATURES, Kernel, check_backend, group_kernels, kernel_features
 from archcalc.count.learned import KernelPredictor
 from archcalc.errors import ArchcalcError, ArchcalcTypeError
 from archcalc.inputs.limits import MAX_PROFILE_NAME, MAX_THREADS
@@ -89,9 +96,16 @@ KINDS: dict[str, str] = {
     "global_pool": "global or adaptive pooling",
     "copy": "concat, channel shuffle (a data copy, no arithmetic)",
     "view": "flatten, channel slice (a torch view: no data moves)",
+    "reorder": "NCHW ↔ NCHWc layout reorder onnxruntime inserts between kernels (no layer asks for it)",
 }
 """The profile's layer kinds, with what each holds. Each primitive op class says which one it is
 priced as (``Op.latency_kind`` / ``Op.row_latency_kind``); :func:`layer_kind` asks it."""
+
+BACKEND_KINDS: dict[str, tuple[str, ...]] = {
+    "torch": tuple(k for k in KINDS if k != "reorder"),
+    "onnxruntime": tuple(KINDS),
+}
+"""The kinds a profile of each backend holds: torch never reorders a layout."""
 
 COMPUTE_KINDS: tuple[str, ...] = ("dense", "pointwise", "depthwise", "grouped", "linear")
 """Kinds whose time has a MAC term; the others are priced on bytes (or overhead) only."""
@@ -201,13 +215,17 @@ class ForwardModel(_ProfilePart):
     )
 
     def kernel_extra_seconds(self, k: Kernel, kind: str, batch: int = 1) -> float:
-        """g + a·B·written + c·min(weight_bytes, C) of one kernel (a single layer: :meth:`extra_seconds`)."""
+        """g + a·B·written + c·min(weight_bytes, C) of one kernel (a single layer: :meth:`extra_seconds`),
+        plus g + a·B·written of each layout reorder run for it (onnxruntime)."""
+        a = self.write_seconds_per_byte
+        reorders = sum(self.node_seconds + a * batch * r.written for r in k.reorders)
         if len(k.layers) == 1:
-            return self.extra_seconds(k.head, kind, batch)
+            return self.extra_seconds(k.head, kind, batch) + reorders
         return (
             self.node_seconds
             + self.write_seconds_per_byte * batch * k.bytes_written
             + self.weight_seconds_per_byte * min(k.weight_bytes, self.weight_cap_bytes)
+            + reorders
         )
 
     def extra_seconds(self, layer: LayerCost, kind: str, batch: int = 1) -> float:
@@ -232,6 +250,20 @@ class DeviceProfile(_ProfilePart):
         "torch", description="what ran the kernels: eager torch, or onnxruntime's CPU provider"
     )
     threads: int = Field(ge=1, le=MAX_THREADS, description="intra-op threads during calibration")
+    nchwc_block: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="onnxruntime's NCHWc block size on this CPU, as probed by calibration (16 with "
+        "AVX-512, 8 with AVX2; 0: no blocked layout, and always 0 on torch)",
+    )
+    profiler_bias: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_SECONDS,
+        description="seconds onnxruntime's profiler adds to each kernel it times, measured by calibration "
+        "and taken off every profiled kernel time before the fits (0 on torch)",
+    )
     torch_version: str = Field("", description="torch's version ('' when torch was not used)")
     versions: dict[str, str] = Field(
         default_factory=dict, description="versions of the libraries measured and fitted with"
@@ -266,7 +298,7 @@ class DeviceProfile(_ProfilePart):
 
     @model_validator(mode="after")
     def _complete(self) -> DeviceProfile:
-        missing = [k for k in KINDS if k not in self.kinds]
+        missing = [k for k in BACKEND_KINDS[self.backend] if k not in self.kinds]
         if missing:
             raise ValueError(f"kinds misses {', '.join(missing)}")
         unknown = [k for k in self.kinds if k not in KINDS]
@@ -322,6 +354,11 @@ class LayerLatency(BaseModel):
     forward_seconds: float = Field(description="g + a·B·written + c·min(weight bytes, C): forward terms")
     bound: Literal["compute", "memory", "overhead"] = Field(description="of the roofline terms")
     learned_factor: float = Field(1.0, description="exp(r̂): the kernel type's learned correction")
+    reorder_seconds: float = Field(
+        0.0,
+        description="of the roofline seconds, those of the NCHW ↔ NCHWc reorders onnxruntime runs for "
+        "the kernel (before it for an input, after it for an output); in seconds too",
+    )
 
 
 class LatencyPrediction(AtSetting):
@@ -334,7 +371,8 @@ class LatencyPrediction(AtSetting):
     layers: list[LayerLatency]
     total_ms: float
     by_kind_ms: dict[str, float]
-    kernels: int = Field(0, description="kernels the backend runs (= layers on torch)")
+    kernels: int = Field(0, description="kernels the backend runs (= layers on torch), reorders aside")
+    reorders: int = Field(0, description="NCHW ↔ NCHWc layout reorders onnxruntime runs besides")
 
 
 def moved_bytes(layer: LayerCost, batch: int = 1) -> int:
@@ -391,7 +429,14 @@ def learned_factor(k: Kernel, profile: DeviceProfile, batch: int, compute: float
     p = profile.learned.get(layer_kind(k.head))
     if p is None:
         return 1.0
-    r = p.residual(kernel_features(k, batch, compute, memory))
+    named = dict(zip(FEATURES, kernel_features(k, batch, compute, memory), strict=True))
+    missing = [f for f in p.features if f not in named]
+    if missing:
+        raise ArchcalcError(
+            f"profile {profile.name!r}: its learned predictor reads unknown features ({', '.join(missing)}); "
+            "re-run `archcalc calibrate`"
+        )
+    r = p.residual([named[f] for f in p.features])
     if math.isnan(r):  # finite leaves whose sum overflows both ways
         raise ArchcalcError(f"profile {profile.name!r}: the learned predictor gives no number")
     return math.exp(min(max(r, -3.0), 3.0))
@@ -401,6 +446,34 @@ def kernel_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1) -> float:
     """t_k = (max(compute, memory) + overhead) · exp(r̂): the kernel in isolation, as calibrated."""
     _, compute, memory, overhead = kernel_terms(k, profile, batch)
     return (max(compute, memory) + overhead) * learned_factor(k, profile, batch, compute, memory)
+
+
+def reorder_seconds(read: int, written: int, profile: DeviceProfile, batch: int = 1) -> float:
+    """One layout reorder moving ``read`` + ``written`` bytes per sample: the ``reorder`` kind's
+    roofline max(bytes / R, bytes / (e·W(bytes))) + o (0 for a profile without the kind)."""
+    m = profile.kinds.get("reorder")
+    if m is None:
+        return 0.0
+    nbytes = batch * (read + written)
+    compute = nbytes / m.byte_rate if m.byte_rate else 0.0
+    memory = nbytes / (m.bw_efficiency * profile.bandwidth(nbytes)) if m.bw_efficiency else 0.0
+    return max(compute, memory) + m.overhead
+
+
+def kernel_reorder_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1) -> float:
+    """Σ :func:`reorder_seconds` of the layout reorders run for kernel ``k`` (onnxruntime)."""
+    return sum(reorder_seconds(r.read, r.written, profile, batch) for r in k.reorders)
+
+
+def kernel_total_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1) -> float:
+    """t_k plus its reorders' seconds: what the forward terms' scale s multiplies."""
+    return kernel_seconds(k, profile, batch) + kernel_reorder_seconds(k, profile, batch)
+
+
+def profile_kernels(layers: Sequence[LayerCost], profile: DeviceProfile) -> list[Kernel]:
+    """The kernels the profile's backend runs for ``layers``, with the layout its CPU gets
+    (onnxruntime's NCHWc block size, ``DeviceProfile.nchwc_block``)."""
+    return group_kernels(layers, profile.backend, profile.nchwc_block)
 
 
 def check_profile_backend(profile: DeviceProfile, backend: str) -> None:
@@ -436,13 +509,14 @@ def predict(
     # the roofline prices conv and linear MACs as the paper counts them, whatever the report's
     # convention (keras counts none; ptflops adds the bias adds): one prediction under every convention
     layers = report.layers_under(PRICED_CONVENTION)
-    kernels = group_kernels(layers, profile.backend)
+    kernels = profile_kernels(layers, profile)
     fwd = profile.forward
     for k in kernels:
         kind, compute, memory, overhead = kernel_terms(k, profile, batch)
         factor = learned_factor(k, profile, batch, compute, memory)
         extra = fwd.kernel_extra_seconds(k, kind, batch)
-        t = fwd.scale * (max(compute, memory) + overhead) * factor + extra
+        reorder = kernel_reorder_seconds(k, profile, batch)
+        t = fwd.scale * ((max(compute, memory) + overhead) * factor + reorder) + extra
         bound = roofline_bound(kind, compute, memory, overhead)
         for i, x in enumerate(k.layers):
             rows.append(
@@ -455,11 +529,14 @@ def predict(
                     memory_seconds=memory if i == 0 else 0.0,
                     overhead_seconds=overhead if i == 0 else 0.0,
                     forward_seconds=extra if i == 0 else 0.0,
+                    reorder_seconds=reorder if i == 0 else 0.0,
                     bound=bound,
                     learned_factor=factor,
                 )
             )
-        by_kind[kind] = by_kind.get(kind, 0.0) + 1e3 * t
+        by_kind[kind] = by_kind.get(kind, 0.0) + 1e3 * (t - fwd.scale * reorder)
+        if k.reorders:
+            by_kind["reorder"] = by_kind.get("reorder", 0.0) + 1e3 * fwd.scale * reorder
     order = {x.name: i for i, x in enumerate(layers)}
     rows.sort(key=lambda r: order[r.name])
     total_ms = 1e3 * sum(r.seconds for r in rows)
@@ -475,6 +552,7 @@ def predict(
         total_ms=total_ms,
         by_kind_ms=by_kind,
         kernels=len(kernels),
+        reorders=sum(len(k.reorders) for k in kernels),
     )
 
 

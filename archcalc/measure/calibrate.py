@@ -19,6 +19,10 @@ For one backend (``torch`` eager or ``onnxruntime``'s CPU provider, :mod:`archca
      (:func:`archcalc.count.kernels.kernel_features`), kept only when its 5-fold out-of-fold error
      beats the roofline's; stored as trees (:mod:`archcalc.count.learned`).
 
+   On onnxruntime the profile also gets the NCHWc block size (probed), the ``reorder`` type's
+   roofline (:func:`calibrate_reorders`, no learned factor), and every profiled kernel time has
+   the profiler's per-kernel bias taken off (``OrtBench.profiler_bias``).
+
 3. **Whole forward passes** of seeded random synthetic networks
    (:mod:`archcalc.measure.synthetic_networks`, seeds from 0; the benchmark evaluates on another
    seed) are timed, and the :class:`~archcalc.count.latency.ForwardModel` constants of
@@ -46,23 +50,31 @@ from pydantic import ValidationError
 from archcalc.count.closed_form import layer_costs
 from archcalc.count.kernels import FEATURES, Kernel, group_kernels, kernel_features
 from archcalc.count.latency import (
+    BACKEND_KINDS,
     COMPUTE_KINDS,
-    KINDS,
     PROFILE_FORMAT,
     VIEW_KINDS,
     DeviceProfile,
     ForwardModel,
     KindModel,
     kernel_bytes,
-    kernel_seconds,
     kernel_terms,
+    kernel_total_seconds,
     layer_kind,
 )
 from archcalc.count.learned import KernelPredictor, Tree
 from archcalc.errors import ArchcalcError, require
 from archcalc.export.onnx_model import exportable
 from archcalc.measure.benches import Bench, bench, cpu_model
-from archcalc.measure.kernel_samples import Config, build, draw, kinds_for, perturb
+from archcalc.measure.kernel_samples import (
+    Config,
+    build,
+    draw,
+    kinds_for,
+    perturb,
+    reorder_config,
+    reorder_graph,
+)
 from archcalc.measure.synthetic_networks import synthetic_network
 from archcalc.model.graph import Graph
 
@@ -92,12 +104,20 @@ def _work_bytes(kind: str, data: Sequence[tuple[Kernel, float]]) -> tuple[Any, A
 def fit_roofline(kind: str, data: Sequence[tuple[Kernel, float]], profile: DeviceProfile) -> KindModel:
     """The roofline constants of ``kind`` fitted to measured (kernel, seconds) pairs (module doc)."""
     import numpy as np
-    from scipy.optimize import least_squares
 
     ts = np.array([t for _, t in data])
     if kind in VIEW_KINDS:
         return KindModel(overhead=float(np.median(ts)), samples=len(data))
     work, nbytes = _work_bytes(kind, data)
+    return fit_rates(kind, work, nbytes, ts, profile)
+
+
+def fit_rates(kind: str, work: Any, nbytes: Any, ts: Any, profile: DeviceProfile) -> KindModel:
+    """The roofline constants of ``kind`` fitted to arrays of work (MACs or bytes), bytes moved and
+    measured seconds (module doc)."""
+    import numpy as np
+    from scipy.optimize import least_squares
+
     w = np.array([profile.bandwidth(b) for b in nbytes])
     log_t = np.log(ts)
 
@@ -131,19 +151,27 @@ def fit_roofline(kind: str, data: Sequence[tuple[Kernel, float]], profile: Devic
         byte_rate=None if compute else float(math.exp(x[0])),
         bw_efficiency=float(math.exp(x[1])),
         overhead=float(math.exp(x[2])),
-        samples=len(data),
+        samples=len(ts),
         fit_error=err,
     )
 
 
+def learned_features(backend: str) -> list[str]:
+    """The features a learned factor of ``backend`` reads: all of :data:`FEATURES` on onnxruntime;
+    on torch all but ``nchwc`` (always 0 there), so torch's trees are fitted as before it existed."""
+    return [f for f in FEATURES if backend == "onnxruntime" or f != "nchwc"]
+
+
 def _features(data: Sequence[tuple[Kernel, float]], profile: DeviceProfile) -> tuple[Any, Any]:
-    """(feature matrix, log t_measured − log t_roofline) of the kernels."""
+    """(feature matrix over :func:`learned_features`, log t_measured − log t_roofline) of the kernels."""
     import numpy as np
 
+    keep = [FEATURES.index(f) for f in learned_features(profile.backend)]
     xs, ys = [], []
     for k, t in data:
         _, compute, memory, overhead = kernel_terms(k, profile)
-        xs.append(kernel_features(k, 1, compute, memory))
+        row = kernel_features(k, 1, compute, memory)
+        xs.append([row[i] for i in keep])
         ys.append(math.log(t) - math.log(max(compute, memory) + overhead))
     return np.array(xs), np.array(ys)
 
@@ -186,7 +214,7 @@ def fit_learned(
     ]
     init = float(np.ravel(g.init_.predict(x[:1]))[0])
     kp = KernelPredictor(
-        features=list(FEATURES),
+        features=learned_features(profile.backend),
         init=init,
         learning_rate=float(g.learning_rate),
         trees=trees,
@@ -197,7 +225,11 @@ def fit_learned(
 
 
 def _measure(
-    b: Bench, backend: str, cfgs: list[Config], wrap: Callable[[list[Any]], Iterable[Any] | Iterator[Any]]
+    b: Bench,
+    backend: str,
+    cfgs: list[Config],
+    wrap: Callable[[list[Any]], Iterable[Any] | Iterator[Any]],
+    block: int = 0,
 ) -> list[tuple[Config, Kernel, float]]:
     out = []
     for cfg in wrap(cfgs):
@@ -205,8 +237,10 @@ def _measure(
         if built is None:
             continue
         graph, names = built
-        ks = [k for k in group_kernels(layer_costs(graph), backend) if k.name == names[0]]
-        t = b.kernel(graph, names)
+        # the kernel headed by the configuration's first layer (its layout may have split the
+        # residual add off: then the kernel without it is timed)
+        ks = [k for k in group_kernels(layer_costs(graph), backend, block) if k.name == names[0]]
+        t = b.kernel(graph, [x.name for x in ks[0].layers] if ks else names)
         if ks and math.isfinite(t) and t > 0:
             out.append((cfg, ks[0], t))
     return out
@@ -235,7 +269,8 @@ def calibrate_kind(
     backend = b.backend
     n0, rounds, worst, spawn = (8, 1, 2, 2) if quick else (24, 3, 6, 2)
     rng = random.Random(f"{backend}:{kind}")
-    data = _measure(b, backend, _draw_buildable(kind, rng, backend, n0), wrap)
+    block = profile.nchwc_block
+    data = _measure(b, backend, _draw_buildable(kind, rng, backend, n0), wrap, block)
     if not data:
         raise ArchcalcError(f"calibrate: no {kind} kernel could be timed")
     for _ in range(rounds):
@@ -246,7 +281,7 @@ def calibrate_kind(
         )
         order = sorted(range(len(data)), key=lambda i: -errs[i])[:worst]
         new = [perturb(data[i][0], rng, backend) for i in order for _ in range(spawn)]
-        data += _measure(b, backend, [c for c in new if build(c) is not None], wrap)
+        data += _measure(b, backend, [c for c in new if build(c) is not None], wrap, block)
     pairs = [(k, t) for _, k, t in data]
     roof = fit_roofline(kind, pairs, profile)
     learned, _ = fit_learned(kind, pairs, profile.model_copy(update={"kinds": {**profile.kinds, kind: roof}}))
@@ -255,12 +290,17 @@ def calibrate_kind(
 
 def l2_cache_bytes(default: float = 2.0**21) -> float:
     """The largest level-2 cache of cpu0 (``/sys/devices/system/cpu/cpu0/cache``), else ``default``."""
+    return cache_bytes(2, default)
+
+
+def cache_bytes(level: int, default: float) -> float:
+    """The largest cache of ``level`` of cpu0 (``/sys/devices/system/cpu/cpu0/cache``), else ``default``."""
     from pathlib import Path
 
     found: list[float] = []
     for d in Path("/sys/devices/system/cpu/cpu0/cache").glob("index*"):
         try:
-            if (d / "level").read_text().strip() != "2":
+            if (d / "level").read_text().strip() != str(level):
                 continue
             size = (d / "size").read_text().strip().upper()
             mult = {"K": 2**10, "M": 2**20, "G": 2**30}.get(size[-1:], 1)
@@ -274,11 +314,15 @@ def forward_features(
     kernels: Sequence[Kernel], profile: DeviceProfile, cap: float, batch: int = 1
 ) -> list[float]:
     """[Σ t_k, kernels, Σ B·written_k (views: 0), Σ min(weight_bytes_k, cap)]: the columns whose
-    weights (s, g, a, c) :func:`fit_forward` fits."""
+    weights (s, g, a, c) :func:`fit_forward` fits; t_k, the kernels and the bytes written count the
+    layout reorders run for each kernel too (onnxruntime)."""
     return [
-        sum(kernel_seconds(k, profile, batch) for k in kernels),
-        float(len(kernels)),
-        float(sum(batch * k.bytes_written for k in kernels if layer_kind(k.head) not in VIEW_KINDS)),
+        sum(kernel_total_seconds(k, profile, batch) for k in kernels),
+        float(len(kernels) + sum(len(k.reorders) for k in kernels)),
+        float(
+            sum(batch * k.bytes_written for k in kernels if layer_kind(k.head) not in VIEW_KINDS)
+            + sum(batch * r.written for k in kernels for r in k.reorders)
+        ),
         float(sum(min(k.weight_bytes, cap) for k in kernels)),
     ]
 
@@ -300,15 +344,19 @@ def nnls_relative(rows: list[list[float]], targets: list[float]) -> list[float]:
 
 
 def fit_forward(
-    data: list[tuple[list[Kernel], float]], profile: DeviceProfile, quick: bool = False
+    data: list[tuple[list[Kernel], float]],
+    profile: DeviceProfile,
+    quick: bool = False,
+    cap: float | None = None,
 ) -> ForwardModel:
-    """The :class:`ForwardModel` fitted to whole-forward seconds of networks at batch 1 (module doc)."""
+    """The :class:`ForwardModel` fitted to whole-forward seconds of networks at batch 1 (module doc);
+    ``cap``: C, the weight bytes per kernel that can be cold (default: the L2 size)."""
     import numpy as np
     from scipy.optimize import lsq_linear
 
     if not data or any(t <= 0 for _, t in data):
         raise ArchcalcError("forward fit: needs at least one network with a positive time")
-    cap = l2_cache_bytes()
+    cap = l2_cache_bytes() if cap is None else cap
     rows = np.array([forward_features(ks, profile, cap) for ks, _ in data])
     ts = np.array([t for _, t in data])
     a = rows / ts[:, None]
@@ -331,6 +379,37 @@ def fit_forward(
         networks=len(data),
         fit_error=float(np.median(np.abs(pred / ts - 1.0))),
     )
+
+
+def calibrate_reorders(
+    b: Bench,
+    profile: DeviceProfile,
+    quick: bool,
+    wrap: Callable[[list[Any]], Iterable[Any] | Iterator[Any]] = _identity,
+) -> KindModel:
+    """The ``reorder`` kind's roofline, on bytes: each synthetic graph is one convolution whose input
+    onnxruntime reorders into NCHWc and whose output back (:func:`reorder_graph`); both reorders are
+    timed by the profiler and priced by the bytes they read and write."""
+    import numpy as np
+
+    rng = random.Random("onnxruntime:reorder")
+    block = profile.nchwc_block
+    cfgs = [reorder_config(rng) for _ in range(8 if quick else 32)]
+    samples: list[tuple[float, float]] = []
+    for cfg in wrap(cfgs):
+        graph = reorder_graph(cfg)
+        if graph is None:
+            continue
+        timed = b.reorders(graph)
+        for k in group_kernels(layer_costs(graph), "onnxruntime", block):
+            for r in k.reorders:
+                t = timed.get((r.into_blocked, r.tensor))
+                if t is not None and math.isfinite(t) and t > 0:
+                    samples.append((float(r.read + r.written), t))
+    if not samples:
+        raise ArchcalcError("calibrate: no layout reorder could be timed")
+    nbytes = np.array([s for s, _ in samples])
+    return fit_rates("reorder", nbytes, nbytes, np.array([t for _, t in samples]), profile)
 
 
 def calibration_networks(count: int, max_macs: float, backend: str, seed: int = 0) -> list[Graph]:
@@ -358,6 +437,7 @@ def calibrate(
     _require_numerics()
     b = bench(backend, threads, quick)
     peak, curve, overhead = b.machine()
+    block = b.nchwc_block()
     versions = b.versions()
     profile = DeviceProfile(
         format=PROFILE_FORMAT,
@@ -367,6 +447,8 @@ def calibrate(
         cpu=cpu_model(),
         backend=backend,  # type: ignore[arg-type]
         threads=threads,
+        nchwc_block=block,
+        profiler_bias=getattr(b, "bias", 0.0),
         torch_version=versions.get("torch", ""),
         versions=versions,
         quick=quick,
@@ -380,7 +462,7 @@ def calibrate(
                 bw_efficiency=None if k in VIEW_KINDS else 1.0,
                 overhead=overhead,
             )
-            for k in KINDS
+            for k in BACKEND_KINDS[backend]
         },
         forward=ForwardModel(),
     )
@@ -391,6 +473,9 @@ def calibrate(
         def tagged(cfgs: list[Any], kind: str = kind) -> Iterable[Any]:
             return (c for _, c in wrap([(kind, c) for c in cfgs]))
 
+        if kind == "reorder":
+            kinds[kind] = calibrate_reorders(b, profile, quick, tagged)
+            continue
         roof, kp, _ = calibrate_kind(kind, b, profile, quick, tagged)
         kinds[kind] = roof
         if kp is not None:
@@ -398,11 +483,15 @@ def calibrate(
     profile = profile.model_copy(update={"kinds": kinds, "learned": learned})
     nets = calibration_networks(6, 5e7, backend) if quick else calibration_networks(48, 2e9, backend)
     forwards = [
-        (group_kernels(layer_costs(g), backend), b.forward(g))
+        (group_kernels(layer_costs(g), backend, block), b.forward(g))
         for _, g in wrap([("forward", g) for g in nets])
     ]
+    # onnxruntime's kernels are timed by its profiler over runs of one kernel, whose weights stay in
+    # the last-level cache between runs: in a forward pass, up to the L3 size of them can be cold
+    # (torch keeps the L2 size, as it was measured with)
+    cap = cache_bytes(3, 2.0**25) if backend == "onnxruntime" else None
     try:
-        forward = fit_forward(forwards, profile, quick)
+        forward = fit_forward(forwards, profile, quick, cap)
     except ValidationError as e:  # a fit outside the bounds a profile file may hold
         err = e.errors()[0]
         raise ArchcalcError(
@@ -414,15 +503,19 @@ def calibrate(
 
 __all__ = [
     "BOUNDS",
+    "cache_bytes",
     "calibrate",
     "calibrate_kind",
+    "calibrate_reorders",
     "calibration_networks",
     "cpu_model",
     "exportable",
     "fit_forward",
     "fit_learned",
+    "fit_rates",
     "fit_roofline",
     "forward_features",
     "l2_cache_bytes",
+    "learned_features",
     "nnls_relative",
 ]

@@ -20,7 +20,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from archcalc.count.latency import KINDS
+from archcalc.count.latency import BACKEND_KINDS
 from archcalc.model.graph import INPUT, Graph, GraphBuilder
 from archcalc.model.ops import (
     Activation,
@@ -309,8 +309,44 @@ def _collapse() -> Exception:
 
 
 def kinds_for(backend: str) -> list[str]:
-    """The kernel types calibrated on ``backend`` (every profile kind)."""
-    return list(KINDS)
+    """The kernel types calibrated on ``backend`` (its profile's kinds: ``reorder`` on onnxruntime only)."""
+    return list(BACKEND_KINDS[backend])
 
 
-__all__ = ["CONV_KINDS", "MAX_ELEMS", "MAX_MACS", "Config", "build", "draw", "kinds_for", "perturb"]
+def reorder_config(rng: random.Random) -> Config:
+    """A random layout-reorder sample: a ``c``×``side``² map (c a multiple of 4 and at least 16, so
+    onnxruntime reorders it into NCHWc before the convolution; mostly a multiple of 16, as networks'
+    channels are) into a 1×1 convolution to ``cout`` channels of stride ``stride``, whose output it
+    reorders back."""
+    c = _log_int(rng, 16, 1024, 0.0)
+    c = 16 * max(1, round(c / 16)) if rng.random() < 0.7 else 4 * max(4, round(c / 4))
+    return {
+        "kind": "reorder",
+        "c": c,
+        "cout": _log_int(rng, 8, 1024),
+        "side": _log_int(rng, 7, 112, 0.0),
+        "stride": rng.choice((1, 1, 2)),
+    }
+
+
+def reorder_graph(cfg: Config) -> Graph | None:
+    """The graph of a :func:`reorder_config` (None: over :data:`MAX_ELEMS`)."""
+    c, s = cfg["c"], cfg["side"]
+    b = GraphBuilder((c, s, s))
+    stride = cfg["stride"]
+    b.op("conv", Conv2d, in_channels=c, out_channels=cfg["cout"], kernel=(1, 1), stride=(stride, stride))
+    return b.graph if _fits(b.graph) else None
+
+
+__all__ = [
+    "CONV_KINDS",
+    "MAX_ELEMS",
+    "MAX_MACS",
+    "Config",
+    "build",
+    "draw",
+    "kinds_for",
+    "perturb",
+    "reorder_config",
+    "reorder_graph",
+]

@@ -19,6 +19,7 @@ Imports onnxruntime and numpy: only ``archcalc time --backend onnxruntime`` and
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -45,6 +46,8 @@ import onnxruntime as ort  # noqa: E402
 
 LAYOUT_OPS = frozenset({"ReorderInput", "ReorderOutput"})
 """Kernels that only change the tensor layout (NCHW ↔ NCHWc): no layer of the graph asks for them."""
+NCHWC_DOMAIN = "com.microsoft.nchwc"
+"""The domain of the nodes onnxruntime's NCHWc transformer writes (blocked kernels, reorders)."""
 
 
 def versions() -> dict[str, str]:
@@ -72,6 +75,32 @@ def _session(model: bytes, so: Any) -> Any:
     except Exception as e:  # onnxruntime raises its own exception types
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ArchcalcError(f"onnxruntime could not load the exported model: {first}") from None
+
+
+def optimized_graph(model: bytes, threads: int = 1) -> Any:
+    """The model onnxruntime runs for ``model`` after its optimisations (``onnx.ModelProto``)."""
+    with tempfile.TemporaryDirectory(prefix="archcalc-ort-") as d:
+        path = os.path.join(d, "optimized.onnx")
+        _session(model, session_options(threads, optimized=path))
+        return onnx.load(path)
+
+
+@functools.cache
+def nchwc_block() -> int:
+    """onnxruntime's NCHWc block size on this CPU (``MlasNchwcGetBlockSize``: 16 with AVX-512, 8
+    with AVX2), probed: the fewest channels, of 4, 8, 16, 32, of a max pool that onnxruntime runs
+    blocked (a pool runs blocked when its channels are a multiple of the block); 0 when none is
+    (no blocked layout on this CPU)."""
+    from archcalc.model.graph import GraphBuilder
+    from archcalc.model.ops import Pool2d
+
+    for c in (4, 8, 16, 32):
+        b = GraphBuilder((c, 8, 8))
+        b.op("p", Pool2d, op="max", kernel=2, stride=2)
+        g = optimized_graph(to_onnx(b.graph).SerializeToString())
+        if any(n.domain == NCHWC_DOMAIN and n.op_type == "MaxPool" for n in g.graph.node):
+            return c
+    return 0
 
 
 def example_input(graph: Graph, batch: int = 1, seed: int = 0) -> Any:
@@ -224,8 +253,11 @@ def robust_mean(xs: Sequence[float]) -> float:
 
 __all__ = [
     "LAYOUT_OPS",
+    "NCHWC_DOMAIN",
     "KernelRun",
     "attribute",
+    "nchwc_block",
+    "optimized_graph",
     "profile_kernels",
     "require_ort",
     "robust_mean",

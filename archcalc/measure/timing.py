@@ -222,7 +222,7 @@ def _time_ort(
     forward = stat(ort_run.time_forward(resolved.graph, threads, warmup, repeats, batch, model))
     runs = ort_run.profile_kernels(resolved.graph, threads, warmup, repeats, batch, model)
     owner = ort_run.attribute(runs, [x.name for x in rep.layers])
-    kernels = group_kernels(rep.layers, "onnxruntime")
+    kernels = group_kernels(rep.layers, "onnxruntime", ort_run.nchwc_block())
     kernel_of = {x.name: k for k in kernels for x in k.layers}
     n = min((len(k.seconds) for k in runs), default=0)
     per_kernel: dict[str, list[float]] = {k.name: [0.0] * n for k in kernels}

@@ -26,6 +26,8 @@ ACTIVATIONS: tuple[str, ...] = (
 _EXP_ACTIVATIONS = frozenset({"sigmoid", "swish", "gelu", "gelu_tanh", "tanh"})
 _CONV_FUSED = frozenset({"relu", "relu6", "hswish", "hsigmoid", "sigmoid"})
 _GEMM_FUSED = frozenset({"relu", "hsigmoid", "sigmoid"})
+_UNBLOCKED = frozenset({"relu6"})
+"""Functions onnxruntime's NCHWc transformer does not run on a blocked tensor (``Clip``)."""
 _KERNEL_CODE = {"relu": 1.0, "relu6": 2.0, "hsigmoid": 3.0, "hswish": 4.0, "sigmoid": 5.0, "swish": 6.0}
 
 
@@ -90,6 +92,12 @@ class Activation(Op):
         if kernel[0].kind == "conv2d":
             return row.args in _CONV_FUSED
         return kernel[0].kind == "linear" and len(kernel) == 1 and row.args in _GEMM_FUSED
+
+    @classmethod
+    def runs_blocked(cls, row: LayerRow, inputs_blocked: Sequence[bool], block: int) -> bool:
+        """On a blocked input, onnxruntime 1.32 runs every activation blocked (ReLU, sigmoid, tanh,
+        h-sigmoid, h-swish, swish's ``QuickGelu``, GELU) but ReLU6, which it exports as ``Clip``."""
+        return row.args not in _UNBLOCKED and all(inputs_blocked)
 
     @classmethod
     def row_tail_feature(cls, row: LayerRow) -> tuple[str, float]:

@@ -55,6 +55,7 @@ class LayerRow(Protocol):
     category: str
     args: str
     inputs: Sequence[str]
+    input_shapes: Sequence[Sequence[int]]
     output_shape: Sequence[int]
     weight_bytes: int
 
@@ -279,6 +280,28 @@ class Op:
         """Whether layer ``row`` runs inside ``kernel``, an earlier kernel whose head reads exactly
         the same inputs, on ``backend``."""
         return False
+
+    # -- onnxruntime's NCHWc layout (archcalc.count.kernels.assign_layout) --------------------------
+    @classmethod
+    def runs_blocked(cls, row: LayerRow, inputs_blocked: Sequence[bool], block: int) -> bool:
+        """Whether onnxruntime's NCHWc transformer (x86; ``block`` = ``MlasNchwcGetBlockSize()``, 16
+        with AVX-512, 8 with AVX2) runs a kernel headed by this layer in the blocked NCHWc layout,
+        given which of its inputs are already blocked. Default: never; a blocked tensor read by an
+        unblocked kernel is converted back by a ``ReorderOutput`` kernel."""
+        return False
+
+    @classmethod
+    def joins_blocked_only(cls, backend: str, row: LayerRow) -> bool:
+        """Whether the layer, once it joined a kernel (:meth:`joins_kernel`) that runs in the blocked
+        NCHWc layout, stays in it only when its other inputs are blocked too; else it and the
+        layers after it run as kernels of their own."""
+        return False
+
+    @classmethod
+    def reorders_input(cls, row: LayerRow, block: int) -> bool:
+        """Run blocked, whether an unblocked input is converted by a ``ReorderInput`` kernel (True),
+        or read as it is (a convolution with fewer than ``block`` input channels)."""
+        return True
 
     def onnx_nodes(
         self, sink: OnnxSink, name: str, inputs: Sequence[str], in_shapes: Sequence[Shape]

@@ -95,6 +95,35 @@ class Conv2d(Op):
         return "pointwise" if row.category == "Conv 1×1" else "dense"
 
     @classmethod
+    def _row_groups(cls, row: LayerRow) -> int:
+        """The groups, read from the row's ``args`` (:meth:`describe`: ``… dw``, ``… g4``)."""
+        if row.args.split(" ")[1:2] == ["dw"]:
+            return int(row.input_shapes[0][0])
+        found = [t for t in row.args.split(" ") if t[:1] == "g" and t[1:].isdigit()]
+        return int(found[0][1:]) if found else 1
+
+    @classmethod
+    def runs_blocked(cls, row: LayerRow, inputs_blocked: Sequence[bool], block: int) -> bool:
+        """onnxruntime's ``NchwcTransformerImpl::TransformConv``, as onnxruntime 1.32 does it (probed
+        on small models, ``tests/test_ort_backend.py``): with groups = 1, when the input channels are
+        fewer than ``block`` or a multiple of 4 (channels are padded to a multiple of ``block``);
+        depthwise, when the channels are a multiple of 4; grouped otherwise, when the output channels,
+        and the input and output channels per group, are multiples of ``block``."""
+        cin, cout, groups = int(row.input_shapes[0][0]), int(row.output_shape[0]), cls._row_groups(row)
+        if groups == 1:
+            return cin < block or cin % 4 == 0
+        if cin == groups and cout == groups:
+            return cin % 4 == 0
+        if cout % block:
+            return False
+        return (cin // groups) % block == 0 and (cout // groups) % block == 0
+
+    @classmethod
+    def reorders_input(cls, row: LayerRow, block: int) -> bool:
+        """Fewer than ``block`` input channels (an RGB stem): the NCHW input is read as it is."""
+        return not (cls._row_groups(row) == 1 and int(row.input_shapes[0][0]) < block)
+
+    @classmethod
     def row_window(cls, row: LayerRow) -> tuple[float, float]:
         """The kernel side from the category :meth:`category` wrote (``Conv 3×3``, ``Conv DW 5×5`` …);
         input channels per group = weight elements per output channel (fp32 weight bytes) / k²."""

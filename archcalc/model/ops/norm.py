@@ -59,6 +59,11 @@ class BatchNorm2d(Op):
     def row_tail_feature(cls, row: LayerRow) -> tuple[str, float]:
         return "fused_bn", 1.0
 
+    @classmethod
+    def runs_blocked(cls, row: LayerRow, inputs_blocked: Sequence[bool], block: int) -> bool:
+        """On a blocked input, onnxruntime runs a batch norm as a blocked depthwise 1×1 conv."""
+        return all(inputs_blocked)
+
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs
         if shape[0] != self.channels:

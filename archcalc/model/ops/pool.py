@@ -57,6 +57,12 @@ class Pool2d(Op):
     ceil_mode: bool = False
 
     @classmethod
+    def runs_blocked(cls, row: LayerRow, inputs_blocked: Sequence[bool], block: int) -> bool:
+        """onnxruntime's ``TransformPool``: max and average pooling run blocked when the channels are
+        a multiple of ``block`` (an unblocked input is reordered)."""
+        return int(row.output_shape[0]) % block == 0
+
+    @classmethod
     def row_latency_kind(cls, row: LayerRow) -> str:
         """``maxpool`` or ``avgpool``: the row's ``args`` starts with the pooling op (:meth:`describe`)."""
         return "maxpool" if row.args.startswith("max") else "avgpool"
@@ -147,6 +153,14 @@ class AdaptivePool2d(Op):
     fvcore_skipped: ClassVar[dict[str, str]] = {"aten::adaptive_max_pool2d": "global max pool: 0 MACs"}
     op: str  # "avg" | "max"
     output: int = 1
+
+    @classmethod
+    def runs_blocked(cls, row: LayerRow, inputs_blocked: Sequence[bool], block: int) -> bool:
+        """Exported as a windowed pool (output > 1): as :meth:`Pool2d.runs_blocked`. As a global
+        pool (output 1): only on a blocked input, with channels a multiple of ``block``."""
+        if int(row.output_shape[0]) % block:
+            return False
+        return all(inputs_blocked) or int(row.output_shape[-1]) > 1
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         (shape,) = inputs

@@ -104,6 +104,19 @@ class Add(Op):
     def row_tail_feature(cls, row: LayerRow) -> tuple[str, float]:
         return "fused_add", 1.0
 
+    @classmethod
+    def joins_blocked_only(cls, backend: str, row: LayerRow) -> bool:
+        """A blocked (NCHWc) convolution takes a residual add only when its other input is blocked
+        too (onnxruntime's ``TransformBinary``): Xception's entry blocks, whose other input comes
+        from an unblocked max pool, run the add on its own. An unblocked convolution takes it as
+        ``FusedConv``'s sum input (ShuffleNet V1's grouped convolutions)."""
+        return backend == "onnxruntime"
+
+    @classmethod
+    def runs_blocked(cls, row: LayerRow, inputs_blocked: Sequence[bool], block: int) -> bool:
+        """onnxruntime's ``TransformBinary``: an add of blocked tensors with the same channels."""
+        return all(inputs_blocked) and len({int(s[0]) for s in row.input_shapes}) == 1
+
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         first = inputs[0]
         if len(inputs) >= 2 and all(s == first for s in inputs):
@@ -150,6 +163,12 @@ class Mul(Op):
         "aten::mul": "squeeze-and-excite scale: 0 MACs (paper, fvcore, torch)"
     }
 
+    @classmethod
+    def runs_blocked(cls, row: LayerRow, inputs_blocked: Sequence[bool], block: int) -> bool:
+        """onnxruntime's ``TransformBinary``: a product of blocked tensors of one shape (a gate
+        broadcast onto a map is not: both are reordered back to NCHW)."""
+        return all(inputs_blocked) and len({tuple(s) for s in row.input_shapes}) == 1
+
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         a, b = inputs
         out = a if a == b else broadcast_shapes(a, b)
@@ -185,6 +204,14 @@ class Concat(Op):
     latency_kind = "copy"
     fvcore_skipped: ClassVar[dict[str, str]] = {"aten::cat": "concat: 0 MACs"}
     dim: int = 0
+
+    @classmethod
+    def runs_blocked(cls, row: LayerRow, inputs_blocked: Sequence[bool], block: int) -> bool:
+        """onnxruntime's ``TransformConcat``: along channels, of blocked maps whose channels are
+        each a multiple of ``block``."""
+        shapes = [list(s) for s in row.input_shapes]
+        along_channels = len(row.output_shape) == 3 and sum(s[0] for s in shapes) == row.output_shape[0]
+        return along_channels and all(inputs_blocked) and all(s[0] % block == 0 for s in shapes)
 
     @property
     def level_rule(self) -> LevelRule | None:  # type: ignore[override]
