@@ -7,8 +7,8 @@ test that checks each one against the path it replaces:
 * **One command built, not twelve** — :func:`archcalc.cli.click_app`: typer builds the click
   command of the invoked command only. Checked by ``tests/test_cold_start.py``
   (``test_lean_group_behaves_as_the_full_group``: help, usage and parser errors byte for byte).
-* **No YAML parse for a built-in spec** — :mod:`archcalc.spec.cache`: the parsed data of each
-  built-in spec as checksummed JSON, validated by pydantic as freshly parsed YAML is. Checked by
+* **No YAML parse for a built-in spec** — :mod:`archcalc.spec.cache`: the data of each built-in
+  spec, once it validated, as checksummed JSON. Checked by
   ``tests/test_cold_start.py`` (``test_every_builtin_round_trips_through_the_cache`` and the
   damage, version and directory tests after it).
 * **No validator built for a built-in spec** — :mod:`archcalc.spec.trusted`: the cache holds a
