@@ -97,7 +97,7 @@ def _work_bytes(kind: str, data: Sequence[tuple[Kernel, float]]) -> tuple[Any, A
     import numpy as np
 
     nbytes = np.array([float(kernel_bytes(k)) for k, _ in data])
-    work = np.array([float(k.head.macs) for k, _ in data]) if kind in COMPUTE_KINDS else nbytes
+    work = np.array([k.priced_macs for k, _ in data]) if kind in COMPUTE_KINDS else nbytes
     return work, nbytes
 
 
@@ -449,6 +449,7 @@ def calibrate(
         threads=threads,
         nchwc_block=block,
         profiler_bias=getattr(b, "bias", 0.0),
+        profiler_bias_conv=getattr(b, "bias_conv", 0.0),
         torch_version=versions.get("torch", ""),
         versions=versions,
         quick=quick,
