@@ -6,6 +6,7 @@ No test asserts on a measured time."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,7 @@ from archcalc.model.ops import (
     Flatten,
     Linear,
     Mul,
+    Parameter,
     Pool2d,
     Slice,
 )
@@ -232,6 +234,115 @@ def test_grouping_with_layout_matches_onnxruntimes_optimised_graph(net) -> None:
         assert hits.get(i), f"no onnxruntime node runs {[x.name for x in k.layers]}"
         if len(k.layers) > 1:
             assert len(hits[i]) == 1, f"{[x.name for x in k.layers]} ran as {hits[i]}"
+
+
+def layer_scale_model():
+    """MobileNetV4-hybrid's layer scale (conv, BN, a product by C learnt scales γ, residual add) and a
+    squeeze-and-excite product (a gate computed from the data), on 16 and 12 channels (blocked and
+    not)."""
+    b = GraphBuilder((16, 12, 12))
+    conv(b, "pre", 16, 16)
+    conv(b, "pw", 16, 16), b.op("pw_bn", BatchNorm2d, channels=16)
+    b.op("gamma", Parameter, (16, 1, 1))
+    b.op("ls", Mul, inputs=["pw_bn", "gamma"])
+    b.op("res", Add, inputs=["ls", "pre"])
+    conv(b, "ex", 16, 16), b.op("ex_act", Activation, fn="relu")
+    b.op("se_pool", AdaptivePool2d, op="avg", output=1)
+    conv(b, "se_fc", 16, 16), b.op("se_gate", Activation, fn="sigmoid")
+    b.op("se_mul", Mul, inputs=["ex_act", "se_gate"])
+    conv(b, "odd", 16, 12), b.op("odd_bn", BatchNorm2d, channels=12)
+    b.op("gamma2", Parameter, (12, 1, 1))
+    b.op("ls2", Mul, inputs=["odd_bn", "gamma2"])
+    return b.graph
+
+
+def test_layer_scale_folds_into_the_conv_as_onnxruntime_does() -> None:
+    """onnxruntime folds a product by a constant per-channel γ into the convolution before it (after
+    its folded batch norm; the residual add then joins too) and constant-folds γ itself; not a
+    squeeze-and-excite gate. Checked against the graph onnxruntime optimises: every node belongs to
+    one predicted kernel, every fused kernel is one node, and only the gate's product is a Mul."""
+    from archcalc.export.onnx_model import to_onnx
+
+    g = layer_scale_model()
+    kernels = group_kernels(layer_costs(g), "onnxruntime", ort_run.nchwc_block())
+    names = [[x.name for x in k.layers] for k in kernels]
+    assert ["pw", "pw_bn", "ls", "res"] in names and ["odd", "odd_bn", "ls2"] in names
+    assert ["se_mul"] in names
+    assert not any(n in {"gamma", "gamma2"} for k in names for n in k)
+    model = ort_run.optimized_graph(to_onnx(g).SerializeToString())
+    nodes = [
+        ort_run.KernelRun(n.name, n.op_type, list(n.input), list(n.output), [])
+        for n in model.graph.node
+        if n.op_type not in ort_run.LAYOUT_OPS
+    ]
+    kernel_of = {x.name: i for i, k in enumerate(kernels) for x in k.layers}
+    hits: dict[int, list[str]] = {}
+    for n, owner in zip(nodes, ort_run.attribute(nodes, [x.name for x in g]), strict=True):
+        assert owner in kernel_of, f"onnxruntime node {n.name} ({n.op_type}) belongs to no kernel"
+        hits.setdefault(kernel_of[owner], []).append(n.op_type)
+    assert sorted(hits) == list(range(len(kernels)))
+    assert all(len(hits[i]) == 1 for i, k in enumerate(kernels) if len(k.layers) > 1), hits
+    assert sum(op == "Mul" for ops in hits.values() for op in ops) == 1  # se_mul
+
+
+def test_blocked_macs_are_onnxruntimes_padded_weights() -> None:
+    """A blocked convolution computes its channels padded to the NCHWc block: the MACs priced
+    (``Kernel.priced_macs``) equal output side² × the weights of the convolution onnxruntime runs,
+    read off its optimised graph (the NCHWc conv's weight initializer, padded by onnxruntime), for
+    a stem with 3 input channels (unpadded), 1×1 and 3×3 convs of 24, 40, 68 and 100 channels, a
+    depthwise conv of 68 and a grouped conv of multiples of the block."""
+    from archcalc.export.onnx_model import to_onnx
+
+    block = ort_run.nchwc_block()
+    b = GraphBuilder((3, 20, 20))
+    conv(b, "stem", 3, 24, 3, 2)
+    conv(b, "pw", 24, 68)
+    conv(b, "dw", 68, 68, 3, 1, 68)
+    conv(b, "dense", 68, 40, 3)
+    conv(b, "pw2", 40, 100)
+    conv(b, "pw3", 100, 4 * block)
+    conv(b, "gc", 4 * block, 4 * block, 1, 1, 2)
+    g = b.graph
+    kernels = {k.name: k for k in group_kernels(layer_costs(g), "onnxruntime", block)}
+    model = ort_run.optimized_graph(to_onnx(g).SerializeToString())
+    dims = {i.name: list(i.dims) for i in model.graph.initializer}
+    checked = 0
+    for n in model.graph.node:
+        if n.domain != ort_run.NCHWC_DOMAIN or n.op_type != "Conv":
+            continue
+        name = n.name.removesuffix("_nchwc")
+        k = kernels[name]
+        assert k.blocked and k.block == block
+        side = k.head.output_shape[1] * k.head.output_shape[2]
+        assert k.priced_macs == pytest.approx(math.prod(dims[n.input[1]]) * side, rel=1e-12), name
+        checked += 1
+    assert checked == 7
+    if block == 16:  # by hand: 68 → 80 padded channels, 24 → 32, 100 → 112
+        assert kernels["pw"].priced_macs == pytest.approx(80 * 32 * 100)
+        assert kernels["dw"].priced_macs == pytest.approx(80 * 9 * 100)
+        assert kernels["stem"].priced_macs == pytest.approx(kernels["stem"].head.macs * 32 / 24)
+        assert kernels["gc"].priced_macs == kernels["gc"].head.macs
+
+
+def test_conv_chain_for_the_profiler_bias_runs_as_fused_convs() -> None:
+    """The chain :meth:`OrtBench.profiler_bias` times to measure the profiler's bias on a
+    convolution: onnxruntime's profiler reports it as 64 convolution kernels (each with its ReLU
+    fused) and, on a blocked layout, the two reorders at its ends; the trivial chain as 64 kernels."""
+    from archcalc.measure.benches import OrtBench
+
+    bench = OrtBench(1, True)
+    for conv_chain, size in ((True, 2), (False, 256)):
+        model, shape = bench._chain(64, size, conv_chain)
+        feed = {"x": np.zeros(shape, np.float32)}
+        runs = ort_run.profile_session(ort_run.profiling_session(model, 1), feed, 1, 2)
+        with_ops = ort_run.optimized_graph(model).graph.node
+        ops = [n.op_type for n in with_ops]
+        if conv_chain:
+            assert sum(op in ort_run.CONV_OPS for op in ops) == 64
+            assert set(ops) <= ort_run.CONV_OPS | ort_run.LAYOUT_OPS
+            assert len(runs[0]) == len(ops) == 64 + (2 if ort_run.nchwc_block() else 0)
+        else:
+            assert len(runs[0]) == len(ops) == 64 and not set(ops) & ort_run.CONV_OPS
 
 
 def test_fused_kernel_bytes_by_hand() -> None:

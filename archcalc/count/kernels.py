@@ -8,9 +8,12 @@ joins which kernel is a fact about the layer's kind, so each op class states it
 (``Op.joins_kernel``); :func:`group_kernels` only walks the layers in order and asks.
 
 A layer joins the kernel that wrote one of its inputs (tried in order) when that input has no
-other reader and the layer's class says yes (``Op.joins_kernel``); else it may join a kernel whose
-head reads the same inputs (``Op.joins_sibling``: onnxruntime runs sibling channel slices as one
-``Split``). A kernel's cost is that of one pass:
+other reader and the layer's class says yes (``Op.joins_kernel``; for a layer with a constant
+input, ``Op.folds_constant_into``: onnxruntime folds a layer scale γ into the convolution's
+weights); else it may join a kernel whose head reads the same inputs (``Op.joins_sibling``:
+onnxruntime runs sibling channel slices as one ``Split``). A layer the backend folds into a
+constant at load (``Op.is_constant``: onnxruntime's constant folding of a learnt tensor) is no
+kernel. A kernel's cost is that of one pass:
 
     MACs      = Σ MACs of its layers
     read      = the head's input activations + every other input not written inside the kernel
@@ -76,6 +79,8 @@ class Kernel:
     """Runs in onnxruntime's blocked NCHWc layout (:func:`assign_layout`)."""
     reorders: list[Reorder] = field(default_factory=list)
     """The layout reorder kernels run for this kernel (onnxruntime; :func:`assign_layout`)."""
+    block: int = 0
+    """The NCHWc block size it runs blocked with (0: not blocked; :func:`assign_layout`)."""
 
     @property
     def name(self) -> str:
@@ -88,6 +93,16 @@ class Kernel:
     @property
     def macs(self) -> int:
         return sum(x.macs for x in self.layers)
+
+    @property
+    def priced_macs(self) -> float:
+        """The multiply-adds the head runs: its MACs, times its op class's padded work when the
+        kernel runs blocked (``Op.blocked_work_factor``: channels padded to the NCHWc block)."""
+        h = self.head
+        macs = float(h.macs or 0)
+        if self.blocked and self.block > 0:
+            macs *= PRIMITIVES[h.kind].blocked_work_factor(h, self.block)
+        return macs
 
     @property
     def weight_bytes(self) -> int:
@@ -130,14 +145,25 @@ def group_kernels(layers: Sequence[LayerCost], backend: str, block: int = 0) -> 
     kernels: list[Kernel] = []
     tail_of: dict[str, Kernel] = {}  # a layer's name → its kernel, while that layer is the kernel's last
     heads_on: dict[tuple[str, ...], list[Kernel]] = {}  # input tensors → kernels whose head reads them
+    constants: set[str] = set()  # layers the backend folds into constants: no kernel runs them
     for x in layers:
         cls = PRIMITIVES.get(x.kind)
         if cls is None:
             raise ArchcalcError(f"layer {x.name}: unknown op {x.kind!r}")
+        if cls.is_constant(backend, x):
+            constants.add(x.name)
+            continue
+        with_constant = any(i in constants for i in x.inputs)
         joined = None
         for i in x.inputs:
             k = tail_of.get(i)
-            if k is not None and readers.get(i) == 1 and cls.joins_kernel(backend, x, k.layers):
+            if k is None or readers.get(i) != 1:
+                continue
+            if (
+                cls.folds_constant_into(backend, x, k.layers)
+                if with_constant
+                else cls.joins_kernel(backend, x, k.layers)
+            ):
                 joined = k
                 del tail_of[k.layers[-1].name]
                 break
@@ -199,6 +225,7 @@ def assign_layout(kernels: Sequence[Kernel], block: int) -> list[Kernel]:
         head = k.head
         cls = PRIMITIVES[head.kind]
         k.blocked = cls.runs_blocked(head, [blocked.get(t, False) for t in head.inputs], block)
+        k.block = block if k.blocked else 0
         inside = {x.name for x in k.layers}
         for i, x in enumerate(k.layers[1:], 1):
             others = [t for t in x.inputs if t not in inside]

@@ -264,6 +264,13 @@ class DeviceProfile(_ProfilePart):
         description="seconds onnxruntime's profiler adds to each kernel it times, measured by calibration "
         "and taken off every profiled kernel time before the fits (0 on torch)",
     )
+    profiler_bias_conv: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_SECONDS,
+        description="the same for a convolution kernel, which onnxruntime's profiler burdens more (0 on "
+        "torch, and in a profile measured before it was told apart)",
+    )
     torch_version: str = Field("", description="torch's version ('' when torch was not used)")
     versions: dict[str, str] = Field(
         default_factory=dict, description="versions of the libraries measured and fitted with"
@@ -406,7 +413,7 @@ def kernel_terms(k: Kernel, profile: DeviceProfile, batch: int = 1) -> tuple[str
         return kind, 0.0, 0.0, m.overhead
     nbytes = kernel_bytes(k, batch)
     if kind in COMPUTE_KINDS:
-        compute = layer.macs * batch / m.mac_rate if m.mac_rate else 0.0
+        compute = k.priced_macs * batch / m.mac_rate if m.mac_rate else 0.0
     else:
         compute = nbytes / m.byte_rate if m.byte_rate else 0.0
     memory = nbytes / (m.bw_efficiency * profile.bandwidth(nbytes)) if m.bw_efficiency else 0.0

@@ -81,6 +81,10 @@ from archcalc.model.graph import Graph
 BOUNDS = {"efficiency": (1e-3, 4.0), "overhead": (1e-7, 1e-2)}
 """e is fitted in [0.001, 4] × the copy bandwidth, o in [0.1 µs, 10 ms]; R in [1e6, 1e15] per second."""
 
+SAMPLES_ORT_COMPUTE = (72, 4, 8)
+"""(first configurations, adaptive rounds, worst moved per round) of a compute type (conv, linear)
+on onnxruntime: its kernels are most of a network's time and the learned factor needs the samples."""
+
 MIN_LEARNED = 12
 """Fewest kernels a learned factor is fitted to."""
 
@@ -97,7 +101,7 @@ def _work_bytes(kind: str, data: Sequence[tuple[Kernel, float]]) -> tuple[Any, A
     import numpy as np
 
     nbytes = np.array([float(kernel_bytes(k)) for k, _ in data])
-    work = np.array([float(k.head.macs) for k, _ in data]) if kind in COMPUTE_KINDS else nbytes
+    work = np.array([k.priced_macs for k, _ in data]) if kind in COMPUTE_KINDS else nbytes
     return work, nbytes
 
 
@@ -268,6 +272,8 @@ def calibrate_kind(
     kernels timed)."""
     backend = b.backend
     n0, rounds, worst, spawn = (8, 1, 2, 2) if quick else (24, 3, 6, 2)
+    if not quick and backend == "onnxruntime" and kind in COMPUTE_KINDS:
+        n0, rounds, worst = SAMPLES_ORT_COMPUTE
     rng = random.Random(f"{backend}:{kind}")
     block = profile.nchwc_block
     data = _measure(b, backend, _draw_buildable(kind, rng, backend, n0), wrap, block)
@@ -449,6 +455,7 @@ def calibrate(
         threads=threads,
         nchwc_block=block,
         profiler_bias=getattr(b, "bias", 0.0),
+        profiler_bias_conv=getattr(b, "bias_conv", 0.0),
         torch_version=versions.get("torch", ""),
         versions=versions,
         quick=quick,

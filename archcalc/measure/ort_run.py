@@ -46,6 +46,8 @@ import onnxruntime as ort  # noqa: E402
 
 LAYOUT_OPS = frozenset({"ReorderInput", "ReorderOutput"})
 """Kernels that only change the tensor layout (NCHW ↔ NCHWc): no layer of the graph asks for them."""
+CONV_OPS = frozenset({"Conv", "FusedConv"})
+"""Convolution kernels (ONNX's, the fused one, the NCHWc one): the profiler's bias on them is larger."""
 NCHWC_DOMAIN = "com.microsoft.nchwc"
 """The domain of the nodes onnxruntime's NCHWc transformer writes (blocked kernels, reorders)."""
 
@@ -252,6 +254,7 @@ def robust_mean(xs: Sequence[float]) -> float:
 
 
 __all__ = [
+    "CONV_OPS",
     "LAYOUT_OPS",
     "NCHWC_DOMAIN",
     "KernelRun",

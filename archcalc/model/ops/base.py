@@ -276,6 +276,20 @@ class Op:
         return False
 
     @classmethod
+    def folds_constant_into(cls, backend: str, row: LayerRow, kernel: Sequence[LayerRow]) -> bool:
+        """Whether layer ``row``, one of whose inputs is a constant (:meth:`is_constant`), is folded
+        by ``backend`` into ``kernel`` (the layer rows of the kernel that wrote its other input, head
+        first), i.e. into that kernel's weights. Asked instead of :meth:`joins_kernel` for such a
+        layer, and only when that other input has no other reader."""
+        return False
+
+    @classmethod
+    def is_constant(cls, backend: str, row: LayerRow) -> bool:
+        """Whether ``backend`` folds the layer's output into a constant when it loads the model, so
+        that no kernel runs it (its readers see a constant input)."""
+        return False
+
+    @classmethod
     def joins_sibling(cls, backend: str, row: LayerRow, kernel: Sequence[LayerRow]) -> bool:
         """Whether layer ``row`` runs inside ``kernel``, an earlier kernel whose head reads exactly
         the same inputs, on ``backend``."""
@@ -296,6 +310,13 @@ class Op:
         NCHWc layout, stays in it only when its other inputs are blocked too; else it and the
         layers after it run as kernels of their own."""
         return False
+
+    @classmethod
+    def blocked_work_factor(cls, row: LayerRow, block: int) -> float:
+        """Run blocked, how many times the layer's own multiply-adds the blocked kernel computes:
+        the NCHWc layout pads channels up to a multiple of ``block``, and the kernel computes the
+        padding too. Default: 1 (no padded work)."""
+        return 1.0
 
     @classmethod
     def reorders_input(cls, row: LayerRow, block: int) -> bool:

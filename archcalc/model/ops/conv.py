@@ -119,6 +119,26 @@ class Conv2d(Op):
         return (cin // groups) % block == 0 and (cout // groups) % block == 0
 
     @classmethod
+    def blocked_work_factor(cls, row: LayerRow, block: int) -> float:
+        """Channels padded up to a multiple of ``block`` (``⌈c / block⌉·block``): with groups = 1,
+        the output channels and, unless fewer than ``block`` (read unpadded in NCHW), the input
+        channels, so the factor is their product's ratio; depthwise, the channels; grouped kernels
+        run blocked only on multiples of the block (factor 1). onnxruntime's time follows the
+        padded work: a 1×1 conv of 68, 72 or 80 channels to as many on a 28×28 map takes the same
+        353 µs here, 1.66 times the 64-channel one's 213 µs (80² / 64² = 1.56)."""
+        cin, cout, groups = int(row.input_shapes[0][0]), int(row.output_shape[0]), cls._row_groups(row)
+
+        def pad(c: int) -> int:
+            return -(-c // block) * block
+
+        if groups == 1:
+            fin = 1.0 if cin < block else pad(cin) / cin
+            return fin * pad(cout) / cout
+        if cin == groups and cout == groups:
+            return pad(cin) / cin
+        return 1.0
+
+    @classmethod
     def reorders_input(cls, row: LayerRow, block: int) -> bool:
         """Fewer than ``block`` input channels (an RGB stem): the NCHW input is read as it is."""
         return not (cls._row_groups(row) == 1 and int(row.input_shapes[0][0]) < block)

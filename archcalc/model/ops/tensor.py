@@ -92,12 +92,12 @@ class Add(Op):
     def joins_kernel(cls, backend: str, row: LayerRow, kernel: Sequence[LayerRow]) -> bool:
         """onnxruntime adds a residual inside the convolution that writes one of its two inputs (the
         first such input; the sum input of ``FusedConv`` / the NCHWc conv), after a folded batch norm
-        and before any activation."""
+        (and a folded constant product, :meth:`Mul.folds_constant_into`) and before any activation."""
         return (
             backend == "onnxruntime"
             and len(row.inputs) == 2
             and kernel[0].kind == "conv2d"
-            and all(k.kind in ("conv2d", "batchnorm2d") for k in kernel)
+            and all(k.kind in ("conv2d", "batchnorm2d", "mul") for k in kernel)
         )
 
     @classmethod
@@ -162,6 +162,21 @@ class Mul(Op):
     fvcore_skipped: ClassVar[dict[str, str]] = {
         "aten::mul": "squeeze-and-excite scale: 0 MACs (paper, fvcore, torch)"
     }
+
+    @classmethod
+    def folds_constant_into(cls, backend: str, row: LayerRow, kernel: Sequence[LayerRow]) -> bool:
+        """onnxruntime folds a product by a constant of one value per output channel (C×1×1: a layer
+        scale γ) into the convolution that writes the other operand, after a folded batch norm and
+        before any residual add or activation (its ``ConvMulFusion``: W' = γ·W, b' = γ·b). A gate
+        computed from the data (squeeze-and-excite) is no constant and is not folded."""
+        if backend != "onnxruntime" or kernel[0].kind != "conv2d":
+            return False
+        if any(k.kind not in ("conv2d", "batchnorm2d") for k in kernel):
+            return False
+        out = [int(d) for d in row.output_shape]
+        return len(out) == 3 and any(
+            [int(d) for d in s] in ([out[0], 1, 1], [1, 1, 1], [1]) for s in row.input_shapes
+        )
 
     @classmethod
     def runs_blocked(cls, row: LayerRow, inputs_blocked: Sequence[bool], block: int) -> bool:
@@ -529,6 +544,11 @@ class Parameter(Op):
     def __post_init__(self) -> None:
         if not self.shape or any(d < 1 for d in self.shape):
             raise ArchcalcError(f"a parameter's sides must be ≥ 1, got {list(self.shape)}")
+
+    @classmethod
+    def is_constant(cls, backend: str, row: LayerRow) -> bool:
+        """onnxruntime folds the ``Identity`` of an initializer away (constant folding): no kernel."""
+        return backend == "onnxruntime"
 
     def out_shape(self, inputs: Sequence[Shape]) -> Shape:
         return self.shape
