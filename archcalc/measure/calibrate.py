@@ -81,6 +81,13 @@ from archcalc.model.graph import Graph
 BOUNDS = {"efficiency": (1e-3, 4.0), "overhead": (1e-7, 1e-2)}
 """e is fitted in [0.001, 4] × the copy bandwidth, o in [0.1 µs, 10 ms]; R in [1e6, 1e15] per second."""
 
+TORCH_COMPUTE_SAMPLING = (48, 4, 8, 2)
+"""(first draws, adaptive rounds, worst kernels per round, perturbations of each) of a conv or linear
+kernel type on torch, where one roofline spans several algorithms (oneDNN's direct and 1×1 kernels,
+im2col + GEMM, the 3-channel stems): 112 kernels. At 24, 3, 6, 2 (60 kernels, as every other type
+keeps) the dense type's learned factor erred by a median 23 % out of fold, and the big 3×3
+convolutions of VGG-16, ResNet-50 and AlexNet were priced 30–110 % too dear."""
+
 MIN_LEARNED = 12
 """Fewest kernels a learned factor is fitted to."""
 
@@ -267,7 +274,12 @@ def calibrate_kind(
     """Adaptive sampling and the two fits of one kernel type (module doc): (roofline, learned,
     kernels timed)."""
     backend = b.backend
-    n0, rounds, worst, spawn = (8, 1, 2, 2) if quick else (24, 3, 6, 2)
+    if quick:
+        n0, rounds, worst, spawn = 8, 1, 2, 2
+    elif backend == "torch" and kind in COMPUTE_KINDS:
+        n0, rounds, worst, spawn = TORCH_COMPUTE_SAMPLING
+    else:
+        n0, rounds, worst, spawn = 24, 3, 6, 2
     rng = random.Random(f"{backend}:{kind}")
     block = profile.nchwc_block
     data = _measure(b, backend, _draw_buildable(kind, rng, backend, n0), wrap, block)

@@ -47,6 +47,12 @@ MAX_ELEMS = 2**22
 """Most elements of one activation tensor of a synthetic kernel (16 MiB at fp32; VGG-16's first
 maps, 64×224×224, are 3.2 M)."""
 
+MIN_SIDE = 3
+"""Smallest map side drawn on torch (7 on onnxruntime): networks at 160 px end on 5×5 maps (at
+128 px 4×4), where a 1×1 convolution of 512 → 2048 channels runs at 29 GMAC/s against 42 at 7×7
+and 49 at 10×10 (torch 2.13, one thread). With sides from 7, MobileNetV4-Conv-L's last stage at
+160 px was priced 43 % short (docs/latency.md)."""
+
 CONV_KINDS = ("dense", "pointwise", "depthwise", "grouped")
 _PIECEWISE = ("relu", "relu6", "hswish", "hsigmoid")
 _TAILS = ("", "bn", "bn+act", "bn+act", "bn+add", "bn+add+act")
@@ -90,6 +96,13 @@ def _draw_depthwise(cfg: Config, rng: random.Random, backend: str) -> None:
 def _draw_grouped(cfg: Config, rng: random.Random, backend: str) -> None:
     g = rng.choice((2, 3, 4, 8))
     cfg.update(g=g, c=g * max(1, round(cfg["c"] / g)), k=rng.choice((1, 1, 3)))
+    if backend == "torch":
+        # as many output channels as input ones, or others (AlexNet's 96 → 256 in two groups); 5×5
+        # windows and stride 2 too (on torch; onnxruntime's sampling is as it was)
+        cout = _log_int(rng, 8, 1024) if rng.random() < 0.5 else cfg["c"]
+        cfg.update(
+            cout=g * max(1, round(cout / g)), k=rng.choice((1, 1, 3, 5)), stride=rng.choice((1, 1, 1, 2))
+        )
     _onnx_conv_tail(cfg, rng, backend)
 
 
@@ -135,7 +148,7 @@ global pooling: nothing)."""
 
 def draw(kind: str, rng: random.Random, backend: str) -> Config:
     """A random configuration of kernel type ``kind`` (a key of ``KINDS``)."""
-    side = _log_int(rng, 7, 112, 0.0)
+    side = _log_int(rng, MIN_SIDE if backend == "torch" else 7, 112, 0.0)
     c = _log_int(rng, 8, 1024)
     cfg: Config = {"kind": kind, "side": side, "c": c}
     more = _DRAW.get(kind)
@@ -157,6 +170,7 @@ def perturb(cfg: Config, rng: random.Random, backend: str) -> Config:
         out[key] = fresh[key]
     if "g" in out and cfg["kind"] == "grouped":
         out["c"] = out["g"] * max(1, round(out["c"] / out["g"]))
+        out["cout"] = out["g"] * max(1, round(out.get("cout", out["c"]) / out["g"]))
     return out
 
 
@@ -196,7 +210,7 @@ def _build_conv(cfg: Config) -> tuple[Graph, list[str]]:
     k = cfg.get("k", 1)
     stride = cfg.get("stride", 1)
     groups = {"depthwise": c, "grouped": cfg.get("g", 1)}.get(kind, 1)
-    cout = c if kind in ("depthwise", "grouped") else cfg["cout"]
+    cout = c if kind == "depthwise" else cfg.get("cout", c)
     b = GraphBuilder((c, s, s))
     if "add" in cfg.get("tail", ""):
         # the residual: a tensor of the conv's output shape, written before the kernel
