@@ -154,7 +154,33 @@ def draw(kind: str, rng: random.Random, backend: str) -> Config:
     more = _DRAW.get(kind)
     if more is not None:
         more(cfg, rng, backend)
+    if backend == "torch" and kind in _SCALED and cfg["c"] != 3 and rng.random() < LARGE_SHARE:
+        _scale_to_macs(cfg, math.exp(rng.uniform(math.log(1e8), math.log(MAX_MACS))))
     return cfg
+
+
+_SCALED = ("dense", "pointwise", "grouped")
+"""The convolution types whose draws may be scaled up to a large MAC count (:data:`LARGE_SHARE`)."""
+
+LARGE_SHARE = 1 / 3
+"""On torch, the share of dense, pointwise and grouped draws whose channels are set so the kernel
+has 10⁸ … 2·10⁹ MACs (log-uniform). Drawn independently, side, channels in and out are rarely all
+large together, so kernels of 10⁸ MACs and more were rare in calibration though they take most of
+the time of VGG-16, ResNet-50 and GoogLeNet; there torch's 3×3 convolutions run at 100–120 GMAC/s
+against 50–65 for the small ones, and VGG-16 was priced 23–57 % too dear."""
+
+
+def _scale_to_macs(cfg: Config, macs: float) -> None:
+    """Set ``c`` and ``cout`` (kept in their ratio, multiples of 8 and of the groups, 8 … 2048) so a
+    convolution of ``cfg`` has about ``macs`` MACs: side_out² · cout · (c / groups) · k²."""
+    k, stride, g = cfg.get("k", 1), cfg.get("stride", 1), cfg.get("g", 1)
+    side_out = max(1, (cfg["side"] + 2 * (k // 2) - k) // stride + 1)
+    ratio = cfg.get("cout", cfg["c"]) / cfg["c"]
+    c = math.sqrt(macs * g / (side_out**2 * k * k * ratio))
+    step = 8 * g // math.gcd(8, g)
+    cfg["c"] = min(2048, max(step, step * round(c / step)))
+    if "cout" in cfg:
+        cfg["cout"] = min(2048, max(step, step * round(c * ratio / step)))
 
 
 def perturb(cfg: Config, rng: random.Random, backend: str) -> Config:
