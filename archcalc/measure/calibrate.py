@@ -164,9 +164,11 @@ def fit_rates(kind: str, work: Any, nbytes: Any, ts: Any, profile: DeviceProfile
 
 
 def learned_features(backend: str) -> list[str]:
-    """The features a learned factor of ``backend`` reads: all of :data:`FEATURES` on onnxruntime;
-    on torch all but ``nchwc`` (always 0 there), so torch's trees are fitted as before it existed."""
-    return [f for f in FEATURES if backend == "onnxruntime" or f != "nchwc"]
+    """The features a learned factor of ``backend`` reads: on torch all of :data:`FEATURES` but
+    ``nchwc`` (always 0 there); on onnxruntime all but ``channel_pow2`` (added for torch's
+    convolutions), so each backend's trees are fitted as before the other's feature existed."""
+    skip = "nchwc" if backend == "torch" else "channel_pow2"
+    return [f for f in FEATURES if f != skip]
 
 
 def _features(data: Sequence[tuple[Kernel, float]], profile: DeviceProfile) -> tuple[Any, Any]:
