@@ -1,17 +1,55 @@
-"""torch calibration's synthetic kernels cover the shapes built-in networks run (checked against the
-networks' own layers, counted by hand), onnxruntime's draws are as they were, and the allocator
-ballast stops a kernel timed over and over from page-faulting (glibc and torch behaviour, counted in
-page faults; no test asserts on a measured time)."""
+"""The ``channel_pow2`` feature worked by hand; torch calibration's synthetic kernels cover the
+shapes built-in networks run (checked against the networks' own layers, counted by hand);
+onnxruntime's draws are as they were; and the allocator ballast stops a kernel timed over and over
+from page-faulting (glibc and torch behaviour, counted in page faults). No test asserts on a
+measured time."""
 
 from __future__ import annotations
 
 import random
 import resource
 
+import pytest
 import torch
 
+from archcalc.count.closed_form import layer_costs
+from archcalc.count.kernels import FEATURES, group_kernels, kernel_features
 from archcalc.measure.benches import ALLOCATOR_BALLAST, TorchBench
+from archcalc.measure.calibrate import learned_features
 from archcalc.measure.kernel_samples import MAX_MACS, build, draw
+from archcalc.model.graph import GraphBuilder
+from archcalc.model.ops import Conv2d, Linear
+
+
+@pytest.mark.parametrize(
+    ("cin", "cout", "groups", "expected"),
+    [
+        (256, 256, 1, 6),  # 2⁸ | 256: capped at 2⁶
+        (264, 264, 1, 3),  # 264 = 8·33
+        (96, 256, 2, 5),  # AlexNet's conv2: 96 = 32·3
+        (3, 64, 1, 0),  # a stem on RGB
+        (384, 200, 1, 3),  # 200 = 8·25
+        (48, 48, 48, 4),  # a depthwise convolution of 48 = 16·3 channels
+    ],
+)
+def test_channel_pow2_by_hand(cin: int, cout: int, groups: int, expected: int) -> None:
+    b = GraphBuilder((cin, 8, 8))
+    b.op("x", Conv2d, in_channels=cin, out_channels=cout, kernel=(3, 3), padding=(1, 1), groups=groups)
+    (k,) = group_kernels(layer_costs(b.graph), "torch", 0)
+    assert dict(zip(FEATURES, kernel_features(k, 1, 1e-3, 1e-3), strict=True))["channel_pow2"] == expected
+
+
+def test_channel_pow2_of_a_linear_layer_and_which_backend_reads_it() -> None:
+    """9216 = 2¹⁰·9 inputs, 4096 = 2¹² outputs (AlexNet's fc6): 6. Only torch's trees read it; on
+    onnxruntime the features are the 17 they were (``nchwc`` included)."""
+    b = GraphBuilder((9216,))
+    b.op("fc", Linear, in_features=9216, out_features=4096)
+    (k,) = group_kernels(layer_costs(b.graph), "torch", 0)
+    assert dict(zip(FEATURES, kernel_features(k, 1, 1e-3, 1e-3), strict=True))["channel_pow2"] == 6
+    assert "channel_pow2" in learned_features("torch") and "nchwc" not in learned_features("torch")
+    ort = learned_features("onnxruntime")
+    assert "channel_pow2" not in ort and "nchwc" in ort
+    assert len(learned_features("onnxruntime")) == 17
 
 
 def _draws(kind: str, backend: str, n: int = 400) -> list[dict]:
