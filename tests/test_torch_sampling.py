@@ -26,10 +26,12 @@ from archcalc.model.ops import Conv2d, Linear
     [
         (256, 256, 1, 6),  # 2⁸ | 256: capped at 2⁶
         (264, 264, 1, 3),  # 264 = 8·33
-        (96, 256, 2, 5),  # AlexNet's conv2: 96 = 32·3
+        (96, 256, 2, 4),  # AlexNet's conv2: 48 → 128 per group, 48 = 16·3
         (3, 64, 1, 0),  # a stem on RGB
         (384, 200, 1, 3),  # 200 = 8·25
-        (48, 48, 48, 4),  # a depthwise convolution of 48 = 16·3 channels
+        (264, 264, 8, 0),  # 33 → 33 per group
+        (256, 256, 8, 5),  # 32 → 32 per group
+        (48, 48, 48, 0),  # depthwise: 1 → 1 per group
     ],
 )
 def test_channel_pow2_by_hand(cin: int, cout: int, groups: int, expected: int) -> None:
