@@ -81,9 +81,18 @@ from archcalc.model.graph import Graph
 BOUNDS = {"efficiency": (1e-3, 4.0), "overhead": (1e-7, 1e-2)}
 """e is fitted in [0.001, 4] × the copy bandwidth, o in [0.1 µs, 10 ms]; R in [1e6, 1e15] per second."""
 
-SAMPLES_ORT_COMPUTE = (72, 4, 8)
-"""(first configurations, adaptive rounds, worst moved per round) of a compute type (conv, linear)
-on onnxruntime: its kernels are most of a network's time and the learned factor needs the samples."""
+SAMPLES_ORT_COMPUTE = (72, 4, 8, 2)
+"""(first configurations, adaptive rounds, worst moved per round, perturbations of each) of a
+compute type (conv, linear) on onnxruntime: its kernels are most of a network's time and the
+learned factor needs the samples."""
+TORCH_COMPUTE_SAMPLING = (48, 4, 8, 2)
+"""(first draws, adaptive rounds, worst kernels per round, perturbations of each) of a conv or linear
+kernel type on torch, where one roofline spans several algorithms (oneDNN's direct and 1×1 kernels,
+im2col + GEMM, the 3-channel stems): 112 kernels. At 24, 3, 6, 2 (60 kernels, as every other type
+keeps) the dense type's learned factor erred by a median 23 % out of fold, and the big 3×3
+convolutions of VGG-16, ResNet-50 and AlexNet were priced 30–110 % too dear."""
+COMPUTE_SAMPLING = {"onnxruntime": SAMPLES_ORT_COMPUTE, "torch": TORCH_COMPUTE_SAMPLING}
+"""The sampling of a compute type (conv, linear), per backend, in a full calibration."""
 
 MIN_LEARNED = 12
 """Fewest kernels a learned factor is fitted to."""
@@ -161,9 +170,11 @@ def fit_rates(kind: str, work: Any, nbytes: Any, ts: Any, profile: DeviceProfile
 
 
 def learned_features(backend: str) -> list[str]:
-    """The features a learned factor of ``backend`` reads: all of :data:`FEATURES` on onnxruntime;
-    on torch all but ``nchwc`` (always 0 there), so torch's trees are fitted as before it existed."""
-    return [f for f in FEATURES if backend == "onnxruntime" or f != "nchwc"]
+    """The features a learned factor of ``backend`` reads: on torch all of :data:`FEATURES` but
+    ``nchwc`` (always 0 there); on onnxruntime all but ``channel_pow2`` (added for torch's
+    convolutions), so each backend's trees are fitted as before the other's feature existed."""
+    skip = "nchwc" if backend == "torch" else "channel_pow2"
+    return [f for f in FEATURES if f != skip]
 
 
 def _features(data: Sequence[tuple[Kernel, float]], profile: DeviceProfile) -> tuple[Any, Any]:
@@ -271,9 +282,12 @@ def calibrate_kind(
     """Adaptive sampling and the two fits of one kernel type (module doc): (roofline, learned,
     kernels timed)."""
     backend = b.backend
-    n0, rounds, worst, spawn = (8, 1, 2, 2) if quick else (24, 3, 6, 2)
-    if not quick and backend == "onnxruntime" and kind in COMPUTE_KINDS:
-        n0, rounds, worst = SAMPLES_ORT_COMPUTE
+    if quick:
+        n0, rounds, worst, spawn = 8, 1, 2, 2
+    elif kind in COMPUTE_KINDS:
+        n0, rounds, worst, spawn = COMPUTE_SAMPLING[backend]
+    else:
+        n0, rounds, worst, spawn = 24, 3, 6, 2
     rng = random.Random(f"{backend}:{kind}")
     block = profile.nchwc_block
     data = _measure(b, backend, _draw_buildable(kind, rng, backend, n0), wrap, block)

@@ -47,6 +47,12 @@ MAX_ELEMS = 2**22
 """Most elements of one activation tensor of a synthetic kernel (16 MiB at fp32; VGG-16's first
 maps, 64×224×224, are 3.2 M)."""
 
+MIN_SIDE = 3
+"""Smallest map side drawn on torch (7 on onnxruntime): networks at 160 px end on 5×5 maps (at
+128 px 4×4), where a 1×1 convolution of 512 → 2048 channels runs at 29 GMAC/s against 42 at 7×7
+and 49 at 10×10 (torch 2.13, one thread). With sides from 7, MobileNetV4-Conv-L's last stage at
+160 px was priced 43 % short (docs/latency.md)."""
+
 CONV_KINDS = ("dense", "pointwise", "depthwise", "grouped")
 _PIECEWISE = ("relu", "relu6", "hswish", "hsigmoid")
 _TAILS = ("", "bn", "bn+act", "bn+act", "bn+add", "bn+add+act")
@@ -90,6 +96,14 @@ def _draw_depthwise(cfg: Config, rng: random.Random, backend: str) -> None:
 def _draw_grouped(cfg: Config, rng: random.Random, backend: str) -> None:
     g = rng.choice((2, 3, 4, 8))
     cfg.update(g=g, c=g * max(1, round(cfg["c"] / g)), k=rng.choice((1, 1, 3)))
+    if backend == "torch":
+        # channels per group drawn as networks set them (mostly multiples of 8: torch runs 33 → 33
+        # per group 2.5× slower than 32 → 32), as many output channels as input ones or others
+        # (AlexNet's 96 → 256 in two groups); 5×5 windows and stride 2 too (on torch;
+        # onnxruntime's sampling is as it was)
+        per = _log_int(rng, 4, max(4, 1024 // g))
+        per_out = _log_int(rng, 4, max(4, 1024 // g)) if rng.random() < 0.5 else per
+        cfg.update(c=g * per, cout=g * per_out, k=rng.choice((1, 1, 3, 5)), stride=rng.choice((1, 1, 1, 2)))
     _onnx_conv_tail(cfg, rng, backend)
 
 
@@ -135,13 +149,39 @@ global pooling: nothing)."""
 
 def draw(kind: str, rng: random.Random, backend: str) -> Config:
     """A random configuration of kernel type ``kind`` (a key of ``KINDS``)."""
-    side = _log_int(rng, 7, 112, 0.0)
+    side = _log_int(rng, MIN_SIDE if backend == "torch" else 7, 112, 0.0)
     c = _log_int(rng, 8, 1024)
     cfg: Config = {"kind": kind, "side": side, "c": c}
     more = _DRAW.get(kind)
     if more is not None:
         more(cfg, rng, backend)
+    if backend == "torch" and kind in _SCALED and cfg["c"] != 3 and rng.random() < LARGE_SHARE:
+        _scale_to_macs(cfg, math.exp(rng.uniform(math.log(1e8), math.log(MAX_MACS))))
     return cfg
+
+
+_SCALED = ("dense", "pointwise", "grouped")
+"""The convolution types whose draws may be scaled up to a large MAC count (:data:`LARGE_SHARE`)."""
+
+LARGE_SHARE = 1 / 3
+"""On torch, the share of dense, pointwise and grouped draws whose channels are set so the kernel
+has 10⁸ … 2·10⁹ MACs (log-uniform). Drawn independently, side, channels in and out are rarely all
+large together, so kernels of 10⁸ MACs and more were rare in calibration though they take most of
+the time of VGG-16, ResNet-50 and GoogLeNet; there torch's 3×3 convolutions run at 100–120 GMAC/s
+against 50–65 for the small ones, and VGG-16 was priced 23–57 % too dear."""
+
+
+def _scale_to_macs(cfg: Config, macs: float) -> None:
+    """Set ``c`` and ``cout`` (kept in their ratio, multiples of 8 per group, up to 2048) so a
+    convolution of ``cfg`` has about ``macs`` MACs: side_out² · cout · (c / groups) · k²."""
+    k, stride, g = cfg.get("k", 1), cfg.get("stride", 1), cfg.get("g", 1)
+    side_out = max(1, (cfg["side"] + 2 * (k // 2) - k) // stride + 1)
+    ratio = cfg.get("cout", cfg["c"]) / cfg["c"]
+    c = math.sqrt(macs * g / (side_out**2 * k * k * ratio))
+    step = 8 * g  # 8 channels per group
+    cfg["c"] = min(2048, max(step, step * round(c / step)))
+    if "cout" in cfg:
+        cfg["cout"] = min(2048, max(step, step * round(c * ratio / step)))
 
 
 def perturb(cfg: Config, rng: random.Random, backend: str) -> Config:
@@ -157,6 +197,7 @@ def perturb(cfg: Config, rng: random.Random, backend: str) -> Config:
         out[key] = fresh[key]
     if "g" in out and cfg["kind"] == "grouped":
         out["c"] = out["g"] * max(1, round(out["c"] / out["g"]))
+        out["cout"] = out["g"] * max(1, round(out.get("cout", out["c"]) / out["g"]))
     return out
 
 
@@ -196,7 +237,7 @@ def _build_conv(cfg: Config) -> tuple[Graph, list[str]]:
     k = cfg.get("k", 1)
     stride = cfg.get("stride", 1)
     groups = {"depthwise": c, "grouped": cfg.get("g", 1)}.get(kind, 1)
-    cout = c if kind in ("depthwise", "grouped") else cfg["cout"]
+    cout = c if kind == "depthwise" else cfg.get("cout", c)
     b = GraphBuilder((c, s, s))
     if "add" in cfg.get("tail", ""):
         # the residual: a tensor of the conv's output shape, written before the kernel

@@ -184,6 +184,11 @@ class Op:
         return 1.0, 0.0
 
     @classmethod
+    def row_groups(cls, row: LayerRow) -> int:
+        """The groups a layer row of this kind splits its channels into (1 for kinds without)."""
+        return 1
+
+    @classmethod
     def row_tail_feature(cls, row: LayerRow) -> tuple[str, float] | None:
         """The feature of ``archcalc.count.kernels.FEATURES`` a layer of this kind sets when it runs
         inside another layer's kernel (a fused tail), with its value; None: it sets none."""

@@ -103,6 +103,10 @@ class Conv2d(Op):
         return int(found[0][1:]) if found else 1
 
     @classmethod
+    def row_groups(cls, row: LayerRow) -> int:
+        return cls._row_groups(row)
+
+    @classmethod
     def runs_blocked(cls, row: LayerRow, inputs_blocked: Sequence[bool], block: int) -> bool:
         """onnxruntime's ``NchwcTransformerImpl::TransformConv``, as onnxruntime 1.32 does it (probed
         on small models, ``tests/test_ort_backend.py``): with groups = 1, when the input channels are

@@ -1,0 +1,125 @@
+"""The ``channel_pow2`` feature worked by hand; torch calibration's synthetic kernels cover the
+shapes built-in networks run (checked against the networks' own layers, counted by hand);
+onnxruntime's draws are as they were; and the allocator ballast stops a kernel timed over and over
+from page-faulting (glibc and torch behaviour, counted in page faults). No test asserts on a
+measured time."""
+
+from __future__ import annotations
+
+import random
+import resource
+
+import pytest
+import torch
+
+from archcalc.count.closed_form import layer_costs
+from archcalc.count.kernels import FEATURES, group_kernels, kernel_features
+from archcalc.measure.benches import ALLOCATOR_BALLAST, TorchBench
+from archcalc.measure.calibrate import learned_features
+from archcalc.measure.kernel_samples import MAX_MACS, build, draw
+from archcalc.model.graph import GraphBuilder
+from archcalc.model.ops import Conv2d, Linear
+
+
+@pytest.mark.parametrize(
+    ("cin", "cout", "groups", "expected"),
+    [
+        (256, 256, 1, 6),  # 2⁸ | 256: capped at 2⁶
+        (264, 264, 1, 3),  # 264 = 8·33
+        (96, 256, 2, 4),  # AlexNet's conv2: 48 → 128 per group, 48 = 16·3
+        (3, 64, 1, 0),  # a stem on RGB
+        (384, 200, 1, 3),  # 200 = 8·25
+        (264, 264, 8, 0),  # 33 → 33 per group
+        (256, 256, 8, 5),  # 32 → 32 per group
+        (48, 48, 48, 0),  # depthwise: 1 → 1 per group
+    ],
+)
+def test_channel_pow2_by_hand(cin: int, cout: int, groups: int, expected: int) -> None:
+    b = GraphBuilder((cin, 8, 8))
+    b.op("x", Conv2d, in_channels=cin, out_channels=cout, kernel=(3, 3), padding=(1, 1), groups=groups)
+    (k,) = group_kernels(layer_costs(b.graph), "torch", 0)
+    assert dict(zip(FEATURES, kernel_features(k, 1, 1e-3, 1e-3), strict=True))["channel_pow2"] == expected
+
+
+def test_channel_pow2_of_a_linear_layer_and_which_backend_reads_it() -> None:
+    """9216 = 2¹⁰·9 inputs, 4096 = 2¹² outputs (AlexNet's fc6): 6. Only torch's trees read it; on
+    onnxruntime the features are the 17 they were (``nchwc`` included)."""
+    b = GraphBuilder((9216,))
+    b.op("fc", Linear, in_features=9216, out_features=4096)
+    (k,) = group_kernels(layer_costs(b.graph), "torch", 0)
+    assert dict(zip(FEATURES, kernel_features(k, 1, 1e-3, 1e-3), strict=True))["channel_pow2"] == 6
+    assert "channel_pow2" in learned_features("torch") and "nchwc" not in learned_features("torch")
+    ort = learned_features("onnxruntime")
+    assert "channel_pow2" not in ort and "nchwc" in ort
+    assert len(learned_features("onnxruntime")) == 17
+
+
+def _draws(kind: str, backend: str, n: int = 400) -> list[dict]:
+    rng = random.Random(f"test:{kind}:{backend}")
+    return [draw(kind, rng, backend) for _ in range(n)]
+
+
+def test_torch_grouped_draws_cover_alexnet_two_gpu_convolutions() -> None:
+    """AlexNet (2012)'s conv2 is 96 → 256 channels in 2 groups with a 5×5 window at 27×27
+    (27²·256·5²·48 = 223,948,800 MACs, under the 2·10⁹ cap); conv5 384 → 256 in 2 groups, 3×3.
+    torch's grouped draws have other output than input channels, 5×5 windows and stride 2, and
+    every configuration they build is a valid torch convolution (groups divide both channel counts)."""
+    assert 27 * 27 * 256 * 5 * 5 * (96 // 2) == 223_948_800 < MAX_MACS
+    cfgs = _draws("grouped", "torch")
+    assert any(c["cout"] != c["c"] for c in cfgs)
+    assert {c["k"] for c in cfgs} == {1, 3, 5}
+    assert {c["stride"] for c in cfgs} == {1, 2}
+    assert any(c["g"] == 2 and c["cout"] > c["c"] for c in cfgs)  # widening, as conv2 96 → 256
+    built = 0
+    for c in cfgs[:60]:
+        got = build(c)
+        if got is None:
+            continue
+        graph, names = got
+        conv = next(n for n in graph if n.name == names[0]).op.torch_module()
+        assert conv.in_channels % conv.groups == 0 and conv.out_channels % conv.groups == 0
+        assert conv.out_channels == c["cout"] and conv.groups == c["g"]
+        built += 1
+    assert built > 30
+
+
+def test_torch_draws_reach_the_small_maps_of_160_px_networks() -> None:
+    """A 160 px network that halves its map five times ends on 160 / 2⁵ = 5 × 5 (MobileNetV4-Conv-L's
+    last stage, 1×1 convolutions of 512 ↔ 2048 channels there); torch's pointwise draws reach it."""
+    assert 160 // 2**5 == 5
+    sides = [c["side"] for c in _draws("pointwise", "torch")]
+    assert min(sides) == 3 and any(s == 5 for s in sides)
+    assert max(sides) <= 112
+
+
+def test_onnxruntime_draws_unchanged() -> None:
+    """onnxruntime keeps its sampling: sides from 7, grouped convolutions of as many output as input
+    channels, 1×1 or 3×3, stride 1 (no ``cout`` or ``stride`` drawn)."""
+    assert min(c["side"] for c in _draws("pointwise", "onnxruntime")) >= 7
+    for c in _draws("grouped", "onnxruntime"):
+        assert "cout" not in c and "stride" not in c and c["k"] in (1, 3)
+
+
+def _faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def test_ballast_stops_page_faults_of_a_kernel_timed_over_and_over() -> None:
+    """A 64-channel 56×56 depthwise convolution writes 64·56²·4 = 802,816 B per call, 196 pages of
+    4 KiB. Were its output a fresh mapping every call (glibc's mmap threshold below its size), each
+    call would fault at least those 196 pages; once TorchBench has allocated and freed its 24 MiB
+    ballast, glibc serves the output from the heap it keeps, and 100 calls fault on average fewer
+    than 50 pages each."""
+    assert 64 * 56 * 56 * 4 == 802_816 and -(-802_816 // 4096) == 196
+    assert 802_816 < ALLOCATOR_BALLAST <= 32 << 20  # under glibc's DEFAULT_MMAP_THRESHOLD_MAX
+    TorchBench(1, False)
+    with torch.inference_mode():
+        x = torch.randn(1, 64, 56, 56)
+        conv = torch.nn.Conv2d(64, 64, 3, 1, 1, groups=64, bias=False).eval()
+        for _ in range(5):
+            conv(x)
+        before = _faults()
+        for _ in range(100):
+            conv(x)
+        per_call = (_faults() - before) / 100
+    assert per_call < 50
