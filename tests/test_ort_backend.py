@@ -210,15 +210,12 @@ def test_layout_matches_onnxruntimes_optimised_graph(net) -> None:
         assert len(reorders) >= 5 and 0 < sum(k.blocked for k in kernels) < len(kernels)
 
 
-@pytest.mark.parametrize("net", LAYOUT_NETS, ids=lambda n: n[0])
-def test_grouping_with_layout_matches_onnxruntimes_optimised_graph(net) -> None:
-    """With the layout, every node of the graph onnxruntime optimises (reorders aside) belongs to a
-    predicted kernel, every predicted kernel has a node, and every kernel of several layers is
-    exactly one node (Xception's adds next to an unblocked pool are their own)."""
+def nodes_by_kernel(g, kernels) -> dict[int, list[str]]:
+    """The op types of the nodes of the graph onnxruntime optimises (reorders aside), by the
+    predicted kernel (index into ``kernels``) of the layer each is attributed to; every node must
+    belong to a predicted kernel."""
     from archcalc.export.onnx_model import to_onnx
 
-    g = resolve(load_spec(net[0]), net[1], net[2]).graph
-    kernels = group_kernels(layer_costs(g), "onnxruntime", ort_run.nchwc_block())
     model = ort_run.optimized_graph(to_onnx(g).SerializeToString())
     nodes = [
         ort_run.KernelRun(n.name, n.op_type, list(n.input), list(n.output), [])
@@ -228,8 +225,19 @@ def test_grouping_with_layout_matches_onnxruntimes_optimised_graph(net) -> None:
     kernel_of = {x.name: i for i, k in enumerate(kernels) for x in k.layers}
     hits: dict[int, list[str]] = {}
     for n, owner in zip(nodes, ort_run.attribute(nodes, [x.name for x in g]), strict=True):
-        assert owner is not None, f"onnxruntime node {n.name} ({n.op_type}) belongs to no layer"
+        assert owner in kernel_of, f"onnxruntime node {n.name} ({n.op_type}) belongs to no predicted kernel"
         hits.setdefault(kernel_of[owner], []).append(n.op_type)
+    return hits
+
+
+@pytest.mark.parametrize("net", LAYOUT_NETS, ids=lambda n: n[0])
+def test_grouping_with_layout_matches_onnxruntimes_optimised_graph(net) -> None:
+    """With the layout, every node of the graph onnxruntime optimises (reorders aside) belongs to a
+    predicted kernel, every predicted kernel has a node, and every kernel of several layers is
+    exactly one node (Xception's adds next to an unblocked pool are their own)."""
+    g = resolve(load_spec(net[0]), net[1], net[2]).graph
+    kernels = group_kernels(layer_costs(g), "onnxruntime", ort_run.nchwc_block())
+    hits = nodes_by_kernel(g, kernels)
     for i, k in enumerate(kernels):
         assert hits.get(i), f"no onnxruntime node runs {[x.name for x in k.layers]}"
         if len(k.layers) > 1:
@@ -261,25 +269,13 @@ def test_layer_scale_folds_into_the_conv_as_onnxruntime_does() -> None:
     its folded batch norm; the residual add then joins too) and constant-folds γ itself; not a
     squeeze-and-excite gate. Checked against the graph onnxruntime optimises: every node belongs to
     one predicted kernel, every fused kernel is one node, and only the gate's product is a Mul."""
-    from archcalc.export.onnx_model import to_onnx
-
     g = layer_scale_model()
     kernels = group_kernels(layer_costs(g), "onnxruntime", ort_run.nchwc_block())
     names = [[x.name for x in k.layers] for k in kernels]
     assert ["pw", "pw_bn", "ls", "res"] in names and ["odd", "odd_bn", "ls2"] in names
     assert ["se_mul"] in names
     assert not any(n in {"gamma", "gamma2"} for k in names for n in k)
-    model = ort_run.optimized_graph(to_onnx(g).SerializeToString())
-    nodes = [
-        ort_run.KernelRun(n.name, n.op_type, list(n.input), list(n.output), [])
-        for n in model.graph.node
-        if n.op_type not in ort_run.LAYOUT_OPS
-    ]
-    kernel_of = {x.name: i for i, k in enumerate(kernels) for x in k.layers}
-    hits: dict[int, list[str]] = {}
-    for n, owner in zip(nodes, ort_run.attribute(nodes, [x.name for x in g]), strict=True):
-        assert owner in kernel_of, f"onnxruntime node {n.name} ({n.op_type}) belongs to no kernel"
-        hits.setdefault(kernel_of[owner], []).append(n.op_type)
+    hits = nodes_by_kernel(g, kernels)
     assert sorted(hits) == list(range(len(kernels)))
     assert all(len(hits[i]) == 1 for i, k in enumerate(kernels) if len(k.layers) > 1), hits
     assert sum(op == "Mul" for ops in hits.values() for op in ops) == 1  # se_mul

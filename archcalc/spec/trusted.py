@@ -55,16 +55,21 @@ def construct(model: type[BaseModel], data: Mapping[str, Any]) -> Any:
     return model.model_construct(_fields_set=set(values), **values)
 
 
-def _model(annotation: Any) -> type[BaseModel] | None:
+def _bare(annotation: Any) -> Any:
+    """``annotation`` without its ``Annotated`` wrappers."""
     while get_origin(annotation) is Annotated:
         annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _model(annotation: Any) -> type[BaseModel] | None:
+    annotation = _bare(annotation)
     return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
 
 
 def _value(annotation: Any, value: Any) -> Any:
     """``value`` of a field typed ``annotation``: its models constructed, anything else as is."""
-    while get_origin(annotation) is Annotated:
-        annotation = get_args(annotation)[0]
+    annotation = _bare(annotation)
     origin = get_origin(annotation)
     model = _model(annotation)
     if model is not None:
