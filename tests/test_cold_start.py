@@ -32,7 +32,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-from test_fuzz_specs import LEAVES, parent_and_key, paths
+from test_fuzz_specs import leaf, parent_and_key, paths
 
 import archcalc
 import archcalc._version
@@ -429,11 +429,11 @@ def mutated_data(draw: st.DrawFn) -> Any:
             del parent[key]
         elif action == "extra" and isinstance(parent[key], dict):
             field = draw(st.sampled_from(["extra", "kind", "repeat", "stride", "out"]))
-            parent[key][field] = copy.deepcopy(draw(st.sampled_from(LEAVES)))
+            parent[key][field] = leaf(draw)
         elif action == "kind" and isinstance(parent[key], dict):
             parent[key]["kind"] = draw(st.sampled_from([*BLOCKS, "nope", 3, None]))
         else:
-            parent[key] = copy.deepcopy(draw(st.sampled_from(LEAVES)))
+            parent[key] = leaf(draw)
     return data
 
 

@@ -77,6 +77,12 @@ def parent_and_key(data: Any, path: tuple[Any, ...]) -> tuple[Any, Any]:
     return node, path[-1]
 
 
+def leaf(draw: st.DrawFn) -> Any:
+    """A fresh copy of one of :data:`LEAVES`: the lists and mappings among them are never shared, so
+    a later mutation cannot write into :data:`LEAVES` itself, or put a mapping inside itself."""
+    return copy.deepcopy(draw(st.sampled_from(LEAVES)))
+
+
 @st.composite
 def mutated_specs(draw: st.DrawFn) -> str:
     name = draw(st.sampled_from(sorted(SPECS)))
@@ -90,11 +96,11 @@ def mutated_specs(draw: st.DrawFn) -> str:
         elif action == "extra":
             target = parent[key] if isinstance(parent[key], dict) else parent
             if isinstance(target, dict):
-                target[draw(st.sampled_from(["extra", "kind", "repeat", "stride", "out", "x-y"]))] = draw(
-                    st.sampled_from(LEAVES)
+                target[draw(st.sampled_from(["extra", "kind", "repeat", "stride", "out", "x-y"]))] = leaf(
+                    draw
                 )
         elif action == "leaf":
-            parent[key] = draw(st.sampled_from(LEAVES))
+            parent[key] = leaf(draw)
         elif action == "number":
             parent[key] = draw(st.sampled_from(HOSTILE_NUMBERS))
         elif action in ("stride", "channels"):
@@ -107,7 +113,7 @@ def mutated_specs(draw: st.DrawFn) -> str:
                     st.sampled_from([0, -2, 1, 2, 64, 10**6] if field == "stride" else [0, -1, 1, 3])
                 )
         else:
-            nested: Any = draw(st.sampled_from(LEAVES))
+            nested: Any = leaf(draw)
             for _ in range(draw(st.integers(1, 80))):
                 nested = [nested]
             parent[key] = nested
