@@ -65,6 +65,83 @@ def _log_int(rng: random.Random, lo: int, hi: int, mult8: float = 0.7) -> int:
     return max(lo, round(v))
 
 
+CHANNEL_STEPS = (8, 16, 32, 64)
+"""The multiples a drawn channel count is rounded to (one at random, :data:`ALIGNED_SHARE` of the
+draws): networks set their widths as multiples of 8 to 64 (VGG-16, ResNet-50, GoogLeNet and the
+MobileNets at α = 1 mostly multiples of 32), and torch's 3×3 convolutions run at 115–125 GMAC/s on
+those against ~105 on others (128 → 128 channels at 56×56 against 120 → 120 or 136 → 136). Drawn as
+"70 % multiples of 8", both channels of a kernel were multiples of 32 in 3 % of the draws, and
+VGG-16's convolutions were priced 30–50 % too dear."""
+ALIGNED_SHARE = 0.85
+
+
+def _aligned(rng: random.Random, v: float, lo: int, hi: int) -> int:
+    """``v`` clamped to [lo, hi] and, in :data:`ALIGNED_SHARE` of the draws, rounded to a multiple
+    of 8, 16, 32 or 64 (one at random, at most the value itself)."""
+    v = min(max(v, lo), hi)
+    if rng.random() >= ALIGNED_SHARE or v < 8:
+        return max(lo, round(v))
+    step = rng.choice(CHANNEL_STEPS)
+    while step > v:
+        step //= 2
+    return min(hi, max(step, step * round(v / step)))
+
+
+def _channels(rng: random.Random, lo: int, hi: int) -> int:
+    """A channel count log-uniform in [lo, hi], mostly aligned (:func:`_aligned`)."""
+    return _aligned(rng, math.exp(rng.uniform(math.log(lo), math.log(hi))), lo, hi)
+
+
+NETWORK_LIKE_SHARE = 0.75
+"""The share of convolution and pooling draws whose map side and channels are drawn together, as networks set
+them (:func:`_network_like`); the others draw them apart, for the odd shapes around."""
+WIDTH_SIDE = (256.0, 16384.0)
+"""Channels × map side of a network-like draw, log-uniform: networks widen as they downsample
+(VGG-16: 64 channels at 224 px … 512 at 28 px, ~14 000; ResNet-50's bottlenecks 64 at 56 … 512 at
+7, ~3 600; MobileNets 32 at 112 … 1024 at 7, 3 600–7 200; MobileNetV4-L 2048 at 5 px, 10 000).
+Drawn apart, side and channels made big kernels either tiny maps with thousands of channels
+(a 3×3 of 2048 → 2048 channels on 6×6 maps, 150 MB of weights at 15 GMAC/s) or none: VGG-16's
+3×3 convolutions of 64–512 channels on 14–224 px maps, which run at 105–125 GMAC/s, had hardly a
+sample near them and were priced 30–50 % too dear."""
+_RATIOS = {
+    "dense": (0.5, 1.0, 1.0, 1.0, 2.0),
+    "pointwise": (1 / 6, 0.25, 0.5, 1.0, 1.0, 2.0, 4.0, 6.0),
+    "grouped": (0.5, 1.0, 1.0, 1.0, 2.0),
+}
+"""Output over input channels of a network-like draw, per convolution type (a depthwise one keeps
+its channels): dense layers keep or double their width, 1×1 ones also expand and project."""
+_WIDEST = {
+    "dense": 1024,
+    "pointwise": 2048,
+    "depthwise": 2048,
+    "grouped": 2048,
+    "maxpool": 1024,
+    "avgpool": 1024,
+}
+"""The kinds drawn network-like (:func:`_network_like`), with the most channels each draws."""
+
+
+def _network_like(cfg: Config, rng: random.Random, backend: str) -> None:
+    """Redraw the side and channels of a convolution or pooling ``cfg`` together (:data:`WIDTH_SIDE`,
+    :data:`_RATIOS`); a 3-channel stem keeps its own."""
+    kind = cfg["kind"]
+    if cfg.get("c") == 3:
+        return
+    side = _log_int(rng, MIN_SIDE, 224, 0.0)
+    width = math.exp(rng.uniform(*map(math.log, WIDTH_SIDE))) / side
+    hi = _WIDEST[kind]
+    ratio = rng.choice(_RATIOS.get(kind, (1.0,)))
+    if kind == "grouped":
+        g = cfg["g"]
+        per = _aligned(rng, width / g, 4, hi // g)
+        cfg.update(side=side, c=g * per, cout=g * _aligned(rng, per * ratio, 4, hi // g))
+        return
+    c = _aligned(rng, width, 8, hi)
+    cfg.update(side=side, c=c)
+    if "cout" in cfg:
+        cfg["cout"] = _aligned(rng, c * ratio, 8, hi)
+
+
 def _onnx_conv_tail(cfg: Config, rng: random.Random, backend: str) -> None:
     """On onnxruntime a convolution kernel may carry a batch norm, an activation and a residual add."""
     if backend == "onnxruntime":
@@ -74,9 +151,9 @@ def _onnx_conv_tail(cfg: Config, rng: random.Random, backend: str) -> None:
 def _draw_dense(cfg: Config, rng: random.Random, backend: str) -> None:
     stem = rng.random() < 0.25  # a 3-channel stem on a large image
     cfg.update(
-        c=3 if stem else _log_int(rng, 8, 512),
+        c=3 if stem else _channels(rng, 8, 512),
         side=_log_int(rng, 56, 224, 0.0) if stem else cfg["side"],
-        cout=_log_int(rng, 8, 512),
+        cout=_channels(rng, 8, 512),
         k=rng.choice((3, 3, 3, 5, 7)),
         stride=rng.choice((1, 1, 2)),
     )
@@ -84,7 +161,7 @@ def _draw_dense(cfg: Config, rng: random.Random, backend: str) -> None:
 
 
 def _draw_pointwise(cfg: Config, rng: random.Random, backend: str) -> None:
-    cfg.update(c=_log_int(rng, 8, 2048), cout=_log_int(rng, 8, 2048))
+    cfg.update(c=_channels(rng, 8, 2048), cout=_channels(rng, 8, 2048))
     _onnx_conv_tail(cfg, rng, backend)
 
 
@@ -101,8 +178,8 @@ def _draw_grouped(cfg: Config, rng: random.Random, backend: str) -> None:
         # per group 2.5× slower than 32 → 32), as many output channels as input ones or others
         # (AlexNet's 96 → 256 in two groups); 5×5 windows and stride 2 too (on torch;
         # onnxruntime's sampling is as it was)
-        per = _log_int(rng, 4, max(4, 1024 // g))
-        per_out = _log_int(rng, 4, max(4, 1024 // g)) if rng.random() < 0.5 else per
+        per = _channels(rng, 4, max(4, 1024 // g))
+        per_out = _channels(rng, 4, max(4, 1024 // g)) if rng.random() < 0.5 else per
         cfg.update(c=g * per, cout=g * per_out, k=rng.choice((1, 1, 3, 5)), stride=rng.choice((1, 1, 1, 2)))
     _onnx_conv_tail(cfg, rng, backend)
 
@@ -150,38 +227,14 @@ global pooling: nothing)."""
 def draw(kind: str, rng: random.Random, backend: str) -> Config:
     """A random configuration of kernel type ``kind`` (a key of ``KINDS``)."""
     side = _log_int(rng, MIN_SIDE if backend == "torch" else 7, 112, 0.0)
-    c = _log_int(rng, 8, 1024)
+    c = _channels(rng, 8, 1024)
     cfg: Config = {"kind": kind, "side": side, "c": c}
     more = _DRAW.get(kind)
     if more is not None:
         more(cfg, rng, backend)
-    if backend == "torch" and kind in _SCALED and cfg["c"] != 3 and rng.random() < LARGE_SHARE:
-        _scale_to_macs(cfg, math.exp(rng.uniform(math.log(1e8), math.log(MAX_MACS))))
+    if kind in _WIDEST and rng.random() < NETWORK_LIKE_SHARE:
+        _network_like(cfg, rng, backend)
     return cfg
-
-
-_SCALED = ("dense", "pointwise", "grouped")
-"""The convolution types whose draws may be scaled up to a large MAC count (:data:`LARGE_SHARE`)."""
-
-LARGE_SHARE = 1 / 3
-"""On torch, the share of dense, pointwise and grouped draws whose channels are set so the kernel
-has 10⁸ … 2·10⁹ MACs (log-uniform). Drawn independently, side, channels in and out are rarely all
-large together, so kernels of 10⁸ MACs and more were rare in calibration though they take most of
-the time of VGG-16, ResNet-50 and GoogLeNet; there torch's 3×3 convolutions run at 100–120 GMAC/s
-against 50–65 for the small ones, and VGG-16 was priced 23–57 % too dear."""
-
-
-def _scale_to_macs(cfg: Config, macs: float) -> None:
-    """Set ``c`` and ``cout`` (kept in their ratio, multiples of 8 per group, up to 2048) so a
-    convolution of ``cfg`` has about ``macs`` MACs: side_out² · cout · (c / groups) · k²."""
-    k, stride, g = cfg.get("k", 1), cfg.get("stride", 1), cfg.get("g", 1)
-    side_out = max(1, (cfg["side"] + 2 * (k // 2) - k) // stride + 1)
-    ratio = cfg.get("cout", cfg["c"]) / cfg["c"]
-    c = math.sqrt(macs * g / (side_out**2 * k * k * ratio))
-    step = 8 * g  # 8 channels per group
-    cfg["c"] = min(2048, max(step, step * round(c / step)))
-    if "cout" in cfg:
-        cfg["cout"] = min(2048, max(step, step * round(c * ratio / step)))
 
 
 def perturb(cfg: Config, rng: random.Random, backend: str) -> Config:
