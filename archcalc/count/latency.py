@@ -43,15 +43,19 @@ cache. ``archcalc calibrate`` times random synthetic networks (:mod:`archcalc.me
 in whole forward passes and fits the profile's :class:`ForwardModel` constants on the relative
 error. The predicted seconds of kernel i in a forward pass, and the network total, are::
 
-    T_i = s · t_i  +  g  +  a · B · written_i  +  c · min(weight_bytes_i, C)
+    T_i = s · t_i  +  g  +  a · B · written_i  +  c · cold_i,     cold_i = min(weight_bytes_i, C)
     T   = Σ_i T_i
 
 where t_i is the kernel time above, s a scale on it, g the glue seconds per kernel, a the seconds
 per byte of a freshly written output tensor (0 bytes for views), c the seconds per weight byte read
 cold, and C the per-core L2 cache size (weights beyond it come from memory in the isolated timing as
 well, so only the first C bytes can be colder in the forward pass; on onnxruntime C is the L3 size,
-as its kernels are timed over runs of one kernel whose weights stay in L3). Per layer, a kernel's
-T_i is shown on its first layer and the layers fused into it show 0.
+as its kernels are timed over runs of one kernel whose weights stay in L3). On onnxruntime
+(``ForwardModel.cold_weights = "reused"``) cold_i is 0 for a kernel that reads each weight at most
+once per call (B·MACs ≤ weight elements: a fully connected layer at batch 1, a convolution on a 1×1
+map): its isolated time already streams its weights, while a convolution's hid their reads in its
+compute when they stayed in cache (:meth:`ForwardModel.cold_bytes`). Per layer, a kernel's T_i is
+shown on its first layer and the layers fused into it show 0.
 
 **Layout reorders (onnxruntime).** The NCHW ↔ NCHWc reorders onnxruntime inserts
 (:func:`archcalc.count.kernels.assign_layout`) are kernels too, of type ``reorder`` (a data type
@@ -118,7 +122,7 @@ PRICED_CONVENTION = "paper"
 convention: a prediction does not depend on how a counter tallies."""
 
 FORMULA = (
-    "T = s·t + g + a·B·written + c·min(weight_bytes, C) per kernel, summed; "
+    "T = s·t + g + a·B·written + c·cold_weight_bytes per kernel, summed; "
     "t = (max(work / R_kind, bytes(B) / (e_kind·W_copy(bytes))) + o_kind)·exp(r_kind); work = MACs·B "
     "(conv, linear) or bytes(B) (data kinds); bytes(B) = B·activations + weights"
 )
@@ -189,7 +193,7 @@ class KindModel(_ProfilePart):
 
 class ForwardModel(_ProfilePart):
     """What a whole forward pass adds to the roofline of each layer (see module doc):
-    T_i = s·t_i + g + a·B·written_i + c·min(weight_bytes_i, C)."""
+    T_i = s·t_i + g + a·B·written_i + c·cold_i (:meth:`cold_bytes`)."""
 
     scale: float = Field(1.0, ge=0, le=1e3, description="s: factor on each layer's roofline seconds")
     node_seconds: float = Field(0.0, ge=0, le=MAX_SECONDS, description="g: glue seconds per graph node")
@@ -206,16 +210,31 @@ class ForwardModel(_ProfilePart):
         2.0**21,
         gt=0,
         le=MAX_RATE,
-        description="C: weight bytes per layer that can be cold (the per-core L2 cache; weights beyond "
-        "it are streamed from memory in the isolated layer timing too)",
+        description="C: weight bytes per layer that can be cold (the per-core L2 cache on torch, the L3 on "
+        "onnxruntime; weights beyond it are streamed from memory in the isolated layer timing too)",
+    )
+    cold_weights: Literal["all", "reused"] = Field(
+        "all",
+        description="which kernels' weights the term c prices: 'all' (torch), or only those of a kernel "
+        "that reads each weight more than once per call (B·MACs > weight elements: a convolution on a "
+        "map larger than 1×1; onnxruntime), whose isolated time hid the weights' reads in its compute",
     )
     networks: int = Field(0, ge=0, description="synthetic networks the constants were fitted to")
     fit_error: float | None = Field(
         None, ge=0, description="median |predicted − measured| / measured over those networks (0–1)"
     )
 
+    def cold_bytes(self, weight_bytes: int, macs: int, batch: int = 1) -> float:
+        """The weight bytes the term c prices for a kernel or layer: min(weight_bytes, C), or 0 under
+        ``cold_weights = "reused"`` when each weight is read at most once per call
+        (B·MACs ≤ weight elements at fp32, e.g. a fully connected layer at batch 1: its isolated
+        time already streams its weights, so a forward pass adds nothing for them)."""
+        if self.cold_weights == "reused" and batch * macs * 4 <= weight_bytes:
+            return 0.0
+        return float(min(weight_bytes, self.weight_cap_bytes))
+
     def kernel_extra_seconds(self, k: Kernel, kind: str, batch: int = 1) -> float:
-        """g + a·B·written + c·min(weight_bytes, C) of one kernel (a single layer: :meth:`extra_seconds`),
+        """g + a·B·written + c·cold weight bytes of one kernel (a single layer: :meth:`extra_seconds`),
         plus g + a·B·written of each layout reorder run for it (onnxruntime)."""
         a = self.write_seconds_per_byte
         reorders = sum(self.node_seconds + a * batch * r.written for r in k.reorders)
@@ -224,17 +243,18 @@ class ForwardModel(_ProfilePart):
         return (
             self.node_seconds
             + self.write_seconds_per_byte * batch * k.bytes_written
-            + self.weight_seconds_per_byte * min(k.weight_bytes, self.weight_cap_bytes)
+            + self.weight_seconds_per_byte * self.cold_bytes(k.weight_bytes, k.macs, batch)
             + reorders
         )
 
     def extra_seconds(self, layer: LayerCost, kind: str, batch: int = 1) -> float:
-        """g + a·B·written + c·min(weight_bytes, C) of one layer (views write nothing)."""
+        """g + a·B·written + c·cold weight bytes (:meth:`cold_bytes`) of one layer (views write
+        nothing)."""
         written = 0 if kind in VIEW_KINDS else batch * layer.bytes_written
         return (
             self.node_seconds
             + self.write_seconds_per_byte * written
-            + self.weight_seconds_per_byte * min(layer.weight_bytes, self.weight_cap_bytes)
+            + self.weight_seconds_per_byte * self.cold_bytes(layer.weight_bytes, layer.macs, batch)
         )
 
 
@@ -358,7 +378,7 @@ class LayerLatency(BaseModel):
     compute_seconds: float = Field(description="work / R_kind (MACs·B, or bytes(B) for data kinds)")
     memory_seconds: float = Field(description="bytes(B) / (e_kind·W_copy(bytes(B)))")
     overhead_seconds: float
-    forward_seconds: float = Field(description="g + a·B·written + c·min(weight bytes, C): forward terms")
+    forward_seconds: float = Field(description="g + a·B·written + c·cold weight bytes: forward terms")
     bound: Literal["compute", "memory", "overhead"] = Field(description="of the roofline terms")
     learned_factor: float = Field(1.0, description="exp(r̂): the kernel type's learned correction")
     reorder_seconds: float = Field(
@@ -498,7 +518,7 @@ def predict(
 ) -> LatencyPrediction:
     """Per-layer predicted seconds in a forward pass on the profile's backend (refused when
     ``backend`` names another): the layers grouped into the backend's kernels, each kernel
-    T_k = s·t_k·exp(r̂_k) + g + a·B·written_k + c·min(weight_bytes_k, C) (see module doc), given to
+    T_k = s·t_k·exp(r̂_k) + g + a·B·written_k + c·cold_k (see module doc), given to
     the kernel's first layer, its roofline bound, and the total in ms."""
     from archcalc.inputs.arguments import whole
     from archcalc.inputs.limits import MAX_BATCH

@@ -26,7 +26,7 @@ For one backend (``torch`` eager or ``onnxruntime``'s CPU provider, :mod:`archca
 3. **Whole forward passes** of seeded random synthetic networks
    (:mod:`archcalc.measure.synthetic_networks`, seeds from 0; the benchmark evaluates on another
    seed) are timed, and the :class:`~archcalc.count.latency.ForwardModel` constants of
-   T = Σ_k (s·t_k + g + a·B·written_k + c·min(weight_bytes_k, C)) fitted on the relative error by
+   T = Σ_k (s·t_k + g + a·B·written_k + c·cold_k) fitted on the relative error by
    ``scipy.optimize.lsq_linear``: s within [0.5, 2] (the isolated kernels set the scale; a fit
    free to zero it, as the old quick mode did, predicts every layer alike), g, a, c ≥ 0.
 
@@ -93,6 +93,19 @@ keeps) the dense type's learned factor erred by a median 23 % out of fold, and t
 convolutions of VGG-16, ResNet-50 and AlexNet were priced 30–110 % too dear."""
 COMPUTE_SAMPLING = {"onnxruntime": SAMPLES_ORT_COMPUTE, "torch": TORCH_COMPUTE_SAMPLING}
 """The sampling of a compute type (conv, linear), per backend, in a full calibration."""
+
+COLD_WEIGHTS = {"torch": "all", "onnxruntime": "reused"}
+"""Which kernels' weights the forward term c prices, per backend (``ForwardModel.cold_weights``).
+On onnxruntime a convolution whose weights stayed in cache while it was timed alone runs slower by
+~22–25 ps per weight byte in a forward pass, where they come cold (its profiled kernels in
+MobileNetV4-Conv-L, at α = 0.5 and 1, 160 and 224 px, and in MobileNet V2, and the 1×1
+convolutions with over 256 KiB of weights in the 48 calibration networks, all 21–25 ps/B), while a
+fully connected layer at batch 1, which reads each weight once, shows nothing (2 ps/B): it streams
+them in its isolated timing too. Priced on every kernel (``all``), c was fitted at 2–4 ps/B, the
+fully connected layers' share; on convolutions alone (``reused``) at 24–33 ps/B, and the 92 built-in
+configurations within ±10 % went from 41–64 % to 73–78 % (five measurements, two calibrations;
+docs/latency.md). On torch ``reused`` fitted c at 100–126 ps/B and scored worse (31–66 % against
+44–71 %): it keeps ``all``."""
 
 MIN_LEARNED = 12
 """Fewest kernels a learned factor is fitted to."""
@@ -331,11 +344,12 @@ def cache_bytes(level: int, default: float) -> float:
 
 
 def forward_features(
-    kernels: Sequence[Kernel], profile: DeviceProfile, cap: float, batch: int = 1
+    kernels: Sequence[Kernel], profile: DeviceProfile, cold: ForwardModel, batch: int = 1
 ) -> list[float]:
-    """[Σ t_k, kernels, Σ B·written_k (views: 0), Σ min(weight_bytes_k, cap)]: the columns whose
-    weights (s, g, a, c) :func:`fit_forward` fits; t_k, the kernels and the bytes written count the
-    layout reorders run for each kernel too (onnxruntime)."""
+    """[Σ t_k, kernels, Σ B·written_k (views: 0), Σ cold_k]: the columns whose weights (s, g, a, c)
+    :func:`fit_forward` fits, cold_k the weight bytes ``cold``'s rule prices
+    (:meth:`ForwardModel.cold_bytes`: its C and ``cold_weights``); t_k, the kernels and the bytes
+    written count the layout reorders run for each kernel too (onnxruntime)."""
     return [
         sum(kernel_total_seconds(k, profile, batch) for k in kernels),
         float(len(kernels) + sum(len(k.reorders) for k in kernels)),
@@ -343,7 +357,7 @@ def forward_features(
             sum(batch * k.bytes_written for k in kernels if layer_kind(k.head) not in VIEW_KINDS)
             + sum(batch * r.written for k in kernels for r in k.reorders)
         ),
-        float(sum(min(k.weight_bytes, cap) for k in kernels)),
+        float(sum(cold.cold_bytes(k.weight_bytes, k.macs, batch) for k in kernels)),
     ]
 
 
@@ -368,16 +382,19 @@ def fit_forward(
     profile: DeviceProfile,
     quick: bool = False,
     cap: float | None = None,
+    cold_weights: str = "all",
 ) -> ForwardModel:
     """The :class:`ForwardModel` fitted to whole-forward seconds of networks at batch 1 (module doc);
-    ``cap``: C, the weight bytes per kernel that can be cold (default: the L2 size)."""
+    ``cap``: C, the weight bytes per kernel that can be cold (default: the L2 size);
+    ``cold_weights``: which kernels' weights the term c prices (:data:`COLD_WEIGHTS`)."""
     import numpy as np
     from scipy.optimize import lsq_linear
 
     if not data or any(t <= 0 for _, t in data):
         raise ArchcalcError("forward fit: needs at least one network with a positive time")
     cap = l2_cache_bytes() if cap is None else cap
-    rows = np.array([forward_features(ks, profile, cap) for ks, _ in data])
+    cold = ForwardModel(weight_cap_bytes=cap, cold_weights=cold_weights)  # type: ignore[arg-type]
+    rows = np.array([forward_features(ks, profile, cold) for ks, _ in data])
     ts = np.array([t for _, t in data])
     a = rows / ts[:, None]
     if quick:  # s = 1: fit g alone on what the kernels leave
@@ -396,6 +413,7 @@ def fit_forward(
         write_seconds_per_byte=float(theta[2]),
         weight_seconds_per_byte=float(theta[3]),
         weight_cap_bytes=cap,
+        cold_weights=cold.cold_weights,
         networks=len(data),
         fit_error=float(np.median(np.abs(pred / ts - 1.0))),
     )
@@ -512,7 +530,7 @@ def calibrate(
     # (torch keeps the L2 size, as it was measured with)
     cap = cache_bytes(3, 2.0**25) if backend == "onnxruntime" else None
     try:
-        forward = fit_forward(forwards, profile, quick, cap)
+        forward = fit_forward(forwards, profile, quick, cap, COLD_WEIGHTS[backend])
     except ValidationError as e:  # a fit outside the bounds a profile file may hold
         err = e.errors()[0]
         raise ArchcalcError(

@@ -320,7 +320,9 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None, wide: bool = Fa
         f"peak MAC rate (GEMM): {p.peak_mac_rate / 1e9:.2f} GMAC/s",
         f"copy bandwidth W(bytes moved): {curve}",
         f"call overhead (tiny op): {1e6 * p.call_overhead:.2f} µs",
-        f"forward pass (T_i = s·t_i + g + a·B·written_i + c·min(weights_i, C)): s = {p.forward.scale:.3f}, "
+        "forward pass (T_i = s·t_i + g + a·B·written_i + c·min(weights_i, C)"
+        + (", weights read more than once per call" if p.forward.cold_weights == "reused" else "")
+        + f"): s = {p.forward.scale:.3f}, "
         f"g = {1e6 * p.forward.node_seconds:.2f} µs/node, a = {1e12 * p.forward.write_seconds_per_byte:.1f} "
         f"ps/B, c = {1e12 * p.forward.weight_seconds_per_byte:.1f} ps/B, "
         f"C = {p.forward.weight_cap_bytes / 2**20:g} MiB ({p.forward.networks} synthetic networks"
