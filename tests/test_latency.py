@@ -27,7 +27,7 @@ from archcalc.count.latency import (
 )
 from archcalc.errors import ArchcalcError
 from archcalc.model.graph import GraphBuilder
-from archcalc.model.ops import BatchNorm2d, Conv2d, Flatten
+from archcalc.model.ops import BatchNorm2d, Conv2d, Flatten, Linear
 
 
 @pytest.fixture(autouse=True)
@@ -134,6 +134,33 @@ def test_forward_terms_by_hand() -> None:
     # T = 2·6.5546e-3 + 1e-5 + 1.6384e-5 + 2.048e-5 = 1.3156064e-2
     (layer,) = predict(_report_of(row), p, batch=2).layers
     assert layer.seconds == pytest.approx(1.3156064e-2)
+
+
+def test_cold_weights_reused_prices_only_reread_weights() -> None:
+    """``cold_weights = "reused"`` (onnxruntime): c prices a kernel's weights only when it reads
+    each more than once per call (B·MACs > weight elements), so not a fully connected layer at batch 1.
+
+    Linear 64 → 10 with bias: MACs 640, weights 64·10 + 10 = 650 elements = 2600 B; the 1×1 conv
+    16 → 32 on 8×8 (:func:`pointwise_16_to_32`): MACs 32768 > 512 elements (2048 B)."""
+    b = GraphBuilder((64,))
+    b.op("fc", Linear, in_features=64, out_features=10)
+    (fc,) = layer_costs(b.graph)
+    assert (fc.macs, fc.weight_bytes) == (640, 2600)
+    conv = pointwise_16_to_32()
+    reused = ForwardModel(weight_seconds_per_byte=1e-8, weight_cap_bytes=1e6, cold_weights="reused")
+    every = reused.model_copy(update={"cold_weights": "all"})
+    assert reused.cold_bytes(fc.weight_bytes, fc.macs) == 0.0  # 4·640 = 2560 ≤ 2600 bytes
+    assert reused.cold_bytes(fc.weight_bytes, fc.macs, batch=2) == 2600.0  # 4·1280 > 2600
+    assert every.cold_bytes(fc.weight_bytes, fc.macs) == 2600.0
+    assert reused.cold_bytes(conv.weight_bytes, conv.macs) == 2048.0
+    capped = reused.model_copy(update={"weight_cap_bytes": 1000.0})
+    assert capped.cold_bytes(conv.weight_bytes, conv.macs) == 1000.0  # min(2048, C)
+    # in a prediction: the fc's forward terms are g + a·written only (40 B of output)
+    p = make_profile(forward=reused.model_copy(update={"node_seconds": 1e-5, "write_seconds_per_byte": 1e-9}))
+    (layer,) = predict(_report_of(fc), p).layers
+    assert layer.forward_seconds == pytest.approx(1e-5 + 1e-9 * 40)
+    (layer,) = predict(_report_of(conv), p).layers
+    assert layer.forward_seconds == pytest.approx(1e-5 + 1e-9 * 8192 + 1e-8 * 2048)
 
 
 def test_identity_forward_model_is_the_roofline_sum() -> None:

@@ -90,7 +90,7 @@ KINDS: dict[str, str] = {
     "pointwise": "1×1 convolution, groups = 1",
     "depthwise": "depthwise convolution (groups = input channels)",
     "grouped": "group convolution (1 < groups < input channels)",
-    "linear": "fully connected layer",
+    "linear": "fully connected layer (and a 1×1 convolution on a 1×1 map: the same product)",
     "batchnorm": "batch norm (eval: a per-channel scale and shift)",
     "activation": "ReLU, ReLU6, h-swish, h-sigmoid (piecewise linear)",
     "activation_exp": "sigmoid, swish (an exponential per element)",

@@ -268,6 +268,8 @@ def _measure(
         # the kernel headed by the configuration's first layer (its layout may have split the
         # residual add off: then the kernel without it is timed)
         ks = [k for k in group_kernels(layer_costs(graph), backend, block) if k.name == names[0]]
+        if ks and layer_kind(ks[0].head) != cfg["kind"]:
+            continue  # moved into another type (a 1×1 convolution perturbed onto a 1×1 map: linear)
         t = b.kernel(graph, [x.name for x in ks[0].layers] if ks else names)
         if ks and math.isfinite(t) and t > 0:
             out.append((cfg, ks[0], t))
