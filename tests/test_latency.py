@@ -234,6 +234,29 @@ def test_mobilenet_v1_kinds_match_the_paper_table_1() -> None:
     assert kinds.count("batchnorm") == 27 and kinds.count("activation") == 27
 
 
+def test_a_1x1_convolution_on_a_1x1_map_is_priced_as_linear() -> None:
+    """A 1×1 convolution (groups 1) from a 1×1 map to a 1×1 map is a fully connected layer's
+    matrix-vector product: MobileNetV4-Conv-S's head (960 → 1280 after the global pool) and
+    MobileNet V3-Large's squeeze-and-excite convolutions (the first at bneck4: 72 → 24 → 72
+    channels, 72 / 4 = 18 made divisible by 8 as the paper's code does: 16 is under 90 % of 18, so
+    24) are ``linear``; a 1×1 convolution on a 7×7 map stays ``pointwise``."""
+    import archcalc
+
+    head = {x.name: x for x in archcalc.cost("mobilenetv4_conv_small").layers}["conv_head.conv"]
+    assert (head.input_shapes[0], head.output_shape) == ([960, 1, 1], [1280, 1, 1])
+    assert layer_kind(head) == "linear"
+    se = [x for x in archcalc.cost("mobilenet_v3_large").layers if x.name.startswith("bneck4.se.fc")]
+    assert [(x.input_shapes[0], x.output_shape) for x in se] == [
+        ([72, 1, 1], [24, 1, 1]),
+        ([24, 1, 1], [72, 1, 1]),
+    ]
+    assert {layer_kind(x) for x in se} == {"linear"}
+    b = GraphBuilder((960, 7, 7))
+    b.op("pw", Conv2d, in_channels=960, out_channels=1280, kernel=(1, 1))
+    (row,) = layer_costs(b.graph)
+    assert layer_kind(row) == "pointwise"
+
+
 def test_prediction_does_not_depend_on_the_counting_convention() -> None:
     import archcalc
     from archcalc.count.conventions import CONVENTIONS
