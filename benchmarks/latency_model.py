@@ -12,15 +12,17 @@ built-in network — and compares its predicted latency with the measured forwar
   seeds 0, 1000, 2000 …; the generator is :mod:`archcalc.measure.synthetic_networks`).
 
 Each configuration is measured **three times** (separately built models / sessions, each the median
-of ``--repeats`` forwards after ``--warmup``, batch 1, ``--threads`` threads): twice back to back
-in this process — the first is what the prediction is scored against — and once more by a fresh
-Python process running this script with ``--measure-only`` after the main pass, minutes later.
-These give two **noise floors**: |again − first| / first (the same process, right after) and
-|other − first| / first (another process, later). No model can be scored more precisely than the
-machine measures itself, and a profile calibrated once predicts forward passes measured later, in
-other processes: the second floor is the one that bounds it. (On this 2-core VM eager torch's
-small networks ran 15–30 % apart between two processes while each process measured itself within
-a few per cent: docs/latency.md.)
+of ``--repeats`` forwards after ``--warmup``, batch 1, ``--threads`` threads, Python's garbage
+collector paused), never in the process that calibrated (as ``archcalc time`` never runs in the
+process of ``archcalc calibrate``): twice back to back by a fresh Python process running this
+script with ``--measure-only`` — the first is what the prediction is scored against — and once
+more by another fresh process after it. These give two **noise floors**: |again − first| / first
+(the same process, right after) and |other − first| / first (another process, later). No model
+can be scored more precisely than the machine measures itself, and a profile calibrated once
+predicts forward passes measured later, in other processes: the second floor is the one that
+bounds it. (On this 2-core VM eager torch's small networks ran 10–20 % slower in the process that
+had just calibrated than in fresh ones, and 15–30 % apart between processes while Python's
+collector ran during the timed calls: docs/latency.md.)
 
 Printed per backend and set: the share of predictions within ±5 % and ±10 % of the measured
 forward, the median and 90th-percentile |predicted − measured| / measured, Kendall's τ-b
@@ -110,8 +112,8 @@ def shares(errs: list[float]) -> str:
 
 @dataclass
 class Row:
-    """One configuration: its forward measured twice back to back, once more in another process,
-    and predicted (ms)."""
+    """One configuration: its forward measured twice back to back in a fresh process, once more in
+    another, and predicted (ms) by the process that calibrated."""
 
     label: str
     macs: float
@@ -167,22 +169,24 @@ def configurations(
         yield f"random #{i} (seed {UNSEEN_SEED}+{1000 * i})", g, macs, None
 
 
-def measure_only(backend: str, args: argparse.Namespace, threads: int, path: str) -> None:
-    """Measure every configuration once, as the main pass does, and write {label: ms} as JSON: the
-    other process of the cross-process noise floor."""
+def measure_only(backend: str, args: argparse.Namespace, threads: int, path: str, times: int) -> None:
+    """Measure every configuration ``times`` times back to back and write {label: [ms, …]} as JSON:
+    one of the fresh measuring processes (:func:`in_fresh_process`)."""
     out = {
-        label: measure(g, backend, threads, args.warmup, args.repeats)
+        label: [measure(g, backend, threads, args.warmup, args.repeats) for _ in range(times)]
         for label, g, _, _ in configurations(backend, args)
     }
     with open(path, "w", encoding="utf-8") as f:
         json.dump(out, f)
 
 
-def in_other_process(backend: str, args: argparse.Namespace, threads: int) -> dict[str, float]:
-    """Every configuration measured again by a fresh Python process running this script with
-    ``--measure-only``, after the main pass (minutes later)."""
+def in_fresh_process(
+    backend: str, args: argparse.Namespace, threads: int, times: int
+) -> dict[str, list[float]]:
+    """Every configuration measured ``times`` times by a fresh Python process running this script
+    with ``--measure-only``: no calibration ran in it, as none runs before ``archcalc time``."""
     with tempfile.TemporaryDirectory(prefix="archcalc-bench-") as d:
-        path = os.path.join(d, "again.json")
+        path = os.path.join(d, "measured.json")
         cmd = [
             sys.executable,
             os.path.abspath(__file__),
@@ -198,6 +202,8 @@ def in_other_process(backend: str, args: argparse.Namespace, threads: int) -> di
             str(args.random),
             "--measure-only",
             path,
+            "--times",
+            str(times),
         ]
         if args.nets:
             cmd += ["--nets", *args.nets]
@@ -228,25 +234,26 @@ def run_backend(backend: str, args: argparse.Namespace, threads: int) -> None:
     rows: list[Row] = []
     for label, g, macs, rep in configurations(backend, args):
         pred = predicted_ms(g, profile) if rep is None else predict(rep, profile, backend=backend).total_ms
-        a = measure(g, backend, threads, args.warmup, args.repeats)
-        b = measure(g, backend, threads, args.warmup, args.repeats)
-        rows.append(Row(label, macs, a, b, pred))
+        rows.append(Row(label, macs, float("nan"), float("nan"), pred))
     t_main = time.perf_counter()
-    print(f"[{backend}] measuring every configuration again in another process …", file=sys.stderr)
-    other = in_other_process(backend, args, threads)
+    print(f"[{backend}] measuring every configuration twice in a fresh process …", file=sys.stderr)
+    first = in_fresh_process(backend, args, threads, 2)
+    print(f"[{backend}] … and once more in another one …", file=sys.stderr)
+    other = in_fresh_process(backend, args, threads, 1)
     t_other = time.perf_counter()
     print(
         f"{'configuration':40s} {'MMACs':>9s} {'measured':>10s} {'again':>10s} {'other proc':>10s} "
         f"{'predicted':>10s} {'err %':>7s}"
     )
     for r in rows:
-        r.other = other[r.label]
+        r.measured, r.again = first[r.label]
+        r.other = other[r.label][0]
         _print(r)
     builtin = [r for r in rows if not r.label.startswith("random")]
     randoms = [r for r in rows if r.label.startswith("random")]
     print(
-        f"\n{backend} summary (load now {os.getloadavg()[0]:.2f}; the main pass measured for "
-        f"{t_main - t0 - t_cal:.0f} s, then the other process for {t_other - t_main:.0f} s):"
+        f"\n{backend} summary (load now {os.getloadavg()[0]:.2f}; the two measuring processes took "
+        f"{t_other - t_main:.0f} s):"
     )
     summary("built-in networks", builtin)
     summary("unseen random networks", randoms)
@@ -273,11 +280,12 @@ def main() -> int:
     ap.add_argument("--random", type=int, default=16, help="unseen random networks (default 16)")
     ap.add_argument("--nets", nargs="*", help="only these built-in networks")
     ap.add_argument("--measure-only", metavar="FILE", help=argparse.SUPPRESS)
+    ap.add_argument("--times", type=int, default=1, help=argparse.SUPPRESS)
     args = ap.parse_args()
     threads = args.threads or os.cpu_count() or 1
     backends = ("torch", "onnxruntime") if args.backend == "both" else (args.backend,)
     if args.measure_only:  # the other process of the cross-process noise floor (one backend)
-        measure_only(backends[0], args, threads, args.measure_only)
+        measure_only(backends[0], args, threads, args.measure_only, args.times)
         return 0
     for backend in backends:
         run_backend(backend, args, threads)

@@ -112,17 +112,21 @@ def example_input(graph: Graph, batch: int = 1, seed: int = 0) -> Any:
 def time_forward(
     graph: Graph, threads: int, warmup: int, repeats: int, batch: int = 1, model: bytes | None = None
 ) -> list[float]:
-    """Seconds of each of ``repeats`` ``session.run`` calls after ``warmup`` untimed ones."""
+    """Seconds of each of ``repeats`` ``session.run`` calls after ``warmup`` untimed ones, with
+    Python's garbage collector paused (:class:`~archcalc.measure.gc_pause.gc_paused`)."""
+    from archcalc.measure.gc_pause import gc_paused
+
     model = model if model is not None else to_onnx(graph).SerializeToString()
     sess = _session(model, session_options(threads))
     feed = {INPUT: example_input(graph, batch)}
-    for _ in range(warmup):
-        sess.run(None, feed)
-    out: list[float] = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        sess.run(None, feed)
-        out.append(time.perf_counter() - t0)
+    with gc_paused():
+        for _ in range(warmup):
+            sess.run(None, feed)
+        out: list[float] = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            sess.run(None, feed)
+            out.append(time.perf_counter() - t0)
     return out
 
 

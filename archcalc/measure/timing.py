@@ -5,9 +5,10 @@
 The model is :class:`archcalc.measure.torch_build.GraphModule` (one submodule per graph node, same names).
 Each node's module is called on the real tensors its node reads (the outputs of the layers before
 it, from a random image): ``warmup`` untimed calls, then ``repeats`` calls each timed with
-``time.perf_counter``; the figure kept is the median, with the interquartile range (IQR) as its
-spread. The whole forward pass is timed the same way, and reported next to the sum of the
-per-layer medians (their difference is the Python glue between layers, plus cache effects).
+``time.perf_counter``, with Python's garbage collector paused (as ``timeit`` does); the figure
+kept is the median, with the interquartile range (IQR) as its spread. The whole forward pass is
+timed the same way, and reported next to the sum of the per-layer medians (their difference is
+the Python glue between layers, plus cache effects).
 Everything runs under ``torch.inference_mode()`` with ``torch.set_num_threads(threads)``.
 
 Per layer, at batch B: achieved GMAC/s = B·MACs / t / 1e9 and GB/s = bytes(B) / t / 1e9 with
@@ -108,14 +109,18 @@ def stat(samples: Sequence[float]) -> Stat:
 
 
 def time_calls(fn: Callable[[], Any], warmup: int, repeats: int) -> list[float]:
-    """Seconds of each of ``repeats`` calls of ``fn`` after ``warmup`` untimed ones."""
-    for _ in range(warmup):
-        fn()
-    out: list[float] = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
+    """Seconds of each of ``repeats`` calls of ``fn`` after ``warmup`` untimed ones, with Python's
+    garbage collector paused (:class:`~archcalc.measure.gc_pause.gc_paused`)."""
+    from archcalc.measure.gc_pause import gc_paused
+
+    with gc_paused():
+        for _ in range(warmup):
+            fn()
+        out: list[float] = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
     return out
 
 
