@@ -1,11 +1,13 @@
 """Synthetic kernels for ``archcalc calibrate``: a random configuration space per kernel type.
 
 A configuration is a small dict (channels, side, kernel size, stride, groups, the fused tail …)
-drawn at random (:func:`draw`: channels and sides log-uniform, mostly multiples of 8 as networks
-use them) or moved a little from another one (:func:`perturb`: each size scaled by a random factor
-in [1/1.6, 1.6], one discrete choice redrawn), and built (:func:`build`) into a tiny graph whose
-last layers form the one kernel timed. Built from the same primitives as every network, and from
-no built-in network: ``benchmarks/latency_model.py`` evaluates on networks calibration never saw.
+drawn at random (:func:`draw`: channels and sides log-uniform, channels mostly multiples of 8 to
+64 as networks use them; for most convolutions and pools side and channels drawn together, as
+networks widen while they downsample, :func:`_network_like`) or moved a little from another one
+(:func:`perturb`: each size scaled by a random factor in [1/1.6, 1.6], one discrete choice
+redrawn), and built (:func:`build`) into a tiny graph whose last layers form the one kernel timed.
+Built from the same primitives as every network, and from no built-in network:
+``benchmarks/latency_model.py`` evaluates on networks calibration never saw.
 
 On onnxruntime a convolution kernel may carry a batch norm, an activation and a residual add
 (what the runtime fuses, ``archcalc.count.kernels``): the tail is part of the configuration; on
@@ -48,7 +50,8 @@ MAX_ELEMS = 2**22
 maps, 64×224×224, are 3.2 M)."""
 
 MIN_SIDE = 3
-"""Smallest map side drawn on torch (7 on onnxruntime): networks at 160 px end on 5×5 maps (at
+"""Smallest map side drawn on torch, and by the network-like draws of both backends (onnxruntime's
+other draws start at 7): networks at 160 px end on 5×5 maps (at
 128 px 4×4), where a 1×1 convolution of 512 → 2048 channels runs at 29 GMAC/s against 42 at 7×7
 and 49 at 10×10 (torch 2.13, one thread). With sides from 7, MobileNetV4-Conv-L's last stage at
 160 px was priced 43 % short (docs/latency.md)."""
@@ -68,10 +71,10 @@ def _log_int(rng: random.Random, lo: int, hi: int, mult8: float = 0.7) -> int:
 CHANNEL_STEPS = (8, 16, 32, 64)
 """The multiples a drawn channel count is rounded to (one at random, :data:`ALIGNED_SHARE` of the
 draws): networks set their widths as multiples of 8 to 64 (VGG-16, ResNet-50, GoogLeNet and the
-MobileNets at α = 1 mostly multiples of 32), and torch's 3×3 convolutions run at 115–125 GMAC/s on
-those against ~105 on others (128 → 128 channels at 56×56 against 120 → 120 or 136 → 136). Drawn as
-"70 % multiples of 8", both channels of a kernel were multiples of 32 in 3 % of the draws, and
-VGG-16's convolutions were priced 30–50 % too dear."""
+MobileNets at α = 1 mostly multiples of 32), and torch's 3×3 convolutions on 56×56 maps ran
+96 → 96 and 64 → 128 channels at 116–124 GMAC/s, 120 → 120 and 136 → 136 at 102–106 (two runs).
+Drawn as "70 % multiples of 8", both channels of a kernel were multiples of 32 in 3 % of the draws,
+and VGG-16's convolutions were priced 30–50 % too dear."""
 ALIGNED_SHARE = 0.85
 
 
@@ -176,8 +179,7 @@ def _draw_grouped(cfg: Config, rng: random.Random, backend: str) -> None:
     if backend == "torch":
         # channels per group drawn as networks set them (mostly multiples of 8: torch runs 33 → 33
         # per group 2.5× slower than 32 → 32), as many output channels as input ones or others
-        # (AlexNet's 96 → 256 in two groups); 5×5 windows and stride 2 too (on torch;
-        # onnxruntime's sampling is as it was)
+        # (AlexNet's 96 → 256 in two groups); 5×5 windows and stride 2 too (on torch only)
         per = _channels(rng, 4, max(4, 1024 // g))
         per_out = _channels(rng, 4, max(4, 1024 // g)) if rng.random() < 0.5 else per
         cfg.update(c=g * per, cout=g * per_out, k=rng.choice((1, 1, 3, 5)), stride=rng.choice((1, 1, 1, 2)))
