@@ -2,10 +2,10 @@
 
 A cyclic collection that starts inside a timed call is charged to it, and how long it takes
 depends on how many objects the whole process holds, not on the network: eager torch's small
-networks, measured in a process that had built and run other networks before, ran 15–30 % slower
-in one process than in another (docs/latency.md), and two such processes agreed within ±10 % on
-60–92 % of the 96 built-in configurations; with the collector paused during the timed calls, as
-``timeit`` and ``torch.utils.benchmark`` (which calibration times with) do, on 96 %.
+networks, measured one after another in one process, ran 15–30 % apart between two processes, which
+agreed within ±10 % on 50–98 % of the 96 built-in configurations (median 79 %); with the collector
+paused during the timed calls, as ``timeit`` and ``torch.utils.benchmark`` (which calibration
+times with) do, on 84–98 % (median 90 %; docs/latency.md).
 """
 
 from __future__ import annotations
@@ -15,12 +15,18 @@ from types import TracebackType
 
 
 class gc_paused:
-    """Context manager: a full collection first, then no collection until the block ends (the
-    collector's state before is restored after)."""
+    """Context manager: a full collection first (unless ``collect`` is False), then no collection
+    until the block ends (the collector's state before is restored after). A full collection costs
+    what the process holds (tens of ms in a test session): take it once per measurement, not per
+    timed layer."""
+
+    def __init__(self, collect: bool = True) -> None:
+        self.collect = collect
 
     def __enter__(self) -> None:
         self.was_enabled = gc.isenabled()
-        gc.collect()
+        if self.collect:
+            gc.collect()
         gc.disable()
 
     def __exit__(

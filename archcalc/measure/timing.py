@@ -110,10 +110,11 @@ def stat(samples: Sequence[float]) -> Stat:
 
 def time_calls(fn: Callable[[], Any], warmup: int, repeats: int) -> list[float]:
     """Seconds of each of ``repeats`` calls of ``fn`` after ``warmup`` untimed ones, with Python's
-    garbage collector paused (:class:`~archcalc.measure.gc_pause.gc_paused`)."""
+    garbage collector paused (:class:`~archcalc.measure.gc_pause.gc_paused`; no collection first:
+    a caller timing many calls collects once, as :func:`time_network` does)."""
     from archcalc.measure.gc_pause import gc_paused
 
-    with gc_paused():
+    with gc_paused(collect=False):
         for _ in range(warmup):
             fn()
         out: list[float] = []
@@ -183,8 +184,10 @@ def time_network(
     rep: Report = closed_form_report(resolved, "paper", "fp32")
     if backend == "onnxruntime":
         return _time_ort(resolved, rep, threads, batch, warmup, repeats, profile)
+    from archcalc.measure.gc_pause import gc_paused
+
     try:
-        with threads_set(threads), torch.inference_mode():
+        with gc_paused(), threads_set(threads), torch.inference_mode():
             model = build(resolved.graph)
             layers = _time_layers(model, rep, batch, warmup, repeats, wrap)
             x = model.example_input(batch)
