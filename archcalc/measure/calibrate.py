@@ -103,9 +103,9 @@ convolutions with over 256 KiB of weights in the 48 calibration networks, all 21
 fully connected layer at batch 1, which reads each weight once, shows nothing (2 ps/B): it streams
 them in its isolated timing too. Priced on every kernel (``all``), c was fitted at 2–4 ps/B, the
 fully connected layers' share; on convolutions alone (``reused``) at 24–33 ps/B, and the 92 built-in
-configurations within ±10 % went from 41–64 % to 73–78 % (five measurements, two calibrations;
-docs/latency.md). On torch ``reused`` fitted c at 100–126 ps/B and scored worse (31–66 % against
-44–71 %): it keeps ``all``."""
+configurations within ±10 % went from 62.4 % to 72–76 % on average over five clean measurements
+(three calibrations; docs/latency.md). On torch ``reused`` fitted c at 100–126 ps/B and scored
+worse (31–66 % against 44–71 %, refitted offline on the same forwards): it keeps ``all``."""
 
 MIN_LEARNED = 12
 """Fewest kernels a learned factor is fitted to."""
