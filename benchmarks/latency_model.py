@@ -54,7 +54,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 import numpy as np
 from scipy.stats import kendalltau
 
-from archcalc.count.closed_form import Report, layer_costs, report
+from archcalc.count.closed_form import layer_costs, report
 from archcalc.count.latency import (
     DeviceProfile,
     kernel_total_seconds,
@@ -66,7 +66,7 @@ from archcalc.count.latency import (
 )
 from archcalc.errors import ArchcalcError
 from archcalc.model.graph import Graph
-from archcalc.model.resolve import resolve
+from archcalc.model.resolve import Resolved, resolve
 from archcalc.spec.catalog import builtin_names, load_spec
 
 ALPHAS = (0.5, 1.0)
@@ -120,8 +120,8 @@ class Row:
     macs: float
     measured: float
     again: float
+    other: float
     predicted: float
-    other: float = float("nan")
 
 
 def summary(label: str, rows: list[Row]) -> None:
@@ -144,12 +144,10 @@ def summary(label: str, rows: list[Row]) -> None:
     print(f"    noise floor, other process: {shares(cross)} (measured again by a fresh process, later)")
 
 
-def configurations(
-    backend: str, args: argparse.Namespace
-) -> Iterator[tuple[str, Graph, float, Report | None]]:
-    """(label, graph, MACs, closed-form report or None) of every configuration scored, in order:
-    the built-in networks at each α and resolution (those ONNX cannot express skipped on
-    onnxruntime), then the unseen random networks."""
+def configurations(backend: str, args: argparse.Namespace) -> Iterator[tuple[str, Graph, Resolved | None]]:
+    """(label, graph, the resolved spec or None) of every configuration scored, in order: the
+    built-in networks at each α and resolution (those ONNX cannot express skipped on
+    onnxruntime), then the unseen random networks (no spec)."""
     from archcalc.measure.calibrate import calibration_networks, exportable
 
     for net in args.nets or builtin_names():
@@ -163,11 +161,9 @@ def configurations(
                     continue
                 if backend == "onnxruntime" and not exportable(resolved.graph):
                     continue
-                rep = report(resolved, "paper", "fp32")
-                yield f"{net} α={alpha:g} {res}", resolved.graph, float(rep.totals.macs), rep
+                yield f"{net} α={alpha:g} {res}", resolved.graph, resolved
     for i, g in enumerate(calibration_networks(args.random, 2e9, backend, seed=UNSEEN_SEED)):
-        macs = float(sum(c.macs for c in layer_costs(g)))
-        yield f"random #{i} (seed {UNSEEN_SEED}+{1000 * i})", g, macs, None
+        yield f"random #{i} (seed {UNSEEN_SEED}+{1000 * i})", g, None
 
 
 def measure_only(backend: str, args: argparse.Namespace, threads: int, path: str, times: int) -> None:
@@ -175,7 +171,7 @@ def measure_only(backend: str, args: argparse.Namespace, threads: int, path: str
     one of the fresh measuring processes (:func:`in_fresh_process`)."""
     out = {
         label: [measure(g, backend, threads, args.warmup, args.repeats) for _ in range(times)]
-        for label, g, _, _ in configurations(backend, args)
+        for label, g, _ in configurations(backend, args)
     }
     with open(path, "w", encoding="utf-8") as f:
         json.dump(out, f)
@@ -232,10 +228,14 @@ def run_backend(backend: str, args: argparse.Namespace, threads: int) -> None:
         f"{', '.join(f'{k} {v}' for k, v in profile.versions.items())}"
         f"{', quick' if profile.quick else ''}); timing with {threads} threads, load {os.getloadavg()[0]:.2f}"
     )
-    rows: list[Row] = []
-    for label, g, macs, rep in configurations(backend, args):
-        pred = predicted_ms(g, profile) if rep is None else predict(rep, profile, backend=backend).total_ms
-        rows.append(Row(label, macs, float("nan"), float("nan"), pred))
+    predicted: list[tuple[str, float, float]] = []  # (label, MACs, predicted ms)
+    for label, g, resolved in configurations(backend, args):
+        if resolved is None:
+            macs, pred = float(sum(c.macs for c in layer_costs(g))), predicted_ms(g, profile)
+        else:
+            rep = report(resolved, "paper", "fp32")
+            macs, pred = float(rep.totals.macs), predict(rep, profile, backend=backend).total_ms
+        predicted.append((label, macs, pred))
     t_main = time.perf_counter()
     print(f"[{backend}] measuring every configuration twice in a fresh process …", file=sys.stderr)
     first = in_fresh_process(backend, args, threads, 2)
@@ -246,9 +246,8 @@ def run_backend(backend: str, args: argparse.Namespace, threads: int) -> None:
         f"{'configuration':40s} {'MMACs':>9s} {'measured':>10s} {'again':>10s} {'other proc':>10s} "
         f"{'predicted':>10s} {'err %':>7s}"
     )
+    rows = [Row(label, macs, *first[label], other[label][0], pred) for label, macs, pred in predicted]
     for r in rows:
-        r.measured, r.again = first[r.label]
-        r.other = other[r.label][0]
         _print(r)
     builtin = [r for r in rows if not r.label.startswith("random")]
     randoms = [r for r in rows if r.label.startswith("random")]
