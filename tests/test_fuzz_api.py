@@ -34,7 +34,8 @@ from archcalc.export.onnx_model import save, to_onnx
 from archcalc.model.resolve import resolve
 from archcalc.spec.catalog import load_spec, specs_dir
 
-_ONNX = Path(tempfile.mkdtemp(prefix="archcalc-fuzz-")) / "squeezenet1_1.onnx"
+_ONNX_DIR = tempfile.TemporaryDirectory(prefix="archcalc-fuzz-")  # removed when the run ends
+_ONNX = Path(_ONNX_DIR.name) / "squeezenet1_1.onnx"
 save(to_onnx(resolve(load_spec("squeezenet1_1"), resolution=64).graph), _ONNX)
 _MODULE = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, stride=2), torch.nn.BatchNorm2d(8), torch.nn.ReLU())
 

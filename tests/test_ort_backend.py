@@ -320,6 +320,26 @@ def test_blocked_macs_are_onnxruntimes_padded_weights() -> None:
         assert kernels["gc"].priced_macs == kernels["gc"].head.macs
 
 
+def test_profiling_sessions_leave_no_folder_behind() -> None:
+    """Every profiling session of a process writes into one temporary folder, and each profile file
+    is removed once read: calibration runs hundreds of sessions, and a folder per session left 906
+    empty ``archcalc-ort-*`` folders in /tmp after a day's work."""
+    import glob
+    import os
+    import tempfile
+
+    from archcalc.measure.benches import OrtBench
+
+    model, shape = OrtBench(1, True)._chain(2, 16)
+    feed = {"x": np.zeros(shape, np.float32)}
+    ort_run.profile_session(ort_run.profiling_session(model, 1), feed, 1, 1)  # the folder exists
+    before = set(glob.glob(f"{tempfile.gettempdir()}/archcalc-ort-*"))
+    for _ in range(3):
+        ort_run.profile_session(ort_run.profiling_session(model, 1), feed, 1, 1)
+    assert set(glob.glob(f"{tempfile.gettempdir()}/archcalc-ort-*")) <= before
+    assert os.listdir(ort_run.profile_folder().name) == []
+
+
 def test_conv_chain_for_the_profiler_bias_runs_as_fused_convs() -> None:
     """The chain :meth:`OrtBench.profiler_bias` times to measure the profiler's bias on a
     convolution: onnxruntime's profiler reports it as 64 convolution kernels (each with its ReLU

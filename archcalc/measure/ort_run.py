@@ -20,6 +20,7 @@ Imports onnxruntime and numpy: only ``archcalc time --backend onnxruntime`` and
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import tempfile
@@ -142,10 +143,20 @@ class KernelRun:
     seconds: list[float]
 
 
+@functools.cache
+def profile_folder() -> tempfile.TemporaryDirectory[str]:
+    """The temporary folder the profiler's files of this process go to: one per process, removed
+    when it exits (each file is removed once read, :func:`profile_session`)."""
+    return tempfile.TemporaryDirectory(prefix="archcalc-ort-")
+
+
+_SESSIONS = itertools.count()
+
+
 def profiling_session(model: bytes, threads: int) -> Any:
-    """A session with the profiler on (its file in a temporary folder)."""
-    d = tempfile.mkdtemp(prefix="archcalc-ort-")
-    return _session(model, session_options(threads, os.path.join(d, "profile")))
+    """A session with the profiler on, its file in :func:`profile_folder` under a name of its own."""
+    prefix = os.path.join(profile_folder().name, f"profile-{next(_SESSIONS)}")
+    return _session(model, session_options(threads, prefix))
 
 
 def _runs_of(events: list[dict[str, Any]], warmup: int) -> list[tuple[int, int]]:
