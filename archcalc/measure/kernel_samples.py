@@ -49,6 +49,14 @@ MAX_ELEMS = 2**22
 """Most elements of one activation tensor of a synthetic kernel (16 MiB at fp32; VGG-16's first
 maps, 64×224×224, are 3.2 M)."""
 
+MAX_CONV_WEIGHT_BYTES = 16 * 2**20
+"""Most weight bytes of one synthetic convolution (the built-in networks' largest: Xception's
+1536 → 2048 pointwise, 12 MiB; VGG-16's 512 → 512 3×3, 9 MiB). Without it, the network-like
+draws on small maps made 5×5 and 7×7 convolutions of 700–1300 channels (up to 140 MB of weights,
+running at 2–8 GMAC/s, timed by streaming their weights), a fifth of torch's dense samples; the
+dense roofline was fitted at 61 GMAC/s, and VGG-16's 3×3 convolutions, which run at 110–130,
+were priced 15–100 % too dear (docs/latency.md)."""
+
 MIN_SIDE = 3
 """Smallest map side drawn on torch, and by the network-like draws of both backends (onnxruntime's
 other draws start at 7): networks at 160 px end on 5×5 maps (at
@@ -293,6 +301,8 @@ def _build_conv(cfg: Config) -> tuple[Graph, list[str]]:
     stride = cfg.get("stride", 1)
     groups = {"depthwise": c, "grouped": cfg.get("g", 1)}.get(kind, 1)
     cout = c if kind == "depthwise" else cfg.get("cout", c)
+    if k > s or cout * (c // groups) * k * k * 4 > MAX_CONV_WEIGHT_BYTES:
+        raise _collapse()  # a window wider than the map, or weights no network has
     b = GraphBuilder((c, s, s))
     if "add" in cfg.get("tail", ""):
         # the residual: a tensor of the conv's output shape, written before the kernel
@@ -401,7 +411,7 @@ def _build(cfg: Config) -> tuple[Graph, list[str]]:
 def _collapse() -> Exception:
     from archcalc.errors import ArchcalcError
 
-    return ArchcalcError("residual shape differs")
+    return ArchcalcError("a shape no network has")
 
 
 def kinds_for(backend: str) -> list[str]:
@@ -436,6 +446,7 @@ def reorder_graph(cfg: Config) -> Graph | None:
 
 __all__ = [
     "CONV_KINDS",
+    "MAX_CONV_WEIGHT_BYTES",
     "MAX_ELEMS",
     "MAX_MACS",
     "Config",
