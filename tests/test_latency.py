@@ -163,6 +163,63 @@ def test_cold_weights_reused_prices_only_reread_weights() -> None:
     assert layer.forward_seconds == pytest.approx(1e-5 + 1e-9 * 8192 + 1e-8 * 2048)
 
 
+def test_in_network_factor_by_hand() -> None:
+    """f_κ (``KindModel.in_network``) multiplies the kernel's isolated seconds, under s, and only for
+    its own kind: T = s·f·t + g + a·written + c·cold."""
+    row = pointwise_16_to_32()
+    p = make_profile(mac_rate=1e7, forward=HAND_FORWARD)
+    kinds = dict(p.kinds)
+    kinds["pointwise"] = kinds["pointwise"].model_copy(update={"in_network": 1.5})
+    kinds["dense"] = kinds["dense"].model_copy(update={"in_network": 4.0})  # not this layer's kind
+    q = p.model_copy(update={"kinds": kinds})
+    # T = 2·1.5·3.2778e-3 + 1e-5 + 1e-9·8192 + 1e-8·2048 = 9.872072e-3 s
+    (layer,) = predict(_report_of(row), q).layers
+    assert layer.seconds == pytest.approx(9.872072e-3)
+    assert layer.forward_seconds == pytest.approx(1e-5 + 8.192e-6 + 2.048e-5)
+
+
+def test_profile_without_in_network_factors_loads_with_one() -> None:
+    """A profile saved before the in-network factors existed loads, each factor 1."""
+    raw = json.loads(make_profile().model_dump_json())
+    for m in raw["kinds"].values():
+        del m["in_network"]
+    p = DeviceProfile.model_validate(raw)
+    assert {m.in_network for m in p.kinds.values()} == {1.0}
+
+
+def test_fit_in_network_recovers_planted_constants() -> None:
+    """Kernel seconds inside a network made from known constants, y_k = f_κ·t_k + g + a·written_k +
+    c·cold_k (pointwise f = 1.3, batch norm f = 2.0, g = 2 µs, a = 0.5 ps/B, c = 40 ps/B), are
+    fitted back exactly; a kind with fewer than MIN_IN_NETWORK kernels (one dense) keeps f = 1."""
+    from archcalc.measure.calibrate import MIN_IN_NETWORK, fit_in_network
+
+    b = GraphBuilder((8, 32, 32))
+    b.op("stem", Conv2d, in_channels=8, out_channels=16, kernel=(3, 3), padding=(1, 1))
+    c = 16
+    for i in range(MIN_IN_NETWORK + 2):
+        cout = 16 + 8 * (i % 4)
+        b.op(f"pw{i}", Conv2d, in_channels=c, out_channels=cout, kernel=(1, 1))
+        b.op(f"bn{i}", BatchNorm2d, channels=cout)
+        c = cout
+    kernels = group_kernels(layer_costs(b.graph), "torch")
+    p = make_profile(mac_rate=1e9)
+    cold = ForwardModel(weight_cap_bytes=1e5)
+    f = {"pointwise": 1.3, "batchnorm": 2.0}
+    data = []
+    for k in kernels:
+        kind = layer_kind(k.head)
+        t = kernel_seconds(k, p)
+        written = k.bytes_written
+        y = f.get(kind, 1.0) * t + 2e-6 + 0.5e-12 * written + 40e-12 * min(k.weight_bytes, 1e5)
+        data.append((k, y))
+    factors, terms = fit_in_network(data, p, cold)
+    assert factors == pytest.approx(f, rel=1e-6)
+    assert terms.node_seconds == pytest.approx(2e-6, rel=1e-6)
+    assert terms.write_seconds_per_byte == pytest.approx(0.5e-12, rel=1e-5)
+    assert terms.weight_seconds_per_byte == pytest.approx(40e-12, rel=1e-6)
+    assert terms.weight_cap_bytes == 1e5 and terms.scale == 1.0
+
+
 def test_identity_forward_model_is_the_roofline_sum() -> None:
     row = pointwise_16_to_32()
     p = make_profile(mac_rate=1e7)

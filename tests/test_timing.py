@@ -197,3 +197,55 @@ def test_timed_calls_run_with_the_garbage_collector_paused() -> None:
         assert not gc.isenabled()  # a collector that was off stays off
     finally:
         gc.enable()
+
+
+def test_torch_in_network_times_each_layer_of_a_forward() -> None:
+    """``TorchBench.in_network`` clocks every layer of the network inside whole forward passes (one
+    time per layer and pass in ``GraphModule.forward``'s ``seconds``), each positive; onnxruntime's
+    bench has none to give."""
+    import math
+
+    from archcalc.measure.benches import IN_NETWORK_RUNS, OrtBench, TorchBench
+    from archcalc.measure.torch_build import build
+    from archcalc.model.resolve import resolve
+    from archcalc.spec.catalog import load_spec
+
+    graph = resolve(load_spec("mobilenet_v1"), 0.25, 32).graph
+    names = [n.name for n in graph]
+    per = TorchBench(1, True).in_network(graph)
+    assert per is not None and list(per) == names
+    assert all(math.isfinite(t) and t > 0 for t in per.values())
+    seconds: dict[str, list[float]] = {}
+    model = build(graph)
+    import torch
+
+    with torch.inference_mode():
+        for _ in range(3):
+            model(model.example_input(), seconds=seconds)
+    assert list(seconds) == names and {len(v) for v in seconds.values()} == {3}
+    assert IN_NETWORK_RUNS >= 5
+    assert OrtBench(1, True).in_network(graph) is None
+
+
+def test_torch_networks_are_measured_in_a_fresh_process() -> None:
+    """``TorchBench.networks`` measures each graph (its forward and, in a full calibration, every
+    layer inside it) in a worker process of its own, in order; a quick calibration asks for no
+    in-network times; onnxruntime measures in this process and has none."""
+    import math
+
+    from archcalc.measure import benches
+    from archcalc.measure.benches import OrtBench, TorchBench
+    from archcalc.model.resolve import resolve
+    from archcalc.spec.catalog import load_spec
+
+    small = resolve(load_spec("mobilenet_v1"), 0.25, 32).graph
+    other = resolve(load_spec("squeezenet1_1"), 0.25, 32).graph
+    (seconds, per_layer), (seconds2, per_layer2) = TorchBench(1, False).networks([small, other])
+    assert math.isfinite(seconds) and seconds > 0 and math.isfinite(seconds2) and seconds2 > 0
+    assert per_layer is not None and list(per_layer) == [n.name for n in small]
+    assert per_layer2 is not None and list(per_layer2) == [n.name for n in other]
+    ((quick, none),) = TorchBench(1, True).networks([small])
+    assert quick > 0 and none is None
+    assert benches._worker_bench.cache_info().currsize == 0  # nothing was measured in this process
+    ((ort, nothing),) = OrtBench(1, True).networks([small])
+    assert ort > 0 and nothing is None

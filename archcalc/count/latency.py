@@ -39,18 +39,24 @@ What is predicted for the layers torch does not really run as a data pass:
 In a real forward pass a network costs more than the sum of its kernels timed in isolation (each
 over and over on the same input): the walk of the graph and tensor bookkeeping per kernel,
 allocation and first touch (page faults) of every fresh output tensor, weights that are not in
-cache. ``archcalc calibrate`` times random synthetic networks (:mod:`archcalc.measure.synthetic_networks`)
-in whole forward passes and fits the profile's :class:`ForwardModel` constants on the relative
-error. The predicted seconds of kernel i in a forward pass, and the network total, are::
+cache, and whatever else differs per kernel type between an isolated call and one among others.
+``archcalc calibrate`` times random synthetic networks (:mod:`archcalc.measure.synthetic_networks`)
+and fits the profile's forward constants. The predicted seconds of kernel i in a forward pass,
+and the network total, are::
 
-    T_i = s · t_i  +  g  +  a · B · written_i  +  c · cold_i,     cold_i = min(weight_bytes_i, C)
+    T_i = s · f_κ · t_i  +  g  +  a · B · written_i  +  c · cold_i,     cold_i = min(weight_bytes_i, C)
     T   = Σ_i T_i
 
-where t_i is the kernel time above, s a scale on it, g the glue seconds per kernel, a the seconds
-per byte of a freshly written output tensor (0 bytes for views), c the seconds per weight byte read
-cold, and C the per-core L2 cache size (weights beyond it come from memory in the isolated timing as
-well, so only the first C bytes can be colder in the forward pass; on onnxruntime C is the L3 size,
-as its kernels are timed over runs of one kernel whose weights stay in L3). On onnxruntime
+where t_i is the kernel time above, f_κ the in-network factor of its type κ
+(:attr:`KindModel.in_network`), s a scale on the kernels, g the glue seconds per kernel, a the
+seconds per byte of a freshly written output tensor (0 bytes for views), c the seconds per weight
+byte read cold, and C the per-core L2 cache size (weights beyond it come from memory in the
+isolated timing as well, so only the first C bytes can be colder in the forward pass; on
+onnxruntime C is the L3 size, as its kernels are timed over runs of one kernel whose weights stay
+in L3). On torch, calibration clocks every kernel inside the synthetic networks' forward passes
+and fits f_κ, g, a and c to those per-kernel times, then s (near 1) to the whole forwards; on
+onnxruntime, whose kernels inside a network only its biased profiler can time, every f_κ is 1 and
+s, g, a, c are fitted to the whole forwards on the relative error. On onnxruntime
 (``ForwardModel.cold_weights = "reused"``) cold_i is 0 for a kernel that reads each weight at most
 once per call (B·MACs ≤ weight elements: a fully connected layer at batch 1, a convolution on a 1×1
 map): its isolated time already streams its weights, while a convolution's hid their reads in its
@@ -189,11 +195,19 @@ class KindModel(_ProfilePart):
     fit_error: float | None = Field(
         None, ge=0, description="median |predicted − measured| / measured over those shapes (0–1)"
     )
+    in_network: float = Field(
+        1.0,
+        gt=0,
+        le=100,
+        description="f: seconds of a kernel of this type inside a forward pass over its isolated seconds "
+        "(fitted on the per-kernel times of the synthetic networks; 1 where none were measured)",
+    )
 
 
 class ForwardModel(_ProfilePart):
     """What a whole forward pass adds to the roofline of each layer (see module doc):
-    T_i = s·t_i + g + a·B·written_i + c·cold_i (:meth:`cold_bytes`)."""
+    T_i = s·f_κ·t_i + g + a·B·written_i + c·cold_i (:meth:`cold_bytes`; f_κ:
+    :attr:`KindModel.in_network`)."""
 
     scale: float = Field(1.0, ge=0, le=1e3, description="s: factor on each layer's roofline seconds")
     node_seconds: float = Field(0.0, ge=0, le=MAX_SECONDS, description="g: glue seconds per graph node")
@@ -493,8 +507,10 @@ def kernel_reorder_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1) ->
 
 
 def kernel_total_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1) -> float:
-    """t_k plus its reorders' seconds: what the forward terms' scale s multiplies."""
-    return kernel_seconds(k, profile, batch) + kernel_reorder_seconds(k, profile, batch)
+    """f_κ·t_k plus its reorders' seconds: what the forward terms' scale s multiplies (f_κ the
+    in-network factor of the kernel's type, :attr:`KindModel.in_network`)."""
+    f = profile.kinds[layer_kind(k.head)].in_network
+    return f * kernel_seconds(k, profile, batch) + kernel_reorder_seconds(k, profile, batch)
 
 
 def profile_kernels(layers: Sequence[LayerCost], profile: DeviceProfile) -> list[Kernel]:
@@ -518,7 +534,7 @@ def predict(
 ) -> LatencyPrediction:
     """Per-layer predicted seconds in a forward pass on the profile's backend (refused when
     ``backend`` names another): the layers grouped into the backend's kernels, each kernel
-    T_k = s·t_k·exp(r̂_k) + g + a·B·written_k + c·cold_k (see module doc), given to
+    T_k = s·f_κ·t_k·exp(r̂_k) + g + a·B·written_k + c·cold_k (see module doc), given to
     the kernel's first layer, its roofline bound, and the total in ms."""
     from archcalc.inputs.arguments import whole
     from archcalc.inputs.limits import MAX_BATCH
@@ -543,7 +559,8 @@ def predict(
         factor = learned_factor(k, profile, batch, compute, memory)
         extra = fwd.kernel_extra_seconds(k, kind, batch)
         reorder = kernel_reorder_seconds(k, profile, batch)
-        t = fwd.scale * ((max(compute, memory) + overhead) * factor + reorder) + extra
+        f = profile.kinds[kind].in_network
+        t = fwd.scale * ((max(compute, memory) + overhead) * factor * f + reorder) + extra
         bound = roofline_bound(kind, compute, memory, overhead)
         for i, x in enumerate(k.layers):
             rows.append(

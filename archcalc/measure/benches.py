@@ -26,8 +26,9 @@ to absorb it).
 
 from __future__ import annotations
 
+import functools
 import platform
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from statistics import median
 from typing import Any, Protocol
 
@@ -46,6 +47,15 @@ class Bench(Protocol):
     def kernel(self, graph: Graph, names: Sequence[str]) -> float: ...
 
     def forward(self, graph: Graph) -> float: ...
+
+    def in_network(self, graph: Graph) -> dict[str, float] | None:
+        """Seconds of each layer of ``graph`` inside a whole forward pass at batch 1, by layer name
+        (None: the backend cannot time its kernels inside a network without changing them)."""
+        ...
+
+    def networks(self, graphs: Sequence[Graph]) -> Iterator[tuple[float, dict[str, float] | None]]:
+        """(:meth:`forward`, :meth:`in_network`) of each graph, in order, yielded as measured."""
+        ...
 
     def nchwc_block(self) -> int:
         """onnxruntime's NCHWc block size on this CPU (0: no blocked layout; torch: 0)."""
@@ -86,6 +96,10 @@ def fit_versions() -> dict[str, str]:
 ALLOCATOR_BALLAST = 24 << 20
 """Bytes of the tensor :class:`TorchBench` allocates and frees first (below glibc's largest dynamic
 mmap threshold, 32 MiB on 64-bit: ``DEFAULT_MMAP_THRESHOLD_MAX``)."""
+
+
+IN_NETWORK_RUNS = 9
+"""Forward passes :meth:`TorchBench.in_network` clocks layer by layer."""
 
 
 class TorchBench:
@@ -178,6 +192,41 @@ class TorchBench:
             model = build(graph)
             x = model.example_input()
             return self._time(lambda: model(x), 0.1 if self.quick else 0.4)
+
+    def in_network(self, graph: Graph) -> dict[str, float] | None:
+        """The median over :data:`IN_NETWORK_RUNS` forward passes (after two untimed ones, the
+        collector paused) of each layer's seconds in the pass, as ``GraphModule.forward`` clocks
+        them: its call and the freeing of the tensors no later layer reads."""
+        from archcalc.measure.gc_pause import gc_paused
+        from archcalc.measure.timing import threads_set
+        from archcalc.measure.torch_build import build
+
+        torch = self.torch
+        seconds: dict[str, list[float]] = {}
+        with threads_set(self.threads), torch.inference_mode(), gc_paused():
+            model = build(graph)
+            x = model.example_input()
+            model(x)
+            model(x)
+            for _ in range(IN_NETWORK_RUNS):
+                model(x, seconds=seconds)
+        return {name: median(ts) for name, ts in seconds.items()}
+
+    def networks(self, graphs: Sequence[Graph]) -> Iterator[tuple[float, dict[str, float] | None]]:
+        """Measured in one fresh Python process (``multiprocessing``'s spawn), as ``archcalc time``
+        and the benchmark measure: in the process that had just timed hundreds of kernels, eager
+        torch ran small networks 10–20 % slower, and the in-network factors fitted to its times
+        scored 1–4 points lower (docs/latency.md, fifth round)."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            futures = [pool.submit(_measure_network, g, self.threads, self.quick) for g in graphs]
+            for f in futures:
+                yield f.result()
+        finally:  # also when the caller stops early: drop what is not measured yet
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 class OrtBench:
@@ -343,10 +392,43 @@ class OrtBench:
     def forward(self, graph: Graph) -> float:
         return median(self.ort_run.time_forward(graph, self.threads, 2, 5 if self.quick else 15))
 
+    def in_network(self, graph: Graph) -> dict[str, float] | None:
+        """None: onnxruntime's kernels inside a network are timed by its profiler only, whose
+        per-kernel bias (:meth:`profiler_bias`) is as large as the in-network effects sought
+        (fitted on the profiled kernel times of the 48 calibration networks, the in-network
+        factors scored 58.7 % against 64.1 % without: docs/latency.md, fifth round)."""
+        return None
+
+    def networks(self, graphs: Sequence[Graph]) -> Iterator[tuple[float, dict[str, float] | None]]:
+        """In this process (onnxruntime's forward runs little Python)."""
+        for g in graphs:
+            yield self.forward(g), None
+
+
+@functools.cache
+def _worker_bench(threads: int, quick: bool) -> TorchBench:
+    return TorchBench(threads, quick)
+
+
+def _measure_network(graph: Graph, threads: int, quick: bool) -> tuple[float, dict[str, float] | None]:
+    """:meth:`TorchBench.forward` and (unless ``quick``, which fits no in-network factor)
+    :meth:`TorchBench.in_network` of ``graph``: what a :meth:`TorchBench.networks` worker runs."""
+    b = _worker_bench(threads, quick)
+    return b.forward(graph), None if quick else b.in_network(graph)
+
 
 def bench(backend: str, threads: int, quick: bool) -> Bench:
     """The :class:`Bench` of ``backend``."""
     return OrtBench(threads, quick) if backend == "onnxruntime" else TorchBench(threads, quick)
 
 
-__all__ = ["ALLOCATOR_BALLAST", "Bench", "OrtBench", "TorchBench", "bench", "cpu_model", "fit_versions"]
+__all__ = [
+    "ALLOCATOR_BALLAST",
+    "IN_NETWORK_RUNS",
+    "Bench",
+    "OrtBench",
+    "TorchBench",
+    "bench",
+    "cpu_model",
+    "fit_versions",
+]

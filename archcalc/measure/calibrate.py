@@ -26,14 +26,20 @@ For one backend (``torch`` eager or ``onnxruntime``'s CPU provider, :mod:`archca
 3. **Whole forward passes** of seeded random synthetic networks
    (:mod:`archcalc.measure.synthetic_networks`, seeds from 0; the benchmark evaluates on another
    seed) are timed, and the :class:`~archcalc.count.latency.ForwardModel` constants of
-   T = Σ_k (s·t_k + g + a·B·written_k + c·cold_k) fitted on the relative error by
-   ``scipy.optimize.lsq_linear``: s within [0.5, 2] (the isolated kernels set the scale; a fit
-   free to zero it, as the old quick mode did, predicts every layer alike), g, a, c ≥ 0.
+   T = Σ_k (s·f_κ·t_k + g + a·B·written_k + c·cold_k) fitted:
+
+   - where the backend can clock each kernel inside the forward pass (``Bench.in_network``:
+     torch), the in-network factor f_κ of each kernel type (``KindModel.in_network``) and g, a, c
+     on those per-kernel times (:func:`fit_in_network`), then s alone on the whole forwards;
+   - else (onnxruntime: f_κ = 1) s, g, a, c on the whole forwards' relative error
+     (:func:`fit_forward`, ``scipy.optimize.lsq_linear``): s within [0.5, 2] (the isolated
+     kernels set the scale; a fit free to zero it, as the old quick mode did, predicts every layer
+     alike), g, a, c ≥ 0.
 
 ``quick`` trades accuracy for time: 8 configurations and one adaptive round per type (so the
 learned factor, which needs 12, is fitted only where a round added enough), shorter timings, and
 6 small networks from which only s = 1 and g are fitted (one constant from six timings, instead of
-four from 48).
+four from 48, and no in-network factors).
 """
 
 from __future__ import annotations
@@ -345,22 +351,77 @@ def cache_bytes(level: int, default: float) -> float:
     return max(found) if found else default
 
 
+def forward_row(k: Kernel, profile: DeviceProfile, cold: ForwardModel, batch: int = 1) -> list[float]:
+    """[f_κ·t_k, kernels, B·written_k (views: 0), cold_k] of one kernel: the columns whose weights
+    (s, g, a, c) :func:`fit_forward` fits, cold_k the weight bytes ``cold``'s rule prices
+    (:meth:`ForwardModel.cold_bytes`: its C and ``cold_weights``); t_k, the kernels and the bytes
+    written count the layout reorders run for the kernel too (onnxruntime)."""
+    head_writes = layer_kind(k.head) not in VIEW_KINDS
+    return [
+        kernel_total_seconds(k, profile, batch),
+        float(1 + len(k.reorders)),
+        float(batch * k.bytes_written * head_writes + sum(batch * r.written for r in k.reorders)),
+        float(cold.cold_bytes(k.weight_bytes, k.macs, batch)),
+    ]
+
+
 def forward_features(
     kernels: Sequence[Kernel], profile: DeviceProfile, cold: ForwardModel, batch: int = 1
 ) -> list[float]:
-    """[Σ t_k, kernels, Σ B·written_k (views: 0), Σ cold_k]: the columns whose weights (s, g, a, c)
-    :func:`fit_forward` fits, cold_k the weight bytes ``cold``'s rule prices
-    (:meth:`ForwardModel.cold_bytes`: its C and ``cold_weights``); t_k, the kernels and the bytes
-    written count the layout reorders run for each kernel too (onnxruntime)."""
-    return [
-        sum(kernel_total_seconds(k, profile, batch) for k in kernels),
-        float(len(kernels) + sum(len(k.reorders) for k in kernels)),
-        float(
-            sum(batch * k.bytes_written for k in kernels if layer_kind(k.head) not in VIEW_KINDS)
-            + sum(batch * r.written for k in kernels for r in k.reorders)
-        ),
-        float(sum(cold.cold_bytes(k.weight_bytes, k.macs, batch) for k in kernels)),
-    ]
+    """[Σ f_κ·t_k, kernels, Σ B·written_k, Σ cold_k]: :func:`forward_row` summed over a network."""
+    rows = [forward_row(k, profile, cold, batch) for k in kernels]
+    return [float(sum(col)) for col in zip(*rows, strict=True)] if rows else [0.0] * 4
+
+
+MIN_IN_NETWORK = 8
+"""Fewest kernels of a type among the synthetic networks' for its in-network factor to be fitted
+(the others keep f = 1)."""
+IN_NETWORK_BOUNDS = (0.25, 8.0)
+"""The range an in-network factor f_κ is fitted in."""
+
+
+def fit_in_network(
+    data: Sequence[tuple[Kernel, float]], profile: DeviceProfile, cold: ForwardModel
+) -> tuple[dict[str, float], ForwardModel]:
+    """The in-network factor f_κ of each kernel type with at least :data:`MIN_IN_NETWORK` kernels in
+    ``data``, and the forward terms g, a, c, fitted to the seconds y_k of kernels inside the
+    forward passes of the synthetic networks (``data``: kernel, y_k)::
+
+        y_k = f_κ·t_k + g + a·B·written_k + c·cold_k
+
+    (t_k isolated, as the profile's kernel models price it) by ``scipy.optimize.lsq_linear`` on
+    rows weighted by 1/√y_k: between the relative error, which lets the many tiny kernels decide,
+    and the absolute, which lets the few big ones; f_κ within :data:`IN_NETWORK_BOUNDS`, g, a, c ≥ 0.
+    Returns the factors and ``cold`` with g, a, c set (s = 1)."""
+    import numpy as np
+    from scipy.optimize import lsq_linear
+
+    counts: dict[str, int] = {}
+    for k, _ in data:
+        counts[layer_kind(k.head)] = counts.get(layer_kind(k.head), 0) + 1
+    fitted = sorted(kind for kind, n in counts.items() if n >= MIN_IN_NETWORK)
+    if not fitted or any(y <= 0 for _, y in data):
+        raise ArchcalcError("in-network fit: needs kernels with positive times")
+    rows, ys = [], []
+    for k, y in data:
+        t, nodes, written, cold_b = forward_row(k, profile, cold)
+        kind = layer_kind(k.head)
+        row = [t if kind == f else 0.0 for f in fitted] + [nodes, written, cold_b]
+        ys.append(y - (0.0 if kind in fitted else t))  # a type not fitted keeps f = 1
+        rows.append(row)
+    w = 1.0 / np.sqrt(np.array([y for _, y in data]))
+    a = np.array(rows) * w[:, None]
+    norms = np.linalg.norm(a, axis=0)
+    norms[norms == 0] = 1.0
+    lo = np.array([IN_NETWORK_BOUNDS[0]] * len(fitted) + [0.0] * 3) * norms
+    hi = np.array([IN_NETWORK_BOUNDS[1]] * len(fitted) + [np.inf] * 3) * norms
+    theta = lsq_linear(a / norms, np.array(ys) * w, bounds=(lo, hi)).x / norms
+    factors = {kind: float(f) for kind, f in zip(fitted, theta, strict=False)}
+    g, a_w, c = (float(v) for v in theta[len(fitted) :])
+    terms = cold.model_copy(
+        update={"node_seconds": g, "write_seconds_per_byte": a_w, "weight_seconds_per_byte": c}
+    )
+    return factors, terms
 
 
 def nnls_relative(rows: list[list[float]], targets: list[float]) -> list[float]:
@@ -385,10 +446,12 @@ def fit_forward(
     quick: bool = False,
     cap: float | None = None,
     cold_weights: str = "all",
+    terms: ForwardModel | None = None,
 ) -> ForwardModel:
     """The :class:`ForwardModel` fitted to whole-forward seconds of networks at batch 1 (module doc);
     ``cap``: C, the weight bytes per kernel that can be cold (default: the L2 size);
-    ``cold_weights``: which kernels' weights the term c prices (:data:`COLD_WEIGHTS`)."""
+    ``cold_weights``: which kernels' weights the term c prices (:data:`COLD_WEIGHTS`); ``terms``:
+    g, a, c fitted already (:func:`fit_in_network`), of which s alone is fitted here."""
     import numpy as np
     from scipy.optimize import lsq_linear
 
@@ -399,7 +462,11 @@ def fit_forward(
     rows = np.array([forward_features(ks, profile, cold) for ks, _ in data])
     ts = np.array([t for _, t in data])
     a = rows / ts[:, None]
-    if quick:  # s = 1: fit g alone on what the kernels leave
+    if terms is not None:  # g, a, c given: s alone, on what they leave
+        fixed = np.array([terms.node_seconds, terms.write_seconds_per_byte, terms.weight_seconds_per_byte])
+        s = lsq_linear(a[:, 0:1], 1.0 - a[:, 1:] @ fixed, bounds=(0.5, 2.0)).x[0]
+        theta = np.array([s, *fixed])
+    elif quick:  # s = 1: fit g alone on what the kernels leave
         g = lsq_linear(a[:, 1:2], 1.0 - a[:, 0], bounds=(0.0, np.inf)).x[0]
         theta = np.array([1.0, g, 0.0, 0.0])
     else:
@@ -523,16 +590,37 @@ def calibrate(
             learned[kind] = kp
     profile = profile.model_copy(update={"kinds": kinds, "learned": learned})
     nets = calibration_networks(6, 5e7, backend) if quick else calibration_networks(48, 2e9, backend)
-    forwards = [
-        (group_kernels(layer_costs(g), backend, block), b.forward(g))
-        for _, g in wrap([("forward", g) for g in nets])
-    ]
+    forwards: list[tuple[list[Kernel], float]] = []
+    inside: list[tuple[Kernel, float]] | None = None if quick else []
+    # the measurements first in the zip: the last next() on them ends their generator (and its
+    # worker process) before the progress wrapper is exhausted
+    for (seconds, per_layer), (_, g) in zip(
+        b.networks(nets), wrap([("forward", g) for g in nets]), strict=True
+    ):
+        ks = group_kernels(layer_costs(g), backend, block)
+        forwards.append((ks, seconds))
+        if per_layer is None:
+            inside = None
+        elif inside is not None:
+            inside += [(k, sum(per_layer[x.name] for x in k.layers)) for k in ks]
     # onnxruntime's kernels are timed by its profiler over runs of one kernel, whose weights stay in
     # the last-level cache between runs: in a forward pass, up to the L3 size of them can be cold
     # (torch keeps the L2 size, as it was measured with)
-    cap = cache_bytes(3, 2.0**25) if backend == "onnxruntime" else None
+    cap = cache_bytes(3, 2.0**25) if backend == "onnxruntime" else l2_cache_bytes()
+    cold = ForwardModel(weight_cap_bytes=cap, cold_weights=COLD_WEIGHTS[backend])  # type: ignore[arg-type]
+    terms = None
     try:
-        forward = fit_forward(forwards, profile, quick, cap, COLD_WEIGHTS[backend])
+        if inside:
+            factors, terms = fit_in_network(inside, profile, cold)
+            profile = profile.model_copy(
+                update={
+                    "kinds": {
+                        kind: m.model_copy(update={"in_network": factors.get(kind, 1.0)})
+                        for kind, m in profile.kinds.items()
+                    }
+                }
+            )
+        forward = fit_forward(forwards, profile, quick, cap, COLD_WEIGHTS[backend], terms)
     except ValidationError as e:  # a fit outside the bounds a profile file may hold
         err = e.errors()[0]
         raise ArchcalcError(
@@ -552,10 +640,12 @@ __all__ = [
     "cpu_model",
     "exportable",
     "fit_forward",
+    "fit_in_network",
     "fit_learned",
     "fit_rates",
     "fit_roofline",
     "forward_features",
+    "forward_row",
     "l2_cache_bytes",
     "learned_features",
     "nnls_relative",

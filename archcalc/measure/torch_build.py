@@ -7,6 +7,7 @@ tensors its node names. Import this module only when torch is wanted.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from archcalc.count.liveness import last_reads
@@ -72,18 +73,29 @@ class GraphModule(nn.Module):
         ]
         self.eval()
 
-    def forward(self, x: torch.Tensor, shapes: dict[str, tuple[int, ...]] | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        shapes: dict[str, tuple[int, ...]] | None = None,
+        seconds: dict[str, list[float]] | None = None,
+    ) -> torch.Tensor:
         """Run the layers in graph order; if ``shapes`` is given, record each layer's output shape
-        (batch dimension dropped) in it."""
+        (batch dimension dropped) in it; if ``seconds`` is, append each layer's wall seconds in
+        this pass to its list there (its call and the freeing of the tensors no later layer
+        reads: a layer's time inside the network, ``time.perf_counter`` around each step)."""
         env: dict[str, torch.Tensor] = {INPUT: x}
         out = x
+        clock = time.perf_counter
         for (name, module, inputs), free in zip(self._steps, self._free_after, strict=True):
+            t0 = clock() if seconds is not None else 0.0
             out = module(*(env[t] for t in inputs))
             env[name] = out
-            if shapes is not None:
-                shapes[name] = tuple(out.shape[1:])
             for t in free:
                 del env[t]
+            if seconds is not None:
+                seconds.setdefault(name, []).append(clock() - t0)
+            if shapes is not None:
+                shapes[name] = tuple(out.shape[1:])
         return out
 
     def output_shapes(self, x: torch.Tensor) -> dict[str, tuple[int, ...]]:

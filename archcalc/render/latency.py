@@ -289,6 +289,7 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None, wide: bool = Fa
         "overhead_us",
         "samples",
         "fit_median_error_pct",
+        "in_network",
     ]
     from archcalc.count.latency import KINDS
 
@@ -302,6 +303,7 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None, wide: bool = Fa
             f"{1e6 * m.overhead:.2f}",
             m.samples,
             "" if m.fit_error is None else f"{100 * m.fit_error:.1f}",
+            f"{m.in_network:.3f}",
         ]
         for k, m in p.kinds.items()
     ]
@@ -320,7 +322,7 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None, wide: bool = Fa
         f"peak MAC rate (GEMM): {p.peak_mac_rate / 1e9:.2f} GMAC/s",
         f"copy bandwidth W(bytes moved): {curve}",
         f"call overhead (tiny op): {1e6 * p.call_overhead:.2f} µs",
-        "forward pass (T_i = s·t_i + g + a·B·written_i + c·min(weights_i, C)"
+        "forward pass (T_i = s·f_κ·t_i + g + a·B·written_i + c·min(weights_i, C), f_κ: in_network"
         + (", weights read more than once per call" if p.forward.cold_weights == "reused" else "")
         + f"): s = {p.forward.scale:.3f}, "
         f"g = {1e6 * p.forward.node_seconds:.2f} µs/node, a = {1e12 * p.forward.write_seconds_per_byte:.1f} "
