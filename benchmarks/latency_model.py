@@ -34,6 +34,16 @@ are preempted and every figure degrades.
     PYTHONPATH=. python benchmarks/latency_model.py --threads 2                 # calibrates first
     PYTHONPATH=. python benchmarks/latency_model.py --threads 2 --profile-torch NAME \\
         --profile-onnxruntime NAME
+
+One run scores one calibration against one measurement, and both vary (a fresh calibration moves
+the share within ±10 % by up to 20 points on torch). ``--save DIR`` keeps a run's profile and
+measurements in DIR (``BACKEND-profile.json``, ``BACKEND-measured.json``); ``--cross DIR ...``
+then scores every saved profile against every saved measurement of the built-in networks (the
+first process's and the other's), prints the matrix of shares within ±10 % with each profile's
+mean, and how often each pair of measurements agrees within ±10 % (the noise floor across runs):
+
+    PYTHONPATH=. python benchmarks/latency_model.py --threads 1 --backend torch --save runs/a
+    PYTHONPATH=. python benchmarks/latency_model.py --cross runs/a runs/b runs/c
 """
 
 from __future__ import annotations
@@ -209,6 +219,74 @@ def in_fresh_process(
             return json.load(f)
 
 
+def save_run(directory: str, backend: str, profile: DeviceProfile, rows: list[Row]) -> None:
+    """``BACKEND-profile.json`` and ``BACKEND-measured.json`` ({label: {first, again, other}} in ms)
+    in ``directory``, for :func:`cross`."""
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, f"{backend}-profile.json"), "w", encoding="utf-8") as f:
+        f.write(profile.model_dump_json())
+    measured = {r.label: {"first": r.measured, "again": r.again, "other": r.other} for r in rows}
+    with open(os.path.join(directory, f"{backend}-measured.json"), "w", encoding="utf-8") as f:
+        json.dump({"backend": backend, "profile": profile.name, "measured": measured}, f, indent=1)
+
+
+def _builtin_label(label: str) -> tuple[str, float, int] | None:
+    """(network, α, resolution) of a built-in configuration's label, None for a random network."""
+    if label.startswith("random"):
+        return None
+    net, alpha, res = label.split()
+    return net, float(alpha.removeprefix("α=")), int(res)
+
+
+def cross(directories: list[str]) -> None:
+    """Every saved profile × every saved measurement (:func:`save_run`), per backend: the share of
+    built-in configurations predicted within ±10 % (see module doc)."""
+    for backend in ("torch", "onnxruntime"):
+        runs = [d for d in directories if os.path.exists(os.path.join(d, f"{backend}-measured.json"))]
+        if not runs:
+            continue
+        columns: dict[str, dict[str, float]] = {}
+        for d in runs:
+            with open(os.path.join(d, f"{backend}-measured.json"), encoding="utf-8") as f:
+                measured = json.load(f)["measured"]
+            name = os.path.basename(os.path.normpath(d))
+            for which in ("first", "other"):
+                col = {k: v[which] for k, v in measured.items() if _builtin_label(k) is not None}
+                columns[name if which == "first" else f"{name} other"] = col
+        labels = sorted(set.intersection(*(set(c) for c in columns.values())))
+        reports = {}
+        for label in labels:
+            net, alpha, res = _builtin_label(label)  # type: ignore[misc]
+            reports[label] = report(resolve(load_spec(net), alpha, res), "paper", "fp32")
+        print(f"\n{backend}: {len(labels)} built-in configurations within ±10 %, profile (row) × measurement")
+        print("| profile | " + " | ".join(columns) + " | mean |")
+        print("|---|" + "---|" * (len(columns) + 1))
+        for d in runs:
+            path = os.path.join(d, f"{backend}-profile.json")
+            with open(path, encoding="utf-8") as f:
+                profile = DeviceProfile.model_validate_json(f.read())
+            pred = {k: predict(reports[k], profile, backend=backend).total_ms for k in labels}
+            shares = [
+                100 * np.mean([abs(pred[k] / c[k] - 1) <= 0.1 for k in labels]) for c in columns.values()
+            ]
+            print(
+                f"| {os.path.basename(os.path.normpath(d))} | "
+                + " | ".join(f"{v:.1f}" for v in shares)
+                + f" | {np.mean(shares):.1f} |"
+            )
+        names = list(columns)
+        agree = [
+            100 * np.mean([abs(columns[b][k] / columns[a][k] - 1) <= 0.1 for k in labels])
+            for i, a in enumerate(names)
+            for b in names[i + 1 :]
+        ]
+        if agree:
+            print(
+                f"measurements agreeing pairwise within ±10 % ({len(agree)} pairs): "
+                f"{min(agree):.1f}–{max(agree):.1f} %, median {median(agree):.1f} %"
+            )
+
+
 def run_backend(backend: str, args: argparse.Namespace, threads: int) -> None:
     t0 = time.perf_counter()
     name = getattr(args, f"profile_{backend}")
@@ -259,6 +337,9 @@ def run_backend(backend: str, args: argparse.Namespace, threads: int) -> None:
     summary("unseen random networks", randoms)
     summary("all", rows)
     print(f"  wall time: calibration {t_cal:.0f} s, total {time.perf_counter() - t0:.0f} s")
+    if args.save:
+        save_run(args.save, backend, profile, rows)
+        print(f"[{backend}] saved the profile and the measurements in {args.save}", file=sys.stderr)
 
 
 def _print(r: Row) -> None:
@@ -279,9 +360,18 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=3, help="untimed forwards before them (default 3)")
     ap.add_argument("--random", type=int, default=16, help="unseen random networks (default 16)")
     ap.add_argument("--nets", nargs="*", help="only these built-in networks")
+    ap.add_argument(
+        "--save", metavar="DIR", help="keep the profile and the measurements in DIR (for --cross)"
+    )
+    ap.add_argument(
+        "--cross", nargs="+", metavar="DIR", help="score every saved profile against every saved measurement"
+    )
     ap.add_argument("--measure-only", metavar="FILE", help=argparse.SUPPRESS)
     ap.add_argument("--times", type=int, default=1, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.cross:
+        cross(args.cross)
+        return 0
     threads = args.threads or os.cpu_count() or 1
     backends = ("torch", "onnxruntime") if args.backend == "both" else (args.backend,)
     if args.measure_only:  # the other process of the cross-process noise floor (one backend)
