@@ -166,11 +166,12 @@ def test_budget_errors(cli, args: list[str], fragment: str) -> None:
 # Latency: a hand-made profile where every layer is compute-bound at one MAC rate and the data kinds
 # cost nothing, so the prediction is MACs / rate + overheads, worked by hand.
 def _profile():
-    from archcalc.count.latency import COMPUTE_KINDS, KINDS, DeviceProfile
+    from archcalc.count.kernel_types import KERNEL_TYPES
+    from archcalc.count.latency import KINDS, DeviceProfile
 
     kinds = {
         k: {"mac_rate": 1e9, "bw_efficiency": 1.0, "overhead": 0.0}
-        if k in COMPUTE_KINDS
+        if KERNEL_TYPES[k].on_macs
         else {"byte_rate": 1e30, "bw_efficiency": 1.0, "overhead": 0.0}
         for k in KINDS
     }

@@ -10,9 +10,9 @@ import pytest
 from conftest import v1
 
 from archcalc.count.closed_form import layer_costs, report
+from archcalc.count.kernel_types import KERNEL_TYPES
 from archcalc.count.kernels import group_kernels
 from archcalc.count.latency import (
-    COMPUTE_KINDS,
     KINDS,
     DeviceProfile,
     ForwardModel,
@@ -49,8 +49,8 @@ def make_profile(
     """Every kind with the same constants, W(b) = 1 GB/s flat unless ``curve`` is given."""
     kinds = {
         k: KindModel(
-            mac_rate=mac_rate if k in COMPUTE_KINDS else None,
-            byte_rate=None if k in COMPUTE_KINDS else byte_rate,
+            mac_rate=mac_rate if KERNEL_TYPES[k].on_macs else None,
+            byte_rate=None if KERNEL_TYPES[k].on_macs else byte_rate,
             bw_efficiency=None if k == "view" else eff,
             overhead=overhead,
         )

@@ -85,44 +85,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from archcalc.count.closed_form import LayerCost, Report
 from archcalc.count.header import AtSetting
+from archcalc.count.kernel_types import KERNEL_TYPES, REORDER, backend_types
 from archcalc.count.kernels import FEATURES, Kernel, check_backend, group_kernels, kernel_features
 from archcalc.count.learned import KernelPredictor
 from archcalc.errors import ArchcalcError, ArchcalcTypeError
 from archcalc.inputs.limits import MAX_PROFILE_NAME, MAX_THREADS
 from archcalc.model.ops import PRIMITIVES
 
-KINDS: dict[str, str] = {
-    "dense": "standard convolution, kernel > 1, groups = 1",
-    "pointwise": "1×1 convolution, groups = 1",
-    "depthwise": "depthwise convolution (groups = input channels)",
-    "grouped": "group convolution (1 < groups < input channels)",
-    "linear": "fully connected layer (and a 1×1 convolution on a 1×1 map: the same product)",
-    "batchnorm": "batch norm (eval: a per-channel scale and shift)",
-    "activation": "ReLU, ReLU6, h-swish, h-sigmoid (piecewise linear)",
-    "activation_exp": "sigmoid, swish (an exponential per element)",
-    "elementwise": "residual add, squeeze-and-excite multiply",
-    "maxpool": "windowed max pooling",
-    "avgpool": "windowed average pooling",
-    "global_pool": "global or adaptive pooling",
-    "copy": "concat, channel shuffle (a data copy, no arithmetic)",
-    "view": "flatten, channel slice (a torch view: no data moves)",
-    "reorder": "NCHW ↔ NCHWc layout reorder onnxruntime inserts between kernels (no layer asks for it)",
-}
-"""The profile's layer kinds, with what each holds. Each primitive op class says which one it is
-priced as (``Op.latency_kind`` / ``Op.row_latency_kind``); :func:`layer_kind` asks it."""
+KINDS: dict[str, str] = {name: t.holds for name, t in KERNEL_TYPES.items()}
+"""The profile's kernel types (:mod:`archcalc.count.kernel_types`), with what each holds. Each
+primitive op class says which one it is priced as (``Op.latency_kind`` / ``Op.row_latency_kind``);
+:func:`layer_kind` asks it."""
 
-BACKEND_KINDS: dict[str, tuple[str, ...]] = {
-    "torch": tuple(k for k in KINDS if k != "reorder"),
-    "onnxruntime": tuple(KINDS),
-}
-"""The kinds a profile of each backend holds: torch never reorders a layout."""
-
-COMPUTE_KINDS: tuple[str, ...] = ("dense", "pointwise", "depthwise", "grouped", "linear")
-"""Kinds whose time has a MAC term; the others are priced on bytes (or overhead) only."""
-
-VIEW_KINDS: frozenset[str] = frozenset({"view"})
-"""Kinds torch runs as a view: no bytes move and no output is written, so t = o_k only (no
-bandwidth term in the profile, no written bytes in the forward terms)."""
 PRICED_CONVENTION = "paper"
 """The MACs the roofline's compute term prices (conv + linear multiply-adds), under any report
 convention: a prediction does not depend on how a counter tallies."""
@@ -264,7 +238,7 @@ class ForwardModel(_ProfilePart):
     def extra_seconds(self, layer: LayerCost, kind: str, batch: int = 1) -> float:
         """g + a·B·written + c·cold weight bytes (:meth:`cold_bytes`) of one layer (views write
         nothing)."""
-        written = 0 if kind in VIEW_KINDS else batch * layer.bytes_written
+        written = batch * layer.bytes_written if KERNEL_TYPES[kind].moves_data else 0
         return (
             self.node_seconds
             + self.write_seconds_per_byte * written
@@ -339,7 +313,7 @@ class DeviceProfile(_ProfilePart):
 
     @model_validator(mode="after")
     def _complete(self) -> DeviceProfile:
-        missing = [k for k in BACKEND_KINDS[self.backend] if k not in self.kinds]
+        missing = [k for k in backend_types(self.backend) if k not in self.kinds]
         if missing:
             raise ValueError(f"kinds misses {', '.join(missing)}")
         unknown = [k for k in self.kinds if k not in KINDS]
@@ -348,11 +322,10 @@ class DeviceProfile(_ProfilePart):
         unknown = [k for k in self.learned if k not in KINDS]
         if unknown:
             raise ValueError(f"learned has unknown {', '.join(unknown)}")
-        for k in COMPUTE_KINDS:
-            if self.kinds[k].mac_rate is None:
-                raise ValueError(f"kinds.{k}.mac_rate is required")
         for k, m in self.kinds.items():
-            if k not in VIEW_KINDS and m.bw_efficiency is None:
+            if KERNEL_TYPES[k].on_macs and m.mac_rate is None:
+                raise ValueError(f"kinds.{k}.mac_rate is required")
+            if KERNEL_TYPES[k].moves_data and m.bw_efficiency is None:
                 raise ValueError(f"kinds.{k}.bw_efficiency is required")
         xs = [b for b, _ in self.bandwidth_curve]
         if any(b <= 0 or w <= 0 for b, w in self.bandwidth_curve) or xs != sorted(set(xs)):
@@ -433,7 +406,7 @@ def roofline_bound(kind: str, compute: float, memory: float, overhead: float) ->
     on bytes is memory-bound whichever of its two byte terms is larger)."""
     if overhead > max(compute, memory):
         return "overhead"
-    return "compute" if kind in COMPUTE_KINDS and compute >= memory else "memory"
+    return "compute" if KERNEL_TYPES[kind].on_macs and compute >= memory else "memory"
 
 
 def kernel_terms(k: Kernel, profile: DeviceProfile, batch: int = 1) -> tuple[str, float, float, float]:
@@ -443,10 +416,11 @@ def kernel_terms(k: Kernel, profile: DeviceProfile, batch: int = 1) -> tuple[str
     layer = k.head
     kind = layer_kind(layer)
     m = profile.kinds[kind]
-    if kind in VIEW_KINDS:
+    t = KERNEL_TYPES[kind]
+    if not t.moves_data:
         return kind, 0.0, 0.0, m.overhead
     nbytes = kernel_bytes(k, batch)
-    if kind in COMPUTE_KINDS:
+    if t.on_macs:
         compute = k.priced_macs * batch / m.mac_rate if m.mac_rate else 0.0
     else:
         compute = nbytes / m.byte_rate if m.byte_rate else 0.0
@@ -492,7 +466,7 @@ def kernel_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1) -> float:
 def reorder_seconds(read: int, written: int, profile: DeviceProfile, batch: int = 1) -> float:
     """One layout reorder moving ``read`` + ``written`` bytes per sample: the ``reorder`` kind's
     roofline max(bytes / R, bytes / (e·W(bytes))) + o (0 for a profile without the kind)."""
-    m = profile.kinds.get("reorder")
+    m = profile.kinds.get(REORDER)
     if m is None:
         return 0.0
     nbytes = batch * (read + written)
@@ -580,7 +554,7 @@ def predict(
             )
         by_kind[kind] = by_kind.get(kind, 0.0) + 1e3 * (t - fwd.scale * reorder)
         if k.reorders:
-            by_kind["reorder"] = by_kind.get("reorder", 0.0) + 1e3 * fwd.scale * reorder
+            by_kind[REORDER] = by_kind.get(REORDER, 0.0) + 1e3 * fwd.scale * reorder
     order = {x.name: i for i, x in enumerate(layers)}
     rows.sort(key=lambda r: order[r.name])
     total_ms = 1e3 * sum(r.seconds for r in rows)

@@ -54,12 +54,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from archcalc.count.closed_form import layer_costs
+from archcalc.count.kernel_types import KERNEL_TYPES, REORDER, backend_types
 from archcalc.count.kernels import FEATURES, Kernel, group_kernels, kernel_features
 from archcalc.count.latency import (
-    BACKEND_KINDS,
-    COMPUTE_KINDS,
     PROFILE_FORMAT,
-    VIEW_KINDS,
     DeviceProfile,
     ForwardModel,
     KindModel,
@@ -129,7 +127,7 @@ def _work_bytes(kind: str, data: Sequence[tuple[Kernel, float]]) -> tuple[Any, A
     import numpy as np
 
     nbytes = np.array([float(kernel_bytes(k)) for k, _ in data])
-    work = np.array([k.priced_macs for k, _ in data]) if kind in COMPUTE_KINDS else nbytes
+    work = np.array([k.priced_macs for k, _ in data]) if KERNEL_TYPES[kind].on_macs else nbytes
     return work, nbytes
 
 
@@ -138,7 +136,7 @@ def fit_roofline(kind: str, data: Sequence[tuple[Kernel, float]], profile: Devic
     import numpy as np
 
     ts = np.array([t for _, t in data])
-    if kind in VIEW_KINDS:
+    if not KERNEL_TYPES[kind].moves_data:
         return KindModel(overhead=float(np.median(ts)), samples=len(data))
     work, nbytes = _work_bytes(kind, data)
     return fit_rates(kind, work, nbytes, ts, profile)
@@ -161,7 +159,7 @@ def fit_rates(kind: str, work: Any, nbytes: Any, ts: Any, profile: DeviceProfile
 
     lo = [math.log(1e6), math.log(BOUNDS["efficiency"][0]), math.log(BOUNDS["overhead"][0])]
     hi = [math.log(1e15), math.log(BOUNDS["efficiency"][1]), math.log(BOUNDS["overhead"][1])]
-    rate0 = profile.peak_mac_rate * 0.5 if kind in COMPUTE_KINDS else profile.copy_bandwidth
+    rate0 = profile.peak_mac_rate * 0.5 if KERNEL_TYPES[kind].on_macs else profile.copy_bandwidth
     fastest = float(ts.min())
     starts = [
         [math.log(rate0), math.log(0.5), math.log(max(profile.call_overhead, 2e-7))],
@@ -176,7 +174,7 @@ def fit_rates(kind: str, work: Any, nbytes: Any, ts: Any, profile: DeviceProfile
             best = r
     assert best is not None
     x = best.x
-    compute = kind in COMPUTE_KINDS
+    compute = KERNEL_TYPES[kind].on_macs
     err = float(np.median(np.abs(model(x) / ts - 1.0)))
     return KindModel(
         mac_rate=float(math.exp(x[0])) if compute else None,
@@ -229,7 +227,7 @@ def fit_learned(
 
     x, y = _features(data, profile)
     roof_err = np.abs(np.exp(-y) - 1.0)
-    if len(data) < MIN_LEARNED or kind in VIEW_KINDS:
+    if len(data) < MIN_LEARNED or not KERNEL_TYPES[kind].moves_data:
         return None, roof_err.tolist()
     oof = cross_val_predict(_gbm(), x, y, cv=KFold(5, shuffle=True, random_state=0))
     learned_err = np.abs(np.exp(oof - y) - 1.0)
@@ -305,7 +303,7 @@ def calibrate_kind(
     backend = b.backend
     if quick:
         n0, rounds, worst, spawn = 8, 1, 2, 2
-    elif kind in COMPUTE_KINDS:
+    elif KERNEL_TYPES[kind].on_macs:
         n0, rounds, worst, spawn = COMPUTE_SAMPLING[backend]
     else:
         n0, rounds, worst, spawn = 24, 3, 6, 2
@@ -356,7 +354,7 @@ def forward_row(k: Kernel, profile: DeviceProfile, cold: ForwardModel, batch: in
     (s, g, a, c) :func:`fit_forward` fits, cold_k the weight bytes ``cold``'s rule prices
     (:meth:`ForwardModel.cold_bytes`: its C and ``cold_weights``); t_k, the kernels and the bytes
     written count the layout reorders run for the kernel too (onnxruntime)."""
-    head_writes = layer_kind(k.head) not in VIEW_KINDS
+    head_writes = KERNEL_TYPES[layer_kind(k.head)].moves_data
     return [
         kernel_total_seconds(k, profile, batch),
         float(1 + len(k.reorders)),
@@ -516,7 +514,7 @@ def calibrate_reorders(
     if not samples:
         raise ArchcalcError("calibrate: no layout reorder could be timed")
     nbytes = np.array([s for s, _ in samples])
-    return fit_rates("reorder", nbytes, nbytes, np.array([t for _, t in samples]), profile)
+    return fit_rates(REORDER, nbytes, nbytes, np.array([t for _, t in samples]), profile)
 
 
 def calibration_networks(count: int, max_macs: float, backend: str, seed: int = 0) -> list[Graph]:
@@ -566,11 +564,11 @@ def calibrate(
         call_overhead=overhead,
         kinds={
             k: KindModel(
-                mac_rate=peak if k in COMPUTE_KINDS else None,
-                bw_efficiency=None if k in VIEW_KINDS else 1.0,
+                mac_rate=peak if KERNEL_TYPES[k].on_macs else None,
+                bw_efficiency=1.0 if KERNEL_TYPES[k].moves_data else None,
                 overhead=overhead,
             )
-            for k in BACKEND_KINDS[backend]
+            for k in backend_types(backend)
         },
         forward=ForwardModel(),
     )
@@ -581,7 +579,7 @@ def calibrate(
         def tagged(cfgs: list[Any], kind: str = kind) -> Iterable[Any]:
             return (c for _, c in wrap([(kind, c) for c in cfgs]))
 
-        if kind == "reorder":
+        if KERNEL_TYPES[kind].sampled_as == "reorders":
             kinds[kind] = calibrate_reorders(b, profile, quick, tagged)
             continue
         roof, kp, _ = calibrate_kind(kind, b, profile, quick, tagged)

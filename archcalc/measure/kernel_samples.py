@@ -22,7 +22,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from archcalc.count.latency import BACKEND_KINDS
+from archcalc.count.kernel_types import REORDER, backend_types
 from archcalc.model.graph import INPUT, Graph, GraphBuilder
 from archcalc.model.ops import (
     Activation,
@@ -416,7 +416,7 @@ def _collapse() -> Exception:
 
 def kinds_for(backend: str) -> list[str]:
     """The kernel types calibrated on ``backend`` (its profile's kinds: ``reorder`` on onnxruntime only)."""
-    return list(BACKEND_KINDS[backend])
+    return list(backend_types(backend))
 
 
 def reorder_config(rng: random.Random) -> Config:
@@ -427,7 +427,7 @@ def reorder_config(rng: random.Random) -> Config:
     c = _log_int(rng, 16, 1024, 0.0)
     c = 16 * max(1, round(c / 16)) if rng.random() < 0.7 else 4 * max(4, round(c / 4))
     return {
-        "kind": "reorder",
+        "kind": REORDER,
         "c": c,
         "cout": _log_int(rng, 8, 1024),
         "side": _log_int(rng, 7, 112, 0.0),

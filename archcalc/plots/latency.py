@@ -13,7 +13,8 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from archcalc.count.latency import COMPUTE_KINDS, DeviceProfile
+from archcalc.count.kernel_types import KERNEL_TYPES
+from archcalc.count.latency import DeviceProfile
 from archcalc.inputs.resolution import fmt_res_short
 from archcalc.plots import pyplot, save
 
@@ -61,7 +62,7 @@ def plot_timing(t: Any, profile: DeviceProfile | None, path: Path) -> Path:
     for x in layers:
         if x.macs > 0:
             by_kind.setdefault(x.kind, []).append(x)
-    kinds = [k for k in COMPUTE_KINDS if k in by_kind]
+    kinds = [k for k, kt in KERNEL_TYPES.items() if kt.on_macs and k in by_kind]
     for i, k in enumerate(kinds):
         pts = by_kind[k]
         intensity = [t.batch * x.macs / x.bytes for x in pts]

@@ -13,10 +13,9 @@ import json
 from typing import Any
 
 from archcalc.count.closed_form import LayerCost, Report
+from archcalc.count.kernel_types import KERNEL_TYPES
 from archcalc.count.latency import (
-    COMPUTE_KINDS,
     PRICED_CONVENTION,
-    VIEW_KINDS,
     DeviceProfile,
     LatencyPrediction,
     layer_kind,
@@ -34,10 +33,11 @@ def traffic_row(x: LayerCost, profile: DeviceProfile | None) -> dict[str, Any]:
     ridge: float | None = None
     bound: str | None = None
     if profile is not None:
-        if kind in COMPUTE_KINDS:
+        t = KERNEL_TYPES[kind]
+        if t.on_macs:
             ridge = profile.ridge(kind, moved_bytes(x))
             bound = "compute" if ridge is not None and x.intensity >= ridge else "memory"
-        elif kind not in VIEW_KINDS:
+        elif t.moves_data:
             bound = "memory"
     return {
         "name": x.name,
