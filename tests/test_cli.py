@@ -232,3 +232,29 @@ def test_help_groups_every_command_in_one_panel(cli) -> None:
     assert r.code == 0
     at = [r.out.index(title) for title in PANELS]
     assert at == sorted(at)
+
+
+def test_command_help_paragraphs_wrap_to_the_terminal(cli, monkeypatch) -> None:
+    """A command's help is its docstring with each paragraph on one line, which rich wraps to the
+    terminal: at 80 columns `time --help` reads as a paragraph, not as the source's lines wrapped a
+    second time (a short line after each long one)."""
+    import inspect
+
+    from archcalc.cli import command_name, reflowed
+    from archcalc.cli.app import app
+
+    assert reflowed("One.\n\nTwo\nlines.\n\nThree") == "One.\n\nTwo lines.\n\nThree"
+    for c in app.registered_commands:
+        doc = inspect.cleandoc(c.callback.__doc__)
+        assert c.help is not None and c.help.replace("\n\n", "").count("\n") == 0, command_name(c)
+        assert c.help.split() == doc.split()  # the same words
+    monkeypatch.setenv("COLUMNS", "80")
+    r = cli("time", "--help")
+    assert r.code == 0
+    start = r.out.index("--backend torch runs")
+    lines = []
+    for x in r.out[start:].splitlines():
+        if not x.strip():
+            break
+        lines.append(x.strip())
+    assert len(lines) == 6 and all(len(x) >= 70 for x in lines[:-1]), lines

@@ -8,6 +8,7 @@ only (:func:`click_app`), not all twelve.
 from __future__ import annotations
 
 import copy
+import inspect
 import os
 import sys
 import warnings
@@ -102,13 +103,25 @@ def command_name(info: CommandInfo) -> str:
     return info.name or typer.main.get_command_name(info.callback.__name__)
 
 
+def reflowed(doc: str | None) -> str | None:
+    """A docstring's paragraphs each on one line: typer's rich help keeps a docstring's line breaks
+    after its first paragraph, so a terminal narrower than the source wrapped it a second time, a
+    short line after every long one; rich wraps one-line paragraphs to the terminal itself."""
+    if doc is None:
+        return None
+    return "\n\n".join(" ".join(p.split("\n")) for p in inspect.cleandoc(doc).split("\n\n"))
+
+
 def _arrange_commands() -> None:
-    """Put every command in its ``--help`` panel, in :data:`PANELS` order (not import order)."""
+    """Put every command in its ``--help`` panel, in :data:`PANELS` order (not import order), its
+    help the docstring :func:`reflowed`."""
     order = [name for names in PANELS.values() for name in names]
     panel = {name: title for title, names in PANELS.items() for name in names}
     app.registered_commands.sort(key=lambda c: order.index(command_name(c)))
     for c in app.registered_commands:
         c.rich_help_panel = panel[command_name(c)]
+        if c.help is None and c.callback is not None:
+            c.help = reflowed(c.callback.__doc__)
 
 
 def click_app(args: Sequence[str]) -> typer.core.TyperGroup:
