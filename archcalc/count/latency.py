@@ -50,11 +50,11 @@ and the network total, are::
 where t_i is the kernel time above, f_κ the in-network factor of its type κ
 (:attr:`KindModel.in_network`), s a scale on the kernels, g the glue seconds per kernel, a the
 seconds per byte of a freshly written output tensor (0 bytes for views), c the seconds per weight
-byte read cold, and C the per-core L2 cache size (weights beyond it come from memory in the
-isolated timing as well, so only the first C bytes can be colder in the forward pass; on
-onnxruntime C is the L3 size, as its kernels are timed over runs of one kernel whose weights stay
-in L3). On torch, calibration clocks every kernel inside the synthetic networks' forward passes
-and fits f_κ, g, a and c to those per-kernel times, then s (near 1) to the whole forwards; on
+byte read cold, and C the last-level (L3) cache size: a kernel timed alone, call after call,
+keeps up to C of its weights in cache, which in a forward pass can all come cold (weights beyond
+it come from memory in the isolated timing as well). On torch, calibration clocks every kernel
+inside the synthetic networks' forward passes and fits f_κ, g, a and c to those per-kernel
+times, then s (near 1) to the whole forwards; on
 onnxruntime, whose kernels inside a network only its biased profiler can time, every f_κ is 1 and
 s, g, a, c are fitted to the whole forwards on the relative error. On onnxruntime
 (``ForwardModel.cold_weights = "reused"``) cold_i is 0 for a kernel that reads each weight at most
@@ -198,8 +198,9 @@ class ForwardModel(_ProfilePart):
         2.0**21,
         gt=0,
         le=MAX_RATE,
-        description="C: weight bytes per layer that can be cold (the per-core L2 cache on torch, the L3 on "
-        "onnxruntime; weights beyond it are streamed from memory in the isolated layer timing too)",
+        description="C: weight bytes per layer that can be cold (the L3 cache: weights beyond it are "
+        "streamed from memory in the isolated layer timing too; the per-core L2 in torch profiles made "
+        "before 2026-12-05)",
     )
     cold_weights: Literal["all", "reused"] = Field(
         "all",

@@ -327,11 +327,6 @@ def calibrate_kind(
     return roof, learned, len(data)
 
 
-def l2_cache_bytes(default: float = 2.0**21) -> float:
-    """The largest level-2 cache of cpu0 (``/sys/devices/system/cpu/cpu0/cache``), else ``default``."""
-    return cache_bytes(2, default)
-
-
 def cache_bytes(level: int, default: float) -> float:
     """The largest cache of ``level`` of cpu0 (``/sys/devices/system/cpu/cpu0/cache``), else ``default``."""
     from pathlib import Path
@@ -447,7 +442,7 @@ def fit_forward(
     terms: ForwardModel | None = None,
 ) -> ForwardModel:
     """The :class:`ForwardModel` fitted to whole-forward seconds of networks at batch 1 (module doc);
-    ``cap``: C, the weight bytes per kernel that can be cold (default: the L2 size);
+    ``cap``: C, the weight bytes per kernel that can be cold (default: the L3 size);
     ``cold_weights``: which kernels' weights the term c prices (:data:`COLD_WEIGHTS`); ``terms``:
     g, a, c fitted already (:func:`fit_in_network`), of which s alone is fitted here."""
     import numpy as np
@@ -455,7 +450,7 @@ def fit_forward(
 
     if not data or any(t <= 0 for _, t in data):
         raise ArchcalcError("forward fit: needs at least one network with a positive time")
-    cap = l2_cache_bytes() if cap is None else cap
+    cap = cache_bytes(3, 2.0**25) if cap is None else cap
     cold = ForwardModel(weight_cap_bytes=cap, cold_weights=cold_weights)  # type: ignore[arg-type]
     rows = np.array([forward_features(ks, profile, cold) for ks, _ in data])
     ts = np.array([t for _, t in data])
@@ -601,10 +596,10 @@ def calibrate(
             inside = None
         elif inside is not None:
             inside += [(k, sum(per_layer[x.name] for x in k.layers)) for k in ks]
-    # onnxruntime's kernels are timed by its profiler over runs of one kernel, whose weights stay in
-    # the last-level cache between runs: in a forward pass, up to the L3 size of them can be cold
-    # (torch keeps the L2 size, as it was measured with)
-    cap = cache_bytes(3, 2.0**25) if backend == "onnxruntime" else l2_cache_bytes()
+    # a kernel timed alone, call after call, keeps up to the last-level cache's size of weights
+    # there; in a forward pass they can all come cold (torch priced the first L2 size of them until
+    # its in-network factors were fitted, when the L3 size scored 5 points better: docs/latency.md)
+    cap = cache_bytes(3, 2.0**25)
     cold = ForwardModel(weight_cap_bytes=cap, cold_weights=COLD_WEIGHTS[backend])  # type: ignore[arg-type]
     terms = None
     try:
@@ -644,7 +639,6 @@ __all__ = [
     "fit_roofline",
     "forward_features",
     "forward_row",
-    "l2_cache_bytes",
     "learned_features",
     "nnls_relative",
 ]
