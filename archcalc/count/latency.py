@@ -54,9 +54,9 @@ byte read cold, and C the last-level (L3) cache size: a kernel timed alone, call
 keeps up to C of its weights in cache, which in a forward pass can all come cold (weights beyond
 it come from memory in the isolated timing as well). On torch, calibration clocks every kernel
 inside the synthetic networks' forward passes and fits f_κ, g, a and c to those per-kernel
-times, then s (near 1) to the whole forwards; on
-onnxruntime, whose kernels inside a network only its biased profiler can time, every f_κ is 1 and
-s, g, a, c are fitted to the whole forwards on the relative error. On onnxruntime
+times, then s (near 1) to the whole forwards; on onnxruntime, whose kernels inside a network only
+its biased profiler can time, every f_κ is 1 and s, g, a, c are fitted to the whole forwards on
+the relative error. On onnxruntime
 (``ForwardModel.cold_weights = "reused"``) cold_i is 0 for a kernel that reads each weight at most
 once per call (B·MACs ≤ weight elements: a fully connected layer at batch 1, a convolution on a 1×1
 map): its isolated time already streams its weights, while a convolution's hid their reads in its

@@ -219,12 +219,21 @@ class TorchBench:
         scored 1–4 points lower (docs/latency.md, fifth round)."""
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        from archcalc.errors import ArchcalcError
 
         pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         try:
             futures = [pool.submit(_measure_network, g, self.threads, self.quick) for g in graphs]
             for f in futures:
-                yield f.result()
+                try:
+                    yield f.result()
+                except (BrokenProcessPool, MemoryError, RuntimeError) as e:
+                    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                    raise ArchcalcError(
+                        f"calibrate: the process timing the synthetic networks failed: {first}"
+                    ) from None
         finally:  # also when the caller stops early: drop what is not measured yet
             pool.shutdown(wait=True, cancel_futures=True)
 

@@ -409,7 +409,7 @@ def fit_in_network(
     lo = np.array([IN_NETWORK_BOUNDS[0]] * len(fitted) + [0.0] * 3) * norms
     hi = np.array([IN_NETWORK_BOUNDS[1]] * len(fitted) + [np.inf] * 3) * norms
     theta = lsq_linear(a / norms, np.array(ys) * w, bounds=(lo, hi)).x / norms
-    factors = {kind: float(f) for kind, f in zip(fitted, theta, strict=False)}
+    factors = {kind: float(f) for kind, f in zip(fitted, theta[: len(fitted)], strict=True)}
     g, a_w, c = (float(v) for v in theta[len(fitted) :])
     terms = cold.model_copy(
         update={"node_seconds": g, "write_seconds_per_byte": a_w, "weight_seconds_per_byte": c}
