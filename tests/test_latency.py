@@ -554,6 +554,28 @@ def test_table_traffic_bound_against_ridge(cli) -> None:
     assert first["intensity"] == pytest.approx(10838016 / (4 * (3 * 224 * 224 + 864) + 4 * 32 * 112 * 112))
 
 
+def test_traffic_and_latency_bounds_are_one_rule(cli) -> None:
+    """`--traffic`'s ``bound`` and `--latency`'s ``latency_bound`` of every MobileNet V1 layer agree
+    (one rule, ``roofline_bound``; on torch each layer is its own kernel): with the ridge at 20
+    MACs/byte (R = 1e10, e·W = 0.5 GB/s) and no call overhead, its 1×1 convolutions are
+    compute-bound, its depthwise convolutions, batch norms and ReLUs memory-bound, and a view
+    has no traffic bound."""
+    save_profile(make_profile("default", overhead=1e-12))
+    r = cli("table", "mobilenet_v1", "--traffic", "--latency", "--format", "json")
+    assert r.code == 0, r.err
+    data = json.loads(r.out)
+    traffic = {x["name"]: x for x in data["traffic"]["layers"]}
+    latency = {x["name"]: x for x in data["latency"]["layers"]}
+    seen = set()
+    for name, t in traffic.items():
+        if t["kind"] == "view":
+            assert t["bound"] is None
+            continue
+        assert t["bound"] == latency[name]["bound"], name
+        seen.add((t["kind"], t["bound"]))
+    assert {("pointwise", "compute"), ("depthwise", "memory"), ("batchnorm", "memory")} <= seen
+
+
 def test_table_latency_with_profile(cli) -> None:
     save_profile(make_profile("hand"))
     r = cli("table", "mobilenet_v1", "--latency", "--profile", "hand", "--format", "json")

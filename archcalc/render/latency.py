@@ -14,12 +14,15 @@ from typing import Any
 
 from archcalc.count.closed_form import LayerCost, Report
 from archcalc.count.kernel_types import KERNEL_TYPES
+from archcalc.count.kernels import Kernel
 from archcalc.count.latency import (
     PRICED_CONVENTION,
     DeviceProfile,
     LatencyPrediction,
+    kernel_terms,
     layer_kind,
     moved_bytes,
+    roofline_bound,
 )
 from archcalc.inputs.resolution import fmt_resolution
 from archcalc.render.common import grid, with_total_column
@@ -28,17 +31,18 @@ from archcalc.render.report import render_report, settings
 
 
 def traffic_row(x: LayerCost, profile: DeviceProfile | None) -> dict[str, Any]:
-    """One layer's traffic, its ridge point (MACs/byte) and bound; ridge and bound need a profile."""
+    """One layer's traffic, its ridge point (MACs/byte) and bound; ridge and bound need a profile.
+    The bound is :func:`~archcalc.count.latency.roofline_bound` of the layer's two roofline terms
+    (the rule ``--latency`` uses; the call overhead left out: this is about the data), none for a
+    view, which moves no data."""
     kind = layer_kind(x)
     ridge: float | None = None
     bound: str | None = None
-    if profile is not None:
-        t = KERNEL_TYPES[kind]
-        if t.on_macs:
+    if profile is not None and KERNEL_TYPES[kind].moves_data:
+        _, compute, memory, _ = kernel_terms(Kernel([x]), profile)
+        bound = roofline_bound(kind, compute, memory, 0.0)
+        if KERNEL_TYPES[kind].on_macs:
             ridge = profile.ridge(kind, moved_bytes(x))
-            bound = "compute" if ridge is not None and x.intensity >= ridge else "memory"
-        elif t.moves_data:
-            bound = "memory"
     return {
         "name": x.name,
         "kind": kind,
