@@ -92,8 +92,8 @@ def measure(graph: Graph, backend: str, threads: int, warmup: int, repeats: int)
         return 1e3 * median(time_forward(graph, threads, warmup, repeats))
     import torch
 
-    from archcalc.measure.gc_pause import gc_paused
-    from archcalc.measure.timing import threads_set, time_calls
+    from archcalc.measure.gc_pause import gc_paused, time_calls
+    from archcalc.measure.timing import threads_set
     from archcalc.measure.torch_build import build
 
     with gc_paused(), threads_set(threads), torch.inference_mode():

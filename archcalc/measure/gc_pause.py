@@ -1,4 +1,4 @@
-"""A pause of Python's garbage collector around timed calls.
+"""Timed calls with Python's garbage collector paused (both backends time with :func:`time_calls`).
 
 A cyclic collection that starts inside a timed call is charged to it, and how long it takes
 depends on how many objects the whole process holds, not on the network: eager torch's small
@@ -11,7 +11,10 @@ times with) do, on 84–98 % (median 90 %; docs/latency.md).
 from __future__ import annotations
 
 import gc
+import time
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 
 class gc_paused:
@@ -36,4 +39,19 @@ class gc_paused:
             gc.enable()
 
 
-__all__ = ["gc_paused"]
+def time_calls(fn: Callable[[], Any], warmup: int, repeats: int) -> list[float]:
+    """Seconds of each of ``repeats`` calls of ``fn`` (``time.perf_counter`` around each) after
+    ``warmup`` untimed ones, with the collector paused (no collection first: a caller timing many
+    calls collects once, with :class:`gc_paused`)."""
+    with gc_paused(collect=False):
+        for _ in range(warmup):
+            fn()
+        out: list[float] = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+    return out
+
+
+__all__ = ["gc_paused", "time_calls"]

@@ -24,7 +24,6 @@ import itertools
 import json
 import os
 import tempfile
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -115,20 +114,13 @@ def time_forward(
 ) -> list[float]:
     """Seconds of each of ``repeats`` ``session.run`` calls after ``warmup`` untimed ones, with
     Python's garbage collector paused (:class:`~archcalc.measure.gc_pause.gc_paused`)."""
-    from archcalc.measure.gc_pause import gc_paused
+    from archcalc.measure.gc_pause import gc_paused, time_calls
 
     model = model if model is not None else to_onnx(graph).SerializeToString()
     sess = _session(model, session_options(threads))
     feed = {INPUT: example_input(graph, batch)}
     with gc_paused():
-        for _ in range(warmup):
-            sess.run(None, feed)
-        out: list[float] = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            sess.run(None, feed)
-            out.append(time.perf_counter() - t0)
-    return out
+        return time_calls(lambda: sess.run(None, feed), warmup, repeats)
 
 
 @dataclass(slots=True)

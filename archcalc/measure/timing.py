@@ -27,7 +27,6 @@ Imports torch: only ``archcalc time`` and ``archcalc calibrate`` import this mod
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from statistics import median
 from typing import Any, TypeVar
@@ -46,6 +45,7 @@ from archcalc.count.latency import (
     moved_bytes,
     predict,
 )
+from archcalc.measure.gc_pause import time_calls
 from archcalc.measure.torch_build import require, run_failed
 from archcalc.model.graph import INPUT
 from archcalc.model.resolve import Resolved
@@ -106,23 +106,6 @@ def stat(samples: Sequence[float]) -> Stat:
 
     q1, q3 = np.quantile(np.asarray(samples, dtype=float), [0.25, 0.75])
     return Stat(median_ms=1e3 * median(samples), iqr_ms=1e3 * float(q3 - q1), repeats=len(samples))
-
-
-def time_calls(fn: Callable[[], Any], warmup: int, repeats: int) -> list[float]:
-    """Seconds of each of ``repeats`` calls of ``fn`` after ``warmup`` untimed ones, with Python's
-    garbage collector paused (:class:`~archcalc.measure.gc_pause.gc_paused`; no collection first:
-    a caller timing many calls collects once, as :func:`time_network` does)."""
-    from archcalc.measure.gc_pause import gc_paused
-
-    with gc_paused(collect=False):
-        for _ in range(warmup):
-            fn()
-        out: list[float] = []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            fn()
-            out.append(time.perf_counter() - t0)
-    return out
 
 
 def default_threads() -> int:
