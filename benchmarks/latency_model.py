@@ -67,8 +67,7 @@ from scipy.stats import kendalltau
 from archcalc.count.closed_form import layer_costs, report
 from archcalc.count.latency import (
     DeviceProfile,
-    kernel_total_seconds,
-    layer_kind,
+    layer_latencies,
     load_profile,
     predict,
     profile_kernels,
@@ -103,14 +102,10 @@ def measure(graph: Graph, backend: str, threads: int, warmup: int, repeats: int)
 
 
 def predicted_ms(graph: Graph, profile: DeviceProfile) -> float:
-    """The profile's forward prediction for a graph without a spec (the random networks)."""
-    rows = layer_costs(graph)
-    fwd = profile.forward
-    total = 0.0
-    for k in profile_kernels(rows, profile):
-        extra = fwd.kernel_extra_seconds(k, layer_kind(k.head))
-        total += fwd.scale * kernel_total_seconds(k, profile) + extra
-    return 1e3 * total
+    """The profile's forward prediction for a graph without a spec (the random networks): what
+    ``predict`` sums for a report, from the graph's layers."""
+    rows, _ = layer_latencies(profile_kernels(layer_costs(graph), profile), profile)
+    return 1e3 * sum(r.seconds for r in rows)
 
 
 def shares(errs: list[float]) -> str:

@@ -504,30 +504,15 @@ def check_profile_backend(profile: DeviceProfile, backend: str) -> None:
         )
 
 
-def predict(
-    report: Report, profile: DeviceProfile, batch: int = 1, backend: str | None = None
-) -> LatencyPrediction:
-    """Per-layer predicted seconds in a forward pass on the profile's backend (refused when
-    ``backend`` names another): the layers grouped into the backend's kernels, each kernel
-    T_k = s·f_κ·t_k·exp(r̂_k) + g + a·B·written_k + c·cold_k (see module doc), given to
-    the kernel's first layer, its roofline bound, and the total in ms."""
-    from archcalc.inputs.arguments import whole
-    from archcalc.inputs.limits import MAX_BATCH
-
-    batch = whole(batch, "--batch", 1, MAX_BATCH)
-    if backend is not None:
-        check_profile_backend(profile, backend)
-    if report.dtype != profile.dtype:
-        raise ArchcalcError(
-            f"profile {profile.name!r} was measured at {profile.dtype}; the latency model cannot "
-            f"price --dtype {report.dtype}"
-        )
+def layer_latencies(
+    kernels: Sequence[Kernel], profile: DeviceProfile, batch: int = 1
+) -> tuple[list[LayerLatency], dict[str, float]]:
+    """Each layer of ``kernels`` (:func:`profile_kernels`) priced in a forward pass at ``batch``, in
+    kernel order: a kernel's T_k = s·(f_κ·t_k + its reorders' t_r) + g + a·B·written_k + c·cold_k
+    (see module doc) on its first layer, 0 s on the layers fused into it; and ms per kernel type
+    (the layout reorders apart). The core of :func:`predict`, for a graph without a report too."""
     rows: list[LayerLatency] = []
     by_kind: dict[str, float] = {}
-    # the roofline prices conv and linear MACs as the paper counts them, whatever the report's
-    # convention (keras counts none; ptflops adds the bias adds): one prediction under every convention
-    layers = report.layers_under(PRICED_CONVENTION)
-    kernels = profile_kernels(layers, profile)
     fwd = profile.forward
     for k in kernels:
         kind, compute, memory, overhead = kernel_terms(k, profile, batch)
@@ -556,6 +541,32 @@ def predict(
         by_kind[kind] = by_kind.get(kind, 0.0) + 1e3 * (t - fwd.scale * reorder)
         if k.reorders:
             by_kind[REORDER] = by_kind.get(REORDER, 0.0) + 1e3 * fwd.scale * reorder
+    return rows, by_kind
+
+
+def predict(
+    report: Report, profile: DeviceProfile, batch: int = 1, backend: str | None = None
+) -> LatencyPrediction:
+    """Per-layer predicted seconds in a forward pass on the profile's backend (refused when
+    ``backend`` names another): the layers grouped into the backend's kernels, each kernel
+    T_k = s·f_κ·t_k·exp(r̂_k) + g + a·B·written_k + c·cold_k (see module doc), given to
+    the kernel's first layer, its roofline bound, and the total in ms."""
+    from archcalc.inputs.arguments import whole
+    from archcalc.inputs.limits import MAX_BATCH
+
+    batch = whole(batch, "--batch", 1, MAX_BATCH)
+    if backend is not None:
+        check_profile_backend(profile, backend)
+    if report.dtype != profile.dtype:
+        raise ArchcalcError(
+            f"profile {profile.name!r} was measured at {profile.dtype}; the latency model cannot "
+            f"price --dtype {report.dtype}"
+        )
+    # the roofline prices conv and linear MACs as the paper counts them, whatever the report's
+    # convention (keras counts none; ptflops adds the bias adds): one prediction under every convention
+    layers = report.layers_under(PRICED_CONVENTION)
+    kernels = profile_kernels(layers, profile)
+    rows, by_kind = layer_latencies(kernels, profile, batch)
     order = {x.name: i for i, x in enumerate(layers)}
     rows.sort(key=lambda r: order[r.name])
     total_ms = 1e3 * sum(r.seconds for r in rows)
