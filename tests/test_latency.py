@@ -606,3 +606,34 @@ def test_library_api() -> None:
     assert pred.total_ms == pytest.approx(
         predict(archcalc.cost("mobilenet_v1", 0.5, 160), make_profile(), 2).total_ms
     )
+
+
+def test_kernel_type_groups_make_layers_of_that_type() -> None:
+    """A convolution built with a conv type's ``groups_of`` (16 → 16 channels, 3×3 or 1×1, a
+    group convolution's G = 4) is a layer the op class prices as that very type; a pool type's
+    reduction builds a pool of that type."""
+    from archcalc.count.kernel_types import KERNEL_TYPES
+    from archcalc.model.ops import Pool2d
+
+    convs = {n: t for n, t in KERNEL_TYPES.items() if t.groups is not None}
+    assert sorted(convs) == ["dense", "depthwise", "grouped", "pointwise"]
+    for name, t in convs.items():
+        k = 1 if name == "pointwise" else 3
+        b = GraphBuilder((16, 8, 8))
+        b.op(
+            "c",
+            Conv2d,
+            in_channels=16,
+            out_channels=16,
+            kernel=(k, k),
+            padding=(k // 2, k // 2),
+            groups=t.groups_of(16, 4),
+        )
+        (row,) = layer_costs(b.graph)
+        assert layer_kind(row) == name
+    for name, t in KERNEL_TYPES.items():
+        if t.pool is not None:
+            b = GraphBuilder((16, 8, 8))
+            b.op("p", Pool2d, op=t.pool, kernel=2, stride=2)
+            (row,) = layer_costs(b.graph)
+            assert layer_kind(row) == name

@@ -22,13 +22,17 @@ BACKENDS_ALL: tuple[str, ...] = ("torch", "onnxruntime")
 class KernelType:
     """One kernel type: its name, what it holds, what its roofline prices, the backends whose
     profiles have it and how ``archcalc calibrate`` samples it (synthetic ``kernels`` headed by a
-    layer of the type, or the layout ``reorders`` around synthetic convolutions)."""
+    layer of the type, or the layout ``reorders`` around synthetic convolutions); for a
+    convolution type its groups (``one``; one per ``channels``, as depthwise; ``some``, as a group
+    convolution), for a pooling type its reduction (``max`` or ``avg``)."""
 
     name: str
     holds: str
     priced_on: Literal["macs", "bytes", "overhead"]
     backends: tuple[str, ...] = BACKENDS_ALL
     sampled_as: Literal["kernels", "reorders"] = "kernels"
+    groups: Literal["one", "channels", "some"] | None = None
+    pool: Literal["max", "avg"] | None = None
 
     @property
     def on_macs(self) -> bool:
@@ -40,15 +44,20 @@ class KernelType:
         """False for a view: no bandwidth term in the profile, no bytes written in a forward pass."""
         return self.priced_on != "overhead"
 
+    def groups_of(self, channels: int, drawn: int = 1) -> int:
+        """G of a convolution of this type on ``channels`` input channels (``drawn``: a group
+        convolution's own G); a depthwise one also keeps its channels."""
+        return {"channels": channels, "some": drawn}.get(self.groups or "one", 1)
+
 
 REORDER = "reorder"
 """The layout-reorder type's name (onnxruntime's NCHW ↔ NCHWc conversions)."""
 
 _TYPES = (
-    KernelType("dense", "standard convolution, kernel > 1, groups = 1", "macs"),
-    KernelType("pointwise", "1×1 convolution, groups = 1", "macs"),
-    KernelType("depthwise", "depthwise convolution (groups = input channels)", "macs"),
-    KernelType("grouped", "group convolution (1 < groups < input channels)", "macs"),
+    KernelType("dense", "standard convolution, kernel > 1, groups = 1", "macs", groups="one"),
+    KernelType("pointwise", "1×1 convolution, groups = 1", "macs", groups="one"),
+    KernelType("depthwise", "depthwise convolution (groups = input channels)", "macs", groups="channels"),
+    KernelType("grouped", "group convolution (1 < groups < input channels)", "macs", groups="some"),
     KernelType(
         "linear", "fully connected layer (and a 1×1 convolution on a 1×1 map: the same product)", "macs"
     ),
@@ -56,8 +65,8 @@ _TYPES = (
     KernelType("activation", "ReLU, ReLU6, h-swish, h-sigmoid (piecewise linear)", "bytes"),
     KernelType("activation_exp", "sigmoid, swish (an exponential per element)", "bytes"),
     KernelType("elementwise", "residual add, squeeze-and-excite multiply", "bytes"),
-    KernelType("maxpool", "windowed max pooling", "bytes"),
-    KernelType("avgpool", "windowed average pooling", "bytes"),
+    KernelType("maxpool", "windowed max pooling", "bytes", pool="max"),
+    KernelType("avgpool", "windowed average pooling", "bytes", pool="avg"),
     KernelType("global_pool", "global or adaptive pooling", "bytes"),
     KernelType("copy", "concat, channel shuffle (a data copy, no arithmetic)", "bytes"),
     KernelType("view", "flatten, channel slice (a torch view: no data moves)", "overhead"),

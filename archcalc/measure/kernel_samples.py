@@ -22,7 +22,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from archcalc.count.kernel_types import REORDER, backend_types
+from archcalc.count.kernel_types import KERNEL_TYPES, REORDER, backend_types
 from archcalc.model.graph import INPUT, Graph, GraphBuilder
 from archcalc.model.ops import (
     Activation,
@@ -64,7 +64,6 @@ other draws start at 7): networks at 160 px end on 5×5 maps (at
 and 49 at 10×10 (torch 2.13, one thread). With sides from 7, MobileNetV4-Conv-L's last stage at
 160 px was priced 43 % short (docs/latency.md)."""
 
-CONV_KINDS = ("dense", "pointwise", "depthwise", "grouped")
 _PIECEWISE = ("relu", "relu6", "hswish", "hsigmoid")
 _TAILS = ("", "bn", "bn+act", "bn+act", "bn+add", "bn+add+act")
 
@@ -142,7 +141,7 @@ def _network_like(cfg: Config, rng: random.Random, backend: str) -> None:
     width = math.exp(rng.uniform(*map(math.log, WIDTH_SIDE))) / side
     hi = _WIDEST[kind]
     ratio = rng.choice(_RATIOS.get(kind, (1.0,)))
-    if kind == "grouped":
+    if KERNEL_TYPES[kind].groups == "some":  # channels per group drawn, as networks set them
         g = cfg["g"]
         per = _aligned(rng, width / g, 4, hi // g)
         cfg.update(side=side, c=g * per, cout=g * _aligned(rng, per * ratio, 4, hi // g))
@@ -258,7 +257,7 @@ def perturb(cfg: Config, rng: random.Random, backend: str) -> Config:
     if choices:
         key = rng.choice(choices)
         out[key] = fresh[key]
-    if "g" in out and cfg["kind"] == "grouped":
+    if "g" in out and KERNEL_TYPES[cfg["kind"]].groups == "some":
         out["c"] = out["g"] * max(1, round(out["c"] / out["g"]))
         out["cout"] = out["g"] * max(1, round(out.get("cout", out["c"]) / out["g"]))
     return out
@@ -299,8 +298,9 @@ def _build_conv(cfg: Config) -> tuple[Graph, list[str]]:
     kind, s, c = cfg["kind"], cfg["side"], cfg["c"]
     k = cfg.get("k", 1)
     stride = cfg.get("stride", 1)
-    groups = {"depthwise": c, "grouped": cfg.get("g", 1)}.get(kind, 1)
-    cout = c if kind == "depthwise" else cfg.get("cout", c)
+    t = KERNEL_TYPES[kind]
+    groups = t.groups_of(c, cfg.get("g", 1))
+    cout = c if t.groups == "channels" else cfg.get("cout", c)
     if k > s or cout * (c // groups) * k * k * 4 > MAX_CONV_WEIGHT_BYTES:
         raise _collapse()  # a window wider than the map, or weights no network has
     b = GraphBuilder((c, s, s))
@@ -362,7 +362,14 @@ def _scale(b: GraphBuilder, cfg: Config) -> None:
 
 def _pool(b: GraphBuilder, cfg: Config) -> None:
     k = cfg["k"]
-    b.op("x", Pool2d, op=cfg["kind"][:3], kernel=k, stride=cfg["stride"], padding=k // 2 if k == 3 else 0)
+    b.op(
+        "x",
+        Pool2d,
+        op=KERNEL_TYPES[cfg["kind"]].pool,
+        kernel=k,
+        stride=cfg["stride"],
+        padding=k // 2 if k == 3 else 0,
+    )
 
 
 def _copy(cfg: Config) -> tuple[Graph, list[str]]:
@@ -445,7 +452,6 @@ def reorder_graph(cfg: Config) -> Graph | None:
 
 
 __all__ = [
-    "CONV_KINDS",
     "MAX_CONV_WEIGHT_BYTES",
     "MAX_ELEMS",
     "MAX_MACS",
