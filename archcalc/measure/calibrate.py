@@ -437,26 +437,24 @@ def fit_forward(
     data: list[tuple[list[Kernel], float]],
     profile: DeviceProfile,
     quick: bool = False,
-    cap: float | None = None,
-    cold_weights: str = "all",
-    terms: ForwardModel | None = None,
+    cold: ForwardModel | None = None,
+    keep_terms: bool = False,
 ) -> ForwardModel:
     """The :class:`ForwardModel` fitted to whole-forward seconds of networks at batch 1 (module doc);
-    ``cap``: C, the weight bytes per kernel that can be cold (default: the L3 size);
-    ``cold_weights``: which kernels' weights the term c prices (:data:`COLD_WEIGHTS`); ``terms``:
-    g, a, c fitted already (:func:`fit_in_network`), of which s alone is fitted here."""
+    ``cold``: its C (the weight bytes per kernel that can be cold) and which kernels' weights the
+    term c prices (:data:`COLD_WEIGHTS`; default: the L3 size, every kernel); with ``keep_terms``
+    its g, a, c (fitted by :func:`fit_in_network`) are kept and s alone is fitted here."""
     import numpy as np
     from scipy.optimize import lsq_linear
 
     if not data or any(t <= 0 for _, t in data):
         raise ArchcalcError("forward fit: needs at least one network with a positive time")
-    cap = cache_bytes(3, 2.0**25) if cap is None else cap
-    cold = ForwardModel(weight_cap_bytes=cap, cold_weights=cold_weights)  # type: ignore[arg-type]
+    cold = cold if cold is not None else ForwardModel(weight_cap_bytes=cache_bytes(3, 2.0**25))
     rows = np.array([forward_features(ks, profile, cold) for ks, _ in data])
     ts = np.array([t for _, t in data])
     a = rows / ts[:, None]
-    if terms is not None:  # g, a, c given: s alone, on what they leave
-        fixed = np.array([terms.node_seconds, terms.write_seconds_per_byte, terms.weight_seconds_per_byte])
+    if keep_terms:  # g, a, c given: s alone, on what they leave
+        fixed = np.array([cold.node_seconds, cold.write_seconds_per_byte, cold.weight_seconds_per_byte])
         s = lsq_linear(a[:, 0:1], 1.0 - a[:, 1:] @ fixed, bounds=(0.5, 2.0)).x[0]
         theta = np.array([s, *fixed])
     elif quick:  # s = 1: fit g alone on what the kernels leave
@@ -474,7 +472,7 @@ def fit_forward(
         node_seconds=float(theta[1]),
         write_seconds_per_byte=float(theta[2]),
         weight_seconds_per_byte=float(theta[3]),
-        weight_cap_bytes=cap,
+        weight_cap_bytes=cold.weight_cap_bytes,
         cold_weights=cold.cold_weights,
         networks=len(data),
         fit_error=float(np.median(np.abs(pred / ts - 1.0))),
@@ -599,8 +597,7 @@ def calibrate(
     # a kernel timed alone, call after call, keeps up to the last-level cache's size of weights
     # there; in a forward pass they can all come cold (torch priced the first L2 size of them until
     # its in-network factors were fitted, when the L3 size scored 5 points better: docs/latency.md)
-    cap = cache_bytes(3, 2.0**25)
-    cold = ForwardModel(weight_cap_bytes=cap, cold_weights=COLD_WEIGHTS[backend])  # type: ignore[arg-type]
+    cold = ForwardModel(weight_cap_bytes=cache_bytes(3, 2.0**25), cold_weights=COLD_WEIGHTS[backend])  # type: ignore[arg-type]
     terms = None
     try:
         if inside:
@@ -613,7 +610,7 @@ def calibrate(
                     }
                 }
             )
-        forward = fit_forward(forwards, profile, quick, cap, COLD_WEIGHTS[backend], terms)
+        forward = fit_forward(forwards, profile, quick, terms or cold, keep_terms=terms is not None)
     except ValidationError as e:  # a fit outside the bounds a profile file may hold
         err = e.errors()[0]
         raise ArchcalcError(
