@@ -19,6 +19,7 @@ from archcalc.count.latency import (
     KindModel,
     kernel_seconds,
     layer_kind,
+    layer_latencies,
     layer_seconds,
     load_profile,
     predict,
@@ -187,37 +188,98 @@ def test_profile_without_in_network_factors_loads_with_one() -> None:
     assert {m.in_network for m in p.kinds.values()} == {1.0}
 
 
-def test_fit_in_network_recovers_planted_constants() -> None:
-    """Kernel seconds inside a network made from known constants, y_k = f_κ·t_k + g + a·written_k +
-    c·cold_k (pointwise f = 1.3, batch norm f = 2.0, g = 2 µs, a = 0.5 ps/B, c = 40 ps/B), are
-    fitted back exactly; a kind with fewer than MIN_IN_NETWORK kernels (one dense) keeps f = 1."""
-    from archcalc.measure.calibrate import MIN_IN_NETWORK, fit_in_network
-
-    b = GraphBuilder((8, 32, 32))
-    b.op("stem", Conv2d, in_channels=8, out_channels=16, kernel=(3, 3), padding=(1, 1))
-    c = 16
-    for i in range(MIN_IN_NETWORK + 2):
-        cout = 16 + 8 * (i % 4)
+def _in_network_chain(blocks: int, width: int, side: int) -> list:
+    """The torch kernels of a stem and ``blocks`` × (1×1 conv + batch norm) of ``width``, +8, +16,
+    +24, ``width`` … channels (unequal, so that bytes written and weight bytes are not in
+    proportion)."""
+    b = GraphBuilder((8, side, side))
+    b.op("stem", Conv2d, in_channels=8, out_channels=width, kernel=(3, 3), padding=(1, 1))
+    c = width
+    for i in range(blocks):
+        cout = width + 8 * ((i + 1) % 4)
         b.op(f"pw{i}", Conv2d, in_channels=c, out_channels=cout, kernel=(1, 1))
         b.op(f"bn{i}", BatchNorm2d, channels=cout)
         c = cout
-    kernels = group_kernels(layer_costs(b.graph), "torch")
+    return group_kernels(layer_costs(b.graph), "torch")
+
+
+def test_fit_in_network_recovers_planted_constants() -> None:
+    """Kernel seconds inside a network made from known constants, y_k = f_κ·t_k + g + a·written_k +
+    c·cold_k (pointwise f = 1.3, batch norm f = 2.0, g = 2 µs, a = 0.5 ps/B, c = 40 ps/B; no kernel
+    with weights enough to stream), are fitted back (to 10⁻⁴), the network's weights cold (H = 0); a
+    kind with fewer than MIN_IN_NETWORK kernels (one dense) keeps f = 1."""
+    from archcalc.measure.calibrate import MIN_IN_NETWORK, fit_in_network
+
+    kernels = _in_network_chain(MIN_IN_NETWORK + 2, 24, 32)
     p = make_profile(mac_rate=1e9)
     cold = ForwardModel(weight_cap_bytes=1e5)
     f = {"pointwise": 1.3, "batchnorm": 2.0}
+    w = sum(k.weight_bytes for k in kernels)
     data = []
     for k in kernels:
-        kind = layer_kind(k.head)
         t = kernel_seconds(k, p)
-        written = k.bytes_written
-        y = f.get(kind, 1.0) * t + 2e-6 + 0.5e-12 * written + 40e-12 * min(k.weight_bytes, 1e5)
-        data.append((k, y))
-    factors, terms = fit_in_network(data, p, cold)
-    assert factors == pytest.approx(f, rel=1e-6)
-    assert terms.node_seconds == pytest.approx(2e-6, rel=1e-6)
-    assert terms.write_seconds_per_byte == pytest.approx(0.5e-12, rel=1e-5)
-    assert terms.weight_seconds_per_byte == pytest.approx(40e-12, rel=1e-6)
+        y = f.get(layer_kind(k.head), 1.0) * t + 2e-6 + 0.5e-12 * k.bytes_written + 40e-12 * k.weight_bytes
+        data.append((k, y, float(w)))
+    factors, streams, terms = fit_in_network(data, p, cold)
+    assert factors == pytest.approx(f, rel=1e-4)
+    assert streams == {}
+    assert terms.node_seconds == pytest.approx(2e-6, rel=1e-4)
+    assert terms.write_seconds_per_byte == pytest.approx(0.5e-12, rel=1e-4)
+    assert terms.weight_seconds_per_byte == pytest.approx(40e-12, rel=1e-4)
+    assert terms.hot_weight_bytes == 0.0
     assert terms.weight_cap_bytes == 1e5 and terms.scale == 1.0
+
+
+def test_fit_in_network_recovers_planted_streaming_and_hot_networks() -> None:
+    """Three networks: a small one (8 × 64–88 channels: 0.2 MB of weights) whose weights stay hot, and
+    two of 8 × 256–280-channel 1×1 convolutions on 4×4 and 8×8 maps (≥ 256 KiB of weights each,
+    2.4 MB), whose
+    weights come cold and stream at ω = 250 ps/B (at 100 GMAC/s, longer than the work), overlapping the work as M_3(t, u) =
+    (t³ + u³)^(1/3). Planted with H = C/2 = 1 MB, pointwise f = 1.1, g = 3 µs, c = 0: the fit finds
+    p = 3 and an H between the two networks' weights among its candidates, and gives ω to every
+    convolution type."""
+    from archcalc.measure.calibrate import fit_in_network
+
+    p = make_profile(mac_rate=1e11, eff=1e3)
+    cold = ForwardModel(weight_cap_bytes=2e6)
+    data = []
+    for kernels in (_in_network_chain(8, 64, 16), _in_network_chain(8, 256, 4), _in_network_chain(8, 256, 8)):
+        w = sum(k.weight_bytes for k in kernels)
+        for k in kernels:
+            t = kernel_seconds(k, p)
+            conv = KERNEL_TYPES[layer_kind(k.head)].streams == "conv"  # batch norm streams none
+            u = 250e-12 * min(k.weight_bytes, 2e6) if w > 1e6 and conv else 0.0
+            core = (t**3 + u**3) ** (1 / 3)
+            y = (1.1 if layer_kind(k.head) == "pointwise" else 1.0) * core + 3e-6
+            data.append((k, y, float(w)))
+    factors, streams, terms = fit_in_network(data, p, cold)
+    small, large = sorted({w for *_, w in data})
+    assert terms.stream_norm == 3.0 and small <= terms.hot_weight_bytes < large
+    assert factors["pointwise"] == pytest.approx(1.1, rel=1e-4)
+    assert streams == {
+        kind: pytest.approx(250e-12, rel=1e-4) for kind in ("dense", "pointwise", "depthwise", "grouped")
+    }
+    assert terms.node_seconds == pytest.approx(3e-6, rel=1e-4)
+    assert terms.weight_seconds_per_byte == pytest.approx(0.0, abs=1e-15)
+
+
+def test_cold_weights_stream_under_the_overlap_rule() -> None:
+    """One 1×1 convolution of 512 → 512 channels on a 4×4 map (1 MiB of weights, 4.19 MMAC): at
+    1 GMAC/s t = 4.19 ms + 1 µs; with ω = 10 ns/B its cold weights stream for u = 10.49 ms, and
+    M_2 = √(t² + u²) = 11.29 ms; in a network whose weights total at most H, none is cold."""
+    b = GraphBuilder((512, 4, 4))
+    b.op("pw", Conv2d, in_channels=512, out_channels=512, kernel=(1, 1))
+    kernels = group_kernels(layer_costs(b.graph), "torch")
+    fwd = ForwardModel(weight_cap_bytes=2**21, stream_norm=2.0, hot_weight_bytes=2**20 - 1)
+    p = make_profile(mac_rate=1e9, eff=1e3, forward=fwd)
+    p.kinds["pointwise"] = p.kinds["pointwise"].model_copy(update={"stream_seconds_per_byte": 1e-8})
+    t = 512 * 512 * 16 / 1e9 + 1e-6
+    u = 1e-8 * 512 * 512 * 4
+    (row,) = layer_latencies(kernels, p)[0]
+    assert row.seconds == pytest.approx((t**2 + u**2) ** 0.5, rel=1e-9)
+    hot = p.model_copy(update={"forward": fwd.model_copy(update={"hot_weight_bytes": 2.0**20})})
+    (row,) = layer_latencies(kernels, hot)[0]
+    assert row.seconds == pytest.approx(t, rel=1e-9)
 
 
 def test_identity_forward_model_is_the_roofline_sum() -> None:

@@ -24,7 +24,9 @@ class KernelType:
     profiles have it and how ``archcalc calibrate`` samples it (synthetic ``kernels`` headed by a
     layer of the type, or the layout ``reorders`` around synthetic convolutions); for a
     convolution type its groups (``one``; one per ``channels``, as depthwise; ``some``, as a group
-    convolution), for a pooling type its reduction (``max`` or ``avg``)."""
+    convolution), for a pooling type its reduction (``max`` or ``avg``); for a type with weights, the
+    family whose rate ω of streaming cold weights it shares (``streams``: eager torch's convolutions
+    all reorder their weights on each call; a matrix–vector product reads them in one pass)."""
 
     name: str
     holds: str
@@ -33,6 +35,7 @@ class KernelType:
     sampled_as: Literal["kernels", "reorders"] = "kernels"
     groups: Literal["one", "channels", "some"] | None = None
     pool: Literal["max", "avg"] | None = None
+    streams: Literal["conv", "linear"] | None = None
 
     @property
     def on_macs(self) -> bool:
@@ -54,12 +57,23 @@ REORDER = "reorder"
 """The layout-reorder type's name (onnxruntime's NCHW ↔ NCHWc conversions)."""
 
 _TYPES = (
-    KernelType("dense", "standard convolution, kernel > 1, groups = 1", "macs", groups="one"),
-    KernelType("pointwise", "1×1 convolution, groups = 1", "macs", groups="one"),
-    KernelType("depthwise", "depthwise convolution (groups = input channels)", "macs", groups="channels"),
-    KernelType("grouped", "group convolution (1 < groups < input channels)", "macs", groups="some"),
+    KernelType("dense", "standard convolution, kernel > 1, groups = 1", "macs", groups="one", streams="conv"),
+    KernelType("pointwise", "1×1 convolution, groups = 1", "macs", groups="one", streams="conv"),
     KernelType(
-        "linear", "fully connected layer (and a 1×1 convolution on a 1×1 map: the same product)", "macs"
+        "depthwise",
+        "depthwise convolution (groups = input channels)",
+        "macs",
+        groups="channels",
+        streams="conv",
+    ),
+    KernelType(
+        "grouped", "group convolution (1 < groups < input channels)", "macs", groups="some", streams="conv"
+    ),
+    KernelType(
+        "linear",
+        "fully connected layer (and a 1×1 convolution on a 1×1 map: the same product)",
+        "macs",
+        streams="linear",
     ),
     KernelType("batchnorm", "batch norm (eval: a per-channel scale and shift)", "bytes"),
     KernelType("activation", "ReLU, ReLU6, h-swish, h-sigmoid (piecewise linear)", "bytes"),

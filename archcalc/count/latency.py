@@ -176,12 +176,21 @@ class KindModel(_ProfilePart):
         description="f: seconds of a kernel of this type inside a forward pass over its isolated seconds "
         "(fitted on the per-kernel times of the synthetic networks; 1 where none were measured)",
     )
+    stream_seconds_per_byte: float | None = Field(
+        None,
+        ge=0,
+        le=1.0,
+        description="ω: seconds per weight byte a kernel of this type takes to stream its weights from "
+        "memory in a forward pass (cold weights, overlapping its work: see ForwardModel.stream_norm; "
+        "fitted on the synthetic networks' per-kernel times, torch; None: not priced)",
+    )
 
 
 class ForwardModel(_ProfilePart):
     """What a whole forward pass adds to the roofline of each layer (see module doc):
-    T_i = s·f_κ·t_i + g + a·B·written_i + c·cold_i (:meth:`cold_bytes`; f_κ:
-    :attr:`KindModel.in_network`)."""
+    T_i = s·f_κ·M_p(t_i, ω_κ·cold_i) + g + a·B·written_i + c·cold_i (:meth:`cold_bytes`; f_κ:
+    :attr:`KindModel.in_network`; ω_κ: :attr:`KindModel.stream_seconds_per_byte`; M_p:
+    :meth:`overlap`)."""
 
     scale: float = Field(1.0, ge=0, le=1e3, description="s: factor on each layer's roofline seconds")
     node_seconds: float = Field(0.0, ge=0, le=MAX_SECONDS, description="g: glue seconds per graph node")
@@ -208,42 +217,71 @@ class ForwardModel(_ProfilePart):
         "that reads each weight more than once per call (B·MACs > weight elements: a convolution on a "
         "map larger than 1×1; onnxruntime), whose isolated time hid the weights' reads in its compute",
     )
+    hot_weight_bytes: float = Field(
+        0.0,
+        ge=0,
+        le=MAX_RATE,
+        description="H: a network whose weights total at most H bytes keeps them in cache from one "
+        "forward pass to the next, and none is cold (fitted on the synthetic networks, torch; 0: every "
+        "network's weights are cold)",
+    )
+    stream_norm: float = Field(
+        4.0,
+        ge=1.0,
+        le=64.0,
+        description="p of M_p(t, ω·cold) = (t^p + (ω·cold)^p)^(1/p): how far a kernel's work hides the "
+        "streaming of its cold weights (p = 1: not at all, the two add; p → ∞: wholly, the larger wins)",
+    )
     networks: int = Field(0, ge=0, description="synthetic networks the constants were fitted to")
     fit_error: float | None = Field(
         None, ge=0, description="median |predicted − measured| / measured over those networks (0–1)"
     )
 
-    def cold_bytes(self, weight_bytes: int, macs: int, batch: int = 1) -> float:
-        """The weight bytes the term c prices for a kernel or layer: min(weight_bytes, C), or 0 under
+    def weights_hot(self, network_weight_bytes: float) -> bool:
+        """A network's weights stay in cache between forward passes: they total at most H bytes."""
+        return network_weight_bytes <= self.hot_weight_bytes
+
+    def cold_bytes(self, weight_bytes: int, macs: int, batch: int = 1, hot: bool = False) -> float:
+        """The weight bytes of a kernel or layer read cold in a forward pass: 0 in a network whose
+        weights stay in cache (``hot``, :meth:`weights_hot`), else min(weight_bytes, C), or 0 under
         ``cold_weights = "reused"`` when each weight is read at most once per call
         (B·MACs ≤ weight elements at fp32, e.g. a fully connected layer at batch 1: its isolated
         time already streams its weights, so a forward pass adds nothing for them)."""
-        if self.cold_weights == "reused" and batch * macs * 4 <= weight_bytes:
+        if hot or (self.cold_weights == "reused" and batch * macs * 4 <= weight_bytes):
             return 0.0
         return float(min(weight_bytes, self.weight_cap_bytes))
 
-    def kernel_extra_seconds(self, k: Kernel, kind: str, batch: int = 1) -> float:
+    def overlap(self, seconds: float, streaming: float) -> float:
+        """M_p(t, u) = (t^p + u^p)^(1/p), p = :attr:`stream_norm`: a kernel's ``seconds`` of work and
+        the ``streaming`` seconds of its cold weights, overlapping in part (t when u = 0)."""
+        if streaming <= 0.0:
+            return seconds
+        p = self.stream_norm
+        big = max(seconds, streaming)  # scaled, so that no power overflows
+        return big * ((seconds / big) ** p + (streaming / big) ** p) ** (1.0 / p)
+
+    def kernel_extra_seconds(self, k: Kernel, kind: str, batch: int = 1, hot: bool = False) -> float:
         """g + a·B·written + c·cold weight bytes of one kernel (a single layer: :meth:`extra_seconds`),
         plus g + a·B·written of each layout reorder run for it (onnxruntime)."""
         a = self.write_seconds_per_byte
         reorders = sum(self.node_seconds + a * batch * r.written for r in k.reorders)
         if len(k.layers) == 1:
-            return self.extra_seconds(k.head, kind, batch) + reorders
+            return self.extra_seconds(k.head, kind, batch, hot) + reorders
         return (
             self.node_seconds
             + self.write_seconds_per_byte * batch * k.bytes_written
-            + self.weight_seconds_per_byte * self.cold_bytes(k.weight_bytes, k.macs, batch)
+            + self.weight_seconds_per_byte * self.cold_bytes(k.weight_bytes, k.macs, batch, hot)
             + reorders
         )
 
-    def extra_seconds(self, layer: LayerCost, kind: str, batch: int = 1) -> float:
+    def extra_seconds(self, layer: LayerCost, kind: str, batch: int = 1, hot: bool = False) -> float:
         """g + a·B·written + c·cold weight bytes (:meth:`cold_bytes`) of one layer (views write
         nothing)."""
         written = batch * layer.bytes_written if KERNEL_TYPES[kind].moves_data else 0
         return (
             self.node_seconds
             + self.write_seconds_per_byte * written
-            + self.weight_seconds_per_byte * self.cold_bytes(layer.weight_bytes, layer.macs, batch)
+            + self.weight_seconds_per_byte * self.cold_bytes(layer.weight_bytes, layer.macs, batch, hot)
         )
 
 
@@ -481,11 +519,31 @@ def kernel_reorder_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1) ->
     return sum(reorder_seconds(r.read, r.written, profile, batch) for r in k.reorders)
 
 
-def kernel_total_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1) -> float:
-    """f_κ·t_k plus its reorders' seconds: what the forward terms' scale s multiplies (f_κ the
-    in-network factor of the kernel's type, :attr:`KindModel.in_network`)."""
-    f = profile.kinds[layer_kind(k.head)].in_network
-    return f * kernel_seconds(k, profile, batch) + kernel_reorder_seconds(k, profile, batch)
+def network_hot(kernels: Sequence[Kernel], profile: DeviceProfile) -> bool:
+    """The network of ``kernels`` keeps its weights in cache between forward passes
+    (:meth:`ForwardModel.weights_hot` of their total weight bytes)."""
+    return profile.forward.weights_hot(sum(k.weight_bytes for k in kernels))
+
+
+def in_network_seconds(
+    k: Kernel, t: float, profile: DeviceProfile, batch: int = 1, hot: bool = False
+) -> float:
+    """f_κ·M_p(t, ω_κ·cold_k): kernel ``k``, whose isolated time is ``t`` (:func:`kernel_seconds`),
+    inside a forward pass (f_κ the in-network factor of its type, :attr:`KindModel.in_network`; ω_κ
+    its rate of streaming cold weights, :attr:`KindModel.stream_seconds_per_byte`, none priced
+    without one; cold_k :meth:`ForwardModel.cold_bytes`, 0 in a ``hot`` network)."""
+    m = profile.kinds[layer_kind(k.head)]
+    if m.stream_seconds_per_byte:
+        fwd = profile.forward
+        t = fwd.overlap(t, m.stream_seconds_per_byte * fwd.cold_bytes(k.weight_bytes, k.macs, batch, hot))
+    return m.in_network * t
+
+
+def kernel_total_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1, hot: bool = False) -> float:
+    """:func:`in_network_seconds` plus the kernel's reorders' seconds: what the forward terms'
+    scale s multiplies."""
+    t = in_network_seconds(k, kernel_seconds(k, profile, batch), profile, batch, hot)
+    return t + kernel_reorder_seconds(k, profile, batch)
 
 
 def profile_kernels(layers: Sequence[LayerCost], profile: DeviceProfile) -> list[Kernel]:
@@ -514,13 +572,14 @@ def layer_latencies(
     rows: list[LayerLatency] = []
     by_kind: dict[str, float] = {}
     fwd = profile.forward
+    hot = network_hot(kernels, profile)
     for k in kernels:
         kind, compute, memory, overhead = kernel_terms(k, profile, batch)
         factor = learned_factor(k, profile, batch, compute, memory)
-        extra = fwd.kernel_extra_seconds(k, kind, batch)
+        extra = fwd.kernel_extra_seconds(k, kind, batch, hot)
         reorder = kernel_reorder_seconds(k, profile, batch)
-        f = profile.kinds[kind].in_network
-        t = fwd.scale * ((max(compute, memory) + overhead) * factor * f + reorder) + extra
+        alone = (max(compute, memory) + overhead) * factor
+        t = fwd.scale * (in_network_seconds(k, alone, profile, batch, hot) + reorder) + extra
         bound = roofline_bound(kind, compute, memory, overhead)
         for i, x in enumerate(k.layers):
             rows.append(

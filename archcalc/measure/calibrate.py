@@ -62,6 +62,8 @@ from archcalc.count.latency import (
     ForwardModel,
     KindModel,
     kernel_bytes,
+    kernel_reorder_seconds,
+    kernel_seconds,
     kernel_terms,
     kernel_total_seconds,
     layer_kind,
@@ -344,25 +346,30 @@ def cache_bytes(level: int, default: float) -> float:
     return max(found) if found else default
 
 
-def forward_row(k: Kernel, profile: DeviceProfile, cold: ForwardModel, batch: int = 1) -> list[float]:
-    """[f_κ·t_k, kernels, B·written_k (views: 0), cold_k] of one kernel: the columns whose weights
-    (s, g, a, c) :func:`fit_forward` fits, cold_k the weight bytes ``cold``'s rule prices
-    (:meth:`ForwardModel.cold_bytes`: its C and ``cold_weights``); t_k, the kernels and the bytes
-    written count the layout reorders run for the kernel too (onnxruntime)."""
+def forward_row(
+    k: Kernel, profile: DeviceProfile, cold: ForwardModel, batch: int = 1, hot: bool = False
+) -> list[float]:
+    """[f_κ·M_p(t_k, ω_κ·cold_k), kernels, B·written_k (views: 0), cold_k] of one kernel: the
+    columns whose weights (s, g, a, c) :func:`fit_forward` fits, cold_k the weight bytes ``cold``'s
+    rule prices (:meth:`ForwardModel.cold_bytes`: its C and ``cold_weights``; 0 in a ``hot``
+    network); t_k, the kernels and the bytes written count the layout reorders run for the kernel
+    too (onnxruntime)."""
     head_writes = KERNEL_TYPES[layer_kind(k.head)].moves_data
     return [
-        kernel_total_seconds(k, profile, batch),
+        kernel_total_seconds(k, profile, batch, hot),
         float(1 + len(k.reorders)),
         float(batch * k.bytes_written * head_writes + sum(batch * r.written for r in k.reorders)),
-        float(cold.cold_bytes(k.weight_bytes, k.macs, batch)),
+        float(cold.cold_bytes(k.weight_bytes, k.macs, batch, hot)),
     ]
 
 
 def forward_features(
     kernels: Sequence[Kernel], profile: DeviceProfile, cold: ForwardModel, batch: int = 1
 ) -> list[float]:
-    """[Σ f_κ·t_k, kernels, Σ B·written_k, Σ cold_k]: :func:`forward_row` summed over a network."""
-    rows = [forward_row(k, profile, cold, batch) for k in kernels]
+    """[Σ f_κ·M_p(t_k, ω_κ·cold_k), kernels, Σ B·written_k, Σ cold_k]: :func:`forward_row` summed
+    over a network (hot when its weights total at most ``cold``'s H)."""
+    hot = cold.weights_hot(sum(k.weight_bytes for k in kernels))
+    rows = [forward_row(k, profile, cold, batch, hot) for k in kernels]
     return [float(sum(col)) for col in zip(*rows, strict=True)] if rows else [0.0] * 4
 
 
@@ -371,50 +378,127 @@ MIN_IN_NETWORK = 8
 (the others keep f = 1)."""
 IN_NETWORK_BOUNDS = (0.25, 8.0)
 """The range an in-network factor f_κ is fitted in."""
+STREAM_NORMS = (2.0, 3.0, 4.0, 6.0)
+"""The overlaps p tried for M_p(t, ω·cold) (:meth:`ForwardModel.overlap`), the best fit kept."""
+HOT_SHARES = (0.0, 0.125, 0.25, 0.375, 0.5, 0.75, 1.0)
+"""The H tried, as shares of C (the L3 size): a network whose weights total at most H keeps them in
+cache between forward passes (:attr:`ForwardModel.hot_weight_bytes`), the best fit kept."""
+MIN_STREAMED = 4
+"""Fewest kernels of a streaming family (``KernelType.streams``) with at least
+:data:`STREAMED_BYTES` of weights among the synthetic networks' for its ω to be fitted."""
+STREAMED_BYTES = 2**18
+"""Weight bytes from which a kernel counts towards :data:`MIN_STREAMED`."""
+MAX_STREAM_SECONDS_PER_BYTE = 1e-8
+"""The largest ω fitted (100 MB/s)."""
+
+
+InNetwork = tuple[Kernel, float, float]
+"""A kernel of a synthetic network, its seconds inside the forward pass, and the network's weight
+bytes."""
 
 
 def fit_in_network(
-    data: Sequence[tuple[Kernel, float]], profile: DeviceProfile, cold: ForwardModel
-) -> tuple[dict[str, float], ForwardModel]:
-    """The in-network factor f_κ of each kernel type with at least :data:`MIN_IN_NETWORK` kernels in
-    ``data``, and the forward terms g, a, c, fitted to the seconds y_k of kernels inside the
-    forward passes of the synthetic networks (``data``: kernel, y_k)::
+    data: Sequence[InNetwork], profile: DeviceProfile, cold: ForwardModel
+) -> tuple[dict[str, float], dict[str, float], ForwardModel]:
+    """Fitted to the seconds y_k of the kernels inside the forward passes of the synthetic networks
+    (``data``: kernel, y_k, its network's weight bytes W)::
 
-        y_k = f_κ·t_k + g + a·B·written_k + c·cold_k
+        y_k = f_κ·M_p(t_k, ω_φ·cold_k) + g + a·B·written_k + c·cold_k,
+        cold_k = 0 if W ≤ H, else min(weight bytes, C)
 
-    (t_k isolated, as the profile's kernel models price it) by ``scipy.optimize.lsq_linear`` on
-    rows weighted by 1/√y_k: between the relative error, which lets the many tiny kernels decide,
-    and the absolute, which lets the few big ones; f_κ within :data:`IN_NETWORK_BOUNDS`, g, a, c ≥ 0.
-    Returns the factors and ``cold`` with g, a, c set (s = 1)."""
+    (t_k isolated, as the profile's kernel models price it; M_p :meth:`ForwardModel.overlap`): the
+    in-network factor f_κ of each kernel type with at least :data:`MIN_IN_NETWORK` kernels in
+    ``data`` (within :data:`IN_NETWORK_BOUNDS`), the rate ω_φ of streaming cold weights of each
+    family φ (``KernelType.streams``) with at least :data:`MIN_STREAMED` kernels of
+    :data:`STREAMED_BYTES` or more, and g, a, c ≥ 0, by ``scipy.optimize.least_squares`` on rows
+    weighted by 1/√y_k (between the relative error, which lets the many tiny kernels decide, and
+    the absolute, which lets the few big ones), for each p of :data:`STREAM_NORMS` and H of
+    :data:`HOT_SHARES` (× C), the best fit kept. Returns the factors, ω per kernel type, and
+    ``cold`` with g, a, c, p and H set (s = 1)."""
     import numpy as np
-    from scipy.optimize import lsq_linear
+    from scipy.optimize import least_squares, lsq_linear
 
     counts: dict[str, int] = {}
-    for k, _ in data:
+    for k, _, _ in data:
         counts[layer_kind(k.head)] = counts.get(layer_kind(k.head), 0) + 1
     fitted = sorted(kind for kind, n in counts.items() if n >= MIN_IN_NETWORK)
-    if not fitted or any(y <= 0 for _, y in data):
+    if not fitted or any(y <= 0 for _, y, _ in data):
         raise ArchcalcError("in-network fit: needs kernels with positive times")
-    rows, ys = [], []
-    for k, y in data:
-        t, nodes, written, cold_b = forward_row(k, profile, cold)
-        kind = layer_kind(k.head)
-        row = [t if kind == f else 0.0 for f in fitted] + [nodes, written, cold_b]
-        ys.append(y - (0.0 if kind in fitted else t))  # a type not fitted keeps f = 1
-        rows.append(row)
-    w = 1.0 / np.sqrt(np.array([y for _, y in data]))
-    a = np.array(rows) * w[:, None]
-    norms = np.linalg.norm(a, axis=0)
-    norms[norms == 0] = 1.0
-    lo = np.array([IN_NETWORK_BOUNDS[0]] * len(fitted) + [0.0] * 3) * norms
-    hi = np.array([IN_NETWORK_BOUNDS[1]] * len(fitted) + [np.inf] * 3) * norms
-    theta = lsq_linear(a / norms, np.array(ys) * w, bounds=(lo, hi)).x / norms
-    factors = {kind: float(f) for kind, f in zip(fitted, theta[: len(fitted)], strict=True)}
-    g, a_w, c = (float(v) for v in theta[len(fitted) :])
-    terms = cold.model_copy(
-        update={"node_seconds": g, "write_seconds_per_byte": a_w, "weight_seconds_per_byte": c}
+    big: dict[str, int] = {}
+    for k, _, _ in data:
+        fam = KERNEL_TYPES[layer_kind(k.head)].streams
+        if fam is not None and k.weight_bytes >= STREAMED_BYTES:
+            big[fam] = big.get(fam, 0) + 1
+    families = sorted(f for f, n in big.items() if n >= MIN_STREAMED)
+    kinds = [layer_kind(k.head) for k, _, _ in data]
+    type_of = np.array([fitted.index(kd) if kd in fitted else -1 for kd in kinds])
+    fam_of = np.array(
+        [families.index(f) if (f := KERNEL_TYPES[kd].streams) in families else -1 for kd in kinds]
     )
-    return factors, terms
+    t = np.array([kernel_seconds(k, profile) for k, _, _ in data])
+    extra = np.array([kernel_reorder_seconds(k, profile) for k, _, _ in data])
+    rows = np.array([forward_row(k, profile, cold)[1:] for k, _, _ in data])  # nodes, written, cold
+    weights = np.array([w for _, _, w in data])
+    y = np.array([y for _, y, _ in data])
+    sw = 1.0 / np.sqrt(y)
+    nf, ng = len(fitted), len(families)
+
+    def linear_fit(omega: Any, p: float, cold_b: Any) -> tuple[float, Any]:
+        """(weighted residuals, [f_κ…, g, a, c]) for given ω and p: the model is linear in the rest."""
+        u = np.where(fam_of >= 0, omega[np.maximum(fam_of, 0)] if ng else 0.0, 0.0) * cold_b
+        big_ = np.maximum(np.maximum(t, u), 1e-300)
+        core = big_ * ((t / big_) ** p + (u / big_) ** p) ** (1.0 / p)
+        cols = [np.where(type_of == i, core, 0.0) for i in range(nf)]
+        a = np.column_stack([*cols, rows[:, 0], rows[:, 1], cold_b]) * sw[:, None]
+        target = (y - extra - np.where(type_of < 0, core, 0.0)) * sw  # a type not fitted keeps f = 1
+        norms = np.linalg.norm(a, axis=0)
+        norms[norms == 0] = 1.0
+        lo = np.array([IN_NETWORK_BOUNDS[0]] * nf + [0.0] * 3) * norms
+        hi = np.array([IN_NETWORK_BOUNDS[1]] * nf + [np.inf] * 3) * norms
+        fit = lsq_linear(a / norms, target, bounds=(lo, hi), method="bvls")
+        return fit.fun, fit.x / norms
+
+    unit = 1e-10  # ω searched in units of 100 ps/B
+    best: tuple[float, Any, Any, float, float] | None = None
+    for share in HOT_SHARES:
+        h = share * cold.weight_cap_bytes
+        cold_b = np.where(weights > h, rows[:, 2], 0.0)
+        for p in STREAM_NORMS if ng else STREAM_NORMS[:1]:
+            omega = np.zeros(ng)
+            if ng:  # ω by least squares on the residuals the linear rest leaves
+                found = least_squares(
+                    lambda v, p=p, cold_b=cold_b: linear_fit(v * unit, p, cold_b)[0],
+                    np.full(ng, 1.0),
+                    bounds=(0.0, MAX_STREAM_SECONDS_PER_BYTE / unit),
+                    ftol=1e-12,
+                    xtol=1e-12,
+                    gtol=1e-12,
+                )
+                omega = found.x * unit
+            res, x = linear_fit(omega, p, cold_b)
+            cost = float(np.sum(res**2))
+            if best is None or cost < best[0]:
+                best = (cost, x, omega, p, h)
+    assert best is not None
+    _, x, omega_x, p, h = best
+    factors = {kind: float(f) for kind, f in zip(fitted, x[:nf], strict=True)}
+    omega = dict(zip(families, (float(v) for v in omega_x), strict=True))
+    streams = {
+        kind: omega[fam]
+        for kind in profile.kinds
+        if (fam := KERNEL_TYPES[kind].streams) is not None and fam in omega
+    }
+    g, a_w, c = (float(v) for v in x[nf:])
+    terms = cold.model_copy(
+        update={
+            "node_seconds": g,
+            "write_seconds_per_byte": a_w,
+            "weight_seconds_per_byte": c,
+            "stream_norm": p,
+            "hot_weight_bytes": h,
+        }
+    )
+    return factors, streams, terms
 
 
 def nnls_relative(rows: list[list[float]], targets: list[float]) -> list[float]:
@@ -467,15 +551,15 @@ def fit_forward(
         hi = np.array([2.0, np.inf, np.inf, np.inf]) * norms
         theta = lsq_linear(a / norms, np.ones(len(ts)), bounds=(lo, hi)).x / norms
     pred = rows @ theta
-    return ForwardModel(
-        scale=float(theta[0]),
-        node_seconds=float(theta[1]),
-        write_seconds_per_byte=float(theta[2]),
-        weight_seconds_per_byte=float(theta[3]),
-        weight_cap_bytes=cold.weight_cap_bytes,
-        cold_weights=cold.cold_weights,
-        networks=len(data),
-        fit_error=float(np.median(np.abs(pred / ts - 1.0))),
+    return cold.model_copy(
+        update={
+            "scale": float(theta[0]),
+            "node_seconds": float(theta[1]),
+            "write_seconds_per_byte": float(theta[2]),
+            "weight_seconds_per_byte": float(theta[3]),
+            "networks": len(data),
+            "fit_error": float(np.median(np.abs(pred / ts - 1.0))),
+        }
     )
 
 
@@ -582,7 +666,7 @@ def calibrate(
     profile = profile.model_copy(update={"kinds": kinds, "learned": learned})
     nets = calibration_networks(6, 5e7, backend) if quick else calibration_networks(48, 2e9, backend)
     forwards: list[tuple[list[Kernel], float]] = []
-    inside: list[tuple[Kernel, float]] | None = None if quick else []
+    inside: list[InNetwork] | None = None if quick else []
     # the measurements first in the zip: the last next() on them ends their generator (and its
     # worker process) before the progress wrapper is exhausted
     for (seconds, per_layer), (_, g) in zip(
@@ -593,7 +677,8 @@ def calibrate(
         if per_layer is None:
             inside = None
         elif inside is not None:
-            inside += [(k, sum(per_layer[x.name] for x in k.layers)) for k in ks]
+            w = float(sum(k.weight_bytes for k in ks))
+            inside += [(k, sum(per_layer[x.name] for x in k.layers), w) for k in ks]
     # a kernel timed alone, call after call, keeps up to the last-level cache's size of weights
     # there; in a forward pass they can all come cold (torch priced the first L2 size of them until
     # its in-network factors were fitted, when the L3 size scored 5 points better: docs/latency.md)
@@ -601,13 +686,19 @@ def calibrate(
     terms = None
     try:
         if inside:
-            factors, terms = fit_in_network(inside, profile, cold)
+            factors, streams, terms = fit_in_network(inside, profile, cold)
             profile = profile.model_copy(
                 update={
                     "kinds": {
-                        kind: m.model_copy(update={"in_network": factors.get(kind, 1.0)})
+                        kind: m.model_copy(
+                            update={
+                                "in_network": factors.get(kind, 1.0),
+                                "stream_seconds_per_byte": streams.get(kind),
+                            }
+                        )
                         for kind, m in profile.kinds.items()
-                    }
+                    },
+                    "forward": terms,
                 }
             )
         forward = fit_forward(forwards, profile, quick, terms or cold, keep_terms=terms is not None)
