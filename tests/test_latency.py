@@ -263,6 +263,52 @@ def test_fit_in_network_recovers_planted_streaming_and_hot_networks() -> None:
     assert terms.weight_seconds_per_byte == pytest.approx(0.0, abs=1e-15)
 
 
+def test_fit_forward_recovers_planted_terms_and_the_hot_networks() -> None:
+    """Whole forwards of eight networks (0.02–2.4 MB of weights) made from known constants,
+    T = Σ_k s·t_k + g + a·written_k + c·cold_k (s = 1.2, g = 4 µs, a = 1 ps/B, c = 30 ps/B) where a
+    network of at most H = C/4 = 0.5 MB of weights has none cold: fitted back, with an H among
+    the candidates that splits the networks as the planted one does."""
+    from archcalc.measure.calibrate import fit_forward
+
+    p = make_profile(mac_rate=1e10)
+    cold = ForwardModel(weight_cap_bytes=2e6)
+    nets = [
+        _in_network_chain(n, w, side)
+        for n, w, side in [
+            (4, 16, 32),
+            (6, 32, 16),
+            (8, 48, 16),
+            (5, 64, 8),
+            (8, 128, 8),
+            (6, 160, 8),
+            (8, 256, 4),
+            (7, 200, 4),
+        ]
+    ]
+    data = []
+    for kernels in nets:
+        hot = sum(k.weight_bytes for k in kernels) <= 5e5
+        t = sum(
+            1.2 * kernel_seconds(k, p)
+            + 4e-6
+            + 1e-12 * k.bytes_written
+            + (0 if hot else 30e-12 * min(k.weight_bytes, 2e6))
+            for k in kernels
+        )
+        data.append((kernels, t))
+    weights = sorted(sum(k.weight_bytes for k in ks) for ks in nets)
+    assert weights[0] < 2e4 and 5e5 < weights[-1] and any(w <= 5e5 for w in weights[3:])
+    fwd = fit_forward(data, p, cold=cold)
+    assert fwd.scale == pytest.approx(1.2, rel=1e-6)
+    assert fwd.node_seconds == pytest.approx(4e-6, rel=1e-5)
+    assert fwd.write_seconds_per_byte == pytest.approx(1e-12, rel=1e-4)
+    assert fwd.weight_seconds_per_byte == pytest.approx(30e-12, rel=1e-5)
+    below = max(w for w in weights if w <= 5e5)
+    above = min(w for w in weights if w > 5e5)
+    assert below <= fwd.hot_weight_bytes < above
+    assert fwd.fit_error == pytest.approx(0.0, abs=1e-9) and fwd.networks == 8
+
+
 def test_cold_weights_stream_under_the_overlap_rule() -> None:
     """One 1×1 convolution of 512 → 512 channels on a 4×4 map (1 MiB of weights, 4.19 MMAC): at
     1 GMAC/s t = 4.19 ms + 1 µs; with ω = 10 ns/B its cold weights stream for u = 10.49 ms, and

@@ -44,7 +44,9 @@ cache, and whatever else differs per kernel type between an isolated call and on
 and fits the profile's forward constants. The predicted seconds of kernel i in a forward pass,
 and the network total, are::
 
-    T_i = s · f_κ · t_i  +  g  +  a · B · written_i  +  c · cold_i,     cold_i = min(weight_bytes_i, C)
+    T_i = s · f_κ · M_p(t_i, ω_κ · cold_i)  +  g  +  a · B · written_i  +  c · cold_i
+    cold_i = min(weight_bytes_i, C), or 0 in a network whose weights total at most H
+    M_p(t, u) = (t^p + u^p)^(1/p)
     T   = Σ_i T_i
 
 where t_i is the kernel time above, f_κ the in-network factor of its type κ
@@ -52,11 +54,18 @@ where t_i is the kernel time above, f_κ the in-network factor of its type κ
 seconds per byte of a freshly written output tensor (0 bytes for views), c the seconds per weight
 byte read cold, and C the last-level (L3) cache size: a kernel timed alone, call after call,
 keeps up to C of its weights in cache, which in a forward pass can all come cold (weights beyond
-it come from memory in the isolated timing as well). On torch, calibration clocks every kernel
-inside the synthetic networks' forward passes and fits f_κ, g, a and c to those per-kernel
-times, then s (near 1) to the whole forwards; on onnxruntime, whose kernels inside a network only
-its biased profiler can time, every f_κ is 1 and s, g, a, c are fitted to the whole forwards on
-the relative error. On onnxruntime
+it come from memory in the isolated timing as well). A network whose weights total at most H
+(:attr:`ForwardModel.hot_weight_bytes`, a share of C) finds them in cache from one forward pass
+to the next: none is cold. ω_κ (:attr:`KindModel.stream_seconds_per_byte`, torch) is the time a
+kernel of type κ takes per cold weight byte it streams from memory, which its work hides in part:
+M_p is the larger of the two for large p, their sum for p = 1 (eager torch reorders a
+convolution's weights on every call, so a 1×1 convolution of 512 → 2048 channels on a 5×5 map is
+bound by its 4 MiB of weights, ~4 GB/s cold, not by its MACs). On torch, calibration clocks every
+kernel inside the synthetic networks' forward passes and fits f_κ, ω, g, a and c to those
+per-kernel times (p and H the best of a few candidates), then s (near 1) to the whole forwards;
+on onnxruntime, whose kernels inside a network only its biased profiler can time, every f_κ is 1,
+no ω is priced, and s, g, a, c are fitted to the whole forwards on the relative error (H the best
+of the same candidates). On onnxruntime
 (``ForwardModel.cold_weights = "reused"``) cold_i is 0 for a kernel that reads each weight at most
 once per call (B·MACs ≤ weight elements: a fully connected layer at batch 1, a convolution on a 1×1
 map): its isolated time already streams its weights, while a convolution's hid their reads in its
@@ -102,7 +111,8 @@ PRICED_CONVENTION = "paper"
 convention: a prediction does not depend on how a counter tallies."""
 
 FORMULA = (
-    "T = s·t + g + a·B·written + c·cold_weight_bytes per kernel, summed; "
+    "T = s·f·M_p(t, ω·cold) + g + a·B·written + c·cold per kernel, summed (cold: the kernel's weight "
+    "bytes up to C, 0 in a network of at most H weight bytes; M_p(t, u) = (t^p + u^p)^(1/p)); "
     "t = (max(work / R_kind, bytes(B) / (e_kind·W_copy(bytes))) + o_kind)·exp(r_kind); work = MACs·B "
     "(conv, linear) or bytes(B) (data kinds); bytes(B) = B·activations + weights"
 )
@@ -565,10 +575,11 @@ def check_profile_backend(profile: DeviceProfile, backend: str) -> None:
 def layer_latencies(
     kernels: Sequence[Kernel], profile: DeviceProfile, batch: int = 1
 ) -> tuple[list[LayerLatency], dict[str, float]]:
-    """Each layer of ``kernels`` (:func:`profile_kernels`) priced in a forward pass at ``batch``, in
-    kernel order: a kernel's T_k = s·(f_κ·t_k + its reorders' t_r) + g + a·B·written_k + c·cold_k
-    (see module doc) on its first layer, 0 s on the layers fused into it; and ms per kernel type
-    (the layout reorders apart). The core of :func:`predict`, for a graph without a report too."""
+    """Each layer of ``kernels`` (:func:`profile_kernels`: one network) priced in a forward pass at
+    ``batch``, in kernel order: a kernel's T_k = s·(f_κ·M_p(t_k, ω_κ·cold_k) + its reorders' t_r) +
+    g + a·B·written_k + c·cold_k (see module doc; cold_k = 0 when the network's weights total at
+    most H) on its first layer, 0 s on the layers fused into it; and ms per kernel type (the layout
+    reorders apart). The core of :func:`predict`, for a graph without a report too."""
     rows: list[LayerLatency] = []
     by_kind: dict[str, float] = {}
     fwd = profile.forward
@@ -608,7 +619,7 @@ def predict(
 ) -> LatencyPrediction:
     """Per-layer predicted seconds in a forward pass on the profile's backend (refused when
     ``backend`` names another): the layers grouped into the backend's kernels, each kernel
-    T_k = s·f_κ·t_k·exp(r̂_k) + g + a·B·written_k + c·cold_k (see module doc), given to
+    T_k = s·f_κ·M_p(t_k, ω_κ·cold_k) + g + a·B·written_k + c·cold_k (see module doc), given to
     the kernel's first layer, its roofline bound, and the total in ms."""
     from archcalc.inputs.arguments import whole
     from archcalc.inputs.limits import MAX_BATCH

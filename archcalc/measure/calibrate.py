@@ -525,31 +525,47 @@ def fit_forward(
     keep_terms: bool = False,
 ) -> ForwardModel:
     """The :class:`ForwardModel` fitted to whole-forward seconds of networks at batch 1 (module doc);
-    ``cold``: its C (the weight bytes per kernel that can be cold) and which kernels' weights the
-    term c prices (:data:`COLD_WEIGHTS`; default: the L3 size, every kernel); with ``keep_terms``
-    its g, a, c (fitted by :func:`fit_in_network`) are kept and s alone is fitted here."""
+    ``cold``: its C (the weight bytes per kernel that can be cold), which kernels' weights the term
+    c prices (:data:`COLD_WEIGHTS`; default: the L3 size, every kernel) and H; with ``keep_terms``
+    its g, a, c and H (fitted by :func:`fit_in_network`) are kept and s alone is fitted here. The
+    full fit (s, g, a, c) is made for each H of :data:`HOT_SHARES` (× C), the best kept."""
     import numpy as np
     from scipy.optimize import lsq_linear
 
     if not data or any(t <= 0 for _, t in data):
         raise ArchcalcError("forward fit: needs at least one network with a positive time")
     cold = cold if cold is not None else ForwardModel(weight_cap_bytes=cache_bytes(3, 2.0**25))
-    rows = np.array([forward_features(ks, profile, cold) for ks, _ in data])
     ts = np.array([t for _, t in data])
-    a = rows / ts[:, None]
+
+    def features(model: ForwardModel) -> Any:
+        return np.array([forward_features(ks, profile, model) for ks, _ in data])
+
     if keep_terms:  # g, a, c given: s alone, on what they leave
+        rows = features(cold)
+        a = rows / ts[:, None]
         fixed = np.array([cold.node_seconds, cold.write_seconds_per_byte, cold.weight_seconds_per_byte])
         s = lsq_linear(a[:, 0:1], 1.0 - a[:, 1:] @ fixed, bounds=(0.5, 2.0)).x[0]
         theta = np.array([s, *fixed])
     elif quick:  # s = 1: fit g alone on what the kernels leave
+        rows = features(cold)
+        a = rows / ts[:, None]
         g = lsq_linear(a[:, 1:2], 1.0 - a[:, 0], bounds=(0.0, np.inf)).x[0]
         theta = np.array([1.0, g, 0.0, 0.0])
     else:
-        norms = np.linalg.norm(a, axis=0)
-        norms[norms == 0] = 1.0
-        lo = np.array([0.5, 0.0, 0.0, 0.0]) * norms
-        hi = np.array([2.0, np.inf, np.inf, np.inf]) * norms
-        theta = lsq_linear(a / norms, np.ones(len(ts)), bounds=(lo, hi)).x / norms
+        best: tuple[float, Any, Any, ForwardModel] | None = None
+        for share in HOT_SHARES:
+            model = cold.model_copy(update={"hot_weight_bytes": share * cold.weight_cap_bytes})
+            rows_h = features(model)
+            a = rows_h / ts[:, None]
+            norms = np.linalg.norm(a, axis=0)
+            norms[norms == 0] = 1.0
+            lo = np.array([0.5, 0.0, 0.0, 0.0]) * norms
+            hi = np.array([2.0, np.inf, np.inf, np.inf]) * norms
+            fit = lsq_linear(a / norms, np.ones(len(ts)), bounds=(lo, hi))
+            if best is None or fit.cost < best[0]:
+                best = (float(fit.cost), fit.x / norms, rows_h, model)
+        assert best is not None
+        _, theta, rows, cold = best
     pred = rows @ theta
     return cold.model_copy(
         update={

@@ -294,6 +294,7 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None, wide: bool = Fa
         "samples",
         "fit_median_error_pct",
         "in_network",
+        "cold_stream_ps_per_b",
     ]
     from archcalc.count.latency import KINDS
 
@@ -308,6 +309,7 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None, wide: bool = Fa
             m.samples,
             "" if m.fit_error is None else f"{100 * m.fit_error:.1f}",
             f"{m.in_network:.3f}",
+            "" if not m.stream_seconds_per_byte else f"{1e12 * m.stream_seconds_per_byte:.1f}",
         ]
         for k, m in p.kinds.items()
     ]
@@ -326,12 +328,15 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None, wide: bool = Fa
         f"peak MAC rate (GEMM): {p.peak_mac_rate / 1e9:.2f} GMAC/s",
         f"copy bandwidth W(bytes moved): {curve}",
         f"call overhead (tiny op): {1e6 * p.call_overhead:.2f} µs",
-        "forward pass (T_i = s·f_κ·t_i + g + a·B·written_i + c·min(weights_i, C), f_κ: in_network"
-        + (", weights read more than once per call" if p.forward.cold_weights == "reused" else "")
+        "forward pass (T_i = s·f_κ·M_p(t_i, ω_κ·cold_i) + g + a·B·written_i + c·cold_i, "
+        "cold_i = min(weights_i, C)"
+        + (" of weights read more than once per call" if p.forward.cold_weights == "reused" else "")
+        + ", 0 in a network of at most H weight bytes; f_κ: in_network, ω_κ: cold_stream"
         + f"): s = {p.forward.scale:.3f}, "
         f"g = {1e6 * p.forward.node_seconds:.2f} µs/node, a = {1e12 * p.forward.write_seconds_per_byte:.1f} "
         f"ps/B, c = {1e12 * p.forward.weight_seconds_per_byte:.1f} ps/B, "
-        f"C = {p.forward.weight_cap_bytes / 2**20:g} MiB ({p.forward.networks} synthetic networks"
+        f"C = {p.forward.weight_cap_bytes / 2**20:g} MiB, H = {p.forward.hot_weight_bytes / 2**20:g} MiB, "
+        f"p = {p.forward.stream_norm:g} ({p.forward.networks} synthetic networks"
         + ("" if p.forward.fit_error is None else f", median error {100 * p.forward.fit_error:.1f} %")
         + ")",
     ]
