@@ -27,9 +27,12 @@ collector ran during the timed calls: docs/latency.md.)
 Printed per backend and set: the share of predictions within ±5 % and ±10 % of the measured
 forward, the median and 90th-percentile |predicted − measured| / measured, Kendall's τ-b
 (``scipy.stats.kendalltau``) of predicted vs measured next to τ-b of MACs vs measured; the same
-shares against the other process's measurement; and the same shares and percentiles for both
-noise floors. Report the machine's load (``uptime``) next to them: under load the forward passes
-are preempted and every figure degrades.
+shares against the other process's measurement; the same shares and percentiles for both
+noise floors; and the **drift**: the median of measured / predicted, how much faster or slower the
+machine ran the measured forwards than the calibration priced them (this VM has slow spells of
+5–15 % lasting minutes), with the shares of the predictions scaled by it — a diagnostic that tells
+the errors' shape from the machine's change of speed, not a score. Report the machine's load
+(``uptime``) next to them: under load the forward passes are preempted and every figure degrades.
 
     PYTHONPATH=. python benchmarks/latency_model.py --threads 2                 # calibrates first
     PYTHONPATH=. python benchmarks/latency_model.py --threads 2 --profile-torch NAME \\
@@ -40,7 +43,8 @@ the share within ±10 % by up to 20 points on torch). ``--save DIR`` keeps a run
 measurements in DIR (``BACKEND-profile.json``, ``BACKEND-measured.json``); ``--cross DIR ...``
 then scores every saved profile against every saved measurement of the built-in networks (the
 first process's and the other's), prints the matrix of shares within ±10 % with each profile's
-mean, and how often each pair of measurements agrees within ±10 % (the noise floor across runs):
+mean (and the mean with each measurement's drift taken out), and how often each pair of
+measurements agrees within ±10 % (the noise floor across runs):
 
     PYTHONPATH=. python benchmarks/latency_model.py --threads 1 --backend torch --save runs/a
     PYTHONPATH=. python benchmarks/latency_model.py --cross runs/a runs/b runs/c
@@ -147,6 +151,12 @@ def summary(label: str, rows: list[Row]) -> None:
     print(f"    prediction against the other process's measurement: {shares(err_other)}")
     print(f"    noise floor, same process : {shares(same)} (measured again right after)")
     print(f"    noise floor, other process: {shares(cross)} (measured again by a fresh process, later)")
+    drift = float(np.median([r.measured / r.predicted for r in rows]))
+    shape = [(r.predicted * drift - r.measured) / r.measured for r in rows]
+    print(
+        f"    drift: the measurements run {100 * (drift - 1):+.1f} % from the predictions (median); the "
+        f"predictions scaled by it (not a score: the errors' shape alone): {shares(shape)}"
+    )
 
 
 def configurations(backend: str, args: argparse.Namespace) -> Iterator[tuple[str, Graph, Resolved | None]]:
@@ -254,8 +264,8 @@ def cross(directories: list[str]) -> None:
             net, alpha, res = _builtin_label(label)  # type: ignore[misc]
             reports[label] = report(resolve(load_spec(net), alpha, res), "paper", "fp32")
         print(f"\n{backend}: {len(labels)} built-in configurations within ±10 %, profile (row) × measurement")
-        print("| profile | " + " | ".join(columns) + " | mean |")
-        print("|---|" + "---|" * (len(columns) + 1))
+        print("| profile | " + " | ".join(columns) + " | mean | mean, each column's drift taken out |")
+        print("|---|" + "---|" * (len(columns) + 2))
         for d in runs:
             path = os.path.join(d, f"{backend}-profile.json")
             with open(path, encoding="utf-8") as f:
@@ -264,10 +274,15 @@ def cross(directories: list[str]) -> None:
             shares = [
                 100 * np.mean([abs(pred[k] / c[k] - 1) <= 0.1 for k in labels]) for c in columns.values()
             ]
+            drift = [float(np.median([c[k] / pred[k] for k in labels])) for c in columns.values()]
+            shaped = [
+                100 * np.mean([abs(pred[k] * m / c[k] - 1) <= 0.1 for k in labels])
+                for m, c in zip(drift, columns.values(), strict=True)
+            ]
             print(
                 f"| {os.path.basename(os.path.normpath(d))} | "
                 + " | ".join(f"{v:.1f}" for v in shares)
-                + f" | {np.mean(shares):.1f} |"
+                + f" | {np.mean(shares):.1f} | {np.mean(shaped):.1f} |"
             )
         names = list(columns)
         agree = [
