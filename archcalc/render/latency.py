@@ -353,8 +353,10 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None, wide: bool = Fa
             text = f"**{title}**\n\n" + "".join(f"- {x}\n" for x in lines) + "\n" + text
         return text
     t = FitTable(title, "; ".join([*lines, where]), wide=wide)
+    drops = {"#": 1, "samples": 2, "fit_median_error_pct": 3}
     for col in ["#", *header[:1], *header[2:]]:
-        t.column(col, number=col != "kind", drop=1 if col == "#" else None)
+        kind = col == "kind"
+        t.column(col, number=not kind, drop=drops.get(col), min_width=max(map(len, KINDS)) if kind else None)
     for i, row in enumerate(body):
         t.row(i, row[0], *row[2:])
     return [t]
