@@ -26,15 +26,18 @@ For one backend (``torch`` eager or ``onnxruntime``'s CPU provider, :mod:`archca
 3. **Whole forward passes** of seeded random synthetic networks
    (:mod:`archcalc.measure.synthetic_networks`, seeds from 0; the benchmark evaluates on another
    seed) are timed, and the :class:`~archcalc.count.latency.ForwardModel` constants of
-   T = Σ_k (s·f_κ·t_k + g + a·B·written_k + c·cold_k) fitted:
+   T = Σ_k (s·f_κ·M_p(t_k, ω_κ·cold_k) + g + a·B·written_k + c·cold_k) fitted (cold_k = 0 in a
+   network of at most H weight bytes):
 
    - where the backend can clock each kernel inside the forward pass (``Bench.in_network``:
-     torch), the in-network factor f_κ of each kernel type (``KindModel.in_network``) and g, a, c
-     on those per-kernel times (:func:`fit_in_network`), then s alone on the whole forwards;
-   - else (onnxruntime: f_κ = 1) s, g, a, c on the whole forwards' relative error
-     (:func:`fit_forward`, ``scipy.optimize.lsq_linear``): s within [0.5, 2] (the isolated
-     kernels set the scale; a fit free to zero it, as the old quick mode did, predicts every layer
-     alike), g, a, c ≥ 0.
+     torch), the in-network factor f_κ of each kernel type (``KindModel.in_network``), the rate ω
+     of streaming cold weights per family of types (``KindModel.stream_seconds_per_byte``), g, a, c,
+     and p and H among a few candidates, on those per-kernel times (:func:`fit_in_network`), then s
+     alone on the whole forwards;
+   - else (onnxruntime: f_κ = 1, no ω) s, g, a, c on the whole forwards' relative error
+     (:func:`fit_forward`, ``scipy.optimize.lsq_linear``), H among the same candidates: s within
+     [0.5, 2] (the isolated kernels set the scale; a fit free to zero it, as the old quick mode
+     did, predicts every layer alike), g, a, c ≥ 0.
 
 ``quick`` trades accuracy for time: 8 configurations and one adaptive round per type (so the
 learned factor, which needs 12, is fitted only where a round added enough), shorter timings, and
@@ -410,10 +413,11 @@ def fit_in_network(
     in-network factor f_κ of each kernel type with at least :data:`MIN_IN_NETWORK` kernels in
     ``data`` (within :data:`IN_NETWORK_BOUNDS`), the rate ω_φ of streaming cold weights of each
     family φ (``KernelType.streams``) with at least :data:`MIN_STREAMED` kernels of
-    :data:`STREAMED_BYTES` or more, and g, a, c ≥ 0, by ``scipy.optimize.least_squares`` on rows
-    weighted by 1/√y_k (between the relative error, which lets the many tiny kernels decide, and
-    the absolute, which lets the few big ones), for each p of :data:`STREAM_NORMS` and H of
-    :data:`HOT_SHARES` (× C), the best fit kept. Returns the factors, ω per kernel type, and
+    :data:`STREAMED_BYTES` or more, and g, a, c ≥ 0, on rows weighted by 1/√y_k (between the
+    relative error, which lets the many tiny kernels decide, and the absolute, which lets the few
+    big ones): given ω, p and H the rest is linear (``scipy.optimize.lsq_linear``, BVLS), and ω is
+    found by ``scipy.optimize.least_squares`` on what that leaves, for each p of
+    :data:`STREAM_NORMS` and H of :data:`HOT_SHARES` (× C), the best fit kept. Returns the factors, ω per kernel type, and
     ``cold`` with g, a, c, p and H set (s = 1)."""
     import numpy as np
     from scipy.optimize import least_squares, lsq_linear
@@ -443,7 +447,7 @@ def fit_in_network(
     sw = 1.0 / np.sqrt(y)
     nf, ng = len(fitted), len(families)
 
-    def linear_fit(omega: Any, p: float, cold_b: Any) -> tuple[float, Any]:
+    def linear_fit(omega: Any, p: float, cold_b: Any) -> tuple[Any, Any]:
         """(weighted residuals, [f_κ…, g, a, c]) for given ω and p: the model is linear in the rest."""
         u = np.where(fam_of >= 0, omega[np.maximum(fam_of, 0)] if ng else 0.0, 0.0) * cold_b
         big_ = np.maximum(np.maximum(t, u), 1e-300)
