@@ -417,8 +417,8 @@ def fit_in_network(
     relative error, which lets the many tiny kernels decide, and the absolute, which lets the few
     big ones): given ω, p and H the rest is linear (``scipy.optimize.lsq_linear``, BVLS), and ω is
     found by ``scipy.optimize.least_squares`` on what that leaves, for each p of
-    :data:`STREAM_NORMS` and H of :data:`HOT_SHARES` (× C), the best fit kept. Returns the factors, ω per kernel type, and
-    ``cold`` with g, a, c, p and H set (s = 1)."""
+    :data:`STREAM_NORMS` and H of :data:`HOT_SHARES` (× C), the best fit kept. Returns the
+    factors, ω per kernel type, and ``cold`` with g, a, c, p and H set (s = 1)."""
     import numpy as np
     from scipy.optimize import least_squares, lsq_linear
 
