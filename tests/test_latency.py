@@ -233,11 +233,10 @@ def test_fit_in_network_recovers_planted_constants() -> None:
 def test_fit_in_network_recovers_planted_streaming_and_hot_networks() -> None:
     """Three networks: a small one (8 × 64–88 channels: 0.2 MB of weights) whose weights stay hot, and
     two of 8 × 256–280-channel 1×1 convolutions on 4×4 and 8×8 maps (≥ 256 KiB of weights each,
-    2.4 MB), whose
-    weights come cold and stream at ω = 250 ps/B (at 100 GMAC/s, longer than the work), overlapping the work as M_3(t, u) =
-    (t³ + u³)^(1/3). Planted with H = C/2 = 1 MB, pointwise f = 1.1, g = 3 µs, c = 0: the fit finds
-    p = 3 and an H between the two networks' weights among its candidates, and gives ω to every
-    convolution type."""
+    2.4 MB), whose weights come cold and stream at ω = 250 ps/B (at 100 GMAC/s, longer than the
+    work), overlapping the work as M_3(t, u) = (t³ + u³)^(1/3). Planted with H = C/2 = 1 MB,
+    pointwise f = 1.1, g = 3 µs, c = 0: the fit finds p = 3 and an H between the small and the large
+    networks' weights among its candidates, and gives ω to every convolution type."""
     from archcalc.measure.calibrate import fit_in_network
 
     p = make_profile(mac_rate=1e11, eff=1e3)
@@ -297,7 +296,7 @@ def test_fit_forward_recovers_planted_terms_and_the_hot_networks() -> None:
         )
         data.append((kernels, t))
     weights = sorted(sum(k.weight_bytes for k in ks) for ks in nets)
-    assert weights[0] < 2e4 and 5e5 < weights[-1] and any(w <= 5e5 for w in weights[3:])
+    assert weights[0] < 2e4 and weights[-1] > 5e5 and any(w <= 5e5 for w in weights[3:])
     fwd = fit_forward(data, p, cold=cold)
     assert fwd.scale == pytest.approx(1.2, rel=1e-6)
     assert fwd.node_seconds == pytest.approx(4e-6, rel=1e-5)
