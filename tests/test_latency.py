@@ -262,6 +262,33 @@ def test_fit_in_network_recovers_planted_streaming_and_hot_networks() -> None:
     assert terms.weight_seconds_per_byte == pytest.approx(0.0, abs=1e-15)
 
 
+def test_the_whole_forwards_choose_h() -> None:
+    """The planted networks of the test above (H = 1 MB between the small network's 0.2 MB of
+    weights and the large ones' 2.4 MB), their forwards the sums of their kernels' seconds: every
+    H fits the kernels on its own, and the H whose forwards come out exact is kept, with s = 1."""
+    from archcalc.measure.calibrate import fit_inside_and_forward
+
+    p = make_profile(mac_rate=1e11, eff=1e3)
+    cold = ForwardModel(weight_cap_bytes=2e6)
+    inside, forwards = [], []
+    for kernels in (_in_network_chain(8, 64, 16), _in_network_chain(8, 256, 4), _in_network_chain(8, 256, 8)):
+        w = sum(k.weight_bytes for k in kernels)
+        ys = []
+        for k in kernels:
+            t = kernel_seconds(k, p)
+            conv = KERNEL_TYPES[layer_kind(k.head)].streams == "conv"
+            u = 250e-12 * min(k.weight_bytes, 2e6) if w > 1e6 and conv else 0.0
+            ys.append((1.1 if layer_kind(k.head) == "pointwise" else 1.0) * (t**3 + u**3) ** (1 / 3) + 3e-6)
+            inside.append((k, ys[-1], float(w)))
+        forwards.append((kernels, sum(ys)))
+    fitted, fwd = fit_inside_and_forward(inside, forwards, p, cold)
+    small, large = sorted({w for *_, w in inside})
+    assert small <= fwd.hot_weight_bytes < large and fwd.stream_norm == 3.0
+    assert fwd.scale == pytest.approx(1.0, rel=1e-4) and fwd.fit_error == pytest.approx(0.0, abs=1e-4)
+    assert fitted.kinds["pointwise"].stream_seconds_per_byte == pytest.approx(250e-12, rel=1e-4)
+    assert fitted.kinds["pointwise"].in_network == pytest.approx(1.1, rel=1e-4)
+
+
 def test_fit_forward_recovers_planted_terms_and_the_hot_networks() -> None:
     """Whole forwards of eight networks (0.02–2.4 MB of weights) made from known constants,
     T = Σ_k s·t_k + g + a·written_k + c·cold_k (s = 1.2, g = 4 µs, a = 1 ps/B, c = 30 ps/B) where a

@@ -401,7 +401,10 @@ bytes."""
 
 
 def fit_in_network(
-    data: Sequence[InNetwork], profile: DeviceProfile, cold: ForwardModel
+    data: Sequence[InNetwork],
+    profile: DeviceProfile,
+    cold: ForwardModel,
+    hot_shares: Sequence[float] = HOT_SHARES,
 ) -> tuple[dict[str, float], dict[str, float], ForwardModel]:
     """Fitted to the seconds y_k of the kernels inside the forward passes of the synthetic networks
     (``data``: kernel, y_k, its network's weight bytes W)::
@@ -417,8 +420,8 @@ def fit_in_network(
     relative error, which lets the many tiny kernels decide, and the absolute, which lets the few
     big ones): given ω, p and H the rest is linear (``scipy.optimize.lsq_linear``, BVLS), and ω is
     found by ``scipy.optimize.least_squares`` on what that leaves, for each p of
-    :data:`STREAM_NORMS` and H of :data:`HOT_SHARES` (× C), the best fit kept. Returns the
-    factors, ω per kernel type, and ``cold`` with g, a, c, p and H set (s = 1)."""
+    :data:`STREAM_NORMS` and H of ``hot_shares`` (× C; :data:`HOT_SHARES`), the best fit kept.
+    Returns the factors, ω per kernel type, and ``cold`` with g, a, c, p and H set (s = 1)."""
     import numpy as np
     from scipy.optimize import least_squares, lsq_linear
 
@@ -464,7 +467,7 @@ def fit_in_network(
 
     unit = 1e-10  # ω searched in units of 100 ps/B
     best: tuple[float, Any, Any, float, float] | None = None
-    for share in HOT_SHARES:
+    for share in hot_shares:
         h = share * cold.weight_cap_bytes
         cold_b = np.where(weights > h, rows[:, 2], 0.0)
         for p in STREAM_NORMS if ng else STREAM_NORMS[:1]:
@@ -581,6 +584,43 @@ def fit_forward(
             "fit_error": float(np.median(np.abs(pred / ts - 1.0))),
         }
     )
+
+
+def fit_inside_and_forward(
+    inside: Sequence[InNetwork],
+    forwards: list[tuple[list[Kernel], float]],
+    profile: DeviceProfile,
+    cold: ForwardModel,
+) -> tuple[DeviceProfile, ForwardModel]:
+    """The profile with the in-network factors and streaming rates, and the forward terms, fitted
+    for each H of :data:`HOT_SHARES` (× C) to the kernels clocked inside the synthetic networks
+    (:func:`fit_in_network`, that H alone) and then s to their whole forwards (:func:`fit_forward`);
+    the H whose whole forwards are predicted best (median relative error) kept. H is a network's
+    fact, so the networks choose it: on the per-kernel times the small synthetic networks, whose
+    kernels have little weight to stream, could hardly tell one H from another."""
+    best: tuple[float, DeviceProfile, ForwardModel] | None = None
+    for share in HOT_SHARES:
+        factors, streams, terms = fit_in_network(inside, profile, cold, (share,))
+        fitted = profile.model_copy(
+            update={
+                "kinds": {
+                    kind: m.model_copy(
+                        update={
+                            "in_network": factors.get(kind, 1.0),
+                            "stream_seconds_per_byte": streams.get(kind),
+                        }
+                    )
+                    for kind, m in profile.kinds.items()
+                },
+                "forward": terms,
+            }
+        )
+        forward = fit_forward(forwards, fitted, False, terms, keep_terms=True)
+        error = forward.fit_error if forward.fit_error is not None else math.inf
+        if best is None or error < best[0]:
+            best = (error, fitted, forward)
+    assert best is not None
+    return best[1], best[2]
 
 
 def calibrate_reorders(
@@ -703,25 +743,11 @@ def calibrate(
     # there; in a forward pass they can all come cold (torch priced the first L2 size of them until
     # its in-network factors were fitted, when the L3 size scored 5 points better: docs/latency.md)
     cold = ForwardModel(weight_cap_bytes=cache_bytes(3, 2.0**25), cold_weights=COLD_WEIGHTS[backend])  # type: ignore[arg-type]
-    terms = None
     try:
         if inside:
-            factors, streams, terms = fit_in_network(inside, profile, cold)
-            profile = profile.model_copy(
-                update={
-                    "kinds": {
-                        kind: m.model_copy(
-                            update={
-                                "in_network": factors.get(kind, 1.0),
-                                "stream_seconds_per_byte": streams.get(kind),
-                            }
-                        )
-                        for kind, m in profile.kinds.items()
-                    },
-                    "forward": terms,
-                }
-            )
-        forward = fit_forward(forwards, profile, quick, terms or cold, keep_terms=terms is not None)
+            profile, forward = fit_inside_and_forward(inside, forwards, profile, cold)
+        else:
+            forward = fit_forward(forwards, profile, quick, cold)
     except ValidationError as e:  # a fit outside the bounds a profile file may hold
         err = e.errors()[0]
         raise ArchcalcError(
@@ -742,6 +768,7 @@ __all__ = [
     "exportable",
     "fit_forward",
     "fit_in_network",
+    "fit_inside_and_forward",
     "fit_learned",
     "fit_rates",
     "fit_roofline",
