@@ -62,7 +62,8 @@ M_p is the larger of the two for large p, their sum for p = 1 (eager torch reord
 convolution's weights on every call, so a 1×1 convolution of 512 → 2048 channels on a 5×5 map is
 bound by its 4 MiB of weights, ~4 GB/s cold, not by its MACs). On torch, calibration clocks every
 kernel inside the synthetic networks' forward passes and fits f_κ, ω, g, a and c to those
-per-kernel times (p and H the best of a few candidates), then s (near 1) to the whole forwards;
+per-kernel times (p the best of a few candidates), then s (near 1) to the whole forwards, for
+each of a few H, and keeps the H whose forwards it predicts best;
 on onnxruntime, whose kernels inside a network only its biased profiler can time, every f_κ is 1,
 no ω is priced, and s, g, a, c are fitted to the whole forwards on the relative error (H the best
 of the same candidates). On onnxruntime

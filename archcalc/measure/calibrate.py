@@ -30,10 +30,11 @@ For one backend (``torch`` eager or ``onnxruntime``'s CPU provider, :mod:`archca
    network of at most H weight bytes):
 
    - where the backend can clock each kernel inside the forward pass (``Bench.in_network``:
-     torch), the in-network factor f_κ of each kernel type (``KindModel.in_network``), the rate ω
-     of streaming cold weights per family of types (``KindModel.stream_seconds_per_byte``), g, a, c,
-     and p and H among a few candidates, on those per-kernel times (:func:`fit_in_network`), then s
-     alone on the whole forwards;
+     torch), for each H of a few candidates, the in-network factor f_κ of each kernel type
+     (``KindModel.in_network``), the rate ω of streaming cold weights per family of types
+     (``KindModel.stream_seconds_per_byte``), g, a, c and p (among a few) on those per-kernel times
+     (:func:`fit_in_network`), then s alone on the whole forwards; the H whose forwards are
+     predicted best is kept (:func:`fit_inside_and_forward`);
    - else (onnxruntime: f_κ = 1, no ω) s, g, a, c on the whole forwards' relative error
      (:func:`fit_forward`, ``scipy.optimize.lsq_linear``), H among the same candidates: s within
      [0.5, 2] (the isolated kernels set the scale; a fit free to zero it, as the old quick mode
