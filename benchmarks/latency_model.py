@@ -30,7 +30,7 @@ forward, the median and 90th-percentile |predicted − measured| / measured, Ken
 shares against the other process's measurement; the same shares and percentiles for both
 noise floors; and the **drift**: the median of measured / predicted, how much faster or slower the
 machine ran the measured forwards than the calibration priced them (this VM has slow spells of
-5–15 % lasting minutes), with the shares of the predictions scaled by it — a diagnostic that tells
+5–12 % lasting minutes), with the shares of the predictions scaled by it — a diagnostic that tells
 the errors' shape from the machine's change of speed, not a score. Report the machine's load
 (``uptime``) next to them: under load the forward passes are preempted and every figure degrades.
 

@@ -358,9 +358,14 @@ def forward_row(
     rule prices (:meth:`ForwardModel.cold_bytes`: its C and ``cold_weights``; 0 in a ``hot``
     network); t_k, the kernels and the bytes written count the layout reorders run for the kernel
     too (onnxruntime)."""
+    return [kernel_total_seconds(k, profile, batch, hot), *forward_counts(k, cold, batch, hot)]
+
+
+def forward_counts(k: Kernel, cold: ForwardModel, batch: int = 1, hot: bool = False) -> list[float]:
+    """[kernels, B·written_k (views: 0), cold_k] of one kernel and the layout reorders run for it:
+    the columns of g, a and c (:func:`forward_row` without the kernel's seconds)."""
     head_writes = KERNEL_TYPES[layer_kind(k.head)].moves_data
     return [
-        kernel_total_seconds(k, profile, batch, hot),
         float(1 + len(k.reorders)),
         float(batch * k.bytes_written * head_writes + sum(batch * r.written for r in k.reorders)),
         float(cold.cold_bytes(k.weight_bytes, k.macs, batch, hot)),
@@ -445,7 +450,7 @@ def fit_in_network(
     )
     t = np.array([kernel_seconds(k, profile) for k, _, _ in data])
     extra = np.array([kernel_reorder_seconds(k, profile) for k, _, _ in data])
-    rows = np.array([forward_row(k, profile, cold)[1:] for k, _, _ in data])  # nodes, written, cold
+    rows = np.array([forward_counts(k, cold) for k, _, _ in data])  # kernels, written, cold bytes
     weights = np.array([w for _, _, w in data])
     y = np.array([y for _, y, _ in data])
     sw = 1.0 / np.sqrt(y)
@@ -773,6 +778,7 @@ __all__ = [
     "fit_learned",
     "fit_rates",
     "fit_roofline",
+    "forward_counts",
     "forward_features",
     "forward_row",
     "learned_features",
