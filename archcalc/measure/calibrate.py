@@ -406,14 +406,32 @@ InNetwork = tuple[Kernel, float, float]
 bytes."""
 
 
+InNetworkFit = tuple[float, dict[str, float], dict[str, float], ForwardModel]
+"""The weighted cost of an in-network fit, its factors f_κ, ω per kernel type, and the forward
+terms with g, a, c, p and H set (s = 1)."""
+
+
 def fit_in_network(
     data: Sequence[InNetwork],
     profile: DeviceProfile,
     cold: ForwardModel,
     hot_shares: Sequence[float] = HOT_SHARES,
 ) -> tuple[dict[str, float], dict[str, float], ForwardModel]:
-    """Fitted to the seconds y_k of the kernels inside the forward passes of the synthetic networks
-    (``data``: kernel, y_k, its network's weight bytes W)::
+    """The least-cost fit of :func:`in_network_fits` over the H of ``hot_shares``: the factors, ω
+    per kernel type, and ``cold`` with g, a, c, p and H set (s = 1)."""
+    _, factors, streams, terms = min(in_network_fits(data, profile, cold, hot_shares), key=lambda f: f[0])
+    return factors, streams, terms
+
+
+def in_network_fits(
+    data: Sequence[InNetwork],
+    profile: DeviceProfile,
+    cold: ForwardModel,
+    hot_shares: Sequence[float] = HOT_SHARES,
+) -> Iterator[InNetworkFit]:
+    """For each H of ``hot_shares`` (× C), in turn, the fit to the seconds y_k of the kernels
+    inside the forward passes of the synthetic networks (``data``: kernel, y_k, its network's
+    weight bytes W)::
 
         y_k = f_κ·M_p(t_k, ω_φ·cold_k) + g + a·B·written_k + c·cold_k,
         cold_k = 0 if W ≤ H, else min(weight bytes, C)
@@ -425,9 +443,8 @@ def fit_in_network(
     :data:`STREAMED_BYTES` or more, and g, a, c ≥ 0, on rows weighted by 1/√y_k (between the
     relative error, which lets the many tiny kernels decide, and the absolute, which lets the few
     big ones): given ω, p and H the rest is linear (``scipy.optimize.lsq_linear``, BVLS), and ω is
-    found by ``scipy.optimize.least_squares`` on what that leaves, for each p of
-    :data:`STREAM_NORMS` and H of ``hot_shares`` (× C; :data:`HOT_SHARES`), the best fit kept.
-    Returns the factors, ω per kernel type, and ``cold`` with g, a, c, p and H set (s = 1)."""
+    found by ``scipy.optimize.least_squares`` on what that leaves, the best p of
+    :data:`STREAM_NORMS` kept. The kernels are priced once for every H."""
     import numpy as np
     from scipy.optimize import least_squares, lsq_linear
 
@@ -472,10 +489,10 @@ def fit_in_network(
         return fit.fun, fit.x / norms
 
     unit = 1e-10  # ω searched in units of 100 ps/B
-    best: tuple[float, Any, Any, float, float] | None = None
     for share in hot_shares:
         h = share * cold.weight_cap_bytes
         cold_b = np.where(weights > h, rows[:, 2], 0.0)
+        best: tuple[float, Any, Any, float] | None = None
         for p in STREAM_NORMS if ng else STREAM_NORMS[:1]:
             omega = np.zeros(ng)
             if ng:  # ω by least squares on the residuals the linear rest leaves
@@ -491,27 +508,27 @@ def fit_in_network(
             res, x = linear_fit(omega, p, cold_b)
             cost = float(np.sum(res**2))
             if best is None or cost < best[0]:
-                best = (cost, x, omega, p, h)
-    assert best is not None
-    _, x, omega_x, p, h = best
-    factors = {kind: float(f) for kind, f in zip(fitted, x[:nf], strict=True)}
-    omega = dict(zip(families, (float(v) for v in omega_x), strict=True))
-    streams = {
-        kind: omega[fam]
-        for kind in profile.kinds
-        if (fam := KERNEL_TYPES[kind].streams) is not None and fam in omega
-    }
-    g, a_w, c = (float(v) for v in x[nf:])
-    terms = cold.model_copy(
-        update={
-            "node_seconds": g,
-            "write_seconds_per_byte": a_w,
-            "weight_seconds_per_byte": c,
-            "stream_norm": p,
-            "hot_weight_bytes": h,
+                best = (cost, x, omega, p)
+        assert best is not None
+        cost, x, omega_x, p = best
+        factors = {kind: float(f) for kind, f in zip(fitted, x[:nf], strict=True)}
+        omega = dict(zip(families, (float(v) for v in omega_x), strict=True))
+        streams = {
+            kind: omega[fam]
+            for kind in profile.kinds
+            if (fam := KERNEL_TYPES[kind].streams) is not None and fam in omega
         }
-    )
-    return factors, streams, terms
+        g, a_w, c = (float(v) for v in x[nf:])
+        terms = cold.model_copy(
+            update={
+                "node_seconds": g,
+                "write_seconds_per_byte": a_w,
+                "weight_seconds_per_byte": c,
+                "stream_norm": p,
+                "hot_weight_bytes": h,
+            }
+        )
+        yield cost, factors, streams, terms
 
 
 def nnls_relative(rows: list[list[float]], targets: list[float]) -> list[float]:
@@ -600,13 +617,12 @@ def fit_inside_and_forward(
 ) -> tuple[DeviceProfile, ForwardModel]:
     """The profile with the in-network factors and streaming rates, and the forward terms, fitted
     for each H of :data:`HOT_SHARES` (× C) to the kernels clocked inside the synthetic networks
-    (:func:`fit_in_network`, that H alone) and then s to their whole forwards (:func:`fit_forward`);
+    (:func:`in_network_fits`) and then s to their whole forwards (:func:`fit_forward`);
     the H whose whole forwards are predicted best (median relative error) kept. H is a network's
     fact, so the networks choose it: on the per-kernel times the small synthetic networks, whose
     kernels have little weight to stream, could hardly tell one H from another."""
     best: tuple[float, DeviceProfile, ForwardModel] | None = None
-    for share in HOT_SHARES:
-        factors, streams, terms = fit_in_network(inside, profile, cold, (share,))
+    for _, factors, streams, terms in in_network_fits(inside, profile, cold):
         fitted = profile.model_copy(
             update={
                 "kinds": {
@@ -781,6 +797,7 @@ __all__ = [
     "forward_counts",
     "forward_features",
     "forward_row",
+    "in_network_fits",
     "learned_features",
     "nnls_relative",
 ]
