@@ -248,13 +248,14 @@ class ForwardModel(_ProfilePart):
         None, ge=0, description="median |predicted − measured| / measured over those networks (0–1)"
     )
 
-    def weights_hot(self, network_weight_bytes: float) -> bool:
-        """A network's weights stay in cache between forward passes: they total at most H bytes."""
-        return network_weight_bytes <= self.hot_weight_bytes
+    def network_hot(self, kernels: Sequence[Kernel]) -> bool:
+        """The network of ``kernels`` keeps its weights in cache between forward passes: they total
+        at most H bytes."""
+        return sum(k.weight_bytes for k in kernels) <= self.hot_weight_bytes
 
     def cold_bytes(self, weight_bytes: int, macs: int, batch: int = 1, hot: bool = False) -> float:
         """The weight bytes of a kernel or layer read cold in a forward pass: 0 in a network whose
-        weights stay in cache (``hot``, :meth:`weights_hot`), else min(weight_bytes, C), or 0 under
+        weights stay in cache (``hot``, :meth:`network_hot`), else min(weight_bytes, C), or 0 under
         ``cold_weights = "reused"`` when each weight is read at most once per call
         (B·MACs ≤ weight elements at fp32, e.g. a fully connected layer at batch 1: its isolated
         time already streams its weights, so a forward pass adds nothing for them)."""
@@ -530,12 +531,6 @@ def kernel_reorder_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1) ->
     return sum(reorder_seconds(r.read, r.written, profile, batch) for r in k.reorders)
 
 
-def network_hot(kernels: Sequence[Kernel], profile: DeviceProfile) -> bool:
-    """The network of ``kernels`` keeps its weights in cache between forward passes
-    (:meth:`ForwardModel.weights_hot` of their total weight bytes)."""
-    return profile.forward.weights_hot(sum(k.weight_bytes for k in kernels))
-
-
 def in_network_seconds(
     k: Kernel, t: float, profile: DeviceProfile, batch: int = 1, hot: bool = False
 ) -> float:
@@ -584,7 +579,7 @@ def layer_latencies(
     rows: list[LayerLatency] = []
     by_kind: dict[str, float] = {}
     fwd = profile.forward
-    hot = network_hot(kernels, profile)
+    hot = fwd.network_hot(kernels)
     for k in kernels:
         kind, compute, memory, overhead = kernel_terms(k, profile, batch)
         factor = learned_factor(k, profile, batch, compute, memory)

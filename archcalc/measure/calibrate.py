@@ -377,7 +377,7 @@ def forward_features(
 ) -> list[float]:
     """[Σ f_κ·M_p(t_k, ω_κ·cold_k), kernels, Σ B·written_k, Σ cold_k]: :func:`forward_row` summed
     over a network (hot when its weights total at most ``cold``'s H)."""
-    hot = cold.weights_hot(sum(k.weight_bytes for k in kernels))
+    hot = cold.network_hot(kernels)
     rows = [forward_row(k, profile, cold, batch, hot) for k in kernels]
     return [float(sum(col)) for col in zip(*rows, strict=True)] if rows else [0.0] * 4
 
