@@ -47,10 +47,20 @@ class KernelType:
         """False for a view: no bandwidth term in the profile, no bytes written in a forward pass."""
         return self.priced_on != "overhead"
 
+    @property
+    def drawn_groups(self) -> bool:
+        """A group convolution type: its G is a layer's own, and its channels multiples of it."""
+        return self.groups == "some"
+
     def groups_of(self, channels: int, drawn: int = 1) -> int:
         """G of a convolution of this type on ``channels`` input channels (``drawn``: a group
-        convolution's own G); a depthwise one also keeps its channels."""
+        convolution's own G)."""
         return {"channels": channels, "some": drawn}.get(self.groups or "one", 1)
+
+    def out_channels_of(self, channels: int, drawn: int) -> int:
+        """The output channels of a convolution of this type on ``channels`` input channels
+        (``drawn``: a layer's own): a depthwise one keeps its channels."""
+        return channels if self.groups == "channels" else drawn
 
 
 REORDER = "reorder"

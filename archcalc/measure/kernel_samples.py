@@ -141,7 +141,7 @@ def _network_like(cfg: Config, rng: random.Random, backend: str) -> None:
     width = math.exp(rng.uniform(*map(math.log, WIDTH_SIDE))) / side
     hi = _WIDEST[kind]
     ratio = rng.choice(_RATIOS.get(kind, (1.0,)))
-    if KERNEL_TYPES[kind].groups == "some":  # channels per group drawn, as networks set them
+    if KERNEL_TYPES[kind].drawn_groups:  # channels per group drawn, as networks set them
         g = cfg["g"]
         per = _aligned(rng, width / g, 4, hi // g)
         cfg.update(side=side, c=g * per, cout=g * _aligned(rng, per * ratio, 4, hi // g))
@@ -257,7 +257,7 @@ def perturb(cfg: Config, rng: random.Random, backend: str) -> Config:
     if choices:
         key = rng.choice(choices)
         out[key] = fresh[key]
-    if "g" in out and KERNEL_TYPES[cfg["kind"]].groups == "some":
+    if "g" in out and KERNEL_TYPES[cfg["kind"]].drawn_groups:
         out["c"] = out["g"] * max(1, round(out["c"] / out["g"]))
         out["cout"] = out["g"] * max(1, round(out.get("cout", out["c"]) / out["g"]))
     return out
@@ -300,7 +300,7 @@ def _build_conv(cfg: Config) -> tuple[Graph, list[str]]:
     stride = cfg.get("stride", 1)
     t = KERNEL_TYPES[kind]
     groups = t.groups_of(c, cfg.get("g", 1))
-    cout = c if t.groups == "channels" else cfg.get("cout", c)
+    cout = t.out_channels_of(c, cfg.get("cout", c))
     if k > s or cout * (c // groups) * k * k * 4 > MAX_CONV_WEIGHT_BYTES:
         raise _collapse()  # a window wider than the map, or weights no network has
     b = GraphBuilder((c, s, s))
