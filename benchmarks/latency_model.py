@@ -59,7 +59,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from statistics import median
 
@@ -118,6 +118,12 @@ def shares(errs: list[float]) -> str:
         f"within ±5 % {100 * np.mean(e <= 0.05):5.1f} %, within ±10 % {100 * np.mean(e <= 0.10):5.1f} %, "
         f"median {100 * np.median(e):5.1f} %, p90 {100 * np.quantile(e, 0.9):5.1f} %"
     )
+
+
+def share_within(ratios: Iterable[float], tolerance: float = 0.10) -> float:
+    """Per cent of ``ratios`` (predicted / measured, or one measurement over another) within
+    ±``tolerance`` of 1."""
+    return 100 * float(np.mean([abs(r - 1) <= tolerance for r in ratios]))
 
 
 @dataclass
@@ -271,12 +277,10 @@ def cross(directories: list[str]) -> None:
             with open(path, encoding="utf-8") as f:
                 profile = DeviceProfile.model_validate_json(f.read())
             pred = {k: predict(reports[k], profile, backend=backend).total_ms for k in labels}
-            shares = [
-                100 * np.mean([abs(pred[k] / c[k] - 1) <= 0.1 for k in labels]) for c in columns.values()
-            ]
+            shares = [share_within(pred[k] / c[k] for k in labels) for c in columns.values()]
             drift = [float(np.median([c[k] / pred[k] for k in labels])) for c in columns.values()]
             shaped = [
-                100 * np.mean([abs(pred[k] * m / c[k] - 1) <= 0.1 for k in labels])
+                share_within(pred[k] * m / c[k] for k in labels)
                 for m, c in zip(drift, columns.values(), strict=True)
             ]
             print(
@@ -286,7 +290,7 @@ def cross(directories: list[str]) -> None:
             )
         names = list(columns)
         agree = [
-            100 * np.mean([abs(columns[b][k] / columns[a][k] - 1) <= 0.1 for k in labels])
+            share_within(columns[b][k] / columns[a][k] for k in labels)
             for i, a in enumerate(names)
             for b in names[i + 1 :]
         ]
