@@ -16,13 +16,17 @@ of ``--repeats`` forwards after ``--warmup``, batch 1, ``--threads`` threads, Py
 collector paused), never in the process that calibrated (as ``archcalc time`` never runs in the
 process of ``archcalc calibrate``): twice back to back by a fresh Python process running this
 script with ``--measure-only`` — the first is what the prediction is scored against — and once
-more by another fresh process after it. These give two **noise floors**: |again − first| / first
-(the same process, right after) and |other − first| / first (another process, later). No model
-can be scored more precisely than the machine measures itself, and a profile calibrated once
-predicts forward passes measured later, in other processes: the second floor is the one that
-bounds it. (On this 2-core VM eager torch's small networks ran 10–20 % slower in the process that
-had just calibrated than in fresh ones, and 15–30 % apart between processes while Python's
-collector ran during the timed calls: docs/latency.md.)
+more by another fresh process after it. Each measuring process goes over all the configurations
+``--rounds`` times (default 3) and keeps, per configuration, the median over its passes: this
+VM's speed wanders by 5–10 % over seconds to minutes, and one pass caught a configuration in
+whatever phase it happened to run (docs/latency.md, seventh round). These give two **noise
+floors**: |again − first| / first (the same process, right after) and |other − first| / first
+(another process, later). No model can be scored more precisely than the machine measures
+itself, and a profile calibrated once predicts forward passes measured later, in other
+processes: the second floor is the one that bounds it. (On this 2-core VM eager torch's small
+networks ran 10–20 % slower in the process that had just calibrated than in fresh ones, and
+15–30 % apart between processes while Python's collector ran during the timed calls:
+docs/latency.md.)
 
 Printed per backend and set: the share of predictions within ±5 % and ±10 % of the measured
 forward, the median and 90th-percentile |predicted − measured| / measured, Kendall's τ-b
@@ -43,8 +47,11 @@ the share within ±10 % by up to 20 points on torch). ``--save DIR`` keeps a run
 measurements in DIR (``BACKEND-profile.json``, ``BACKEND-measured.json``); ``--cross DIR ...``
 then scores every saved profile against every saved measurement of the built-in networks (the
 first process's and the other's), prints the matrix of shares within ±10 % with each profile's
-mean (and the mean with each measurement's drift taken out), and how often each pair of
-measurements agrees within ±10 % (the noise floor across runs):
+mean (and the mean with each measurement's drift taken out), how often each pair of
+measurements agrees within ±10 % (the noise floor across runs), and the most any predictor could
+score against those measurements — one figure per configuration, chosen with hindsight to fall
+within ±10 % of as many of its measurements as one figure can (:func:`hindsight_bound`) — next to
+the score of each configuration's geometric mean over them:
 
     PYTHONPATH=. python benchmarks/latency_model.py --threads 1 --backend torch --save runs/a
     PYTHONPATH=. python benchmarks/latency_model.py --cross runs/a runs/b runs/c
@@ -59,7 +66,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import median
 
@@ -126,6 +133,24 @@ def share_within(ratios: Iterable[float], tolerance: float = 0.10) -> float:
     return 100 * float(np.mean([abs(r - 1) <= tolerance for r in ratios]))
 
 
+def hindsight_bound(
+    columns: Sequence[Mapping[str, float]], labels: Sequence[str], tolerance: float = 0.10
+) -> float:
+    """The most any predictor could score against ``columns`` (measurements, {label: ms}): the mean
+    over them of the share of ``labels`` within ±``tolerance``, for the one prediction p per
+    configuration chosen, with hindsight, to fall within ±``tolerance`` of the most measurements
+    of it (|p − m| ≤ tolerance·m for m in p/(1 + tolerance) … p/(1 − tolerance); the best p is
+    found among the lower ends m·(1 − tolerance) of the intervals)."""
+    best = 0
+    for k in labels:
+        ms = [c[k] for c in columns]
+        best += max(
+            sum(m * (1 - tolerance) <= p <= m * (1 + tolerance) for m in ms)
+            for p in (x * (1 - tolerance) for x in ms)
+        )
+    return 100 * best / (len(labels) * len(columns))
+
+
 @dataclass
 class Row:
     """One configuration: its forward measured twice back to back in a fresh process, once more in
@@ -188,12 +213,18 @@ def configurations(backend: str, args: argparse.Namespace) -> Iterator[tuple[str
 
 
 def measure_only(backend: str, args: argparse.Namespace, threads: int, path: str, times: int) -> None:
-    """Measure every configuration ``times`` times back to back and write {label: [ms, …]} as JSON:
-    one of the fresh measuring processes (:func:`in_fresh_process`)."""
-    out = {
-        label: [measure(g, backend, threads, args.warmup, args.repeats) for _ in range(times)]
-        for label, g, _ in configurations(backend, args)
-    }
+    """Measure every configuration ``times`` times back to back, in ``--rounds`` passes over all of
+    them, and write {label: [ms, …]} as JSON, each the median over the passes of that place in
+    the row: one of the fresh measuring processes (:func:`in_fresh_process`)."""
+    configs = list(configurations(backend, args))
+    passes = [
+        {
+            label: [measure(g, backend, threads, args.warmup, args.repeats) for _ in range(times)]
+            for label, g, _ in configs
+        }
+        for _ in range(args.rounds)
+    ]
+    out = {label: [median(p[label][i] for p in passes) for i in range(times)] for label, _, _ in configs}
     with open(path, "w", encoding="utf-8") as f:
         json.dump(out, f)
 
@@ -218,6 +249,8 @@ def in_fresh_process(
             str(args.warmup),
             "--random",
             str(args.random),
+            "--rounds",
+            str(args.rounds),
             "--measure-only",
             path,
             "--times",
@@ -299,6 +332,14 @@ def cross(directories: list[str]) -> None:
                 f"measurements agreeing pairwise within ±10 % ({len(agree)} pairs): "
                 f"{min(agree):.1f}–{max(agree):.1f} %, median {median(agree):.1f} %"
             )
+        means = {k: float(np.exp(np.mean([np.log(c[k]) for c in columns.values()]))) for k in labels}
+        bound = hindsight_bound(list(columns.values()), labels)
+        mean_share = np.mean([share_within(means[k] / c[k] for k in labels) for c in columns.values()])
+        print(
+            f"the most any predictor could score against these {len(columns)} measurements (one figure per "
+            f"configuration, chosen with hindsight): {bound:.1f} %; each configuration's geometric mean "
+            f"over them: {mean_share:.1f} %"
+        )
 
 
 def run_backend(backend: str, args: argparse.Namespace, threads: int) -> None:
@@ -373,6 +414,13 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=10, help="timed forwards per measurement (default 10)")
     ap.add_argument("--warmup", type=int, default=3, help="untimed forwards before them (default 3)")
     ap.add_argument("--random", type=int, default=16, help="unseen random networks (default 16)")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="passes over all configurations per measuring process, each configuration's time the median "
+        "over them (default 3)",
+    )
     ap.add_argument("--nets", nargs="*", help="only these built-in networks")
     ap.add_argument(
         "--save", metavar="DIR", help="keep the profile and the measurements in DIR (for --cross)"
@@ -386,6 +434,8 @@ def main() -> int:
     if args.cross:
         cross(args.cross)
         return 0
+    if args.rounds < 1:
+        ap.error(f"--rounds must be at least 1, got {args.rounds}")
     threads = args.threads or os.cpu_count() or 1
     backends = ("torch", "onnxruntime") if args.backend == "both" else (args.backend,)
     if args.measure_only:  # the other process of the cross-process noise floor (one backend)

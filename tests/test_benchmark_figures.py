@@ -1,0 +1,33 @@
+"""The figures ``benchmarks/latency_model.py --cross`` prints about the measurements themselves,
+worked by hand."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+
+def _benchmark() -> ModuleType:
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "latency_model.py"
+    spec = importlib.util.spec_from_file_location("latency_model", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclass looks its module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_hindsight_bound_counts_the_most_measurements_one_figure_can_meet() -> None:
+    """Three measurements of two configurations. a: 10, 11, 13 ms — one figure within ±10 % of two of
+    them at most (10: |10/11 − 1| = 9.1 %; none within ±10 % of both 10 and 13, 13/10 > 1.1/0.9).
+    b: 100, 100, 125 — two at most (112.5 ms meets 125 within 10 % but 100 only within 12.5 %).
+    So 4 of the 6 measurements: 66.7 %. With ±30 % one figure meets all six."""
+    bench = _benchmark()
+    columns = [{"a": 10.0, "b": 100.0}, {"a": 11.0, "b": 100.0}, {"a": 13.0, "b": 125.0}]
+    assert bench.hindsight_bound(columns, ["a", "b"]) == pytest.approx(100 * 4 / 6)
+    assert bench.hindsight_bound(columns, ["a", "b"], 0.30) == pytest.approx(100.0)
+    assert bench.share_within([1.0, 1.09, 0.9, 1.2]) == pytest.approx(75.0)
