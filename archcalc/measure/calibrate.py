@@ -567,8 +567,16 @@ def fit_forward(
     cold = cold if cold is not None else ForwardModel(weight_cap_bytes=cache_bytes(3, 2.0**25))
     ts = np.array([t for _, t in data])
 
+    priced: dict[tuple[int, bool], list[float]] = {}
+
     def features(model: ForwardModel) -> Any:
-        return np.array([forward_features(ks, profile, model) for ks, _ in data])
+        """The networks' :func:`forward_features` under ``model``, whose H only decides whether
+        each network is hot: each network is priced at most once hot and once cold."""
+        for i, (ks, _) in enumerate(data):
+            key = (i, model.network_hot(ks))
+            if key not in priced:
+                priced[key] = forward_features(ks, profile, model)
+        return np.array([priced[(i, model.network_hot(ks))] for i, (ks, _) in enumerate(data)])
 
     if keep_terms:  # g, a, c given: s alone, on what they leave
         rows = features(cold)
