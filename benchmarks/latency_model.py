@@ -69,6 +69,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import median
+from typing import NoReturn
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
@@ -405,8 +406,26 @@ def _print(r: Row) -> None:
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, whose errors are one line (exit 2) instead of the usage and the error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _at_least_one(text: str) -> int:
+    """An argument that must be a whole number ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = _Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--backend", choices=("torch", "onnxruntime", "both"), default="both")
     ap.add_argument("--profile-torch", help="use this saved torch profile instead of calibrating")
     ap.add_argument("--profile-onnxruntime", help="use this saved onnxruntime profile instead of calibrating")
@@ -416,7 +435,7 @@ def main() -> int:
     ap.add_argument("--random", type=int, default=16, help="unseen random networks (default 16)")
     ap.add_argument(
         "--rounds",
-        type=int,
+        type=_at_least_one,
         default=3,
         help="passes over all configurations per measuring process, each configuration's time the median "
         "over them (default 3)",
@@ -434,8 +453,6 @@ def main() -> int:
     if args.cross:
         cross(args.cross)
         return 0
-    if args.rounds < 1:
-        ap.error(f"--rounds must be at least 1, got {args.rounds}")
     threads = args.threads or os.cpu_count() or 1
     backends = ("torch", "onnxruntime") if args.backend == "both" else (args.backend,)
     if args.measure_only:  # the other process of the cross-process noise floor (one backend)

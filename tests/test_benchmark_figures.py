@@ -31,3 +31,16 @@ def test_hindsight_bound_counts_the_most_measurements_one_figure_can_meet() -> N
     assert bench.hindsight_bound(columns, ["a", "b"]) == pytest.approx(100 * 4 / 6)
     assert bench.hindsight_bound(columns, ["a", "b"], 0.30) == pytest.approx(100.0)
     assert bench.share_within([1.0, 1.09, 0.9, 1.2]) == pytest.approx(75.0)
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "x"])
+def test_rounds_below_one_is_a_one_line_error(value: str) -> None:
+    """``--rounds`` takes a whole number ≥ 1; anything else is one line on stderr and exit 2."""
+    import subprocess
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "latency_model.py"
+    r = subprocess.run(
+        [sys.executable, str(path), "--rounds", value], capture_output=True, text=True, timeout=120
+    )
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.count("\n") == 1 and "--rounds" in r.stderr and value.lstrip("-") in r.stderr
