@@ -771,3 +771,130 @@ def test_kernel_type_groups_make_layers_of_that_type() -> None:
             b.op("p", Pool2d, op=t.pool, kernel=2, stride=2)
             (row,) = layer_costs(b.graph)
             assert layer_kind(row) == name
+
+
+def _conv_bn_act(cin: int, cout: int, side: int, fn: str, backend: str = "onnxruntime", block: int = 16):
+    """The kernels of a 1×1 conv ``cin`` → ``cout`` on a ``side``² map, batch norm and ``fn``."""
+    from archcalc.model.ops import Activation
+
+    b = GraphBuilder((cin, side, side))
+    b.op("pw", Conv2d, in_channels=cin, out_channels=cout, kernel=(1, 1))
+    b.op("bn", BatchNorm2d, channels=cout)
+    b.op("act", Activation, fn=fn)
+    return group_kernels(layer_costs(b.graph), backend, block)
+
+
+def test_fused_pass_by_hand() -> None:
+    """A fused activation's pass over the kernel's output (``DeviceProfile.fused_passes``) adds
+    ρ·B·output bytes to the kernel's isolated time, by the kernel's layout: 16 → 20 channels on 8×8
+    runs blocked (NCHWc 16: 16 input channels), its 20 output channels padded to 32, so ReLU6 at
+    ρ = 1 ns/B passes over 4·32·64 = 8192 B: 8.192 µs (16.384 at batch 2); 18 → 20 runs unblocked
+    (18 is neither fewer than 16 nor a multiple of 4): 4·20·64 = 5120 B."""
+    from archcalc.count.latency import fused_pass_seconds, pass_key
+
+    (blocked,) = _conv_bn_act(16, 20, 8, "relu6")
+    (plain,) = _conv_bn_act(18, 20, 8, "relu6")
+    assert blocked.blocked and blocked.block == 16 and not plain.blocked
+    assert pass_key("relu6", True) == "relu6@nchwc" and pass_key("relu6", False) == "relu6@nchw"
+    p = make_profile(mac_rate=1e9)
+    q = p.model_copy(update={"fused_passes": {"relu6@nchwc": 1e-9, "relu6@nchw": 2e-9, "sigmoid@nchwc": 5.0}})
+    assert fused_pass_seconds(blocked, p) == 0.0  # a profile without passes prices none
+    assert fused_pass_seconds(blocked, q) == pytest.approx(8.192e-6)
+    assert fused_pass_seconds(blocked, q, batch=2) == pytest.approx(16.384e-6)
+    assert fused_pass_seconds(plain, q) == pytest.approx(2e-9 * 5120)
+    assert kernel_seconds(blocked, q) == pytest.approx(kernel_seconds(blocked, p) + 8.192e-6)
+    # in a forward pass, under s = 2 like the rest of the kernel's isolated time
+    fwd = ForwardModel(scale=2.0)
+    (row, *_), _ = layer_latencies([blocked], q.model_copy(update={"forward": fwd}))
+    (row0, *_), _ = layer_latencies([blocked], p.model_copy(update={"forward": fwd}))
+    assert row.seconds - row0.seconds == pytest.approx(2 * 8.192e-6)
+    # torch runs the activation as a kernel of its own: nothing is fused, no pass is priced
+    assert all(fused_pass_seconds(k, q) == 0.0 for k in _conv_bn_act(16, 20, 8, "relu6", "torch", 0))
+
+
+def test_read_once_weights_stream_at_the_memorys_bandwidth() -> None:
+    """Under ``read_once_streams``, a kernel that reads each weight once (a fully connected layer at
+    batch 1: Linear 64 → 10, 2600 B of weights) in a network whose weights are cold takes its
+    isolated time × W(bytes) / W(memory): it moves 4·64 + 4·10 + 2600 = 2896 B, W(2896) =
+    4e9 · (1/4)^(ln 2.896 / ln 1000) = 3.2318e9 B/s on the curve (1 kB: 4 GB/s, 1 MB: 1 GB/s),
+    the memory's 1e9: 3.2318 × as long; hot, or a reused weight (a convolution), as before."""
+    import math
+
+    from archcalc.count.latency import in_network_seconds
+
+    b = GraphBuilder((64,))
+    b.op("fc", Linear, in_features=64, out_features=10)
+    (fc,) = group_kernels(layer_costs(b.graph), "onnxruntime", 16)
+    fwd = ForwardModel(cold_weights="reused", read_once_streams=True, weight_cap_bytes=1e6)
+    p = make_profile(curve=[(1000.0, 4e9), (1e6, 1e9)], forward=fwd)
+    ratio = 4 * (1 / 4) ** (math.log(2.896) / math.log(1000))
+    assert p.memory_bandwidth == 1e9 and p.bandwidth(2896) == pytest.approx(ratio * 1e9)
+    assert in_network_seconds(fc, 1e-6, p) == pytest.approx(ratio * 1e-6)
+    assert in_network_seconds(fc, 1e-6, p, hot=True) == pytest.approx(1e-6)
+    older = p.model_copy(update={"forward": fwd.model_copy(update={"read_once_streams": False})})
+    assert in_network_seconds(fc, 1e-6, older) == pytest.approx(1e-6)
+    (conv,) = group_kernels(layer_costs(_pw_graph()), "onnxruntime", 16)
+    assert in_network_seconds(conv, 1e-6, p) == pytest.approx(1e-6)
+    # a kernel without weights reads none once: a ReLU streams nothing
+    assert not fwd.reads_once(0, 0)
+
+
+def _pw_graph():
+    b = GraphBuilder((16, 8, 8))
+    b.op("pw", Conv2d, in_channels=16, out_channels=32, kernel=(1, 1))
+    return b.graph
+
+
+def test_network_footprint_by_hand() -> None:
+    """F = weights + λ·B·written: the 1×1 conv 16 → 32 on 8×8 (2048 B of weights, 8192 B written)
+    and a batch norm of its output (γ, β, mean and variance of 32 channels: 512 B; 8192 B written)
+    as two torch kernels: at λ = 2 F = 2560 + 2·16384 = 35328 B (batch 2: 2560 + 2·32768 = 68096),
+    hot while H ≥ F; at λ = 0 the weights alone."""
+    b = GraphBuilder((16, 8, 8))
+    b.op("pw", Conv2d, in_channels=16, out_channels=32, kernel=(1, 1))
+    b.op("bn", BatchNorm2d, channels=32)
+    kernels = group_kernels(layer_costs(b.graph), "torch")
+    assert [(k.weight_bytes, k.bytes_written) for k in kernels] == [(2048, 8192), (512, 8192)]
+    fwd = ForwardModel(written_in_footprint=2.0, hot_weight_bytes=35328.0)
+    assert fwd.footprint(kernels) == 35328.0 and fwd.footprint(kernels, batch=2) == 68096.0
+    assert fwd.network_hot(kernels) and not fwd.network_hot(kernels, batch=2)
+    assert not fwd.model_copy(update={"hot_weight_bytes": 35327.0}).network_hot(kernels)
+    weights_alone = fwd.model_copy(update={"written_in_footprint": 0.0, "hot_weight_bytes": 2560.0})
+    assert weights_alone.footprint(kernels, batch=4) == 2560.0 and weights_alone.network_hot(kernels)
+
+
+def test_calibrate_passes_recovers_planted_rates() -> None:
+    """A bench whose convolution kernels take 100 µs plus ρ_fn per byte of (padded) output for a
+    fused activation (ReLU6 17 ps/B and h-swish 41 ps/B blocked, 10 and 47 unblocked, sigmoid 53
+    both; ReLU free): :func:`calibrate_passes` recovers each by layout, from the four probes; a
+    bench that fuses nothing (torch) gets none and times nothing."""
+    from archcalc.measure.calibrate import PASS_PROBES, calibrate_passes
+
+    planted = {
+        True: {"relu6": 17e-12, "hswish": 41e-12, "sigmoid": 53e-12},
+        False: {"relu6": 10e-12, "hswish": 47e-12, "sigmoid": 53e-12},
+    }
+
+    class Bench:
+        def __init__(self, backend: str) -> None:
+            self.backend, self.calls = backend, 0
+
+        def kernel(self, graph, names) -> float:
+            self.calls += 1
+            (k, *_) = group_kernels(layer_costs(graph), self.backend, 16)
+            t = 1e-4
+            for x in k.layers[1:]:
+                if x.kind == "activation":
+                    c, h, w = x.output_shape
+                    c = -(-c // 16) * 16 if k.blocked else c  # the blocked output's padding
+                    t += planted[k.blocked].get(x.args, 0.0) * 4 * c * h * w
+            return t
+
+    assert len(PASS_PROBES) == 4
+    rates = calibrate_passes(Bench("onnxruntime"), make_profile().model_copy(update={"nchwc_block": 16}))
+    for blocked, fns in planted.items():
+        for fn, rate in fns.items():
+            assert rates[f"{fn}@{'nchwc' if blocked else 'nchw'}"] == pytest.approx(rate, rel=1e-9)
+        assert rates[f"relu@{'nchwc' if blocked else 'nchw'}"] == pytest.approx(0.0, abs=1e-18)
+    torch = Bench("torch")
+    assert calibrate_passes(torch, make_profile()) == {} and torch.calls == 0

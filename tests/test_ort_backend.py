@@ -480,4 +480,37 @@ def test_calibrate_quick_onnxruntime_profile(cli, config_dir: Path) -> None:
     # what --quick trades: the roofline scale is held at 1, only the per-kernel glue g is fitted
     assert p.forward.scale == 1.0 and p.forward.networks == 6
     assert all(m.samples >= 8 for m in p.kinds.values())
+    # the passes its fused activations make, by layout; a network's footprint counts what it writes
+    assert all(k.split("@")[1] in ("nchw", "nchwc") and v >= 0 for k, v in p.fused_passes.items())
+    assert ("relu6@nchwc" in p.fused_passes) == bool(ort_run.nchwc_block()) and "relu6@nchw" in p.fused_passes
+    assert p.forward.read_once_streams and p.forward.written_in_footprint == 2.0
     assert load_profile(None) is None  # the torch default is another file
+
+
+def test_convolution_samples_run_their_h_swish_as_in_a_network() -> None:
+    """onnxruntime 1.32 runs an h-swish whose output leaves the graph as HardSigmoid and Mul kernels
+    of their own, and one another node reads inside the blocked convolution: a calibration sample
+    (``kernel_samples.build``) ends in a sink (a global pool), so its convolution, batch norm and
+    h-swish are one kernel, as in MobileNet V3's blocks."""
+    from archcalc.export.onnx_model import to_onnx
+    from archcalc.measure.kernel_samples import build
+
+    cfg = {"kind": "pointwise", "side": 28, "c": 16, "cout": 48, "tail": "bn+act", "fn": "hswish"}
+    built = build(cfg)
+    assert built is not None
+    graph, names = built
+    assert names == ["conv", "bn", "act"] and graph.output.name == "sink"
+    block = ort_run.nchwc_block()
+    (head, *_) = group_kernels(layer_costs(graph), "onnxruntime", block)
+    assert [x.name for x in head.layers] == names
+    ops = [n.op_type for n in ort_run.optimized_graph(to_onnx(graph).SerializeToString()).graph.node]
+    if block:  # x86: the convolution runs blocked (16 input channels)
+        assert head.blocked and not {"HardSigmoid", "HardSwish", "Mul"} & set(ops)
+    # the same layers as the graph's output: onnxruntime splits the h-swish off
+    b = GraphBuilder((16, 28, 28))
+    conv(b, "conv", 16, 48)
+    b.op("bn", BatchNorm2d, channels=48)
+    b.op("act", Activation, fn="hswish")
+    ops = [n.op_type for n in ort_run.optimized_graph(to_onnx(b.graph).SerializeToString()).graph.node]
+    if block:
+        assert {"HardSigmoid", "Mul"} <= set(ops)

@@ -115,6 +115,7 @@ def test_calibrate_quick_writes_a_profile(cli, config_dir: Path) -> None:
     assert json.loads(r.out)["name"] == "q"
     assert all(m.samples > 0 for m in p.kinds.values())
     assert p.format == 2 and p.forward.networks > 0
+    assert p.fused_passes == {}  # eager torch fuses no activation into a convolution
 
 
 def test_nnls_relative_recovers_exact_constants() -> None:

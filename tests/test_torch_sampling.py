@@ -146,3 +146,18 @@ def test_ballast_stops_page_faults_of_a_kernel_timed_over_and_over() -> None:
             conv(x)
         per_call = (_faults() - before) / 100
     assert per_call < 50
+
+
+def test_torch_times_the_samples_layer_not_its_sink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A convolution sample ends in a sink that reads its output (for onnxruntime's sake): torch
+    times the sample's layer (its 48×28×28 output), not the sink's global pool after it."""
+    bench = TorchBench(1, True)
+    shapes: list[tuple[int, ...]] = []
+    monkeypatch.setattr(bench, "_time", lambda fn, budget=None: shapes.append(tuple(fn().shape)) or 1.0)
+    built = build({"kind": "pointwise", "side": 28, "c": 16, "cout": 48, "tail": "bn+act", "fn": "relu"})
+    assert built is not None
+    graph, names = built
+    assert graph.output.name == "sink" and names == ["conv", "bn", "act"]
+    (k, *_) = group_kernels(layer_costs(graph), "torch")
+    assert bench.kernel(graph, [x.name for x in k.layers]) == 1.0 and shapes == [(1, 48, 28, 28)]
+    assert bench.kernel(graph, ["act"]) == 1.0 and shapes[-1] == (1, 48, 28, 28)

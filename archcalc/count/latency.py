@@ -11,7 +11,7 @@ folds batch norm, activations and residual adds into the convolution before them
 (see :data:`KINDS`) of its first layer, and its time is a roofline with one set of constants per
 kind k, times a learned factor::
 
-    t(kernel) = (max(work_k / R_k,  bytes(B) / (e_k · W(bytes(B)))) + o_k) · exp(r̂_k(x))
+    t(kernel) = (max(work_k / R_k,  bytes(B) / (e_k · W(bytes(B)))) + o_k) · exp(r̂_k(x))  +  π
 
     bytes(B) = B · (activation bytes read + activation bytes written) + weight bytes
                (a fused kernel reads its external inputs once and writes only what leaves it)
@@ -23,7 +23,11 @@ where B is the batch, R_k the kind's sustained rate, W(b) the bandwidth of a pla
 bytes on this machine (measured at several sizes and interpolated log–log: caches make small copies
 several times faster than large ones), e_k the kind's efficiency relative to that copy, o_k its
 per-call overhead (s), and r̂_k the kind's gradient-boosted trees over the kernel's features
-(:mod:`archcalc.count.learned`; 0 where calibration kept none). Which roofline term is the larger
+(:mod:`archcalc.count.learned`; 0 where calibration kept none), and π the passes the layers fused
+into the kernel make over its output (:func:`fused_pass_seconds`: onnxruntime's MLAS applies a
+fused ReLU inside a convolution's loop and ReLU6, h-swish, h-sigmoid and sigmoid in a pass of their
+own over each block of output, at rates calibration measures per function and layout). Which
+roofline term is the larger
 decides the ``bound`` (:func:`roofline_bound`, the one definition ``--traffic`` uses too):
 ``compute`` (a conv or linear kind right of the ridge point R_k / (e_k·W) MACs/byte), ``memory``
 (left of it, and every kind priced on bytes: both its terms move bytes), or ``overhead`` when o_k
@@ -45,7 +49,8 @@ and fits the profile's forward constants. The predicted seconds of kernel i in a
 and the network total, are::
 
     T_i = s · f_κ · M_p(t_i, ω_κ · cold_i)  +  g  +  a · B · written_i  +  c · cold_i
-    cold_i = min(weight_bytes_i, C), or 0 in a network whose weights total at most H
+    cold_i = min(weight_bytes_i, C), or 0 in a network whose footprint F is at most H
+    F = Σ weight bytes + λ · B · Σ bytes written        (λ = 2: :meth:`ForwardModel.footprint`)
     M_p(t, u) = (t^p + u^p)^(1/p)
     T   = Σ_i T_i
 
@@ -54,9 +59,12 @@ where t_i is the kernel time above, f_κ the in-network factor of its type κ
 seconds per byte of a freshly written output tensor (0 bytes for views), c the seconds per weight
 byte read cold, and C the last-level (L3) cache size: a kernel timed alone, call after call,
 keeps up to C of its weights in cache, which in a forward pass can all come cold (weights beyond
-it come from memory in the isolated timing as well). A network whose weights total at most H
-(:attr:`ForwardModel.hot_weight_bytes`, a share of C) finds them in cache from one forward pass
-to the next: none is cold. ω_κ (:attr:`KindModel.stream_seconds_per_byte`, torch) is the time a
+it come from memory in the isolated timing as well). A network whose footprint is at most H
+(:attr:`ForwardModel.hot_weight_bytes`, a share of C) finds its weights in cache from one forward
+pass to the next: none is cold. The footprint counts what passes through the cache between two
+reads of a weight: the weights, and each activation written and read back (λ = 2,
+:attr:`ForwardModel.written_in_footprint`; profiles made before 2026-12-05's fourth session: the
+weights alone). ω_κ (:attr:`KindModel.stream_seconds_per_byte`, torch) is the time a
 kernel of type κ takes per cold weight byte it streams from memory, which its work hides in part:
 M_p is the larger of the two for large p, their sum for p = 1 (eager torch reorders a
 convolution's weights on every call, so a 1×1 convolution of 512 → 2048 channels on a 5×5 map is
@@ -69,8 +77,12 @@ no ω is priced, and s, g, a, c are fitted to the whole forwards on the relative
 of the same candidates). On onnxruntime
 (``ForwardModel.cold_weights = "reused"``) cold_i is 0 for a kernel that reads each weight at most
 once per call (B·MACs ≤ weight elements: a fully connected layer at batch 1, a convolution on a 1×1
-map): its isolated time already streams its weights, while a convolution's hid their reads in its
-compute when they stayed in cache (:meth:`ForwardModel.cold_bytes`). Per layer, a kernel's T_i is
+map): its isolated time streams its weights, while a convolution's hid their reads in its
+compute when they stayed in cache (:meth:`ForwardModel.cold_bytes`). In a network that is not hot
+such a kernel's isolated time is taken × W(bytes) / W(memory) (:func:`in_network_seconds`,
+:attr:`ForwardModel.read_once_streams`): timed alone its weights came from the cache when they
+fit there (AlexNet α = 0.5's 16 MiB fc7: 0.18 ms alone, 0.37 ms in the network, where its
+weights come from memory at 45 GB/s). Per layer, a kernel's T_i is
 shown on its first layer and the layers fused into it show 0.
 
 **Layout reorders (onnxruntime).** The NCHW ↔ NCHWc reorders onnxruntime inserts
@@ -243,23 +255,49 @@ class ForwardModel(_ProfilePart):
         description="p of M_p(t, ω·cold) = (t^p + (ω·cold)^p)^(1/p): how far a kernel's work hides the "
         "streaming of its cold weights (p = 1: not at all, the two add; p → ∞: wholly, the larger wins)",
     )
+    read_once_streams: bool = Field(
+        False,
+        description="under cold_weights = 'reused', a kernel that reads each weight once streams its "
+        "weights at the memory's bandwidth in a network whose weights are cold: its isolated time, "
+        "which found them in cache when they fit, times W(bytes) / W(memory) (false in profiles "
+        "calibrated before 2026-12-05's fourth session)",
+    )
+    written_in_footprint: float = Field(
+        0.0,
+        ge=0,
+        le=16.0,
+        description="λ: a network keeps its weights in cache when its weights plus λ × the bytes its "
+        "kernels write total at most H (2: each activation written and read back passes through the "
+        "cache between two reads of a weight; 0, the weights alone, in profiles calibrated before "
+        "2026-12-05's fourth session)",
+    )
     networks: int = Field(0, ge=0, description="synthetic networks the constants were fitted to")
     fit_error: float | None = Field(
         None, ge=0, description="median |predicted − measured| / measured over those networks (0–1)"
     )
 
-    def network_hot(self, kernels: Sequence[Kernel]) -> bool:
-        """The network of ``kernels`` keeps its weights in cache between forward passes: they total
-        at most H bytes."""
-        return sum(k.weight_bytes for k in kernels) <= self.hot_weight_bytes
+    def footprint(self, kernels: Sequence[Kernel], batch: int = 1) -> float:
+        """F = Σ weight bytes + λ·B·Σ bytes written of the network of ``kernels``: what a forward
+        pass moves through the cache between two reads of a weight (λ =
+        :attr:`written_in_footprint`)."""
+        written = batch * sum(k.bytes_written for k in kernels) if self.written_in_footprint else 0
+        return sum(k.weight_bytes for k in kernels) + self.written_in_footprint * written
+
+    def network_hot(self, kernels: Sequence[Kernel], batch: int = 1) -> bool:
+        """The network of ``kernels`` keeps its weights in cache between forward passes at ``batch``:
+        its :meth:`footprint` is at most H bytes."""
+        return self.footprint(kernels, batch) <= self.hot_weight_bytes
+
+    def reads_once(self, weight_bytes: int, macs: int, batch: int = 1) -> bool:
+        """Under ``cold_weights = "reused"``: the kernel has weights and reads each at most once per
+        call (B·MACs ≤ weight elements at fp32, e.g. a fully connected layer at batch 1)."""
+        return self.cold_weights == "reused" and weight_bytes > 0 and batch * macs * 4 <= weight_bytes
 
     def cold_bytes(self, weight_bytes: int, macs: int, batch: int = 1, hot: bool = False) -> float:
         """The weight bytes of a kernel or layer read cold in a forward pass: 0 in a network whose
-        weights stay in cache (``hot``, :meth:`network_hot`), else min(weight_bytes, C), or 0 under
-        ``cold_weights = "reused"`` when each weight is read at most once per call
-        (B·MACs ≤ weight elements at fp32, e.g. a fully connected layer at batch 1: its isolated
-        time already streams its weights, so a forward pass adds nothing for them)."""
-        if hot or (self.cold_weights == "reused" and batch * macs * 4 <= weight_bytes):
+        weights stay in cache (``hot``, :meth:`network_hot`), else min(weight_bytes, C), or 0 for a
+        kernel that :meth:`reads_once` (its time streams them: :func:`in_network_seconds`)."""
+        if hot or self.reads_once(weight_bytes, macs, batch):
             return 0.0
         return float(min(weight_bytes, self.weight_cap_bytes))
 
@@ -353,6 +391,13 @@ class DeviceProfile(_ProfilePart):
         description="per kernel type, the learned factor exp(r̂) on its roofline (archcalc.count.learned); "
         "a type without one is priced by the roofline alone",
     )
+    fused_passes: dict[str, Annotated[float, Field(ge=0, le=1.0)]] = Field(
+        default_factory=dict,
+        description="seconds per output byte of the pass a layer fused into a kernel makes over the "
+        "kernel's output (Op.row_fused_pass: onnxruntime's activations but ReLU), by "
+        "'NAME@nchwc' or 'NAME@nchw' (the kernel's layout), as calibration measured them "
+        "(a pass not measured costs nothing)",
+    )
 
     @field_validator("bandwidth_curve", mode="before")
     @classmethod
@@ -393,6 +438,12 @@ class DeviceProfile(_ProfilePart):
                 f = (math.log(nbytes) - math.log(b0)) / (math.log(b1) - math.log(b0))
                 return math.exp(math.log(w0) + f * (math.log(w1) - math.log(w0)))
         return pts[-1][1]
+
+    @property
+    def memory_bandwidth(self) -> float:
+        """W at the largest copy measured: the memory's, past every cache (a quick profile's largest
+        copy, 4 MiB, is not)."""
+        return self.bandwidth_curve[-1][1]
 
     def ridge(self, kind: str, nbytes: float) -> float | None:
         """The kind's ridge point R_k / (e_k·W(b)) in MACs per byte, for a layer moving ``nbytes``
@@ -508,10 +559,36 @@ def learned_factor(k: Kernel, profile: DeviceProfile, batch: int, compute: float
     return math.exp(min(max(r, -3.0), 3.0))
 
 
+def pass_key(name: str, blocked: bool) -> str:
+    """The key of ``DeviceProfile.fused_passes`` for pass ``name`` in a kernel of that layout."""
+    return f"{name}@{'nchwc' if blocked else 'nchw'}"
+
+
+def fused_pass_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1) -> float:
+    """π = Σ over the layers fused into kernel ``k`` that make a pass of their own over its output
+    (``Op.row_fused_pass``) of ρ_pass · B · their output bytes (fp32; channels padded to the NCHWc
+    block in a blocked kernel), ρ_pass the profile's measured seconds per byte of that pass in the
+    kernel's layout (:attr:`DeviceProfile.fused_passes`; 0 where none was measured)."""
+    if not profile.fused_passes:
+        return 0.0
+    total = 0.0
+    for x in k.layers[1:]:
+        name = PRIMITIVES[x.kind].row_fused_pass(x)
+        rate = profile.fused_passes.get(pass_key(name, k.blocked), 0.0) if name is not None else 0.0
+        if rate:
+            c, *rest = x.output_shape
+            if k.blocked and k.block:
+                c = -(-c // k.block) * k.block
+            total += rate * batch * 4 * c * math.prod(rest)
+    return total
+
+
 def kernel_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1) -> float:
-    """t_k = (max(compute, memory) + overhead) · exp(r̂): the kernel in isolation, as calibrated."""
+    """t_k = (max(compute, memory) + overhead) · exp(r̂) + π: the kernel in isolation, as calibrated
+    (π its fused layers' passes, :func:`fused_pass_seconds`)."""
     _, compute, memory, overhead = kernel_terms(k, profile, batch)
-    return (max(compute, memory) + overhead) * learned_factor(k, profile, batch, compute, memory)
+    roof = (max(compute, memory) + overhead) * learned_factor(k, profile, batch, compute, memory)
+    return roof + fused_pass_seconds(k, profile, batch)
 
 
 def reorder_seconds(read: int, written: int, profile: DeviceProfile, batch: int = 1) -> float:
@@ -537,10 +614,16 @@ def in_network_seconds(
     """f_κ·M_p(t, ω_κ·cold_k): kernel ``k``, whose isolated time is ``t`` (:func:`kernel_seconds`),
     inside a forward pass (f_κ the in-network factor of its type, :attr:`KindModel.in_network`; ω_κ
     its rate of streaming cold weights, :attr:`KindModel.stream_seconds_per_byte`, none priced
-    without one; cold_k :meth:`ForwardModel.cold_bytes`, 0 in a ``hot`` network)."""
+    without one; cold_k :meth:`ForwardModel.cold_bytes`, 0 in a ``hot`` network). A kernel that
+    reads each weight once (:meth:`ForwardModel.reads_once`) in a network whose weights are cold,
+    under :attr:`ForwardModel.read_once_streams`: t·W(bytes) / W(memory) instead of t (its isolated
+    timing found the weights in cache when they fit there; here they come from memory)."""
     m = profile.kinds[layer_kind(k.head)]
+    fwd = profile.forward
+    if fwd.read_once_streams and not hot and fwd.reads_once(k.weight_bytes, k.macs, batch):
+        nbytes = kernel_bytes(k, batch)
+        t *= profile.bandwidth(nbytes) / profile.memory_bandwidth
     if m.stream_seconds_per_byte:
-        fwd = profile.forward
         t = fwd.overlap(t, m.stream_seconds_per_byte * fwd.cold_bytes(k.weight_bytes, k.macs, batch, hot))
     return m.in_network * t
 
@@ -579,13 +662,13 @@ def layer_latencies(
     rows: list[LayerLatency] = []
     by_kind: dict[str, float] = {}
     fwd = profile.forward
-    hot = fwd.network_hot(kernels)
+    hot = fwd.network_hot(kernels, batch)
     for k in kernels:
         kind, compute, memory, overhead = kernel_terms(k, profile, batch)
         factor = learned_factor(k, profile, batch, compute, memory)
         extra = fwd.kernel_extra_seconds(k, kind, batch, hot)
         reorder = kernel_reorder_seconds(k, profile, batch)
-        alone = (max(compute, memory) + overhead) * factor
+        alone = (max(compute, memory) + overhead) * factor + fused_pass_seconds(k, profile, batch)
         t = fwd.scale * (in_network_seconds(k, alone, profile, batch, hot) + reorder) + extra
         bound = roofline_bound(kind, compute, memory, overhead)
         for i, x in enumerate(k.layers):

@@ -164,6 +164,8 @@ class TorchBench:
         return peak, sorted(curve), overhead
 
     def kernel(self, graph: Graph, names: Sequence[str]) -> float:
+        """The seconds of the last of the layers ``names`` (eager torch runs one layer per kernel) on
+        the tensors the layers before it wrote; the layers after it (a sample's sink) do not run."""
         from archcalc.measure.timing import threads_set
         from archcalc.measure.torch_build import build
 
@@ -172,9 +174,10 @@ class TorchBench:
             model = build(graph)
             env: dict[str, Any] = {INPUT: model.example_input()}
             steps = model._steps
-            for name, module, inputs in steps[:-1]:
+            last = max(i for i, (name, _, _) in enumerate(steps) if name in names)
+            for name, module, inputs in steps[:last]:
                 env[name] = module(*(env[t] for t in inputs))
-            _, module, inputs = steps[-1]
+            _, module, inputs = steps[last]
             args = tuple(env[t] for t in inputs)
             return self._time(lambda: module(*args))
 

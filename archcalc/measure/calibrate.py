@@ -57,7 +57,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from archcalc.count.closed_form import layer_costs
+from archcalc.count.closed_form import LayerCost, layer_costs
 from archcalc.count.kernel_types import KERNEL_TYPES, REORDER, backend_types
 from archcalc.count.kernels import FEATURES, Kernel, group_kernels, kernel_features
 from archcalc.count.latency import (
@@ -65,12 +65,14 @@ from archcalc.count.latency import (
     DeviceProfile,
     ForwardModel,
     KindModel,
+    fused_pass_seconds,
     kernel_bytes,
     kernel_reorder_seconds,
     kernel_seconds,
     kernel_terms,
     kernel_total_seconds,
     layer_kind,
+    pass_key,
 )
 from archcalc.count.learned import KernelPredictor, Tree
 from archcalc.errors import ArchcalcError, require
@@ -87,6 +89,8 @@ from archcalc.measure.kernel_samples import (
 )
 from archcalc.measure.synthetic_networks import synthetic_network
 from archcalc.model.graph import Graph
+from archcalc.model.ops import PRIMITIVES
+from archcalc.model.ops.activation import ACTIVATIONS
 
 BOUNDS = {"efficiency": (1e-3, 4.0), "overhead": (1e-7, 1e-2)}
 """e is fitted in [0.001, 4] × the copy bandwidth, o in [0.1 µs, 10 ms]; R in [1e6, 1e15] per second."""
@@ -116,6 +120,16 @@ fully connected layers' share; on convolutions alone (``reused``) at 24–33 ps/
 configurations within ±10 % went from 62.4 % to 72–76 % on average over five clean measurements
 (three calibrations; docs/latency.md). On torch ``reused`` fitted c at 100–126 ps/B and scored
 worse (31–66 % against 44–71 %, refitted offline on the same forwards): it keeps ``all``."""
+
+WRITTEN_IN_FOOTPRINT = 2.0
+"""λ of a network's footprint W + λ·Σ written, which H is compared with
+(``ForwardModel.written_in_footprint``): each activation written and read back passes through the
+cache between two reads of a weight. By their weights alone (λ = 0) the synthetic networks chose H
+at 16 or 24 MiB as the calibration ran: networks of 8–18 MiB of weights and under 2 MiB of
+activations kept their weights in cache, the built-in networks, with 5–90 MiB of activations, did
+not. Refitted offline on four calibrations per backend (docs/latency.md, eighth round): the
+built-in configurations within ±10 %, drift taken out, 59–76 → 74–79 % on onnxruntime (λ = 1.5, 3
+and 4 alike; H 24 MiB every time) and 67–76 → 74–82 % on torch (H 32 MiB)."""
 
 MIN_LEARNED = 12
 """Fewest kernels a learned factor is fitted to."""
@@ -264,11 +278,14 @@ def fit_learned(
 
 def _measure(
     b: Bench,
-    backend: str,
+    profile: DeviceProfile,
     cfgs: list[Config],
     wrap: Callable[[list[Any]], Iterable[Any] | Iterator[Any]],
-    block: int = 0,
 ) -> list[tuple[Config, Kernel, float]]:
+    """(configuration, its kernel, seconds) of each configuration that builds, less the passes of
+    its fused layers (:func:`fused_pass_seconds`, measured before: :func:`calibrate_passes`), which
+    the kernel type's roofline and learned factor do not price."""
+    backend, block = b.backend, profile.nchwc_block
     out = []
     for cfg in wrap(cfgs):
         built = build(cfg)
@@ -282,7 +299,7 @@ def _measure(
             continue  # moved into another type (a 1×1 convolution perturbed onto a 1×1 map: linear)
         t = b.kernel(graph, [x.name for x in ks[0].layers] if ks else names)
         if ks and math.isfinite(t) and t > 0:
-            out.append((cfg, ks[0], t))
+            out.append((cfg, ks[0], max(t - fused_pass_seconds(ks[0], profile), 0.05 * t)))
     return out
 
 
@@ -314,8 +331,7 @@ def calibrate_kind(
     else:
         n0, rounds, worst, spawn = 24, 3, 6, 2
     rng = random.Random(f"{backend}:{kind}")
-    block = profile.nchwc_block
-    data = _measure(b, backend, _draw_buildable(kind, rng, backend, n0), wrap, block)
+    data = _measure(b, profile, _draw_buildable(kind, rng, backend, n0), wrap)
     if not data:
         raise ArchcalcError(f"calibrate: no {kind} kernel could be timed")
     for _ in range(rounds):
@@ -326,11 +342,62 @@ def calibrate_kind(
         )
         order = sorted(range(len(data)), key=lambda i: -errs[i])[:worst]
         new = [perturb(data[i][0], rng, backend) for i in order for _ in range(spawn)]
-        data += _measure(b, backend, [c for c in new if build(c) is not None], wrap, block)
+        data += _measure(b, profile, [c for c in new if build(c) is not None], wrap)
     pairs = [(k, t) for _, k, t in data]
     roof = fit_roofline(kind, pairs, profile)
     learned, _ = fit_learned(kind, pairs, profile.model_copy(update={"kinds": {**profile.kinds, kind: roof}}))
     return roof, learned, len(data)
+
+
+PASS_PROBES: tuple[Config, ...] = (
+    {"kind": "pointwise", "side": 56, "c": 32, "cout": 128},
+    {"kind": "depthwise", "side": 56, "c": 128, "k": 3},
+    {"kind": "pointwise", "side": 56, "c": 18, "cout": 72},
+    {"kind": "depthwise", "side": 28, "c": 146, "k": 3},
+)
+"""The convolutions (each with a batch norm) :func:`calibrate_passes` times with and without each
+activation fused into them: two onnxruntime runs in the blocked layout (channels multiples of 4)
+and two it does not (18 and 146 channels)."""
+
+
+def calibrate_passes(
+    b: Bench,
+    profile: DeviceProfile,
+    wrap: Callable[[list[Any]], Iterable[Any] | Iterator[Any]] = _identity,
+) -> dict[str, float]:
+    """The seconds per output byte of each pass a fused layer makes over its kernel's output
+    (``Op.row_fused_pass``; ``DeviceProfile.fused_passes``), by pass and layout: the median over
+    :data:`PASS_PROBES` of (t with the activation fused − t without) / the bytes it passes over
+    (:func:`fused_pass_seconds` at a rate of 1), at least 0. A backend that fuses no activation
+    into a convolution (torch) times nothing and gets none."""
+    import numpy as np
+
+    block = profile.nchwc_block
+    jobs: list[tuple[int, Graph, Kernel]] = []
+    for i, probe in enumerate(PASS_PROBES):
+        for fn in ACTIVATIONS:
+            built = build({**probe, "tail": "bn+act", "fn": fn})
+            head = group_kernels(layer_costs(built[0]), b.backend, block)[0] if built else None
+            if head is not None and any(_passes(x) for x in head.layers[1:]):
+                jobs.append((i, built[0], head))
+    alone: dict[int, float] = {}
+    deltas: dict[str, list[float]] = {}
+    for i, graph, head in (job for _, job in wrap([("fused passes", j) for j in jobs])):
+        if i not in alone:
+            built = build({**PASS_PROBES[i], "tail": "bn"})
+            alone[i] = b.kernel(*built) if built else math.nan
+        t = b.kernel(graph, [x.name for x in head.layers])
+        keys = {pass_key(n, head.blocked) for x in head.layers[1:] if (n := _passes(x))}
+        unit = profile.model_copy(update={"fused_passes": dict.fromkeys(keys, 1.0)})
+        nbytes = fused_pass_seconds(head, unit)  # the bytes the passes go over
+        if math.isfinite(t) and math.isfinite(alone[i]) and nbytes > 0:
+            for key in keys:
+                deltas.setdefault(key, []).append(max(t - alone[i], 0.0) / nbytes)
+    return {k: float(np.median(v)) for k, v in sorted(deltas.items())}
+
+
+def _passes(x: LayerCost) -> str | None:
+    return PRIMITIVES[x.kind].row_fused_pass(x)
 
 
 def cache_bytes(level: int, default: float) -> float:
@@ -376,8 +443,8 @@ def forward_features(
     kernels: Sequence[Kernel], profile: DeviceProfile, cold: ForwardModel, batch: int = 1
 ) -> list[float]:
     """[Σ f_κ·M_p(t_k, ω_κ·cold_k), kernels, Σ B·written_k, Σ cold_k]: :func:`forward_row` summed
-    over a network (hot when its weights total at most ``cold``'s H)."""
-    hot = cold.network_hot(kernels)
+    over a network (hot when its footprint is at most ``cold``'s H: :meth:`ForwardModel.network_hot`)."""
+    hot = cold.network_hot(kernels, batch)
     rows = [forward_row(k, profile, cold, batch, hot) for k in kernels]
     return [float(sum(col)) for col in zip(*rows, strict=True)] if rows else [0.0] * 4
 
@@ -402,8 +469,8 @@ MAX_STREAM_SECONDS_PER_BYTE = 1e-8
 
 
 InNetwork = tuple[Kernel, float, float]
-"""A kernel of a synthetic network, its seconds inside the forward pass, and the network's weight
-bytes."""
+"""A kernel of a synthetic network, its seconds inside the forward pass, and the network's
+footprint (``ForwardModel.footprint``: its weight bytes on torch)."""
 
 
 InNetworkFit = tuple[float, dict[str, float], dict[str, float], ForwardModel]
@@ -431,7 +498,7 @@ def in_network_fits(
 ) -> Iterator[InNetworkFit]:
     """For each H of ``hot_shares`` (× C), in turn, the fit to the seconds y_k of the kernels
     inside the forward passes of the synthetic networks (``data``: kernel, y_k, its network's
-    weight bytes W)::
+    footprint W: its weight bytes on torch)::
 
         y_k = f_κ·M_p(t_k, ω_φ·cold_k) + g + a·B·written_k + c·cold_k,
         cold_k = 0 if W ≤ H, else min(weight bytes, C)
@@ -739,6 +806,7 @@ def calibrate(
         },
         forward=ForwardModel(),
     )
+    profile = profile.model_copy(update={"fused_passes": calibrate_passes(b, profile, wrap)})
     kinds: dict[str, KindModel] = {}
     learned: dict[str, KernelPredictor] = {}
     for kind in kinds_for(backend):
@@ -755,6 +823,15 @@ def calibrate(
             learned[kind] = kp
     profile = profile.model_copy(update={"kinds": kinds, "learned": learned})
     nets = calibration_networks(6, 5e7, backend) if quick else calibration_networks(48, 2e9, backend)
+    # a kernel timed alone, call after call, keeps up to the last-level cache's size of weights
+    # there; in a forward pass they can all come cold (torch priced the first L2 size of them until
+    # its in-network factors were fitted, when the L3 size scored 5 points better: docs/latency.md)
+    cold = ForwardModel(
+        weight_cap_bytes=cache_bytes(3, 2.0**25),
+        cold_weights=COLD_WEIGHTS[backend],  # type: ignore[arg-type]
+        read_once_streams=True,
+        written_in_footprint=WRITTEN_IN_FOOTPRINT,
+    )
     forwards: list[tuple[list[Kernel], float]] = []
     inside: list[InNetwork] | None = None if quick else []
     # the measurements first in the zip: the last next() on them ends their generator (and its
@@ -767,12 +844,8 @@ def calibrate(
         if per_layer is None:
             inside = None
         elif inside is not None:
-            w = float(sum(k.weight_bytes for k in ks))
+            w = cold.footprint(ks)
             inside += [(k, sum(per_layer[x.name] for x in k.layers), w) for k in ks]
-    # a kernel timed alone, call after call, keeps up to the last-level cache's size of weights
-    # there; in a forward pass they can all come cold (torch priced the first L2 size of them until
-    # its in-network factors were fitted, when the L3 size scored 5 points better: docs/latency.md)
-    cold = ForwardModel(weight_cap_bytes=cache_bytes(3, 2.0**25), cold_weights=COLD_WEIGHTS[backend])  # type: ignore[arg-type]
     try:
         if inside:
             profile, forward = fit_inside_and_forward(inside, forwards, profile, cold)
@@ -792,6 +865,7 @@ __all__ = [
     "cache_bytes",
     "calibrate",
     "calibrate_kind",
+    "calibrate_passes",
     "calibrate_reorders",
     "calibration_networks",
     "cpu_model",

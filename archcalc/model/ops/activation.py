@@ -105,6 +105,14 @@ class Activation(Op):
         return "fused_act", _KERNEL_CODE.get(row.args, 0.0)
 
     @classmethod
+    def row_fused_pass(cls, row: LayerRow) -> str:
+        """The function's name: MLAS applies ReLU inside a convolution's loop and any other fused
+        activation in a second pass over each block of output it wrote (``DoActivation`` in
+        ``snchwc.cpp``; ``MlasActivation`` after the GEMM of an unblocked convolution), each at a
+        rate of its own that calibration measures per function and layout (0 where it is free)."""
+        return row.args
+
+    @classmethod
     def row_latency_kind(cls, row: LayerRow) -> str:
         """``activation_exp`` for sigmoid, swish, GELU and tanh (an exponential or erf per element),
         else ``activation``

@@ -194,6 +194,13 @@ class Op:
         inside another layer's kernel (a fused tail), with its value; None: it sets none."""
         return None
 
+    @classmethod
+    def row_fused_pass(cls, row: LayerRow) -> str | None:
+        """The pass of its own this layer may make over its kernel's output when it runs fused into
+        another layer's kernel (a key, with the kernel's layout, of ``DeviceProfile.fused_passes``,
+        which calibration measures); None: it makes none."""
+        return None
+
     def side_key(self) -> tuple:
         """Level rule ``window``: the arguments that decide the output side from the input side (ops
         with equal keys give equal sides)."""
