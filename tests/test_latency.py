@@ -814,7 +814,7 @@ def test_fused_pass_by_hand() -> None:
 
 def test_read_once_weights_stream_at_the_memorys_bandwidth() -> None:
     """Under ``read_once_streams``, a kernel that reads each weight once (a fully connected layer at
-    batch 1: Linear 64 → 10, 2600 B of weights) in a network whose weights are cold takes its
+    batch 1: Linear 64 → 10, 2600 B of weights) in a network whose weights exceed C takes its
     isolated time × W(bytes) / W(memory): it moves 4·64 + 4·10 + 2600 = 2896 B, W(2896) =
     4e9 · (1/4)^(ln 2.896 / ln 1000) = 3.2318e9 B/s on the curve (1 kB: 4 GB/s, 1 MB: 1 GB/s),
     the memory's 1e9: 3.2318 × as long; hot, or a reused weight (a convolution), as before."""
@@ -829,12 +829,21 @@ def test_read_once_weights_stream_at_the_memorys_bandwidth() -> None:
     p = make_profile(curve=[(1000.0, 4e9), (1e6, 1e9)], forward=fwd)
     ratio = 4 * (1 / 4) ** (math.log(2.896) / math.log(1000))
     assert p.memory_bandwidth == 1e9 and p.bandwidth(2896) == pytest.approx(ratio * 1e9)
-    assert in_network_seconds(fc, 1e-6, p) == pytest.approx(ratio * 1e-6)
-    assert in_network_seconds(fc, 1e-6, p, hot=True) == pytest.approx(1e-6)
-    older = p.model_copy(update={"forward": fwd.model_copy(update={"read_once_streams": False})})
-    assert in_network_seconds(fc, 1e-6, older) == pytest.approx(1e-6)
+    assert in_network_seconds(fc, 1e-6, p, streamed=True) == pytest.approx(ratio * 1e-6)
+    assert in_network_seconds(fc, 1e-6, p, hot=True, streamed=True) == pytest.approx(1e-6)
+    assert in_network_seconds(fc, 1e-6, p) == pytest.approx(1e-6)
     (conv,) = group_kernels(layer_costs(_pw_graph()), "onnxruntime", 16)
-    assert in_network_seconds(conv, 1e-6, p) == pytest.approx(1e-6)
+    assert in_network_seconds(conv, 1e-6, p, streamed=True) == pytest.approx(1e-6)
+    # streamed: the network's weights exceed C (1 MB here), under read_once_streams
+    assert not fwd.streams_read_once([fc]) and fwd.streams_read_once([fc] * 385)  # 385·2600 > 1e6
+    assert not fwd.streams_read_once([fc] * 384)  # 998 400 B
+    older = fwd.model_copy(update={"read_once_streams": False})
+    assert not older.streams_read_once([fc] * 385)
+    # in a prediction: the fc alone is a network of 2600 B of weights, over C = 2000 B
+    (row,), _ = layer_latencies([fc], p)
+    big = p.model_copy(update={"forward": fwd.model_copy(update={"weight_cap_bytes": 2000.0})})
+    (row_big,), _ = layer_latencies([fc], big)
+    assert row_big.seconds == pytest.approx(ratio * row.seconds)
     # a kernel without weights reads none once: a ReLU streams nothing
     assert not fwd.reads_once(0, 0)
 

@@ -78,12 +78,12 @@ of the same candidates). On onnxruntime
 (``ForwardModel.cold_weights = "reused"``) cold_i is 0 for a kernel that reads each weight at most
 once per call (B·MACs ≤ weight elements: a fully connected layer at batch 1, a convolution on a 1×1
 map): its isolated time streams its weights, while a convolution's hid their reads in its
-compute when they stayed in cache (:meth:`ForwardModel.cold_bytes`). In a network that is not hot
-such a kernel's isolated time is taken × W(bytes) / W(memory) (:func:`in_network_seconds`,
-:attr:`ForwardModel.read_once_streams`): timed alone its weights came from the cache when they
-fit there (AlexNet α = 0.5's 16 MiB fc7: 0.18 ms alone, 0.37 ms in the network, where its
-weights come from memory at 45 GB/s). Per layer, a kernel's T_i is
-shown on its first layer and the layers fused into it show 0.
+compute when they stayed in cache (:meth:`ForwardModel.cold_bytes`). In a network whose weights
+alone exceed C such a kernel's isolated time is taken × W(bytes) / W(memory)
+(:func:`in_network_seconds`, :meth:`ForwardModel.streams_read_once`): timed alone its weights came
+from the cache when they fit there (AlexNet α = 0.5's 16 MiB fc7: 0.18 ms alone, 0.37 ms in the
+network, where its weights come from memory at 45 GB/s). Per layer, a kernel's T_i is shown on
+its first layer and the layers fused into it show 0.
 
 **Layout reorders (onnxruntime).** The NCHW ↔ NCHWc reorders onnxruntime inserts
 (:func:`archcalc.count.kernels.assign_layout`) are kernels too, of type ``reorder`` (a data type
@@ -258,9 +258,9 @@ class ForwardModel(_ProfilePart):
     read_once_streams: bool = Field(
         False,
         description="under cold_weights = 'reused', a kernel that reads each weight once streams its "
-        "weights at the memory's bandwidth in a network whose weights are cold: its isolated time, "
-        "which found them in cache when they fit, times W(bytes) / W(memory) (false in profiles "
-        "calibrated before 2026-12-05's fourth session)",
+        "weights at the memory's bandwidth in a network whose weights alone exceed C: its isolated "
+        "time, which found them in cache when they fit, times W(bytes) / W(memory) (false in "
+        "profiles calibrated before 2026-12-05's fourth session)",
     )
     written_in_footprint: float = Field(
         0.0,
@@ -287,6 +287,14 @@ class ForwardModel(_ProfilePart):
         """The network of ``kernels`` keeps its weights in cache between forward passes at ``batch``:
         its :meth:`footprint` is at most H bytes."""
         return self.footprint(kernels, batch) <= self.hot_weight_bytes
+
+    def streams_read_once(self, kernels: Sequence[Kernel]) -> bool:
+        """Under :attr:`read_once_streams`: the network of ``kernels`` has more weight bytes than C,
+        and a kernel of it that :meth:`reads_once` finds its weights in memory, not in the cache
+        (AlexNet's fully connected layers after 37–151 MiB of fc6; a MobileNet's 5 MiB classifier
+        after 14 MiB of weights ran 1.3 × its isolated time, not the 2.3 × of the memory's
+        bandwidth)."""
+        return self.read_once_streams and sum(k.weight_bytes for k in kernels) > self.weight_cap_bytes
 
     def reads_once(self, weight_bytes: int, macs: int, batch: int = 1) -> bool:
         """Under ``cold_weights = "reused"``: the kernel has weights and reads each at most once per
@@ -609,18 +617,19 @@ def kernel_reorder_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1) ->
 
 
 def in_network_seconds(
-    k: Kernel, t: float, profile: DeviceProfile, batch: int = 1, hot: bool = False
+    k: Kernel, t: float, profile: DeviceProfile, batch: int = 1, hot: bool = False, streamed: bool = False
 ) -> float:
     """f_κ·M_p(t, ω_κ·cold_k): kernel ``k``, whose isolated time is ``t`` (:func:`kernel_seconds`),
     inside a forward pass (f_κ the in-network factor of its type, :attr:`KindModel.in_network`; ω_κ
     its rate of streaming cold weights, :attr:`KindModel.stream_seconds_per_byte`, none priced
     without one; cold_k :meth:`ForwardModel.cold_bytes`, 0 in a ``hot`` network). A kernel that
-    reads each weight once (:meth:`ForwardModel.reads_once`) in a network whose weights are cold,
-    under :attr:`ForwardModel.read_once_streams`: t·W(bytes) / W(memory) instead of t (its isolated
-    timing found the weights in cache when they fit there; here they come from memory)."""
+    reads each weight once (:meth:`ForwardModel.reads_once`) in a ``streamed`` network
+    (:meth:`ForwardModel.streams_read_once`: its weights exceed C): t·W(bytes) / W(memory) instead
+    of t (its isolated timing found the weights in cache when they fit there; here they come from
+    memory)."""
     m = profile.kinds[layer_kind(k.head)]
     fwd = profile.forward
-    if fwd.read_once_streams and not hot and fwd.reads_once(k.weight_bytes, k.macs, batch):
+    if streamed and not hot and fwd.reads_once(k.weight_bytes, k.macs, batch):
         nbytes = kernel_bytes(k, batch)
         t *= profile.bandwidth(nbytes) / profile.memory_bandwidth
     if m.stream_seconds_per_byte:
@@ -628,10 +637,12 @@ def in_network_seconds(
     return m.in_network * t
 
 
-def kernel_total_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1, hot: bool = False) -> float:
+def kernel_total_seconds(
+    k: Kernel, profile: DeviceProfile, batch: int = 1, hot: bool = False, streamed: bool = False
+) -> float:
     """:func:`in_network_seconds` plus the kernel's reorders' seconds: what the forward terms'
     scale s multiplies."""
-    t = in_network_seconds(k, kernel_seconds(k, profile, batch), profile, batch, hot)
+    t = in_network_seconds(k, kernel_seconds(k, profile, batch), profile, batch, hot, streamed)
     return t + kernel_reorder_seconds(k, profile, batch)
 
 
@@ -663,13 +674,14 @@ def layer_latencies(
     by_kind: dict[str, float] = {}
     fwd = profile.forward
     hot = fwd.network_hot(kernels, batch)
+    streamed = fwd.streams_read_once(kernels)
     for k in kernels:
         kind, compute, memory, overhead = kernel_terms(k, profile, batch)
         factor = learned_factor(k, profile, batch, compute, memory)
         extra = fwd.kernel_extra_seconds(k, kind, batch, hot)
         reorder = kernel_reorder_seconds(k, profile, batch)
         alone = (max(compute, memory) + overhead) * factor + fused_pass_seconds(k, profile, batch)
-        t = fwd.scale * (in_network_seconds(k, alone, profile, batch, hot) + reorder) + extra
+        t = fwd.scale * (in_network_seconds(k, alone, profile, batch, hot, streamed) + reorder) + extra
         bound = roofline_bound(kind, compute, memory, overhead)
         for i, x in enumerate(k.layers):
             rows.append(

@@ -418,14 +418,19 @@ def cache_bytes(level: int, default: float) -> float:
 
 
 def forward_row(
-    k: Kernel, profile: DeviceProfile, cold: ForwardModel, batch: int = 1, hot: bool = False
+    k: Kernel,
+    profile: DeviceProfile,
+    cold: ForwardModel,
+    batch: int = 1,
+    hot: bool = False,
+    streamed: bool = False,
 ) -> list[float]:
     """[f_κ·M_p(t_k, ω_κ·cold_k), kernels, B·written_k (views: 0), cold_k] of one kernel: the
     columns whose weights (s, g, a, c) :func:`fit_forward` fits, cold_k the weight bytes ``cold``'s
     rule prices (:meth:`ForwardModel.cold_bytes`: its C and ``cold_weights``; 0 in a ``hot``
     network); t_k, the kernels and the bytes written count the layout reorders run for the kernel
     too (onnxruntime)."""
-    return [kernel_total_seconds(k, profile, batch, hot), *forward_counts(k, cold, batch, hot)]
+    return [kernel_total_seconds(k, profile, batch, hot, streamed), *forward_counts(k, cold, batch, hot)]
 
 
 def forward_counts(k: Kernel, cold: ForwardModel, batch: int = 1, hot: bool = False) -> list[float]:
@@ -445,7 +450,8 @@ def forward_features(
     """[Σ f_κ·M_p(t_k, ω_κ·cold_k), kernels, Σ B·written_k, Σ cold_k]: :func:`forward_row` summed
     over a network (hot when its footprint is at most ``cold``'s H: :meth:`ForwardModel.network_hot`)."""
     hot = cold.network_hot(kernels, batch)
-    rows = [forward_row(k, profile, cold, batch, hot) for k in kernels]
+    streamed = cold.streams_read_once(kernels)
+    rows = [forward_row(k, profile, cold, batch, hot, streamed) for k in kernels]
     return [float(sum(col)) for col in zip(*rows, strict=True)] if rows else [0.0] * 4
 
 
