@@ -907,3 +907,21 @@ def test_calibrate_passes_recovers_planted_rates() -> None:
         assert rates[f"relu@{'nchwc' if blocked else 'nchw'}"] == pytest.approx(0.0, abs=1e-18)
     torch = Bench("torch")
     assert calibrate_passes(torch, make_profile()) == {} and torch.calls == 0
+
+
+def test_profile_table_states_the_passes_and_the_footprint() -> None:
+    """The profile's text names its fused passes' rates, the footprint H is compared with, and the
+    read-once rule with the memory's bandwidth (the curve's largest copy)."""
+    from archcalc.render.latency import render_profile
+
+    fwd = ForwardModel(cold_weights="reused", read_once_streams=True, written_in_footprint=2.0)
+    p = make_profile(curve=[(1000.0, 4e9), (1e6, 1e9)], forward=fwd)
+    p = p.model_copy(update={"fused_passes": {"relu6@nchwc": 17e-12, "hswish@nchw": 4.75e-11}})
+    text = render_profile(p, "markdown")
+    assert isinstance(text, str)
+    assert "relu6@nchwc 17.0, hswish@nchw 47.5" in text
+    assert "0 in a network whose weights + 2·bytes written total at most H" in text
+    assert "W(memory) = 1.0 GB/s" in text
+    older = render_profile(make_profile(), "markdown")
+    assert isinstance(older, str) and "0 in a network of at most H weight bytes" in older
+    assert "passes fused layers" not in older and "W(memory)" not in older

@@ -331,7 +331,13 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None, wide: bool = Fa
         "forward pass (T_i = s·f_κ·M_p(t_i, ω_κ·cold_i) + g + a·B·written_i + c·cold_i, "
         "cold_i = min(weights_i, C)"
         + (" of weights read more than once per call" if p.forward.cold_weights == "reused" else "")
-        + ", 0 in a network of at most H weight bytes; f_κ: in_network, ω_κ: cold_stream"
+        + (
+            f", 0 in a network whose weights + {p.forward.written_in_footprint:g}·bytes written "
+            "total at most H"
+            if p.forward.written_in_footprint
+            else ", 0 in a network of at most H weight bytes"
+        )
+        + "; f_κ: in_network, ω_κ: cold_stream"
         + f"): s = {p.forward.scale:.3f}, "
         f"g = {1e6 * p.forward.node_seconds:.2f} µs/node, a = {1e12 * p.forward.write_seconds_per_byte:.1f} "
         f"ps/B, c = {1e12 * p.forward.weight_seconds_per_byte:.1f} ps/B, "
@@ -340,6 +346,16 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None, wide: bool = Fa
         + ("" if p.forward.fit_error is None else f", median error {100 * p.forward.fit_error:.1f} %")
         + ")",
     ]
+    if p.forward.read_once_streams and p.forward.cold_weights == "reused":
+        lines.append(
+            "a kernel that reads each weight once takes its time × W(bytes) / W(memory) in a network of "
+            f"more than C weight bytes (W(memory) = {p.memory_bandwidth / 1e9:.1f} GB/s)"
+        )
+    if p.fused_passes:
+        lines.append(
+            "passes fused layers make over their kernel's output, ps per output byte: "
+            + ", ".join(f"{k} {1e12 * v:.1f}" for k, v in p.fused_passes.items())
+        )
     if p.learned:
         lines.append(
             "learned factor per kernel type (gradient-boosted trees; out-of-fold median error): "
