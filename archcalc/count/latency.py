@@ -572,31 +572,45 @@ def pass_key(name: str, blocked: bool) -> str:
     return f"{name}@{'nchwc' if blocked else 'nchw'}"
 
 
-def fused_pass_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1) -> float:
-    """π = Σ over the layers fused into kernel ``k`` that make a pass of their own over its output
-    (``Op.row_fused_pass``) of ρ_pass · B · their output bytes (fp32; channels padded to the NCHWc
-    block in a blocked kernel), ρ_pass the profile's measured seconds per byte of that pass in the
-    kernel's layout (:attr:`DeviceProfile.fused_passes`; 0 where none was measured)."""
-    if not profile.fused_passes:
-        return 0.0
-    total = 0.0
+def fused_passes(k: Kernel, batch: int = 1) -> list[tuple[str, int]]:
+    """(``DeviceProfile.fused_passes`` key, bytes) of each pass a layer fused into kernel ``k``
+    makes over its output (``Op.row_fused_pass``): B · the layer's output bytes (fp32; channels
+    padded to the NCHWc block in a blocked kernel), keyed by the pass and the kernel's layout."""
+    out = []
     for x in k.layers[1:]:
         name = PRIMITIVES[x.kind].row_fused_pass(x)
-        rate = profile.fused_passes.get(pass_key(name, k.blocked), 0.0) if name is not None else 0.0
-        if rate:
+        if name is not None:
             c, *rest = x.output_shape
             if k.blocked and k.block:
                 c = -(-c // k.block) * k.block
-            total += rate * batch * 4 * c * math.prod(rest)
-    return total
+            out.append((pass_key(name, k.blocked), batch * 4 * c * math.prod(rest)))
+    return out
+
+
+def fused_pass_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1) -> float:
+    """π = Σ ρ_pass · bytes over kernel ``k``'s :func:`fused_passes`, ρ_pass the profile's measured
+    seconds per byte of that pass in the kernel's layout (:attr:`DeviceProfile.fused_passes`; 0
+    where none was measured)."""
+    if not profile.fused_passes:
+        return 0.0
+    return sum(profile.fused_passes.get(key, 0.0) * nbytes for key, nbytes in fused_passes(k, batch))
+
+
+def isolated(
+    k: Kernel, profile: DeviceProfile, batch: int = 1
+) -> tuple[str, float, float, float, float, float]:
+    """(type, compute s, memory s, overhead s, learned factor exp(r̂), t_k) of kernel ``k`` in
+    isolation, as calibrated: t_k = (max(compute, memory) + overhead) · exp(r̂) + π (π its fused
+    layers' passes, :func:`fused_pass_seconds`)."""
+    kind, compute, memory, overhead = kernel_terms(k, profile, batch)
+    factor = learned_factor(k, profile, batch, compute, memory)
+    t = (max(compute, memory) + overhead) * factor + fused_pass_seconds(k, profile, batch)
+    return kind, compute, memory, overhead, factor, t
 
 
 def kernel_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1) -> float:
-    """t_k = (max(compute, memory) + overhead) · exp(r̂) + π: the kernel in isolation, as calibrated
-    (π its fused layers' passes, :func:`fused_pass_seconds`)."""
-    _, compute, memory, overhead = kernel_terms(k, profile, batch)
-    roof = (max(compute, memory) + overhead) * learned_factor(k, profile, batch, compute, memory)
-    return roof + fused_pass_seconds(k, profile, batch)
+    """t_k of :func:`isolated`: the kernel in isolation, as calibrated."""
+    return isolated(k, profile, batch)[-1]
 
 
 def reorder_seconds(read: int, written: int, profile: DeviceProfile, batch: int = 1) -> float:
@@ -676,11 +690,9 @@ def layer_latencies(
     hot = fwd.network_hot(kernels, batch)
     streamed = fwd.streams_read_once(kernels)
     for k in kernels:
-        kind, compute, memory, overhead = kernel_terms(k, profile, batch)
-        factor = learned_factor(k, profile, batch, compute, memory)
+        kind, compute, memory, overhead, factor, alone = isolated(k, profile, batch)
         extra = fwd.kernel_extra_seconds(k, kind, batch, hot)
         reorder = kernel_reorder_seconds(k, profile, batch)
-        alone = (max(compute, memory) + overhead) * factor + fused_pass_seconds(k, profile, batch)
         t = fwd.scale * (in_network_seconds(k, alone, profile, batch, hot, streamed) + reorder) + extra
         bound = roofline_bound(kind, compute, memory, overhead)
         for i, x in enumerate(k.layers):

@@ -57,7 +57,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from archcalc.count.closed_form import LayerCost, layer_costs
+from archcalc.count.closed_form import layer_costs
 from archcalc.count.kernel_types import KERNEL_TYPES, REORDER, backend_types
 from archcalc.count.kernels import FEATURES, Kernel, group_kernels, kernel_features
 from archcalc.count.latency import (
@@ -66,13 +66,13 @@ from archcalc.count.latency import (
     ForwardModel,
     KindModel,
     fused_pass_seconds,
+    fused_passes,
     kernel_bytes,
     kernel_reorder_seconds,
     kernel_seconds,
     kernel_terms,
     kernel_total_seconds,
     layer_kind,
-    pass_key,
 )
 from archcalc.count.learned import KernelPredictor, Tree
 from archcalc.errors import ArchcalcError, require
@@ -89,7 +89,6 @@ from archcalc.measure.kernel_samples import (
 )
 from archcalc.measure.synthetic_networks import synthetic_network
 from archcalc.model.graph import Graph
-from archcalc.model.ops import PRIMITIVES
 from archcalc.model.ops.activation import ACTIVATIONS
 
 BOUNDS = {"efficiency": (1e-3, 4.0), "overhead": (1e-7, 1e-2)}
@@ -368,7 +367,7 @@ def calibrate_passes(
     """The seconds per output byte of each pass a fused layer makes over its kernel's output
     (``Op.row_fused_pass``; ``DeviceProfile.fused_passes``), by pass and layout: the median over
     :data:`PASS_PROBES` of (t with the activation fused − t without) / the bytes it passes over
-    (:func:`fused_pass_seconds` at a rate of 1), at least 0. A backend that fuses no activation
+    (:func:`fused_passes`), at least 0. A backend that fuses no activation
     into a convolution (torch) times nothing and gets none."""
     import numpy as np
 
@@ -378,7 +377,7 @@ def calibrate_passes(
         for fn in ACTIVATIONS:
             built = build({**probe, "tail": "bn+act", "fn": fn})
             head = group_kernels(layer_costs(built[0]), b.backend, block)[0] if built else None
-            if head is not None and any(_passes(x) for x in head.layers[1:]):
+            if head is not None and fused_passes(head):
                 jobs.append((i, built[0], head))
     alone: dict[int, float] = {}
     deltas: dict[str, list[float]] = {}
@@ -387,17 +386,12 @@ def calibrate_passes(
             built = build({**PASS_PROBES[i], "tail": "bn"})
             alone[i] = b.kernel(*built) if built else math.nan
         t = b.kernel(graph, [x.name for x in head.layers])
-        keys = {pass_key(n, head.blocked) for x in head.layers[1:] if (n := _passes(x))}
-        unit = profile.model_copy(update={"fused_passes": dict.fromkeys(keys, 1.0)})
-        nbytes = fused_pass_seconds(head, unit)  # the bytes the passes go over
+        passes = fused_passes(head)
+        nbytes = sum(n for _, n in passes)
         if math.isfinite(t) and math.isfinite(alone[i]) and nbytes > 0:
-            for key in keys:
+            for key, _ in passes:
                 deltas.setdefault(key, []).append(max(t - alone[i], 0.0) / nbytes)
     return {k: float(np.median(v)) for k, v in sorted(deltas.items())}
-
-
-def _passes(x: LayerCost) -> str | None:
-    return PRIMITIVES[x.kind].row_fused_pass(x)
 
 
 def cache_bytes(level: int, default: float) -> float:
