@@ -514,3 +514,30 @@ def test_convolution_samples_run_their_h_swish_as_in_a_network() -> None:
     ops = [n.op_type for n in ort_run.optimized_graph(to_onnx(b.graph).SerializeToString()).graph.node]
     if block:
         assert {"HardSigmoid", "Mul"} <= set(ops)
+
+
+def test_kernels_inside_a_network_are_attributed_with_their_reorders(monkeypatch) -> None:
+    """``OrtBench.in_network`` gives each predicted kernel's profiled seconds to its head layer (0 to
+    the layers fused into it), with the layout reorders run for it, less the profiler's bias per
+    kernel: onnxruntime's own kernel list for the small model, each run planted at 10 µs, bias 1 µs
+    (2 µs a convolution). The max pool on a batch norm's output runs as ReorderInput + MaxPool +
+    ReorderOutput: 3 × 10 − 3 × 1 = 27 µs; the stem (conv + BN + ReLU, one Conv kernel) 10 − 2 =
+    8 µs; no kernel of onnxruntime's is left out."""
+    from archcalc.measure.benches import OrtBench
+
+    g = small_model()
+    runs = ort_run.profile_kernels(g, threads=1, warmup=1, repeats=2)
+    for r in runs:
+        r.seconds = [1e-5, 1e-5]
+    monkeypatch.setattr(ort_run, "profile_kernels", lambda *a, **k: runs)
+    bench = OrtBench(1, True)
+    bench.bias, bench.bias_conv = 1e-6, 2e-6
+    got = bench.in_network(g)
+    assert set(got) == {n.name for n in g}
+    kernels = group_kernels(layer_costs(g), "onnxruntime", ort_run.nchwc_block())
+    heads = {k.head.name for k in kernels}
+    assert all(v == 0.0 for name, v in got.items() if name not in heads)
+    assert all(got[h] > 0 for h in heads)
+    assert got["mp"] == pytest.approx(27e-6) and got["stem"] == pytest.approx(8e-6)
+    convs = sum(r.op_type in ort_run.CONV_OPS for r in runs)
+    assert sum(got.values()) == pytest.approx(1e-5 * len(runs) - 1e-6 * (len(runs) - convs) - 2e-6 * convs)

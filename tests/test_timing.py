@@ -203,7 +203,8 @@ def test_timed_calls_run_with_the_garbage_collector_paused() -> None:
 def test_torch_in_network_times_each_layer_of_a_forward() -> None:
     """``TorchBench.in_network`` clocks every layer of the network inside whole forward passes (one
     time per layer and pass in ``GraphModule.forward``'s ``seconds``), each positive; onnxruntime's
-    bench has none to give."""
+    bench gives every layer too, by its profiler (the layers fused into a kernel 0), and a quick
+    calibration's networks none."""
     import math
 
     from archcalc.measure.benches import IN_NETWORK_RUNS, OrtBench, TorchBench
@@ -225,7 +226,12 @@ def test_torch_in_network_times_each_layer_of_a_forward() -> None:
             model(model.example_input(), seconds=seconds)
     assert list(seconds) == names and {len(v) for v in seconds.values()} == {3}
     assert IN_NETWORK_RUNS >= 5
-    assert OrtBench(1, True).in_network(graph) is None
+    ort = OrtBench(1, True)
+    inside = ort.in_network(graph)
+    assert inside is not None and list(inside) == names
+    assert inside["conv0.conv"] > 0 and inside["conv0.bn"] == inside["conv0.act"] == 0.0
+    ((forward, none),) = list(ort.networks([graph]))
+    assert forward > 0 and none is None
 
 
 def test_torch_networks_are_measured_in_a_fresh_process() -> None:

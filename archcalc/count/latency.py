@@ -64,17 +64,18 @@ it come from memory in the isolated timing as well). A network whose footprint i
 pass to the next: none is cold. The footprint counts what passes through the cache between two
 reads of a weight: the weights, and each activation written and read back (λ = 2,
 :attr:`ForwardModel.written_in_footprint`; profiles made before 2026-12-05's fourth session: the
-weights alone). ω_κ (:attr:`KindModel.stream_seconds_per_byte`, torch) is the time a
+weights alone). ω_κ (:attr:`KindModel.stream_seconds_per_byte`) is the time a
 kernel of type κ takes per cold weight byte it streams from memory, which its work hides in part:
 M_p is the larger of the two for large p, their sum for p = 1 (eager torch reorders a
 convolution's weights on every call, so a 1×1 convolution of 512 → 2048 channels on a 5×5 map is
-bound by its 4 MiB of weights, ~4 GB/s cold, not by its MACs). On torch, calibration clocks every
-kernel inside the synthetic networks' forward passes and fits f_κ, ω, g, a and c to those
-per-kernel times (p the best of a few candidates), then s (near 1) to the whole forwards, for
-each of a few H, and keeps the H whose forwards it predicts best;
-on onnxruntime, whose kernels inside a network only its biased profiler can time, every f_κ is 1,
-no ω is priced, and s, g, a, c are fitted to the whole forwards on the relative error (H the best
-of the same candidates). On onnxruntime
+bound by its 4 MiB of weights, ~4 GB/s cold, not by its MACs). Calibration clocks every kernel
+inside the synthetic networks' forward passes (torch: ``GraphModule.forward``; onnxruntime: its
+profiler, less the profiler's per-kernel bias) and fits f_κ, ω, g, a and c to those per-kernel
+times (p the best of a few candidates), then s (near 1) to the whole forwards — on onnxruntime s
+and g, as the bias taken off each profiled kernel is known to about g's size — for each of a few
+H, and keeps the H whose forwards it predicts best (profiles of onnxruntime made before
+2026-12-05's fifth session: every f_κ 1, no ω, s, g, a, c fitted to the whole forwards). On
+onnxruntime
 (``ForwardModel.cold_weights = "reused"``) cold_i is 0 for a kernel that reads each weight at most
 once per call (B·MACs ≤ weight elements: a fully connected layer at batch 1, a convolution on a 1×1
 map): its isolated time streams its weights, while a convolution's hid their reads in its
@@ -205,7 +206,7 @@ class KindModel(_ProfilePart):
         le=1.0,
         description="ω: seconds per weight byte a kernel of this type takes to stream its weights from "
         "memory in a forward pass (cold weights, overlapping its work: see ForwardModel.stream_norm; "
-        "fitted on the synthetic networks' per-kernel times, torch; None: not priced)",
+        "fitted on the synthetic networks' per-kernel times; None: not priced)",
     )
 
 
@@ -630,6 +631,16 @@ def kernel_reorder_seconds(k: Kernel, profile: DeviceProfile, batch: int = 1) ->
     return sum(reorder_seconds(r.read, r.written, profile, batch) for r in k.reorders)
 
 
+def read_once_factor(k: Kernel, profile: DeviceProfile, model: ForwardModel, batch: int = 1) -> float:
+    """W(bytes) / W(memory) (``profile``'s bandwidths) for a kernel that reads each weight once
+    under ``model`` (:meth:`ForwardModel.reads_once`), 1 for the others: how much longer than its
+    isolated time, which found its weights in cache when they fit there, it takes with them coming
+    from memory (in a network whose weights exceed C: :meth:`ForwardModel.streams_read_once`)."""
+    if not model.reads_once(k.weight_bytes, k.macs, batch):
+        return 1.0
+    return profile.bandwidth(kernel_bytes(k, batch)) / profile.memory_bandwidth
+
+
 def in_network_seconds(
     k: Kernel, t: float, profile: DeviceProfile, batch: int = 1, hot: bool = False, streamed: bool = False
 ) -> float:
@@ -643,9 +654,8 @@ def in_network_seconds(
     memory)."""
     m = profile.kinds[layer_kind(k.head)]
     fwd = profile.forward
-    if streamed and not hot and fwd.reads_once(k.weight_bytes, k.macs, batch):
-        nbytes = kernel_bytes(k, batch)
-        t *= profile.bandwidth(nbytes) / profile.memory_bandwidth
+    if streamed and not hot:
+        t *= read_once_factor(k, profile, fwd, batch)
     if m.stream_seconds_per_byte:
         t = fwd.overlap(t, m.stream_seconds_per_byte * fwd.cold_bytes(k.weight_bytes, k.macs, batch, hot))
     return m.in_network * t

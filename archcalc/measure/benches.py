@@ -39,6 +39,11 @@ class Bench(Protocol):
     backend: str
     threads: int
     quick: bool
+    glue_in_network: bool
+    """Whether :meth:`in_network`'s per-kernel seconds include the glue between kernels, so that
+    the in-network fit sets g (torch: ``GraphModule.forward`` clocks each call); if not, g is fitted
+    with s to the whole forwards (onnxruntime: the profiler's per-kernel bias, taken off, is known
+    to about g's size)."""
 
     def machine(self) -> tuple[float, list[tuple[float, float]], float]:
         """(peak MACs/s, [(bytes moved, bytes/s)] ascending, seconds of a trivial call)."""
@@ -106,6 +111,7 @@ class TorchBench:
     """Eager torch, one module call per layer (see module doc)."""
 
     backend = "torch"
+    glue_in_network = True
 
     def __init__(self, threads: int, quick: bool) -> None:
         from archcalc.measure.torch_build import require
@@ -245,6 +251,7 @@ class OrtBench:
     """onnxruntime's CPU provider (see module doc)."""
 
     backend = "onnxruntime"
+    glue_in_network = False
 
     def __init__(self, threads: int, quick: bool) -> None:
         from archcalc.measure import ort_run
@@ -259,7 +266,7 @@ class OrtBench:
         """The same for a convolution kernel (:data:`~archcalc.measure.ort_run.CONV_OPS`), which the
         profiler burdens more (:meth:`profiler_bias`)."""
 
-    def _unbiased(self, seconds: float, kernels: int, convs: int = 0) -> float:
+    def unbiased(self, seconds: float, kernels: int, convs: int = 0) -> float:
         """Profiled seconds of ``kernels`` kernels, ``convs`` of them convolutions, less the
         profiler's bias (at least 5 % of them)."""
         bias = self.bias * (kernels - convs) + self.bias_conv * convs
@@ -363,7 +370,7 @@ class OrtBench:
         rng = np.random.default_rng(0)
         feed = {n: rng.standard_normal(s).astype(np.float32) for n, s in zip(ins, shapes, strict=True)}
         runs = self.ort_run.profile_session(sess, feed, 3, self.runs)
-        return self._unbiased(self.ort_run.robust_mean([sum(r.values()) for r in runs]), 1)
+        return self.unbiased(self.ort_run.robust_mean([sum(r.values()) for r in runs]), 1)
 
     def machine(self) -> tuple[float, list[tuple[float, float]], float]:
         self.bias, self.bias_conv = self.profiler_bias()
@@ -385,7 +392,7 @@ class OrtBench:
             return float("nan")
         runs = min(len(k.seconds) for k in mine)
         t = self.ort_run.robust_mean([sum(k.seconds[i] for k in mine) for i in range(runs)])
-        return self._unbiased(t, len(mine), sum(k.op_type in self.ort_run.CONV_OPS for k in mine))
+        return self.unbiased(t, len(mine), sum(k.op_type in self.ort_run.CONV_OPS for k in mine))
 
     def nchwc_block(self) -> int:
         return self.ort_run.nchwc_block()
@@ -396,25 +403,50 @@ class OrtBench:
         out: dict[tuple[bool, str], float] = {}
         for k in self.ort_run.profile_kernels(graph, self.threads, 3, self.runs):
             if k.op_type == "ReorderInput" and k.inputs:
-                out[(True, k.inputs[0])] = self._unbiased(self.ort_run.robust_mean(k.seconds), 1)
+                out[(True, k.inputs[0])] = self.unbiased(self.ort_run.robust_mean(k.seconds), 1)
             elif k.op_type == "ReorderOutput" and k.outputs:
-                out[(False, k.outputs[0])] = self._unbiased(self.ort_run.robust_mean(k.seconds), 1)
+                out[(False, k.outputs[0])] = self.unbiased(self.ort_run.robust_mean(k.seconds), 1)
         return out
 
     def forward(self, graph: Graph) -> float:
         return median(self.ort_run.time_forward(graph, self.threads, 2, 5 if self.quick else 15))
 
     def in_network(self, graph: Graph) -> dict[str, float] | None:
-        """None: onnxruntime's kernels inside a network are timed by its profiler only, whose
-        per-kernel bias (:meth:`profiler_bias`) is as large as the in-network effects sought
-        (fitted on the profiled kernel times of the 48 calibration networks, the in-network
-        factors scored 58.7 % against 64.1 % without: docs/latency.md, fifth round)."""
-        return None
+        """Each layer's seconds inside the forward pass, by the profiler: a kernel's (the
+        interquartile mean over the runs, its profiler bias taken off) on its head layer with the
+        layout reorders run for it (``Kernel.reorders``), 0 on the layers fused into it."""
+        from archcalc.count.closed_form import layer_costs
+        from archcalc.count.kernels import group_kernels
+
+        ort_run = self.ort_run
+        runs = ort_run.profile_kernels(graph, self.threads, 3, self.runs)
+        names = [n.name for n in graph]
+        owner = ort_run.attribute(runs, names)
+        kernels = group_kernels(layer_costs(graph), "onnxruntime", self.nchwc_block())
+        head = {x.name: k.head.name for k in kernels for x in k.layers}
+        reorder_of = {(r.into_blocked, r.tensor): k.head.name for k in kernels for r in k.reorders}
+        mine: dict[str, list[Any]] = {}
+        for r, o in zip(runs, owner, strict=True):
+            if r.op_type == "ReorderInput" and r.inputs:
+                key = reorder_of.get((True, r.inputs[0]))
+            elif r.op_type == "ReorderOutput" and r.outputs:
+                key = reorder_of.get((False, r.outputs[0]))
+            else:
+                key = head.get(o) if o is not None else None
+            if key is not None:
+                mine.setdefault(key, []).append(r)
+        out = dict.fromkeys(names, 0.0)
+        for key, rs in mine.items():
+            n = min(len(r.seconds) for r in rs)
+            t = ort_run.robust_mean([sum(r.seconds[i] for r in rs) for i in range(n)])
+            out[key] = self.unbiased(t, len(rs), sum(r.op_type in ort_run.CONV_OPS for r in rs))
+        return out
 
     def networks(self, graphs: Sequence[Graph]) -> Iterator[tuple[float, dict[str, float] | None]]:
-        """In this process (onnxruntime's forward runs little Python)."""
+        """In this process (onnxruntime's forward runs little Python); each kernel inside the
+        forward by the profiler (:meth:`in_network`) but in a quick calibration."""
         for g in graphs:
-            yield self.forward(g), None
+            yield self.forward(g), None if self.quick else self.in_network(g)
 
 
 @functools.cache

@@ -29,16 +29,19 @@ For one backend (``torch`` eager or ``onnxruntime``'s CPU provider, :mod:`archca
    T = Σ_k (s·f_κ·M_p(t_k, ω_κ·cold_k) + g + a·B·written_k + c·cold_k) fitted (cold_k = 0 in a
    network of at most H weight bytes):
 
-   - where the backend can clock each kernel inside the forward pass (``Bench.in_network``:
-     torch), for each H of a few candidates, the in-network factor f_κ of each kernel type
+   - where the backend clocks each kernel inside the forward pass (``Bench.in_network``: torch
+     by ``GraphModule.forward``, onnxruntime by its profiler, less its per-kernel bias), for each
+     H of a few candidates, the in-network factor f_κ of each kernel type
      (``KindModel.in_network``), the rate ω of streaming cold weights per family of types
      (``KindModel.stream_seconds_per_byte``), g, a, c and p (among a few) on those per-kernel times
-     (:func:`fit_in_network`), then s alone on the whole forwards; the H whose forwards are
-     predicted best is kept (:func:`fit_inside_and_forward`);
-   - else (onnxruntime: f_κ = 1, no ω) s, g, a, c on the whole forwards' relative error
-     (:func:`fit_forward`, ``scipy.optimize.lsq_linear``), H among the same candidates: s within
-     [0.5, 2] (the isolated kernels set the scale; a fit free to zero it, as the old quick mode
-     did, predicts every layer alike), g, a, c ≥ 0.
+     (:func:`fit_in_network`), then s on the whole forwards — with g where the per-kernel times
+     do not hold the glue between kernels (``Bench.glue_in_network``: onnxruntime, whose profiler
+     bias is known to about g's size); the H whose forwards are predicted best is kept
+     (:func:`fit_inside_and_forward`);
+   - else (a backend that cannot clock them: f_κ = 1, no ω) s, g, a, c on the whole forwards'
+     relative error (:func:`fit_forward`, ``scipy.optimize.lsq_linear``), H among the same
+     candidates: s within [0.5, 2] (the isolated kernels set the scale; a fit free to zero it, as
+     the old quick mode did, predicts every layer alike), g, a, c ≥ 0.
 
 ``quick`` trades accuracy for time: 8 configurations and one adaptive round per type (so the
 learned factor, which needs 12, is fitted only where a round added enough), shorter timings, and
@@ -73,6 +76,7 @@ from archcalc.count.latency import (
     kernel_terms,
     kernel_total_seconds,
     layer_kind,
+    read_once_factor,
 )
 from archcalc.count.learned import KernelPredictor, Tree
 from archcalc.errors import ArchcalcError, require
@@ -468,9 +472,10 @@ MAX_STREAM_SECONDS_PER_BYTE = 1e-8
 """The largest ω fitted (100 MB/s)."""
 
 
-InNetwork = tuple[Kernel, float, float]
-"""A kernel of a synthetic network, its seconds inside the forward pass, and the network's
-footprint (``ForwardModel.footprint``: its weight bytes on torch)."""
+InNetwork = tuple[Kernel, float, float, bool]
+"""A kernel of a synthetic network, its seconds inside the forward pass, the network's footprint
+(``ForwardModel.footprint``) and whether the network streams the weights of its kernels that read
+them once (``ForwardModel.streams_read_once``)."""
 
 
 InNetworkFit = tuple[float, dict[str, float], dict[str, float], ForwardModel]
@@ -516,32 +521,35 @@ def in_network_fits(
     from scipy.optimize import least_squares, lsq_linear
 
     counts: dict[str, int] = {}
-    for k, _, _ in data:
+    for k, *_ in data:
         counts[layer_kind(k.head)] = counts.get(layer_kind(k.head), 0) + 1
     fitted = sorted(kind for kind, n in counts.items() if n >= MIN_IN_NETWORK)
-    if not fitted or any(y <= 0 for _, y, _ in data):
+    if not fitted or any(y <= 0 for _, y, *_ in data):
         raise ArchcalcError("in-network fit: needs kernels with positive times")
     big: dict[str, int] = {}
-    for k, _, _ in data:
+    for k, *_ in data:
         fam = KERNEL_TYPES[layer_kind(k.head)].streams
         if fam is not None and k.weight_bytes >= STREAMED_BYTES:
             big[fam] = big.get(fam, 0) + 1
     families = sorted(f for f, n in big.items() if n >= MIN_STREAMED)
-    kinds = [layer_kind(k.head) for k, _, _ in data]
+    kinds = [layer_kind(k.head) for k, *_ in data]
     type_of = np.array([fitted.index(kd) if kd in fitted else -1 for kd in kinds])
     fam_of = np.array(
         [families.index(f) if (f := KERNEL_TYPES[kd].streams) in families else -1 for kd in kinds]
     )
-    t = np.array([kernel_seconds(k, profile) for k, _, _ in data])
-    extra = np.array([kernel_reorder_seconds(k, profile) for k, _, _ in data])
-    rows = np.array([forward_counts(k, cold) for k, _, _ in data])  # kernels, written, cold bytes
-    weights = np.array([w for _, _, w in data])
-    y = np.array([y for _, y, _ in data])
+    alone = np.array([kernel_seconds(k, profile) for k, *_ in data])
+    # a kernel that reads each weight once, in a network that streams them: as priced in it
+    read_once = np.array([read_once_factor(k, profile, cold) if s else 1.0 for k, _, _, s in data])
+    extra = np.array([kernel_reorder_seconds(k, profile) for k, *_ in data])
+    rows = np.array([forward_counts(k, cold) for k, *_ in data])  # kernels, written, cold bytes
+    weights = np.array([w for _, _, w, _ in data])
+    y = np.array([y for _, y, *_ in data])
     sw = 1.0 / np.sqrt(y)
     nf, ng = len(fitted), len(families)
 
-    def linear_fit(omega: Any, p: float, cold_b: Any) -> tuple[Any, Any]:
-        """(weighted residuals, [f_κ…, g, a, c]) for given ω and p: the model is linear in the rest."""
+    def linear_fit(omega: Any, p: float, cold_b: Any, t: Any) -> tuple[Any, Any]:
+        """(weighted residuals, [f_κ…, g, a, c]) for given ω and p, the kernels' isolated seconds
+        ``t``: the model is linear in the rest."""
         u = np.where(fam_of >= 0, omega[np.maximum(fam_of, 0)] if ng else 0.0, 0.0) * cold_b
         big_ = np.maximum(np.maximum(t, u), 1e-300)
         core = big_ * ((t / big_) ** p + (u / big_) ** p) ** (1.0 / p)
@@ -559,12 +567,13 @@ def in_network_fits(
     for share in hot_shares:
         h = share * cold.weight_cap_bytes
         cold_b = np.where(weights > h, rows[:, 2], 0.0)
+        t = np.where(weights > h, alone * read_once, alone)
         best: tuple[float, Any, Any, float] | None = None
         for p in STREAM_NORMS if ng else STREAM_NORMS[:1]:
             omega = np.zeros(ng)
             if ng:  # ω by least squares on the residuals the linear rest leaves
                 found = least_squares(
-                    lambda v, p=p, cold_b=cold_b: linear_fit(v * unit, p, cold_b)[0],
+                    lambda v, p=p, cold_b=cold_b, t=t: linear_fit(v * unit, p, cold_b, t)[0],
                     np.full(ng, 1.0),
                     bounds=(0.0, MAX_STREAM_SECONDS_PER_BYTE / unit),
                     ftol=1e-12,
@@ -572,7 +581,7 @@ def in_network_fits(
                     gtol=1e-12,
                 )
                 omega = found.x * unit
-            res, x = linear_fit(omega, p, cold_b)
+            res, x = linear_fit(omega, p, cold_b, t)
             cost = float(np.sum(res**2))
             if best is None or cost < best[0]:
                 best = (cost, x, omega, p)
@@ -620,12 +629,14 @@ def fit_forward(
     quick: bool = False,
     cold: ForwardModel | None = None,
     keep_terms: bool = False,
+    fit_glue: bool = False,
 ) -> ForwardModel:
     """The :class:`ForwardModel` fitted to whole-forward seconds of networks at batch 1 (module doc);
     ``cold``: its C (the weight bytes per kernel that can be cold), which kernels' weights the term
     c prices (:data:`COLD_WEIGHTS`; default: the L3 size, every kernel) and H; with ``keep_terms``
-    its g, a, c and H (fitted by :func:`fit_in_network`) are kept and s alone is fitted here. The
-    full fit (s, g, a, c) is made for each H of :data:`HOT_SHARES` (× C), the best kept."""
+    its g, a, c and H (fitted by :func:`fit_in_network`) are kept and s alone is fitted here (s and
+    g with ``fit_glue``: ``Bench.glue_in_network`` false). The full fit (s, g, a, c) is made for
+    each H of :data:`HOT_SHARES` (× C), the best kept."""
     import numpy as np
     from scipy.optimize import lsq_linear
 
@@ -645,12 +656,14 @@ def fit_forward(
                 priced[key] = forward_features(ks, profile, model)
         return np.array([priced[(i, model.network_hot(ks))] for i, (ks, _) in enumerate(data)])
 
-    if keep_terms:  # g, a, c given: s alone, on what they leave
+    if keep_terms:  # g (unless fit_glue), a, c given: s (and g) on what they leave
         rows = features(cold)
         a = rows / ts[:, None]
+        free = 2 if fit_glue else 1
         fixed = np.array([cold.node_seconds, cold.write_seconds_per_byte, cold.weight_seconds_per_byte])
-        s = lsq_linear(a[:, 0:1], 1.0 - a[:, 1:] @ fixed, bounds=(0.5, 2.0)).x[0]
-        theta = np.array([s, *fixed])
+        fixed = fixed[free - 1 :]
+        lo, hi = [0.5, 0.0][:free], [2.0, np.inf][:free]
+        theta = np.concatenate([lsq_linear(a[:, :free], 1.0 - a[:, free:] @ fixed, bounds=(lo, hi)).x, fixed])
     elif quick:  # s = 1: fit g alone on what the kernels leave
         rows = features(cold)
         a = rows / ts[:, None]
@@ -689,10 +702,12 @@ def fit_inside_and_forward(
     forwards: list[tuple[list[Kernel], float]],
     profile: DeviceProfile,
     cold: ForwardModel,
+    fit_glue: bool = False,
 ) -> tuple[DeviceProfile, ForwardModel]:
     """The profile with the in-network factors and streaming rates, and the forward terms, fitted
     for each H of :data:`HOT_SHARES` (× C) to the kernels clocked inside the synthetic networks
-    (:func:`in_network_fits`) and then s to their whole forwards (:func:`fit_forward`);
+    (:func:`in_network_fits`) and then s (and g, ``fit_glue``) to their whole forwards
+    (:func:`fit_forward`);
     the H whose whole forwards are predicted best (median relative error) kept. H is a network's
     fact, so the networks choose it: on the per-kernel times the small synthetic networks, whose
     kernels have little weight to stream, could hardly tell one H from another."""
@@ -712,7 +727,7 @@ def fit_inside_and_forward(
                 "forward": terms,
             }
         )
-        forward = fit_forward(forwards, fitted, False, terms, keep_terms=True)
+        forward = fit_forward(forwards, fitted, False, terms, keep_terms=True, fit_glue=fit_glue)
         error = forward.fit_error if forward.fit_error is not None else math.inf
         if best is None or error < best[0]:
             best = (error, fitted, forward)
@@ -844,11 +859,12 @@ def calibrate(
         if per_layer is None:
             inside = None
         elif inside is not None:
-            w = cold.footprint(ks)
-            inside += [(k, sum(per_layer[x.name] for x in k.layers), w) for k in ks]
+            w, streamed = cold.footprint(ks), cold.streams_read_once(ks)
+            timed = [(k, sum(per_layer.get(x.name, 0.0) for x in k.layers)) for k in ks]
+            inside += [(k, y, w, streamed) for k, y in timed if y > 0]
     try:
         if inside:
-            profile, forward = fit_inside_and_forward(inside, forwards, profile, cold)
+            profile, forward = fit_inside_and_forward(inside, forwards, profile, cold, not b.glue_in_network)
         else:
             forward = fit_forward(forwards, profile, quick, cold)
     except ValidationError as e:  # a fit outside the bounds a profile file may hold

@@ -182,14 +182,26 @@ def profile_session(sess: Any, feed: dict[str, Any], warmup: int, repeats: int) 
 
 
 def profile_kernels(
-    graph: Graph, threads: int, warmup: int, repeats: int, batch: int = 1, model: bytes | None = None
+    graph: Graph | None,
+    threads: int,
+    warmup: int,
+    repeats: int,
+    batch: int = 1,
+    model: bytes | None = None,
+    feed: dict[str, Any] | None = None,
 ) -> list[KernelRun]:
-    """Every kernel onnxruntime runs for ``graph``, in execution order, with its per-run durations."""
-    model = model if model is not None else to_onnx(graph).SerializeToString()
+    """Every kernel onnxruntime runs for ``graph`` (or for ``model`` fed ``feed``: a model with
+    inputs of its own), in execution order, with its per-run durations."""
+    if graph is None and (model is None or feed is None):
+        raise ArchcalcError("profile_kernels: without a graph, give the model and its feed")
+    if model is None:
+        model = to_onnx(graph).SerializeToString()
+    if feed is None:
+        feed = {INPUT: example_input(graph, batch)}
     with tempfile.TemporaryDirectory(prefix="archcalc-ort-") as d:
         opt_path = os.path.join(d, "optimized.onnx")
         sess = _session(model, session_options(threads, os.path.join(d, "profile"), opt_path))
-        runs = profile_session(sess, {INPUT: example_input(graph, batch)}, warmup, repeats)
+        runs = profile_session(sess, feed, warmup, repeats)
         optimized = onnx.load(opt_path)
     order = list(runs[0]) if runs else []
     by_name = {name: [r.get(name, 0.0) for r in runs] for name in order}
