@@ -44,3 +44,29 @@ def test_rounds_below_one_is_a_one_line_error(value: str) -> None:
     )
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.count("\n") == 1 and "--rounds" in r.stderr and value.lstrip("-") in r.stderr
+
+
+def test_a_predictor_knowing_the_other_runs_by_hand() -> None:
+    """Run A measured twice (10 and 10 ms for configuration a, 100 and 100 for b), run C once (12
+    and 100). Against A's two measurements the predictor knows C alone (A's other process is the
+    same run): a at 12 ms is 20 % off, b exact — 50 % each; against C it knows A's two (their
+    geometric mean 10): 10/12 is 16.7 % off — 50 %. Mean 50 %. With each measurement's drift (its
+    median ratio: 1.1 for A, 0.917 for C) taken out, both configurations fall within ±10 %: 100 %."""
+    bench = _benchmark()
+    columns = {"A": {"a": 10.0, "b": 100.0}, "A other": {"a": 10.0, "b": 100.0}, "C": {"a": 12.0, "b": 100.0}}
+    run_of = {"A": "A", "A other": "A", "C": "C"}
+    raw, shaped = bench.leave_one_run_out(columns, run_of, ["a", "b"])
+    assert raw == pytest.approx(50.0) and shaped == pytest.approx(100.0)
+
+
+def test_cross_without_a_saved_measurement_is_a_one_line_error(tmp_path: Path) -> None:
+    """``--cross`` on folders that hold no saved measurement: one line on stderr naming them, exit 2
+    (it printed nothing and exited 0)."""
+    import subprocess
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "latency_model.py"
+    r = subprocess.run(
+        [sys.executable, str(path), "--cross", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.count("\n") == 1 and "--cross" in r.stderr and str(tmp_path) in r.stderr
