@@ -51,7 +51,9 @@ mean (and the mean with each measurement's drift taken out), how often each pair
 measurements agrees within ±10 % (the noise floor across runs), and the most any predictor could
 score against those measurements — one figure per configuration, chosen with hindsight to fall
 within ±10 % of as many of its measurements as one figure can (:func:`hindsight_bound`) — next to
-the score of each configuration's geometric mean over them:
+the score of each configuration's geometric mean over them, and what a predictor that knew every
+*other* run's measurements scores against each run's (:func:`leave_one_run_out`: the best a
+perfect model calibrated at another moment could do):
 
     PYTHONPATH=. python benchmarks/latency_model.py --threads 1 --backend torch --save runs/a
     PYTHONPATH=. python benchmarks/latency_model.py --cross runs/a runs/b runs/c

@@ -262,12 +262,11 @@ def test_fit_in_network_recovers_planted_streaming_and_hot_networks() -> None:
     assert terms.weight_seconds_per_byte == pytest.approx(0.0, abs=1e-15)
 
 
-def test_the_whole_forwards_choose_h() -> None:
-    """The planted networks of the test above (H = 1 MB between the small network's 0.2 MB of
-    weights and the large ones' 2.4 MB), their forwards the sums of their kernels' seconds: every
-    H fits the kernels on its own, and the H whose forwards come out exact is kept, with s = 1."""
-    from archcalc.measure.calibrate import fit_inside_and_forward
-
+def _planted_networks(glue_outside: float) -> tuple[DeviceProfile, ForwardModel, list, list]:
+    """The planted networks of the test above (pointwise f = 1.1, ω = 250 ps/B overlapping as
+    M_3, g = 3 µs, H = 1 MB between the small network's 0.2 MB of weights and the large ones'
+    2.4 MB): the profile, C, each kernel's seconds inside its network, and each network's forward,
+    the sum of its kernels' seconds plus ``glue_outside`` per kernel."""
     p = make_profile(mac_rate=1e11, eff=1e3)
     cold = ForwardModel(weight_cap_bytes=2e6)
     inside, forwards = [], []
@@ -280,7 +279,17 @@ def test_the_whole_forwards_choose_h() -> None:
             u = 250e-12 * min(k.weight_bytes, 2e6) if w > 1e6 and conv else 0.0
             ys.append((1.1 if layer_kind(k.head) == "pointwise" else 1.0) * (t**3 + u**3) ** (1 / 3) + 3e-6)
             inside.append((k, ys[-1], float(w), False))
-        forwards.append((kernels, sum(ys)))
+        forwards.append((kernels, sum(ys) + glue_outside * len(kernels)))
+    return p, cold, inside, forwards
+
+
+def test_the_whole_forwards_choose_h() -> None:
+    """The planted networks of the test above (H = 1 MB between the small network's 0.2 MB of
+    weights and the large ones' 2.4 MB), their forwards the sums of their kernels' seconds: every
+    H fits the kernels on its own, and the H whose forwards come out exact is kept, with s = 1."""
+    from archcalc.measure.calibrate import fit_inside_and_forward
+
+    p, cold, inside, forwards = _planted_networks(glue_outside=0.0)
     fitted, fwd = fit_inside_and_forward(inside, forwards, p, cold)
     small, large = sorted({w for _, _, w, _ in inside})
     assert small <= fwd.hot_weight_bytes < large and fwd.stream_norm == 3.0
@@ -297,19 +306,7 @@ def test_the_whole_forwards_set_g_when_the_kernels_do_not_hold_it() -> None:
     forwards are no longer exact."""
     from archcalc.measure.calibrate import fit_inside_and_forward
 
-    p = make_profile(mac_rate=1e11, eff=1e3)
-    cold = ForwardModel(weight_cap_bytes=2e6)
-    inside, forwards = [], []
-    for kernels in (_in_network_chain(8, 64, 16), _in_network_chain(8, 256, 4), _in_network_chain(8, 256, 8)):
-        w = sum(k.weight_bytes for k in kernels)
-        ys = []
-        for k in kernels:
-            t = kernel_seconds(k, p)
-            conv = KERNEL_TYPES[layer_kind(k.head)].streams == "conv"
-            u = 250e-12 * min(k.weight_bytes, 2e6) if w > 1e6 and conv else 0.0
-            ys.append((1.1 if layer_kind(k.head) == "pointwise" else 1.0) * (t**3 + u**3) ** (1 / 3) + 3e-6)
-            inside.append((k, ys[-1], float(w), False))
-        forwards.append((kernels, sum(ys) + 2e-6 * len(kernels)))
+    p, cold, inside, forwards = _planted_networks(glue_outside=2e-6)
     _, fwd = fit_inside_and_forward(inside, forwards, p, cold, fit_glue=True)
     assert fwd.scale == pytest.approx(1.0, rel=1e-4) and fwd.node_seconds == pytest.approx(5e-6, rel=1e-4)
     assert fwd.fit_error == pytest.approx(0.0, abs=1e-4)

@@ -503,12 +503,14 @@ def in_network_fits(
 ) -> Iterator[InNetworkFit]:
     """For each H of ``hot_shares`` (× C), in turn, the fit to the seconds y_k of the kernels
     inside the forward passes of the synthetic networks (``data``: kernel, y_k, its network's
-    footprint W: its weight bytes on torch)::
+    footprint W, whether the network streams read-once weights)::
 
         y_k = f_κ·M_p(t_k, ω_φ·cold_k) + g + a·B·written_k + c·cold_k,
         cold_k = 0 if W ≤ H, else min(weight bytes, C)
 
-    (t_k isolated, as the profile's kernel models price it; M_p :meth:`ForwardModel.overlap`): the
+    (t_k isolated, as the profile's kernel models price it, × W(bytes) / W(memory) for a kernel that
+    reads its weights once in a network that streams them and is not hot, as the prediction takes
+    it: :func:`~archcalc.count.latency.read_once_factor`; M_p :meth:`ForwardModel.overlap`): the
     in-network factor f_κ of each kernel type with at least :data:`MIN_IN_NETWORK` kernels in
     ``data`` (within :data:`IN_NETWORK_BOUNDS`), the rate ω_φ of streaming cold weights of each
     family φ (``KernelType.streams``) with at least :data:`MIN_STREAMED` kernels of
