@@ -1,29 +1,31 @@
-"""Where a network's forward time goes on onnxruntime, kernel by kernel, and which of three things
-a latency prediction's error comes from. (A benchmark, not a test: it prints figures.)
+"""Where a network's forward time goes, kernel by kernel, on the profile's backend, and which of
+three things a latency prediction's error comes from. (A benchmark, not a test: it prints figures.)
 
-For each kernel onnxruntime runs for the network (conv + BN + activation fused, …), three times:
+For each kernel the backend runs for the network, three times:
 
-- **alone**: the kernel cut out of the exported model (``onnx.utils.Extractor``, from the tensors
-  it reads to the ones it writes), its 4-D outputs read by a global average pool as in
-  calibration's samples (``kernel_samples``), profiled as calibration profiles a sample;
-- **in the network**: the same kernel in the whole model's profiled runs, with the layout
-  reorders run for it, as calibration now clocks the synthetic networks' kernels
-  (``OrtBench.in_network``);
+- **alone**: onnxruntime — the kernel (conv + BN + activation fused, …) cut out of the exported
+  model (``onnx.utils.Extractor``, from the tensors it reads to the ones it writes), its 4-D
+  outputs read by a global average pool as in calibration's samples (``kernel_samples``),
+  profiled as calibration profiles a sample; eager torch — each module called on its real inputs,
+  as ``archcalc time`` times a layer;
+- **in the network**: the same kernel inside whole forward passes, as calibration clocks the
+  synthetic networks' kernels (``Bench.in_network``: onnxruntime's profiler, with the layout
+  reorders run for the kernel; torch's ``GraphModule.forward`` clocks);
 - **priced**: the device profile's isolated price t_k (:func:`~archcalc.count.latency.isolated`:
   what calibration fits to kernels timed alone) and its price inside the forward pass T_k
   (:func:`~archcalc.count.latency.layer_latencies`).
 
-Every profiled time has the profile's profiler bias taken off (``profiler_bias`` per kernel,
-``profiler_bias_conv`` per convolution), as calibration takes it off its samples. So a forward's
-error splits into the kernel model's (t_k / alone), what the network does to its kernels
-(in the network / alone) and what the forward terms make of that (T_k / in the network), plus
-the forward's own time beyond the sum of its kernels (the run's glue between them).
+Every profiled onnxruntime time has the profile's profiler bias taken off (``profiler_bias`` per
+kernel, ``profiler_bias_conv`` per convolution), as calibration takes it off its samples. So a
+forward's error splits into the kernel model's (t_k / alone), what the network does to its
+kernels (in the network / alone) and what the forward terms make of that (T_k / in the
+network), plus the forward's own time beyond the sum of its kernels (the glue between them).
 
     ARCHCALC_CONFIG_DIR=DIR PYTHONPATH=. python benchmarks/kernels_in_network.py \\
         mobilenetv4_conv_small --res 160 --profile NAME --threads 1
 
-The profile must be an onnxruntime profile (``archcalc calibrate --backend onnxruntime``, or a
-``--save``d run's ``onnxruntime-profile.json`` by its path).
+The profile is a name (``archcalc calibrate --backend …``) or a ``--save``d run's
+``BACKEND-profile.json`` by its path.
 """
 
 from __future__ import annotations
@@ -44,7 +46,6 @@ from archcalc.count.kernels import Kernel
 from archcalc.count.latency import (
     PRICED_CONVENTION,
     DeviceProfile,
-    check_profile_backend,
     isolated,
     layer_latencies,
     load_profile,
@@ -114,14 +115,52 @@ def alone(model: Any, k: Kernel, bench: Any) -> float:
     )
 
 
+def measure_ort(
+    resolved: Any, kernels: list[Kernel], profile: DeviceProfile, args: argparse.Namespace
+) -> tuple[float, dict[str, float], Any]:
+    """onnxruntime: the forward (ms), each head layer's seconds in the network
+    (``OrtBench.in_network``), and a function of a kernel giving its seconds alone (:func:`alone`)."""
+    import onnx
+
+    from archcalc.measure import ort_run
+    from archcalc.measure.benches import OrtBench
+
+    # every tensor's shape, which the extractor needs for the tensors it cuts at
+    model = onnx.shape_inference.infer_shapes(to_onnx(resolved.graph, resolved.spec.name, batch=1))
+    bench = OrtBench(args.threads, False)
+    bench.runs = args.repeats
+    bench.bias, bench.bias_conv = profile.profiler_bias, profile.profiler_bias_conv
+    forward = 1e3 * median(ort_run.time_forward(resolved.graph, args.threads, 2, args.forwards))
+    return forward, bench.in_network(resolved.graph), lambda k: alone(model, k, bench)
+
+
+def measure_torch(
+    resolved: Any, kernels: list[Kernel], profile: DeviceProfile, args: argparse.Namespace
+) -> tuple[float, dict[str, float], Any]:
+    """Eager torch (a kernel is a layer): the forward (ms) and every layer alone as ``archcalc time``
+    times them (each module called on its real inputs, the median of ``--repeats`` calls after 2),
+    and each layer's seconds in the network as calibration clocks them (``TorchBench.in_network``:
+    the median over its forward passes)."""
+    from archcalc.measure.benches import TorchBench
+    from archcalc.measure.timing import time_network
+
+    timing = time_network(resolved, threads=args.threads, warmup=2, repeats=args.repeats)
+    by_layer = {x.name: 1e-3 * x.median_ms for x in timing.measured.layers}
+    net = TorchBench(args.threads, False).in_network(resolved.graph)
+    assert net is not None
+    return timing.measured.forward.median_ms, net, lambda k: by_layer[k.head.name]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("net")
     ap.add_argument("--alpha", type=float, default=1.0)
     ap.add_argument("--res", type=int, default=None)
-    ap.add_argument("--profile", required=True, help="an onnxruntime profile: a name or a .json path")
+    ap.add_argument("--profile", required=True, help="a device profile: a name or a .json path")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--repeats", type=int, default=40, help="profiled runs per kernel (as calibration)")
+    ap.add_argument(
+        "--repeats", type=int, default=40, help="runs per kernel alone (onnxruntime: as calibration)"
+    )
     ap.add_argument("--forwards", type=int, default=30, help="timed whole forwards (median)")
     ap.add_argument("--top", type=int, default=12, help="kernels listed, the farthest from their price")
     args = ap.parse_args(argv)
@@ -134,45 +173,27 @@ def main(argv: list[str] | None = None) -> int:
             if found is None:
                 raise ArchcalcError(f"--profile: no profile named {args.profile!r}")
             profile = found
-        check_profile_backend(profile, "onnxruntime")
+        backend = profile.backend
         spec = load_spec(args.net)
         resolved = resolve(spec, args.alpha, args.res)
         rep = report(resolved, "paper", profile.dtype)
         kernels = profile_kernels(rep.layers_under(PRICED_CONVENTION), profile)
-        import onnx
-
-        # every tensor's shape, which the extractor needs for the tensors it cuts at
-        model = onnx.shape_inference.infer_shapes(to_onnx(resolved.graph, spec.name, batch=1))
-        from archcalc.measure import ort_run
-        from archcalc.measure.benches import OrtBench
-
-        bench = OrtBench(args.threads, False)
-        bench.runs = args.repeats
-        bench.bias, bench.bias_conv = profile.profiler_bias, profile.profiler_bias_conv
-        forward = 1e3 * median(ort_run.time_forward(resolved.graph, args.threads, 2, args.forwards))
-        net = bench.in_network(resolved.graph)
+        forward, net, alone_of = (measure_ort if backend == "onnxruntime" else measure_torch)(
+            resolved, kernels, profile, args
+        )
         rows, _ = layer_latencies(kernels, profile)
         priced = {r.kernel: r.seconds for r in rows if r.seconds}
         table = []
         for k in kernels:
             kind, *_, t = isolated(k, profile)
-            table.append(
-                (
-                    k.name,
-                    kind,
-                    alone(model, k, bench),
-                    net[k.head.name],
-                    t,
-                    priced.get(k.name, 0.0),
-                )
-            )
+            table.append((k.name, kind, alone_of(k), net[k.head.name], t, priced.get(k.name, 0.0)))
     except (ArchcalcError, OSError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     a = np.array([r[2:] for r in table]) * 1e3
     print(
-        f"{spec.name} α={args.alpha:g} {resolved.resolution} px, onnxruntime "
-        f"{ort_run.versions().get('onnxruntime', '?')}, {args.threads} thread(s), profile "
+        f"{spec.name} α={args.alpha:g} {resolved.resolution} px, {backend} "
+        f"{profile.versions.get(backend, profile.torch_version)}, {args.threads} thread(s), profile "
         f"{profile.name!r}; load {os.getloadavg()[0]:.2f}"
     )
     print(
@@ -181,8 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"kernels ({len(table)}): alone {a[:, 0].sum():.3f} ms, in the network {a[:, 1].sum():.3f} ms "
-        f"(with the layout reorders run for them); priced alone (t_k) {a[:, 2].sum():.3f} ms, in the "
-        f"network (T_k) {a[:, 3].sum():.3f} ms"
+        f"(onnxruntime: with the layout reorders run for them); priced alone (t_k) "
+        f"{a[:, 2].sum():.3f} ms, in the network (T_k) {a[:, 3].sum():.3f} ms"
     )
     print("per kernel type (sums, ms; ratios of the sums):")
     print(

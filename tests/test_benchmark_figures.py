@@ -70,3 +70,51 @@ def test_cross_without_a_saved_measurement_is_a_one_line_error(tmp_path: Path) -
     )
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.count("\n") == 1 and "--cross" in r.stderr and str(tmp_path) in r.stderr
+
+
+def _kernels_benchmark() -> ModuleType:
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "kernels_in_network.py"
+    spec = importlib.util.spec_from_file_location("kernels_in_network", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnxruntime"])
+def test_kernels_in_network_accounts_for_every_kernel(backend: str, tmp_path: Path, capsys) -> None:
+    """``benchmarks/kernels_in_network.py`` on a small network (MobileNet V1 α = 0.25 at 64 px) with
+    a hand-made profile of the backend: one row per kernel type, whose counts add up to the
+    kernels the profile groups the network into (torch: one per layer, 84; onnxruntime: conv + BN
+    + activation one kernel, 30), the kernels' summed times alone and in the network positive; the
+    figures are the machine's, not asserted."""
+    from test_latency import make_profile
+
+    from archcalc.count.closed_form import report
+    from archcalc.count.latency import profile_kernels
+    from archcalc.model.resolve import resolve
+    from archcalc.spec.catalog import load_spec
+
+    profile = make_profile("hand").model_copy(update={"backend": backend})
+    path = tmp_path / "p.json"
+    path.write_text(profile.model_dump_json(), encoding="utf-8")
+    argv = ["mobilenet_v1", "--alpha", "0.25", "--res", "64", "--profile", str(path), "--repeats", "3"]
+    assert _kernels_benchmark().main([*argv, "--forwards", "3", "--top", "2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    layers = report(resolve(load_spec("mobilenet_v1"), 0.25, 64), "paper", "fp32").layers
+    kernels = profile_kernels(layers, profile)
+    assert len(kernels) == {"torch": 84, "onnxruntime": 30}[backend]
+    start = next(i for i, line in enumerate(out) if line.strip().startswith("type"))
+    end = next(i for i, line in enumerate(out) if line.startswith("the 2 kernels"))
+    rows = [line.split() for line in out[start + 1 : end]]
+    assert sum(int(r[1]) for r in rows) == len(kernels)
+    (totals,) = [line for line in out if line.startswith(f"kernels ({len(kernels)}): alone ")]
+    alone, network = [float(w) for w in totals.split() if w.replace(".", "").isdigit() and "." in w][:2]
+    assert alone > 0 and network > 0
+
+
+def test_kernels_in_network_refuses_a_missing_profile(tmp_path: Path, capsys) -> None:
+    """A profile that is not there: one line on stderr naming it, exit 2."""
+    assert _kernels_benchmark().main(["mobilenet_v1", "--profile", str(tmp_path / "none.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "none.json" in err
