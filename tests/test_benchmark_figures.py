@@ -118,3 +118,42 @@ def test_kernels_in_network_refuses_a_missing_profile(tmp_path: Path, capsys) ->
     assert _kernels_benchmark().main(["mobilenet_v1", "--profile", str(tmp_path / "none.json")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "none.json" in err
+
+
+def test_a_kernel_alone_counts_its_own_kernels_not_the_sinks(monkeypatch) -> None:
+    """onnxruntime: the stem of MobileNet V1 α = 0.25 at 64 px (conv + BN + ReLU, one fused Conv)
+    cut out of the exported model and read by a global pool runs as three onnxruntime kernels (the
+    Conv, a ReorderOutput of its blocked output, the pool); with every run planted at 10 µs and a
+    convolution's profiler bias at 2 µs, the stem alone is 10 − 2 = 8 µs: neither the sink's pool
+    nor the layout reorder (priced by the reorder type, as in calibration) is counted."""
+    import onnx
+
+    from archcalc.count.closed_form import report
+    from archcalc.count.kernels import group_kernels
+    from archcalc.export.onnx_model import to_onnx
+    from archcalc.measure import ort_run
+    from archcalc.measure.benches import OrtBench
+    from archcalc.model.resolve import resolve
+    from archcalc.spec.catalog import load_spec
+
+    bench_module = _kernels_benchmark()
+    resolved = resolve(load_spec("mobilenet_v1"), 0.25, 64)
+    model = onnx.shape_inference.infer_shapes(to_onnx(resolved.graph, "m", batch=1))
+    layers = report(resolved, "paper", "fp32").layers
+    stem = group_kernels(layers, "onnxruntime", ort_run.nchwc_block())[0]
+    assert [x.name for x in stem.layers] == ["conv0.conv", "conv0.bn", "conv0.act"]
+    real = ort_run.profile_kernels
+    seen: list[list[str]] = []
+
+    def planted(*args, **kwargs):
+        runs = real(*args, **kwargs)
+        for r in runs:
+            r.seconds = [1e-5] * len(r.seconds)
+        seen.append([r.op_type for r in runs])
+        return runs
+
+    monkeypatch.setattr(ort_run, "profile_kernels", planted)
+    bench = OrtBench(1, True)
+    bench.runs, bench.bias, bench.bias_conv = 3, 1e-6, 2e-6
+    assert bench_module.alone(model, stem, bench) == pytest.approx(8e-6)
+    assert seen == [["Conv", "ReorderOutput", "GlobalAveragePool"]]
