@@ -187,8 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         for k in kernels:
             kind, *_, t = isolated(k, profile)
             table.append((k.name, kind, alone_of(k), net[k.head.name], t, priced.get(k.name, 0.0)))
-    except (ArchcalcError, OSError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
+    except (ArchcalcError, OSError, ValueError) as e:  # a profile file pydantic refuses: its first line
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        print(f"error: {first}", file=sys.stderr)
         return 2
     a = np.array([r[2:] for r in table]) * 1e3
     print(

@@ -114,10 +114,15 @@ def test_kernels_in_network_accounts_for_every_kernel(backend: str, tmp_path: Pa
 
 
 def test_kernels_in_network_refuses_a_missing_profile(tmp_path: Path, capsys) -> None:
-    """A profile that is not there: one line on stderr naming it, exit 2."""
+    """A profile that is not there, or a file that is not one: one line on stderr, exit 2."""
     assert _kernels_benchmark().main(["mobilenet_v1", "--profile", str(tmp_path / "none.json")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "none.json" in err
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"name": "x"}', encoding="utf-8")
+    assert _kernels_benchmark().main(["mobilenet_v1", "--profile", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "DeviceProfile" in err
 
 
 def test_a_kernel_alone_counts_its_own_kernels_not_the_sinks(monkeypatch) -> None:
