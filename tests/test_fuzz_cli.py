@@ -21,8 +21,10 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import typer.main
@@ -53,6 +55,24 @@ VALUES = [
 ]  # fmt: skip
 """Ordinary values, and numbers past every limit (issue 17, class 1), for every option."""
 NAMES = [*builtin_names(), "mobilnet_v1", "resnet", "", "ü", "../etc/passwd", "/dev/null", "x.yaml"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _in_a_scratch_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Run the fuzzed commands in a folder of their own: those that write a file (``export -o
+    -0.5``, ``--plot 1``) wrote it into the checkout, where ``git add -A`` took a 5 MB ONNX model
+    named ``-0.5``. The relative paths the fuzz names (``README.md``, ``specs``) are links there to
+    the checkout's, so they read as before."""
+    root = Path(__file__).resolve().parent.parent
+    scratch = tmp_path_factory.mktemp("fuzz-cwd")
+    for name in ("README.md", "specs"):
+        (scratch / name).symlink_to(root / name)
+    before = os.getcwd()
+    os.chdir(scratch)
+    try:
+        yield
+    finally:
+        os.chdir(before)
 
 
 @contextlib.contextmanager
