@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
 from statistics import median
 from typing import Any
 
@@ -57,22 +56,10 @@ from archcalc.model.resolve import resolve
 from archcalc.spec.catalog import load_spec
 
 
-def kernel_seconds(runs: Sequence[Any], bench: Any) -> float:
-    """The interquartile mean over runs of the summed seconds of ``runs`` (onnxruntime's kernels for
-    one of ours), less the profiler's bias (``OrtBench.unbiased``)."""
-    from archcalc.measure.ort_run import CONV_OPS, robust_mean
-
-    if not runs:
-        return float("nan")
-    n = min(len(r.seconds) for r in runs)
-    t = robust_mean([sum(r.seconds[i] for r in runs) for i in range(n)])
-    return bench.unbiased(t, len(runs), sum(r.op_type in CONV_OPS for r in runs))
-
-
 def alone(model: Any, k: Kernel, bench: Any) -> float:
     """Kernel ``k`` cut out of ``model`` and profiled alone as calibration profiles a sample
-    (``OrtBench.kernel``: its layout reorders not counted), its 4-D outputs read by a global average
-    pool (the pool's kernel not counted either)."""
+    (``OrtBench.kernel``: ``OrtBench.seconds_of`` its kernels, layout reorders not counted), its
+    4-D outputs read by a global average pool (the pool's kernel not counted either)."""
     import onnx
     from onnx import TensorProto, helper
     from onnx.utils import Extractor
@@ -105,13 +92,8 @@ def alone(model: Any, k: Kernel, bench: Any) -> float:
     feed = {i.name: rng.standard_normal(shapes[i.name]).astype(np.float32) for i in sub.graph.input}
     runs = ort_run.profile_kernels(None, bench.threads, 3, bench.runs, model=m.SerializeToString(), feed=feed)
     owner = ort_run.attribute(runs, [x.name for x in k.layers])  # the sinks' pools belong to none
-    return kernel_seconds(
-        [
-            r
-            for r, o in zip(runs, owner, strict=True)
-            if o is not None and r.op_type not in ort_run.LAYOUT_OPS
-        ],
-        bench,
+    return bench.seconds_of(
+        [r for r, o in zip(runs, owner, strict=True) if o is not None and r.op_type not in ort_run.LAYOUT_OPS]
     )
 
 

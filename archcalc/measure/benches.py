@@ -399,12 +399,17 @@ class OrtBench:
         kernels = self.ort_run.profile_kernels(graph, self.threads, 3, self.runs)
         owner = self.ort_run.attribute(kernels, [n.name for n in graph])
         wanted = set(names)
-        mine = [k for k, o in zip(kernels, owner, strict=True) if o in wanted]
-        if not mine:
+        return self.seconds_of([k for k, o in zip(kernels, owner, strict=True) if o in wanted])
+
+    def seconds_of(self, runs: Sequence[Any]) -> float:
+        """The interquartile mean over the profiled runs of the summed seconds of ``runs``
+        (``KernelRun``: onnxruntime's kernels for one of ours), less the profiler's bias
+        (:meth:`unbiased`); nan for none."""
+        if not runs:
             return float("nan")
-        runs = min(len(k.seconds) for k in mine)
-        t = self.ort_run.robust_mean([sum(k.seconds[i] for k in mine) for i in range(runs)])
-        return self.unbiased(t, len(mine), sum(k.op_type in self.ort_run.CONV_OPS for k in mine))
+        n = min(len(r.seconds) for r in runs)
+        t = self.ort_run.robust_mean([sum(r.seconds[i] for r in runs) for i in range(n)])
+        return self.unbiased(t, len(runs), sum(r.op_type in self.ort_run.CONV_OPS for r in runs))
 
     def nchwc_block(self) -> int:
         return self.ort_run.nchwc_block()
@@ -414,10 +419,9 @@ class OrtBench:
         the tensor it reads, a ``ReorderOutput`` by the tensor it writes."""
         out: dict[tuple[bool, str], float] = {}
         for k in self.ort_run.profile_kernels(graph, self.threads, 3, self.runs):
-            if k.op_type == "ReorderInput" and k.inputs:
-                out[(True, k.inputs[0])] = self.unbiased(self.ort_run.robust_mean(k.seconds), 1)
-            elif k.op_type == "ReorderOutput" and k.outputs:
-                out[(False, k.outputs[0])] = self.unbiased(self.ort_run.robust_mean(k.seconds), 1)
+            key = self.ort_run.reorder_of(k)
+            if key is not None:
+                out[key] = self.unbiased(self.ort_run.robust_mean(k.seconds), 1)
         return out
 
     def forward(self, graph: Graph) -> float:
@@ -436,22 +440,15 @@ class OrtBench:
         owner = ort_run.attribute(runs, names)
         kernels = group_kernels(layer_costs(graph), "onnxruntime", self.nchwc_block())
         head = {x.name: k.head.name for k in kernels for x in k.layers}
-        reorder_of = {(r.into_blocked, r.tensor): k.head.name for k in kernels for r in k.reorders}
+        run_for = {(r.into_blocked, r.tensor): k.head.name for k in kernels for r in k.reorders}
         mine: dict[str, list[Any]] = {}
         for r, o in zip(runs, owner, strict=True):
-            if r.op_type == "ReorderInput" and r.inputs:
-                key = reorder_of.get((True, r.inputs[0]))
-            elif r.op_type == "ReorderOutput" and r.outputs:
-                key = reorder_of.get((False, r.outputs[0]))
-            else:
-                key = head.get(o) if o is not None else None
+            reorder = ort_run.reorder_of(r)
+            key = run_for.get(reorder) if reorder is not None else (head.get(o) if o is not None else None)
             if key is not None:
                 mine.setdefault(key, []).append(r)
         out = dict.fromkeys(names, 0.0)
-        for key, rs in mine.items():
-            n = min(len(r.seconds) for r in rs)
-            t = ort_run.robust_mean([sum(r.seconds[i] for r in rs) for i in range(n)])
-            out[key] = self.unbiased(t, len(rs), sum(r.op_type in ort_run.CONV_OPS for r in rs))
+        out.update({key: self.seconds_of(rs) for key, rs in mine.items()})
         return out
 
     def networks(self, graphs: Sequence[Graph]) -> Iterator[tuple[float, dict[str, float] | None]]:

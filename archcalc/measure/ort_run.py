@@ -228,6 +228,17 @@ def profile_kernels(
     return out
 
 
+def reorder_of(k: KernelRun) -> tuple[bool, str] | None:
+    """(into NCHWc, tensor) of a layout reorder kernel — a ``ReorderInput`` by the tensor it
+    reads, a ``ReorderOutput`` by the tensor it writes (``Reorder.into_blocked``, ``Reorder.tensor``)
+    — or None for any other kernel."""
+    if k.op_type == "ReorderInput" and k.inputs:
+        return True, k.inputs[0]
+    if k.op_type == "ReorderOutput" and k.outputs:
+        return False, k.outputs[0]
+    return None
+
+
 def _stem(name: str) -> str:
     """The graph layer a kernel's node name starts from: ``bn_nchwc`` → ``bn``, ``sw/QuickGelu…`` →
     ``sw`` (onnxruntime names a fused node after one of the nodes it replaces)."""
