@@ -694,7 +694,7 @@ def test_learned_predictor_reads_features_by_name() -> None:
     b = GraphBuilder((16, 8, 8))
     b.op("pw", Conv2d, in_channels=16, out_channels=32, kernel=(1, 1))
     leaf = Tree(feature=[0], threshold=[0.0], left=[-1], right=[-1], value=[0.5])
-    old = [f for f in FEATURES if f not in ("nchwc", "channel_pow2")]
+    old = [f for f in FEATURES if f not in ("nchwc", "channel_pow2", "torch_native")]
     assert len(old) == 16
     p = make_profile("hand")
     plain = predict(report(resolve_graph(b.graph)), p).total_ms

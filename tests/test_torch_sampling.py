@@ -37,7 +37,7 @@ def test_channel_pow2_by_hand(cin: int, cout: int, groups: int, expected: int) -
     b = GraphBuilder((cin, 8, 8))
     b.op("x", Conv2d, in_channels=cin, out_channels=cout, kernel=(3, 3), padding=(1, 1), groups=groups)
     (k,) = group_kernels(layer_costs(b.graph), "torch", 0)
-    assert dict(zip(FEATURES, kernel_features(k, 1, 1e-3, 1e-3), strict=True))["channel_pow2"] == expected
+    assert dict(zip(FEATURES, kernel_features(k, 1, 1e-3, 1e-3, 1), strict=True))["channel_pow2"] == expected
 
 
 def test_channel_pow2_of_a_linear_layer_and_which_backend_reads_it() -> None:
@@ -46,7 +46,7 @@ def test_channel_pow2_of_a_linear_layer_and_which_backend_reads_it() -> None:
     b = GraphBuilder((9216,))
     b.op("fc", Linear, in_features=9216, out_features=4096)
     (k,) = group_kernels(layer_costs(b.graph), "torch", 0)
-    assert dict(zip(FEATURES, kernel_features(k, 1, 1e-3, 1e-3), strict=True))["channel_pow2"] == 6
+    assert dict(zip(FEATURES, kernel_features(k, 1, 1e-3, 1e-3, 1), strict=True))["channel_pow2"] == 6
     assert "channel_pow2" in learned_features("torch") and "nchwc" not in learned_features("torch")
     ort = learned_features("onnxruntime")
     assert "channel_pow2" not in ort and "nchwc" in ort

@@ -280,6 +280,7 @@ FEATURES: tuple[str, ...] = (
     "log_memory_s",
     "nchwc",
     "channel_pow2",
+    "torch_native",
 )
 """What the learned predictor of a kernel type sees: sizes (log), shape, the fused tail, and the
 two roofline terms of the profile (log seconds), and whether it runs in onnxruntime's blocked
@@ -289,15 +290,19 @@ torch's convolutions run a 3×3 of 256 → 256 channels at 56×56 at 127 GMAC/s 
 at 83; in 8 groups, 256 → 256 at 107 and 264 → 264 at 42: vectors of 16 floats). The head's
 kernel side and group width, and the tail's flags,
 are the op classes' (``Op.row_window``, ``Op.row_tail_feature``). A predictor reads the features by
-name, so one fitted before a feature was added still predicts."""
+name, so one fitted before a feature was added still predicts. ``torch_native``: 1 when eager
+torch runs the head with ATen's own kernel rather than oneDNN (``Op.row_torch_native``: at one thread
+every 1×1 convolution of stride 1, and a 3×3 on at most 20 480 input elements, which runs at 40
+GMAC/s where oneDNN runs its neighbours at 110; the roofline of the dense type spans both)."""
 
 
 def _side(shape: Sequence[int]) -> int:
     return shape[1] if len(shape) == 3 else 1
 
 
-def kernel_features(k: Kernel, batch: int, compute_s: float, memory_s: float) -> list[float]:
-    """The values of :data:`FEATURES` for kernel ``k`` at ``batch`` (roofline terms given)."""
+def kernel_features(k: Kernel, batch: int, compute_s: float, memory_s: float, threads: int) -> list[float]:
+    """The values of :data:`FEATURES` for kernel ``k`` at ``batch`` on ``threads`` intra-op threads
+    (roofline terms given)."""
     h = k.head
     in_shape = h.input_shapes[0] if h.input_shapes else [1]
     out = k.layers[-1].output_shape
@@ -329,6 +334,7 @@ def kernel_features(k: Kernel, batch: int, compute_s: float, memory_s: float) ->
         math.log(max(memory_s, 1e-9)),
         float(k.blocked),
         float(min(_pow2(cin // groups), _pow2(cout // groups), 6)),
+        float(PRIMITIVES[h.kind].row_torch_native(h, batch, threads)),
     ]
 
 

@@ -555,7 +555,7 @@ def learned_factor(k: Kernel, profile: DeviceProfile, batch: int, compute: float
     p = profile.learned.get(layer_kind(k.head))
     if p is None:
         return 1.0
-    named = dict(zip(FEATURES, kernel_features(k, batch, compute, memory), strict=True))
+    named = dict(zip(FEATURES, kernel_features(k, batch, compute, memory, profile.threads), strict=True))
     missing = [f for f in p.features if f not in named]
     if missing:
         raise ArchcalcError(

@@ -189,6 +189,13 @@ class Op:
         return 1
 
     @classmethod
+    def row_torch_native(cls, row: LayerRow, batch: int, threads: int) -> bool:
+        """Whether eager torch runs a layer row of this kind at ``batch`` on ``threads`` intra-op
+        threads with ATen's own kernel where it has a oneDNN one too (:meth:`Conv2d.row_torch_native`);
+        False for kinds without that choice."""
+        return False
+
+    @classmethod
     def row_tail_feature(cls, row: LayerRow) -> tuple[str, float] | None:
         """The feature of ``archcalc.count.kernels.FEATURES`` a layer of this kind sets when it runs
         inside another layer's kernel (a fused tail), with its value; None: it sets none."""

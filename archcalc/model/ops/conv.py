@@ -156,6 +156,23 @@ class Conv2d(Op):
         return not (cls._row_groups(row) == 1 and int(row.input_shapes[0][0]) < block)
 
     @classmethod
+    def row_torch_native(cls, row: LayerRow, batch: int, threads: int) -> bool:
+        """ATen's ``ConvParams::use_mkldnn`` for an fp32 CPU convolution, negated: torch runs oneDNN
+        when (strided or dilated or B ≥ 16 or a window other than 1×1 or threads > 1) and (G > 1 or
+        both window sides > 3 or B > 1 or B·M·H·W > 20480 input elements), else its own im2col +
+        GEMM (``slow_conv2d``; NNPACK needs B ≥ 16). The two differ by up to 3×: one thread runs a
+        3×3 of 96 → 192 channels at 42 GMAC/s on a 9×9 map (15 552 input elements, ATen) and 107
+        on 18×18 (oneDNN); AlexNet's 3×3 convolutions at α = 0.5 on 160 px fall on ATen's side."""
+        cat = row.category.split()[-1].split("×")
+        kh, kw = (int(cat[0]), int(cat[-1])) if all(t.isdigit() for t in cat) else (1, 1)
+        args = row.args.split(" ")
+        strided = any(t[:1] in ("s", "d") and t[1:].isdigit() for t in args[1:])  # describe(): s2, d2
+        first = strided or batch >= 16 or (kh, kw) != (1, 1) or threads > 1
+        elems = batch * prod(row.input_shapes[0])
+        second = cls._row_groups(row) > 1 or (kh > 3 and kw > 3) or batch > 1 or elems > 20480
+        return not (first and second)
+
+    @classmethod
     def row_window(cls, row: LayerRow) -> tuple[float, float]:
         """The kernel side from the category :meth:`category` wrote (``Conv 3×3``, ``Conv DW 5×5`` …);
         input channels per group = weight elements per output channel (fp32 weight bytes) / k²."""
