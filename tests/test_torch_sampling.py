@@ -10,6 +10,8 @@ import resource
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archcalc.count.closed_form import layer_costs
 from archcalc.count.kernels import FEATURES, group_kernels, kernel_features
@@ -17,7 +19,7 @@ from archcalc.measure.benches import ALLOCATOR_BALLAST, TorchBench
 from archcalc.measure.calibrate import learned_features
 from archcalc.measure.kernel_samples import MAX_MACS, build, draw
 from archcalc.model.graph import GraphBuilder
-from archcalc.model.ops import Conv2d, Linear
+from archcalc.model.ops import PRIMITIVES, Conv2d, Linear
 
 
 @pytest.mark.parametrize(
@@ -161,3 +163,120 @@ def test_torch_times_the_samples_layer_not_its_sink(monkeypatch: pytest.MonkeyPa
     (k, *_) = group_kernels(layer_costs(graph), "torch")
     assert bench.kernel(graph, [x.name for x in k.layers]) == 1.0 and shapes == [(1, 48, 28, 28)]
     assert bench.kernel(graph, ["act"]) == 1.0 and shapes[-1] == (1, 48, 28, 28)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cin=st.integers(1, 96),
+    cout=st.integers(1, 96),
+    groups=st.sampled_from([1, 1, 2, 3, 4, "dw"]),
+    kernel=st.sampled_from([(1, 1), (3, 3), (5, 5), (1, 7), (7, 1), (4, 4), (11, 11)]),
+    stride=st.sampled_from([1, 1, 2]),
+    dilation=st.sampled_from([1, 1, 2]),
+    side=st.integers(1, 40),
+    batch=st.sampled_from([1, 1, 2, 16]),
+    threads=st.sampled_from([1, 2]),
+)
+def test_torch_native_is_what_torch_selects(
+    cin: int,
+    cout: int,
+    groups: int | str,
+    kernel: tuple[int, int],
+    stride: int,
+    dilation: int,
+    side: int,
+    batch: int,
+    threads: int,
+) -> None:
+    """``Conv2d.row_torch_native`` (the ``torch_native`` feature) against the backend torch itself
+    selects for the same fp32 convolution (``torch._C._select_conv_backend``): ATen's own kernel
+    (``Slow2d``, or the dilated one) where it says native, oneDNN (``Mkldnn``) where it does not."""
+    g = cin if groups == "dw" else int(groups)
+    if groups == "dw":
+        cout = cin
+    if cin % g or cout % g:
+        cin, cout = g * max(1, cin // g), g * max(1, cout // g)
+    pad = (dilation * (kernel[0] - 1) // 2, dilation * (kernel[1] - 1) // 2)
+    reach = [dilation * (k - 1) + 1 for k in kernel]
+    if any(side + 2 * p < r for p, r in zip(pad, reach, strict=True)):
+        return  # a window wider than the padded map
+    b = GraphBuilder((cin, side, side))
+    b.op(
+        "x",
+        Conv2d,
+        in_channels=cin,
+        out_channels=cout,
+        kernel=kernel,
+        stride=(stride, stride),
+        padding=pad,
+        dilation=(dilation, dilation),
+        groups=g,
+    )
+    (layer,) = layer_costs(b.graph)
+    native = PRIMITIVES[layer.kind].row_torch_native(layer, batch, threads)
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        chosen = torch._C._select_conv_backend(
+            torch.empty(batch, cin, side, side),
+            torch.empty(cout, cin // g, *kernel),
+            None,
+            [stride, stride],
+            list(pad),
+            [dilation, dilation],
+            False,
+            [0, 0],
+            g,
+            None,
+        )
+    finally:
+        torch.set_num_threads(before)
+    assert chosen.name in ("Slow2d", "SlowDilated2d", "Mkldnn")
+    assert native == (chosen.name != "Mkldnn")
+
+
+def test_torch_native_feature_of_alexnets_small_maps() -> None:
+    """AlexNet at α = 0.5 on 160 px runs conv3 on 96 channels of 9×9 (96·81 = 7,776 input elements,
+    under ATen's 20,480): torch's own im2col + GEMM, not oneDNN; at α = 1 on 224 px conv3 reads
+    192·13² = 32,448 elements: oneDNN. Only torch's trees read the feature."""
+    from archcalc.model.resolve import resolve
+    from archcalc.spec.catalog import load_spec
+
+    assert 96 * 9 * 9 == 7_776 < 20_480 < 192 * 13 * 13 == 32_448
+    for alpha, res, expected in ((0.5, 160, 1.0), (1.0, 224, 0.0)):
+        ks = group_kernels(layer_costs(resolve(load_spec("alexnet"), alpha, res).graph), "torch", 0)
+        (k,) = [k for k in ks if k.name == "conv3.conv"]
+        assert (
+            dict(zip(FEATURES, kernel_features(k, 1, 1e-3, 1e-3, 1), strict=True))["torch_native"] == expected
+        )
+    assert "torch_native" in learned_features("torch") and "torch_native" not in learned_features(
+        "onnxruntime"
+    )
+
+
+def test_torch_max_pool_samples_pool_smoothed_activations() -> None:
+    """torch's max-pooling samples pool what two depthwise 3×3 convolutions with ReLUs made of the
+    random input (``MAXPOOL_SMOOTHING``), and only the pool is the timed kernel; onnxruntime's pool
+    the input itself, drawn as before (the same keys; the same windows and strides from the same
+    generator as torch's)."""
+    from archcalc.measure.kernel_samples import MAXPOOL_SMOOTHING
+
+    assert MAXPOOL_SMOOTHING == 2
+    torch_cfgs = _draws("maxpool", "torch", 50)
+    assert all(c["smooth"] == 2 and c["k"] in (2, 3) and c["stride"] in (1, 2) for c in torch_cfgs)
+    rng = random.Random("test:maxpool:torch")
+    ort_like = [draw("maxpool", rng, "onnxruntime") for _ in range(50)]
+    assert all("smooth" not in c for c in ort_like)
+    assert [(c["k"], c["stride"]) for c in ort_like] == [(c["k"], c["stride"]) for c in torch_cfgs]
+    assert {frozenset(c) for c in ort_like} == {frozenset(("kind", "side", "c", "k", "stride"))}
+    graph, names = build({"kind": "maxpool", "side": 10, "c": 480, "k": 3, "stride": 1, "smooth": 2})
+    assert [(n.name, n.kind) for n in graph] == [
+        ("s0.conv", "conv2d"),
+        ("s0.act", "activation"),
+        ("s1.conv", "conv2d"),
+        ("s1.act", "activation"),
+        ("x", "pool2d"),
+    ]
+    assert names == ["x"] and next(n for n in graph if n.name == "s0.conv").op.groups == 480
+    (k,) = [k for k in group_kernels(layer_costs(graph), "torch", 0) if k.name == "x"]
+    assert [x.name for x in k.layers] == ["x"]

@@ -56,12 +56,6 @@ class Bench(Protocol):
 
     def kernel(self, graph: Graph, names: Sequence[str]) -> float: ...
 
-    def kernels_alone(self, graph: Graph, last_layers: Sequence[str]) -> list[float] | None:
-        """Seconds of each layer of ``last_layers`` timed alone as :meth:`kernel` times it, on the
-        tensors the layers of ``graph`` before it wrote (None: the backend cannot time a network's
-        kernels alone without cutting each out of it)."""
-        ...
-
     def forward(self, graph: Graph) -> float: ...
 
     def in_network(self, graph: Graph) -> dict[str, float] | None:
@@ -201,24 +195,6 @@ class TorchBench:
             _, module, inputs = steps[last]
             args = tuple(env[t] for t in inputs)
             return self._time(lambda: module(*args))
-
-    def kernels_alone(self, graph: Graph, last_layers: Sequence[str]) -> list[float]:
-        """One forward pass keeps every tensor; then each layer of ``last_layers`` is timed alone
-        (:meth:`_time`) on its inputs, as :meth:`kernel` times a sample's."""
-        from archcalc.measure.timing import threads_set
-        from archcalc.measure.torch_build import build
-
-        wanted = set(last_layers)
-        seconds: dict[str, float] = {}
-        with threads_set(self.threads), self.torch.inference_mode():
-            model = build(graph)
-            env: dict[str, Any] = {INPUT: model.example_input()}
-            for name, module, inputs in model._steps:
-                args = tuple(env[t] for t in inputs)
-                if name in wanted:
-                    seconds[name] = self._time(lambda module=module, args=args: module(*args))
-                env[name] = module(*args)
-        return [seconds[n] for n in last_layers]
 
     def nchwc_block(self) -> int:
         return 0
@@ -418,11 +394,6 @@ class OrtBench:
             t = self._single("Relu", [[size // 4]])
             curve.append((2.0 * size, 2.0 * size / max(t - overhead, 0.1 * t)))
         return peak, sorted(curve), overhead
-
-    def kernels_alone(self, graph: Graph, last_layers: Sequence[str]) -> None:
-        """None: a kernel of a network runs alone only cut out of the exported model
-        (``benchmarks/kernels_in_network.py`` does it, at ~0.5 s a kernel)."""
-        return None
 
     def kernel(self, graph: Graph, names: Sequence[str]) -> float:
         kernels = self.ort_run.profile_kernels(graph, self.threads, 3, self.runs)

@@ -324,11 +324,9 @@ def calibrate_kind(
     profile: DeviceProfile,
     quick: bool,
     wrap: Callable[[list[Any]], Iterable[Any] | Iterator[Any]] = _identity,
-    from_networks: Sequence[tuple[Kernel, float]] = (),
 ) -> tuple[KindModel, KernelPredictor | None, int]:
     """Adaptive sampling and the two fits of one kernel type (module doc): (roofline, learned,
-    kernels fitted). ``from_networks``: kernels of this type cut from the synthetic networks and
-    timed alone (:func:`network_kernels`), fitted with the drawn ones (only drawn ones are moved)."""
+    kernels timed)."""
     backend = b.backend
     if quick:
         n0, rounds, worst, spawn = 8, 1, 2, 2
@@ -341,7 +339,7 @@ def calibrate_kind(
     if not data:
         raise ArchcalcError(f"calibrate: no {kind} kernel could be timed")
     for _ in range(rounds):
-        pairs = [(k, t) for _, k, t in data] + list(from_networks)
+        pairs = [(k, t) for _, k, t in data]
         roof = fit_roofline(kind, pairs, profile)
         _, errs = fit_learned(
             kind, pairs, profile.model_copy(update={"kinds": {**profile.kinds, kind: roof}})
@@ -349,10 +347,10 @@ def calibrate_kind(
         order = sorted(range(len(data)), key=lambda i: -errs[i])[:worst]
         new = [perturb(data[i][0], rng, backend) for i in order for _ in range(spawn)]
         data += _measure(b, profile, [c for c in new if build(c) is not None], wrap)
-    pairs = [(k, t) for _, k, t in data] + list(from_networks)
+    pairs = [(k, t) for _, k, t in data]
     roof = fit_roofline(kind, pairs, profile)
     learned, _ = fit_learned(kind, pairs, profile.model_copy(update={"kinds": {**profile.kinds, kind: roof}}))
-    return roof, learned, len(pairs)
+    return roof, learned, len(data)
 
 
 PASS_PROBES: tuple[Config, ...] = (
@@ -785,51 +783,6 @@ def calibration_networks(count: int, max_macs: float, backend: str, seed: int = 
     return out
 
 
-NETWORK_KERNELS = 120
-"""Most kernels of one compute type (conv, linear) :func:`network_kernels` times alone, of distinct
-shapes, from the synthetic networks. Drawn one at a time, the samples price network-shaped kernels
-off by their type's whole region: refitted on torch with the 48 networks' kernels added (97 dense,
-308 pointwise and 188 depthwise shapes), a kernel alone in ten built-in configurations was priced
-within a median 8.4 / 2.7 / 8.0 % (dense / pointwise / depthwise) against 13.5 / 4.6 / 12.3 %, and
-MobileNet V2's depthwise convolutions at 1.21 × their time against 1.52 × (docs/latency.md)."""
-
-
-def network_kernels(
-    b: Bench,
-    nets: Sequence[Graph],
-    block: int,
-    wrap: Callable[[list[Any]], Iterable[Any] | Iterator[Any]] = _identity,
-) -> dict[str, list[tuple[Kernel, float]]]:
-    """Per compute type, kernels of the synthetic networks ``nets`` timed alone on the tensors the
-    layers before them wrote (``Bench.kernels_alone``): of distinct shapes, at most
-    :data:`NETWORK_KERNELS` per type, chosen at random (seeded); none where the backend cannot time
-    them so (onnxruntime)."""
-    found: dict[str, dict[tuple[Any, ...], tuple[int, Kernel]]] = {}
-    for i, g in enumerate(nets):
-        for k in group_kernels(layer_costs(g), b.backend, block):
-            kind = layer_kind(k.head)
-            if KERNEL_TYPES[kind].on_macs:
-                h = k.head
-                key = (h.kind, h.category, h.args, tuple(h.input_shapes[0]), len(k.layers))
-                found.setdefault(kind, {}).setdefault(key, (i, k))
-    rng = random.Random(0)
-    chosen: dict[int, list[Kernel]] = {}
-    for shapes in found.values():
-        picked = list(shapes.values())
-        for i, k in rng.sample(picked, min(len(picked), NETWORK_KERNELS)):
-            chosen.setdefault(i, []).append(k)
-    out: dict[str, list[tuple[Kernel, float]]] = {}
-    for i, _ in wrap([(i, nets[i]) for i in sorted(chosen)]):
-        ks = chosen[i]
-        seconds = b.kernels_alone(nets[i], [k.layers[-1].name for k in ks])
-        if seconds is None:
-            return {}
-        for k, t in zip(ks, seconds, strict=True):
-            if math.isfinite(t) and t > 0:
-                out.setdefault(layer_kind(k.head), []).append((k, t))
-    return out
-
-
 def calibrate(
     name: str,
     threads: int,
@@ -872,14 +825,6 @@ def calibrate(
         forward=ForwardModel(),
     )
     profile = profile.model_copy(update={"fused_passes": calibrate_passes(b, profile, wrap)})
-    nets = calibration_networks(6, 5e7, backend) if quick else calibration_networks(48, 2e9, backend)
-    cut = (
-        {}
-        if quick
-        else network_kernels(
-            b, nets, block, lambda jobs: (j for _, j in wrap([("kernels", j) for j in jobs]))
-        )
-    )
     kinds: dict[str, KindModel] = {}
     learned: dict[str, KernelPredictor] = {}
     for kind in kinds_for(backend):
@@ -890,11 +835,12 @@ def calibrate(
         if KERNEL_TYPES[kind].sampled_as == "reorders":
             kinds[kind] = calibrate_reorders(b, profile, quick, tagged)
             continue
-        roof, kp, _ = calibrate_kind(kind, b, profile, quick, tagged, cut.get(kind, ()))
+        roof, kp, _ = calibrate_kind(kind, b, profile, quick, tagged)
         kinds[kind] = roof
         if kp is not None:
             learned[kind] = kp
     profile = profile.model_copy(update={"kinds": kinds, "learned": learned})
+    nets = calibration_networks(6, 5e7, backend) if quick else calibration_networks(48, 2e9, backend)
     # a kernel timed alone, call after call, keeps up to the last-level cache's size of weights
     # there; in a forward pass they can all come cold (torch priced the first L2 size of them until
     # its in-network factors were fitted, when the L3 size scored 5 points better: docs/latency.md)

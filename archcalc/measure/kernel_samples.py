@@ -199,6 +199,24 @@ def _draw_linear(cfg: Config, rng: random.Random, backend: str) -> None:
         cfg.update(tail=rng.choice(("", "act")), fn="relu")
 
 
+MAXPOOL_SMOOTHING = 2
+"""Depthwise 3×3 convolutions, each with a ReLU, that a torch max-pooling sample's random input
+passes through before the pool (:func:`_pool`). torch's NCHW max pool compares element by element
+and branches, so its time follows its data: on a network's activations, spatially smooth and half
+zero, a 3×3 pool of 480 channels at 10×10 runs in 543 µs (GoogLeNet's inception4a, 1.0 × 160 px),
+on random numbers in 797 µs, after one such layer 736, after two 650, after four 431; a network's
+first pools (VGG-16's, SqueezeNet's, after one or two convolutions) run as on random numbers, its
+deep ones 1.3–2.3 × faster. Timed on random numbers, VGG-16's and GoogLeNet's pools were priced
+1.2–1.6 × their time; two layers price the first pools 5–15 % short and the deep ones 10–30 % dear
+(docs/latency.md)."""
+
+
+def _draw_maxpool(cfg: Config, rng: random.Random, backend: str) -> None:
+    cfg.update(k=rng.choice((2, 3, 3)), stride=rng.choice((1, 2, 2)))
+    if backend == "torch":
+        cfg["smooth"] = MAXPOOL_SMOOTHING
+
+
 def _draw_choices(**choices: tuple[Any, ...]) -> Callable[[Config, random.Random, str], None]:
     """A draw setting each key to a random one of its choices, in the order given."""
 
@@ -224,7 +242,7 @@ _DRAW: dict[str, Callable[[Config, random.Random, str], None]] = {
     "activation": _draw_activation(_PIECEWISE),
     "activation_exp": _draw_activation(("sigmoid", "swish")),
     "elementwise": _draw_choices(op=("add", "mul")),
-    "maxpool": _draw_choices(k=(2, 3, 3), stride=(1, 2, 2)),
+    "maxpool": _draw_maxpool,
     "avgpool": _draw_choices(k=(2, 3, 3), stride=(1, 2, 2)),
     "copy": _draw_choices(op=("concat", "shuffle"), g=(2, 3, 4)),
     "view": _draw_choices(op=("flatten", "slice")),
@@ -366,7 +384,11 @@ def _scale(b: GraphBuilder, cfg: Config) -> None:
 
 
 def _pool(b: GraphBuilder, cfg: Config) -> None:
-    k = cfg["k"]
+    """The pool ``x``, after ``smooth`` depthwise 3×3 convolutions with ReLUs (:data:`MAXPOOL_SMOOTHING`)."""
+    k, c = cfg["k"], cfg["c"]
+    for i in range(cfg.get("smooth", 0)):
+        b.op(f"s{i}.conv", Conv2d, in_channels=c, out_channels=c, kernel=(3, 3), padding=(1, 1), groups=c)
+        b.op(f"s{i}.act", Activation, fn="relu")
     b.op(
         "x",
         Pool2d,
