@@ -283,6 +283,17 @@ def _planted_networks(glue_outside: float) -> tuple[DeviceProfile, ForwardModel,
     return p, cold, inside, forwards
 
 
+def test_torch_keeps_h_at_the_cache_size() -> None:
+    """Given one candidate (torch's ``HOT_SHARES_OF``: H = C), the fit keeps it whatever the
+    forwards prefer (the planted networks fit best at an H between 0.2 and 2.4 MB; here C)."""
+    from archcalc.measure.calibrate import HOT_SHARES, HOT_SHARES_OF, fit_inside_and_forward
+
+    assert HOT_SHARES_OF == {"torch": (1.0,), "onnxruntime": HOT_SHARES}
+    p, cold, inside, forwards = _planted_networks(glue_outside=0.0)
+    _, fwd = fit_inside_and_forward(inside, forwards, p, cold, hot_shares=HOT_SHARES_OF["torch"])
+    assert fwd.hot_weight_bytes == cold.weight_cap_bytes
+
+
 def test_the_whole_forwards_choose_h() -> None:
     """The planted networks of the test above (H = 1 MB between the small network's 0.2 MB of
     weights and the large ones' 2.4 MB), their forwards the sums of their kernels' seconds: every

@@ -246,8 +246,9 @@ class ForwardModel(_ProfilePart):
         ge=0,
         le=MAX_RATE,
         description="H: a network whose weights total at most H bytes keeps them in cache from one "
-        "forward pass to the next, and none is cold (the candidate whose synthetic networks' forwards "
-        "are predicted best; 0: every network's weights are cold)",
+        "forward pass to the next, and none is cold (torch: C, since 2026-12-05's sixth session; "
+        "onnxruntime: the candidate whose synthetic networks' forwards are predicted best; 0: every "
+        "network's weights are cold)",
     )
     stream_norm: float = Field(
         4.0,

@@ -464,6 +464,14 @@ STREAM_NORMS = (2.0, 3.0, 4.0, 6.0)
 HOT_SHARES = (0.0, 0.125, 0.25, 0.375, 0.5, 0.75, 1.0)
 """The H tried, as shares of C (the L3 size): a network whose weights total at most H keeps them in
 cache between forward passes (:attr:`ForwardModel.hot_weight_bytes`), the best fit kept."""
+HOT_SHARES_OF = {"torch": (1.0,), "onnxruntime": HOT_SHARES}
+"""The H :func:`calibrate` tries, per backend. On torch the synthetic networks chose H = 12, 24 or
+32 MiB from one calibration to the next (C = 32 MiB), by forward errors a few tenths of a point
+apart; at 12 MiB, MobileNet V1 and V3-Small, MobileNetV4-Conv-S and the small ShuffleNets (16–35
+MiB of footprint) were priced cold and 15–28 % dear (run k2: 76.0 % of the built-in configurations
+within ±10 %, 82.3 % with its profile's H set to 32 MiB). Refitted offline with H = C, seven
+calibrations averaged 87.0 % against twelve clean measurements with the drift taken out, 85.8 % as
+chosen (docs/latency.md, tenth round). onnxruntime's chose 24 MiB every time: it keeps the search."""
 MIN_STREAMED = 4
 """Fewest kernels of a streaming family (``KernelType.streams``) with at least
 :data:`STREAMED_BYTES` of weights among the synthetic networks' for its ω to be fitted."""
@@ -706,16 +714,17 @@ def fit_inside_and_forward(
     profile: DeviceProfile,
     cold: ForwardModel,
     fit_glue: bool = False,
+    hot_shares: Sequence[float] = HOT_SHARES,
 ) -> tuple[DeviceProfile, ForwardModel]:
     """The profile with the in-network factors and streaming rates, and the forward terms, fitted
-    for each H of :data:`HOT_SHARES` (× C) to the kernels clocked inside the synthetic networks
+    for each H of ``hot_shares`` (× C) to the kernels clocked inside the synthetic networks
     (:func:`in_network_fits`) and then s (and g, ``fit_glue``) to their whole forwards
     (:func:`fit_forward`);
     the H whose whole forwards are predicted best (median relative error) kept. H is a network's
     fact, so the networks choose it: on the per-kernel times the small synthetic networks, whose
     kernels have little weight to stream, could hardly tell one H from another."""
     best: tuple[float, DeviceProfile, ForwardModel] | None = None
-    for _, factors, streams, terms in in_network_fits(inside, profile, cold):
+    for _, factors, streams, terms in in_network_fits(inside, profile, cold, hot_shares):
         fitted = profile.model_copy(
             update={
                 "kinds": {
@@ -867,7 +876,9 @@ def calibrate(
             inside += [(k, y, w, streamed) for k, y in timed if y > 0]
     try:
         if inside:
-            profile, forward = fit_inside_and_forward(inside, forwards, profile, cold, not b.glue_in_network)
+            profile, forward = fit_inside_and_forward(
+                inside, forwards, profile, cold, not b.glue_in_network, HOT_SHARES_OF[backend]
+            )
         else:
             forward = fit_forward(forwards, profile, quick, cold)
     except ValidationError as e:  # a fit outside the bounds a profile file may hold

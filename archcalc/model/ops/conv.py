@@ -161,7 +161,7 @@ class Conv2d(Op):
         when (strided or dilated or B ≥ 16 or a window other than 1×1 or threads > 1) and (G > 1 or
         both window sides > 3 or B > 1 or B·M·H·W > 20480 input elements), else its own im2col +
         GEMM (``slow_conv2d``; NNPACK needs B ≥ 16). The two differ by up to 3×: one thread runs a
-        3×3 of 96 → 192 channels at 42 GMAC/s on a 9×9 map (15 552 input elements, ATen) and 107
+        3×3 of 96 → 192 channels at 42 GMAC/s on a 9×9 map (7,776 input elements, ATen) and 107
         on 18×18 (oneDNN); AlexNet's 3×3 convolutions at α = 0.5 on 160 px fall on ATen's side."""
         cat = row.category.split()[-1].split("×")
         kh, kw = (int(cat[0]), int(cat[-1])) if all(t.isdigit() for t in cat) else (1, 1)
