@@ -466,12 +466,13 @@ HOT_SHARES = (0.0, 0.125, 0.25, 0.375, 0.5, 0.75, 1.0)
 cache between forward passes (:attr:`ForwardModel.hot_weight_bytes`), the best fit kept."""
 HOT_SHARES_OF = {"torch": (1.0,), "onnxruntime": HOT_SHARES}
 """The H :func:`calibrate` tries, per backend. On torch the synthetic networks chose H = 12, 24 or
-32 MiB from one calibration to the next (C = 32 MiB), by forward errors a few tenths of a point
+32 MiB from one calibration to the next (C = 32 MiB), by median forward errors 0–1.2 points
 apart; at 12 MiB, MobileNet V1 and V3-Small, MobileNetV4-Conv-S and the small ShuffleNets (16–35
 MiB of footprint) were priced cold and 15–28 % dear (run k2: 76.0 % of the built-in configurations
 within ±10 %, 82.3 % with its profile's H set to 32 MiB). Refitted offline with H = C, seven
 calibrations averaged 87.0 % against twelve clean measurements with the drift taken out, 85.8 % as
-chosen (docs/latency.md, tenth round). onnxruntime's chose 24 MiB every time: it keeps the search."""
+chosen (docs/latency.md, tenth round). onnxruntime's choice moves too (8–32 MiB over eight runs),
+where the runs scored 78–95 %; H = C is untried there, and it keeps the search."""
 MIN_STREAMED = 4
 """Fewest kernels of a streaming family (``KernelType.streams``) with at least
 :data:`STREAMED_BYTES` of weights among the synthetic networks' for its ω to be fitted."""
