@@ -37,7 +37,7 @@ For one backend (``torch`` eager or ``onnxruntime``'s CPU provider, :mod:`archca
      (:func:`fit_in_network`), then s on the whole forwards — with g where the per-kernel times
      do not hold the glue between kernels (``Bench.glue_in_network``: onnxruntime, whose profiler
      bias is known to about g's size); the H whose forwards are predicted best is kept
-     (:func:`fit_inside_and_forward`);
+     (:func:`fit_inside_and_forward`; onnxruntime: torch keeps H = C, :data:`HOT_SHARES_OF`);
    - else (a backend that cannot clock them: f_κ = 1, no ω) s, g, a, c on the whole forwards'
      relative error (:func:`fit_forward`, ``scipy.optimize.lsq_linear``), H among the same
      candidates: s within [0.5, 2] (the isolated kernels set the scale; a fit free to zero it, as
