@@ -163,8 +163,7 @@ class Conv2d(Op):
         GEMM (``slow_conv2d``; NNPACK needs B ≥ 16). The two differ by up to 3×: one thread runs a
         3×3 of 96 → 192 channels at 42 GMAC/s on a 9×9 map (7,776 input elements, ATen) and 107
         on 18×18 (oneDNN); AlexNet's 3×3 convolutions at α = 0.5 on 160 px fall on ATen's side."""
-        cat = row.category.split()[-1].split("×")
-        kh, kw = (int(cat[0]), int(cat[-1])) if all(t.isdigit() for t in cat) else (1, 1)
+        kh, kw = cls._row_kernel(row)
         args = row.args.split(" ")
         strided = any(t[:1] in ("s", "d") and t[1:].isdigit() for t in args[1:])  # describe(): s2, d2
         first = strided or batch >= 16 or (kh, kw) != (1, 1) or threads > 1
@@ -173,12 +172,17 @@ class Conv2d(Op):
         return not (first and second)
 
     @classmethod
+    def _row_kernel(cls, row: LayerRow) -> tuple[int, int]:
+        """(K_h, K_w) from the category :meth:`category` wrote (``Conv 3×3``, ``Conv DW 1×7`` …);
+        (1, 1) for a category without them."""
+        sides = row.category.split()[-1].split("×") if "×" in row.category else []
+        return (int(sides[0]), int(sides[-1])) if sides and all(t.isdigit() for t in sides) else (1, 1)
+
+    @classmethod
     def row_window(cls, row: LayerRow) -> tuple[float, float]:
-        """The kernel side from the category :meth:`category` wrote (``Conv 3×3``, ``Conv DW 5×5`` …);
-        input channels per group = weight elements per output channel (fp32 weight bytes) / k²."""
-        cat = row.category
-        digits = [int(t) for t in cat.split()[-1].split("×") if t.isdigit()] if "×" in cat else []
-        ksz = float(digits[0]) if digits else 1.0
+        """The kernel side K_h (:meth:`_row_kernel`); input channels per group = weight elements per
+        output channel (fp32 weight bytes) / k²."""
+        ksz = float(cls._row_kernel(row)[0])
         width = 0.0
         if row.weight_bytes:
             per_out = row.weight_bytes / 4 / max(row.output_shape[0], 1)
