@@ -780,6 +780,47 @@ def calibrate_reorders(
     return fit_rates(REORDER, nbytes, nbytes, np.array([t for _, t in samples]), profile)
 
 
+NETWORK_ROUNDS = {False: 5, True: 1}
+"""Times :func:`measure_networks` goes over the synthetic networks (a full calibration, a quick one).
+This VM's speed wanders by 5–12 % over spells of 30–60 s (three networks timed back to back for 10
+minutes: ``docs/latency.md``, eleventh round), and one pass over the 48 networks takes ~20 s: the
+level a calibration set was that of its 20 seconds (profiles 4 % under to 10 % over the median of
+21 clean measurements), which every prediction carries."""
+
+
+def measure_networks(
+    b: Bench,
+    nets: Sequence[Graph],
+    rounds: int,
+    wrap: Callable[[list[Any]], Iterable[Any] | Iterator[Any]] = _identity,
+) -> list[tuple[float, dict[str, float] | None]]:
+    """(forward seconds, seconds of each layer inside it or None) of each of ``nets``: the medians
+    over ``rounds`` passes over all of them in turn (:meth:`Bench.networks`), so that each network's
+    figures come from moments spread over the whole measurement."""
+    from statistics import median
+
+    runs = [g for _ in range(rounds) for g in nets]
+    forwards: list[list[float]] = [[] for _ in nets]
+    layers: list[dict[str, list[float]] | None] = [{} for _ in nets]
+    # the measurements first in the zip: the last next() on them ends their generator (and its
+    # worker process) before the progress wrapper is exhausted
+    for i, ((seconds, per_layer), _) in enumerate(
+        zip(b.networks(runs), wrap([("forward", g) for g in runs]), strict=True)
+    ):
+        j = i % len(nets)
+        forwards[j].append(seconds)
+        seen = layers[j]
+        if per_layer is None:
+            layers[j] = None
+        elif seen is not None:
+            for name, t in per_layer.items():
+                seen.setdefault(name, []).append(t)
+    return [
+        (median(ts), None if ls is None else {name: median(v) for name, v in ls.items()})
+        for ts, ls in zip(forwards, layers, strict=True)
+    ]
+
+
 def calibration_networks(count: int, max_macs: float, backend: str, seed: int = 0) -> list[Graph]:
     """``count`` synthetic networks from seeds ``seed``, ``seed + 1000`` …; on onnxruntime those
     ONNX cannot express (adaptive pooling with unequal windows) are passed over for the next seed."""
@@ -863,11 +904,8 @@ def calibrate(
     )
     forwards: list[tuple[list[Kernel], float]] = []
     inside: list[InNetwork] | None = None if quick else []
-    # the measurements first in the zip: the last next() on them ends their generator (and its
-    # worker process) before the progress wrapper is exhausted
-    for (seconds, per_layer), (_, g) in zip(
-        b.networks(nets), wrap([("forward", g) for g in nets]), strict=True
-    ):
+    measured = measure_networks(b, nets, NETWORK_ROUNDS[quick], wrap)
+    for g, (seconds, per_layer) in zip(nets, measured, strict=True):
         ks = group_kernels(layer_costs(g), backend, block)
         forwards.append((ks, seconds))
         if per_layer is None:
@@ -894,6 +932,7 @@ def calibrate(
 
 __all__ = [
     "BOUNDS",
+    "NETWORK_ROUNDS",
     "cache_bytes",
     "calibrate",
     "calibrate_kind",
@@ -913,5 +952,6 @@ __all__ = [
     "forward_row",
     "in_network_fits",
     "learned_features",
+    "measure_networks",
     "nnls_relative",
 ]
