@@ -785,7 +785,9 @@ NETWORK_ROUNDS = {False: 5, True: 1}
 This VM's speed wanders by 5–12 % over spells of 30–60 s (three networks timed back to back for 10
 minutes: ``docs/latency.md``, eleventh round), and one pass over the 48 networks takes ~20 s: the
 level a calibration set was that of its 20 seconds (profiles 4 % under to 10 % over the median of
-21 clean measurements), which every prediction carries."""
+21 clean measurements), which every prediction carries. Five rounds (+70 s on torch, +110 s on
+onnxruntime): three runs' profiles at −1.3…+3.6 % on torch (seven before: −3.8…+3.4) and +0.2…+1.1 %
+on onnxruntime (eight before: −0.2…+3.7)."""
 
 
 def measure_networks(
