@@ -786,8 +786,9 @@ This VM's speed wanders by 5–12 % over spells of 30–60 s (three networks tim
 minutes: ``docs/latency.md``, eleventh round), and one pass over the 48 networks takes ~20 s: the
 level a calibration set was that of its 20 seconds (profiles 4 % under to 10 % over the median of
 21 clean measurements), which every prediction carries. Five rounds (+70 s on torch, +110 s on
-onnxruntime): three runs' profiles at −1.3…+3.6 % on torch (seven before: −3.8…+3.4) and +0.2…+1.1 %
-on onnxruntime (eight before: −0.2…+3.7)."""
+onnxruntime): the drift between a calibration and the benchmark's measurement after it, over four
+runs, 1.7 % on average (absolute) on torch (2.6 over the seven runs before) and 1.9 % on onnxruntime (2.4
+over nine)."""
 
 
 def measure_networks(
