@@ -83,6 +83,23 @@ def test_hand_written_shuffle_and_chunk_become_primitives() -> None:
     assert any(e.op == "Tensor.contiguous" and e.action == "alias" for e in result.ledger)
 
 
+def test_rows_name_their_step_in_a_written_out_shuffle() -> None:
+    """What the importer's shuffle merge asks each row kind (worked by hand on 12 channels in 3
+    groups of a 4×4 map): the reshape 12×4×4 → 3×4×4×4 splits, one to 4×4×12×1 does not, a
+    reshape or a flatten back from four dimensions merges, the transpose [1, 0, 2, 3] swaps and
+    [0, 2, 1, 3] does not; a row of any other kind (a batch norm) is no step."""
+    from archcalc.model.blocks import BLOCKS
+
+    reshape, transpose = BLOCKS["reshape"].entry, BLOCKS["transpose"].entry
+    assert reshape.shuffle_step({}, [(12, 4, 4)], (3, 4, 4, 4)) == "split"
+    assert reshape.shuffle_step({}, [(12, 4, 4)], (4, 4, 12, 1)) is None
+    assert reshape.shuffle_step({}, [(4, 3, 4, 4)], (12, 4, 4)) == "merge"
+    assert BLOCKS["flatten"].entry.shuffle_step({}, [(4, 3, 4, 4)], (12, 4, 4)) == "merge"
+    assert transpose.shuffle_step({"perm": [1, 0, 2, 3]}, [(3, 4, 4, 4)], (4, 3, 4, 4)) == "swap"
+    assert transpose.shuffle_step({"perm": [0, 2, 1, 3]}, [(3, 4, 4, 4)], (3, 4, 4, 4)) is None
+    assert BLOCKS["batchnorm2d"].entry.shuffle_step({}, [(12, 4, 4)], (12, 4, 4)) is None
+
+
 def test_alpha_on_an_imported_unet_is_the_narrower_unet() -> None:
     """α = 0.5 on UNet(w=16) counts exactly what fvcore counts on UNet(w=8): the skips' concat sums,
     the transposed convs and the depthwise-free blocks keep their equalities; the 2 output channels

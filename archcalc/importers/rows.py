@@ -202,18 +202,21 @@ class RowBuilder:
         readers = self._readers()
         by_out = {r.outputs[0]: i for i, r in enumerate(self.rows)}
         drop: set[int] = set()
+
+        def step(r: _Row) -> str | None:
+            entry = BLOCKS[r.data["kind"]].entry
+            return entry.shuffle_step(r.data, [self.shapes[t] for t in r.inputs], r.out_shapes[0])
+
         for i, r in enumerate(self.rows):
-            if r.data["kind"] != "reshape" or i in drop:
+            if i in drop or step(r) != "split":
                 continue
             src = self.shapes[r.inputs[0]]
             out = r.out_shapes[0]
-            if len(src) != 3 or len(out) != 4 or out[0] * out[1] != src[0] or out[2:] != src[1:]:
-                continue
             t_i = next((j for j in range(i + 1, len(self.rows)) if r.outputs[0] in self.rows[j].inputs), None)
             if t_i is None or readers.get(r.outputs[0]) != 1:
                 continue
             t = self.rows[t_i]
-            if t.data["kind"] != "transpose" or t.data.get("perm") != [1, 0, 2, 3]:
+            if step(t) != "swap":
                 continue
             b_i = next(
                 (j for j in range(t_i + 1, len(self.rows)) if t.outputs[0] in self.rows[j].inputs), None
@@ -221,7 +224,7 @@ class RowBuilder:
             if b_i is None or readers.get(t.outputs[0]) != 1:
                 continue
             back = self.rows[b_i]
-            if back.data["kind"] not in ("reshape", "flatten") or back.out_shapes[0] != src:
+            if step(back) != "merge" or back.out_shapes[0] != src:
                 continue
             g = out[0]
             back.data = {"name": back.data["name"], "kind": "shuffle", "groups": g}

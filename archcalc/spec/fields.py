@@ -83,6 +83,17 @@ class Entry(Strict):
         overrides it."""
         return (0,) if cls.passes_channels and in_shapes else ()
 
+    @classmethod
+    def shuffle_step(
+        cls, data: Mapping[str, Any], in_shapes: Sequence[tuple[int, ...]], out_shape: tuple[int, ...]
+    ) -> Literal["split", "swap", "merge"] | None:
+        """This row's step in a channel shuffle written out as reshape → transpose → reshape, which
+        the importers merge into one ``shuffle`` row (:mod:`archcalc.importers.rows`): ``split``
+        (C×H×W viewed as g×(C/g)×H×W), ``swap`` (the first two of four dimensions exchanged),
+        ``merge`` (viewed back as a map; the importer checks it is the map that was split); None
+        (the default) for a row that is no such step."""
+        return None
+
     name: Identifier | None = Field(None, description="row name; default: section.index")
     from_: list[LayerRef] | None = Field(
         None,

@@ -131,6 +131,13 @@ class FlattenEntry(Entry):
         """A C×1×1 map flattened keeps its C channels; any other flatten mixes them with the sides."""
         return (0,) if len(in_shapes[0]) == 3 and in_shapes[0][1:] == (1, 1) else ()
 
+    @classmethod
+    def shuffle_step(
+        cls, data: Mapping[str, Any], in_shapes: Sequence[Shape], out_shape: Shape
+    ) -> Literal["split", "swap", "merge"] | None:
+        """``merge``: a flatten may view the shuffled groups back as the map."""
+        return "merge"
+
 
 class LinearEntry(Entry):
     """Fully connected layer (optionally followed by an activation)."""

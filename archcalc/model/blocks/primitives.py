@@ -383,6 +383,18 @@ class ReshapeEntry(Entry):
         (``alpha_safe``: a flatten written as a reshape)."""
         return (0,) if data.get("alpha_safe") else ()
 
+    @classmethod
+    def shuffle_step(
+        cls, data: Mapping[str, Any], in_shapes: Sequence[Shape], out_shape: Shape
+    ) -> Literal["split", "swap", "merge"] | None:
+        """``split`` when C×H×W becomes g×(C/g)×H×W; else ``merge`` (any reshape may view the
+        shuffled groups back as the map)."""
+        src = in_shapes[0]
+        if len(src) == 3 and len(out_shape) == 4:
+            split = out_shape[0] * out_shape[1] == src[0] and out_shape[2:] == src[1:]
+            return "split" if split else None
+        return "merge"
+
 
 @block(ReshapeEntry)
 def _reshape(e: ReshapeEntry, ctx: Context, b: GraphBuilder, name: str, first: bool) -> None:
@@ -399,6 +411,13 @@ class TransposeEntry(Entry):
 
     kind: Literal["transpose"]
     perm: Annotated[list[NonNegInt], Field(min_length=1)]
+
+    @classmethod
+    def shuffle_step(
+        cls, data: Mapping[str, Any], in_shapes: Sequence[Shape], out_shape: Shape
+    ) -> Literal["split", "swap", "merge"] | None:
+        """``swap`` for the permutation [1, 0, 2, 3] (the groups and the channels per group)."""
+        return "swap" if data.get("perm") == [1, 0, 2, 3] else None
 
 
 @block(TransposeEntry)
