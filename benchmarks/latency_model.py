@@ -16,17 +16,18 @@ of ``--repeats`` forwards after ``--warmup``, batch 1, ``--threads`` threads, Py
 collector paused), never in the process that calibrated (as ``archcalc time`` never runs in the
 process of ``archcalc calibrate``): twice back to back by a fresh Python process running this
 script with ``--measure-only`` — the first is what the prediction is scored against — and once
-more by another fresh process after it. Each measuring process goes over all the configurations
-``--rounds`` times (default 3) and keeps, per configuration, the median over its passes: this
-VM's speed wanders by 5–10 % over seconds to minutes, and one pass caught a configuration in
-whatever phase it happened to run (docs/latency.md, seventh round). These give two **noise
-floors**: |again − first| / first (the same process, right after) and |other − first| / first
-(another process, later). No model can be scored more precisely than the machine measures
-itself, and a profile calibrated once predicts forward passes measured later, in other
-processes: the second floor is the one that bounds it. (On this 2-core VM eager torch's small
-networks ran 10–20 % slower in the process that had just calibrated than in fresh ones, and
-15–30 % apart between processes while Python's collector ran during the timed calls:
-docs/latency.md.)
+more by another fresh process after it. Each of the two measurements is made ``--rounds`` times
+(default 3), each time by a fresh process going once over all the configurations, and keeps, per
+configuration, the median over them: this VM's speed wanders by 5–10 % over seconds to minutes,
+and one pass caught a configuration in whatever phase it happened to run (docs/latency.md,
+seventh round); and a process is a state of its own, which slows the same network by up to
+16 % (twelfth round). These give two **noise floors**: |again − first| / first (the same
+processes, right after) and |other − first| / first (other processes, later). No model can be
+scored more precisely than the machine measures itself, and a profile calibrated once predicts
+forward passes measured later, in other processes: the second floor is the one that bounds it.
+(On this 2-core VM eager torch's small networks ran 10–20 % slower in the process that had just
+calibrated than in fresh ones, and 15–30 % apart between processes while Python's collector ran
+during the timed calls: docs/latency.md.)
 
 Printed per backend and set: the share of predictions within ±5 % and ±10 % of the measured
 forward, the median and 90th-percentile |predicted − measured| / measured, Kendall's τ-b
@@ -384,6 +385,20 @@ def cross(directories: list[str]) -> int:
     return 0
 
 
+def in_fresh_processes(
+    backend: str, args: argparse.Namespace, threads: int, times: int
+) -> dict[str, list[float]]:
+    """Every configuration measured ``times`` times by each of ``--rounds`` fresh processes, one
+    after another (:func:`in_fresh_process`, one pass over the configurations each), and each
+    place in the row the median over them. A process is a state of its own: one that had measured
+    every configuration once ran MobileNet V2 α = 0.5 at 160 px 8–16 % slower than it had at its
+    start, which neither Python's collector nor ``malloc_trim`` undid, and two calibration workers
+    ran the same synthetic networks 6 % apart (docs/latency.md, twelfth round)."""
+    one = argparse.Namespace(**{**vars(args), "rounds": 1})
+    runs = [in_fresh_process(backend, one, threads, times) for _ in range(args.rounds)]
+    return {label: [median(r[label][i] for r in runs) for i in range(times)] for label in runs[0]}
+
+
 def run_backend(backend: str, args: argparse.Namespace, threads: int) -> None:
     t0 = time.perf_counter()
     name = getattr(args, f"profile_{backend}")
@@ -412,10 +427,10 @@ def run_backend(backend: str, args: argparse.Namespace, threads: int) -> None:
             macs, pred = float(rep.totals.macs), predict(rep, profile, backend=backend).total_ms
         predicted.append((label, macs, pred))
     t_main = time.perf_counter()
-    print(f"[{backend}] measuring every configuration twice in a fresh process …", file=sys.stderr)
-    first = in_fresh_process(backend, args, threads, 2)
-    print(f"[{backend}] … and once more in another one …", file=sys.stderr)
-    other = in_fresh_process(backend, args, threads, 1)
+    print(f"[{backend}] measuring every configuration twice in fresh processes …", file=sys.stderr)
+    first = in_fresh_processes(backend, args, threads, 2)
+    print(f"[{backend}] … and once more in other ones …", file=sys.stderr)
+    other = in_fresh_processes(backend, args, threads, 1)
     t_other = time.perf_counter()
     print(
         f"{'configuration':40s} {'MMACs':>9s} {'measured':>10s} {'again':>10s} {'other proc':>10s} "
@@ -478,8 +493,8 @@ def main() -> int:
         "--rounds",
         type=_at_least_one,
         default=3,
-        help="passes over all configurations per measuring process, each configuration's time the median "
-        "over them (default 3)",
+        help="fresh processes per measurement, each one pass over all configurations, each configuration's "
+        "time the median over them (default 3)",
     )
     ap.add_argument("--nets", nargs="*", help="only these built-in networks")
     ap.add_argument(

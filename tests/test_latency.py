@@ -983,30 +983,32 @@ def test_calibrate_passes_recovers_planted_rates() -> None:
 
 def test_measure_networks_takes_medians_over_rounds_spread_in_time() -> None:
     """Three networks over five rounds: the bench is asked for them round-robin (a, b, c, a, b, c,
-    …), so that each network's figures come from moments spread over the whole measurement; the
-    machine is slow in rounds 2 and 4 (×1.25, worked by hand: a's forward 1, 1.25, 1, 1.25, 1 ms),
-    and each network keeps the median of its five forwards and, layer by layer, of its five in-network
-    times (1 ms and 0.5 ms, the slow rounds left out); a bench that gives no in-network times
-    (None) gives None."""
+    …), one call of ``networks`` (one fresh worker process) per round, so that each network's
+    figures come from moments spread over the whole measurement and from five processes; the
+    processes of rounds 2 and 4 are slow (×1.25, worked by hand: a's forward 1, 1.25, 1, 1.25,
+    1 ms), and each network keeps the median of its five forwards and, layer by layer, of its five
+    in-network times (1 ms and 0.5 ms, the slow rounds left out); a bench that gives no in-network
+    times (None) gives None."""
     from archcalc.measure.calibrate import measure_networks
 
     nets = [GraphBuilder((3, 8 + i, 8 + i)).graph for i in range(3)]
 
     class Bench:
         def __init__(self, per_layer: bool) -> None:
-            self.asked: list[int] = []
+            self.asked: list[list[int]] = []
             self.per_layer = per_layer
 
         def networks(self, graphs):
-            for i, g in enumerate(graphs):
-                self.asked.append(nets.index(g))
-                slow = 1.25 if (i // 3) % 2 == 1 else 1.0
+            self.asked.append([])
+            slow = 1.25 if len(self.asked) in (2, 4) else 1.0
+            for g in graphs:
+                self.asked[-1].append(nets.index(g))
                 base = 1e-3 * (1 + nets.index(g))
                 yield base * slow, ({"conv": 0.5 * base * slow} if self.per_layer else None)
 
     b = Bench(True)
     got = measure_networks(b, nets, 5)
-    assert b.asked == [0, 1, 2] * 5
+    assert b.asked == [[0, 1, 2]] * 5
     assert got == [(1e-3, {"conv": 5e-4}), (2e-3, {"conv": 1e-3}), (3e-3, {"conv": 1.5e-3})]
     assert measure_networks(Bench(False), nets, 1) == [(1e-3, None), (2e-3, None), (3e-3, None)]
 

@@ -234,29 +234,11 @@ class TorchBench:
         return {name: median(ts) for name, ts in seconds.items()}
 
     def networks(self, graphs: Sequence[Graph]) -> Iterator[tuple[float, dict[str, float] | None]]:
-        """Measured in one fresh Python process (``multiprocessing``'s spawn), as ``archcalc time``
-        and the benchmark measure: in the process that had just timed hundreds of kernels, eager
-        torch ran small networks 10–20 % slower, and the in-network factors fitted to its times
-        scored 1–4 points lower (docs/latency.md, fifth round)."""
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-        from concurrent.futures.process import BrokenProcessPool
-
-        from archcalc.errors import ArchcalcError
-
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        try:
-            futures = [pool.submit(_measure_network, g, self.threads, self.quick) for g in graphs]
-            for f in futures:
-                try:
-                    yield f.result()
-                except (BrokenProcessPool, MemoryError, RuntimeError) as e:
-                    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-                    raise ArchcalcError(
-                        f"calibrate: the process timing the synthetic networks failed: {first}"
-                    ) from None
-        finally:  # also when the caller stops early: drop what is not measured yet
-            pool.shutdown(wait=True, cancel_futures=True)
+        """Measured in one fresh Python process (:func:`networks_in_worker`): in the process that had
+        just timed hundreds of kernels, eager torch ran small networks 10–20 % slower, and the
+        in-network factors fitted to its times scored 1–4 points lower (docs/latency.md, fifth
+        round)."""
+        return networks_in_worker(graphs, "torch", self.threads, self.quick)
 
 
 class OrtBench:
@@ -452,21 +434,61 @@ class OrtBench:
         return out
 
     def networks(self, graphs: Sequence[Graph]) -> Iterator[tuple[float, dict[str, float] | None]]:
-        """In this process (onnxruntime's forward runs little Python); each kernel inside the
-        forward by the profiler (:meth:`in_network`) but in a quick calibration."""
-        for g in graphs:
-            yield self.forward(g), None if self.quick else self.in_network(g)
+        """Measured in one fresh Python process (:func:`networks_in_worker`), with this bench's
+        profiler biases; each kernel inside the forward by the profiler (:meth:`in_network`) but in
+        a quick calibration."""
+        state = (("bias", self.bias), ("bias_conv", self.bias_conv))
+        return networks_in_worker(graphs, "onnxruntime", self.threads, self.quick, state)
+
+
+NetworkTimes = tuple[float, dict[str, float] | None]
+BenchState = tuple[tuple[str, float], ...]
+
+
+def networks_in_worker(
+    graphs: Sequence[Graph], backend: str, threads: int, quick: bool, state: BenchState = ()
+) -> Iterator[NetworkTimes]:
+    """(forward, in-network) of each graph, in order, measured by one fresh Python process
+    (``multiprocessing``'s spawn) with a bench of ``backend`` whose attributes ``state`` sets, as
+    ``archcalc time`` and the benchmark measure. A process is a state of its own: two workers
+    measuring the same 48 synthetic networks minutes apart on the quiet VM ran them 6 % apart
+    (median; up to 27 %), so :func:`~archcalc.measure.calibrate.measure_networks` asks a fresh one
+    for each round (docs/latency.md, twelfth round)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from archcalc.errors import ArchcalcError
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        futures = [pool.submit(_measure_network, g, backend, threads, quick, state) for g in graphs]
+        for f in futures:
+            try:
+                yield f.result()
+            except (BrokenProcessPool, MemoryError, RuntimeError) as e:
+                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                raise ArchcalcError(
+                    f"calibrate: the process timing the synthetic networks failed: {first}"
+                ) from None
+    finally:  # also when the caller stops early: drop what is not measured yet
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @functools.cache
-def _worker_bench(threads: int, quick: bool) -> TorchBench:
-    return TorchBench(threads, quick)
+def _worker_bench(backend: str, threads: int, quick: bool, state: BenchState) -> Bench:
+    b = bench(backend, threads, quick)
+    for name, value in state:
+        setattr(b, name, value)
+    return b
 
 
-def _measure_network(graph: Graph, threads: int, quick: bool) -> tuple[float, dict[str, float] | None]:
-    """:meth:`TorchBench.forward` and (unless ``quick``, which fits no in-network factor)
-    :meth:`TorchBench.in_network` of ``graph``: what a :meth:`TorchBench.networks` worker runs."""
-    b = _worker_bench(threads, quick)
+def _measure_network(
+    graph: Graph, backend: str, threads: int, quick: bool, state: BenchState
+) -> NetworkTimes:
+    """:meth:`Bench.forward` and (unless ``quick``, which fits no in-network factor)
+    :meth:`Bench.in_network` of ``graph``: what a :func:`networks_in_worker` process runs."""
+    b = _worker_bench(backend, threads, quick, state)
     return b.forward(graph), None if quick else b.in_network(graph)
 
 
@@ -484,4 +506,5 @@ __all__ = [
     "bench",
     "cpu_model",
     "fit_versions",
+    "networks_in_worker",
 ]
