@@ -22,6 +22,7 @@ from archcalc.count.latency import (
     layer_latencies,
     layer_seconds,
     load_profile,
+    memory_share,
     predict,
     profile_dir,
     save_profile,
@@ -58,7 +59,7 @@ def make_profile(
         for k in KINDS
     }
     return DeviceProfile(
-        format=2,
+        format=3,
         name=name,
         created="2025-01-01T00:00:00+00:00",
         cpu="hand-made",
@@ -165,18 +166,28 @@ def test_cold_weights_reused_prices_only_reread_weights() -> None:
 
 
 def test_in_network_factor_by_hand() -> None:
-    """f_κ (``KindModel.in_network``) multiplies the kernel's isolated seconds, under s, and only for
-    its own kind: T = s·f·t + g + a·written + c·cold."""
+    """f_κ (``KindModel.in_network``) scales the share u of the kernel's isolated seconds that its
+    memory traffic and overhead set, under s, and only for its own kind:
+    T = s·(1 + (f − 1)·u)·t + g + a·written + c·cold, u = (memory + o) / (max(compute, memory) + o).
+    Compute-bound (1e7 MAC/s): compute 3.2768e-3 s, memory 14336 / 5e8 = 2.8672e-5, o = 1e-6, so
+    u = 2.9672e-5 / 3.2778e-3; memory-bound (1e10 MAC/s): u = 1, f scales all of t."""
     row = pointwise_16_to_32()
-    p = make_profile(mac_rate=1e7, forward=HAND_FORWARD)
-    kinds = dict(p.kinds)
-    kinds["pointwise"] = kinds["pointwise"].model_copy(update={"in_network": 1.5})
-    kinds["dense"] = kinds["dense"].model_copy(update={"in_network": 4.0})  # not this layer's kind
-    q = p.model_copy(update={"kinds": kinds})
-    # T = 2·1.5·3.2778e-3 + 1e-5 + 1e-9·8192 + 1e-8·2048 = 9.872072e-3 s
-    (layer,) = predict(_report_of(row), q).layers
-    assert layer.seconds == pytest.approx(9.872072e-3)
-    assert layer.forward_seconds == pytest.approx(1e-5 + 8.192e-6 + 2.048e-5)
+    for mac_rate, u, t, expected in (
+        # T = 2·(3.2778e-3 + 0.5·2.9672e-5) + 1e-5 + 1e-9·8192 + 1e-8·2048 = 6.623944e-3 s
+        (1e7, 2.9672e-5 / 3.2778e-3, 3.2778e-3, 6.623944e-3),
+        # T = 2·1.5·(2.8672e-5 + 1e-6) + 3.8672e-5 = 1.27688e-4 s
+        (1e10, 1.0, 2.9672e-5, 1.27688e-4),
+    ):
+        p = make_profile(mac_rate=mac_rate, forward=HAND_FORWARD)
+        kinds = dict(p.kinds)
+        kinds["pointwise"] = kinds["pointwise"].model_copy(update={"in_network": 1.5})
+        kinds["dense"] = kinds["dense"].model_copy(update={"in_network": 4.0})  # not this layer's kind
+        q = p.model_copy(update={"kinds": kinds})
+        (k,) = group_kernels([row], "torch")
+        assert memory_share(k, q) == pytest.approx(u) and layer_seconds(row, q) == pytest.approx(t)
+        (layer,) = predict(_report_of(row), q).layers
+        assert layer.seconds == pytest.approx(expected)
+        assert layer.forward_seconds == pytest.approx(1e-5 + 8.192e-6 + 2.048e-5)
 
 
 def test_profile_without_in_network_factors_loads_with_one() -> None:
@@ -204,10 +215,10 @@ def _in_network_chain(blocks: int, width: int, side: int) -> list:
 
 
 def test_fit_in_network_recovers_planted_constants() -> None:
-    """Kernel seconds inside a network made from known constants, y_k = f_κ·t_k + g + a·written_k +
-    c·cold_k (pointwise f = 1.3, batch norm f = 2.0, g = 2 µs, a = 0.5 ps/B, c = 40 ps/B; no kernel
-    with weights enough to stream), are fitted back (to 10⁻⁴), the network's weights cold (H = 0); a
-    kind with fewer than MIN_IN_NETWORK kernels (one dense) keeps f = 1."""
+    """Kernel seconds inside a network made from known constants, y_k = (1 + (f_κ − 1)·u_k)·t_k + g +
+    a·written_k + c·cold_k (u_k :func:`memory_share`; pointwise f = 1.3, batch norm f = 2.0, g = 2 µs,
+    a = 0.5 ps/B, c = 40 ps/B; no kernel with weights enough to stream), are fitted back (to 10⁻⁴), the
+    network's weights cold (H = 0); a kind with fewer than MIN_IN_NETWORK kernels (one dense) keeps f = 1."""
     from archcalc.measure.calibrate import MIN_IN_NETWORK, fit_in_network
 
     kernels = _in_network_chain(MIN_IN_NETWORK + 2, 24, 32)
@@ -218,7 +229,8 @@ def test_fit_in_network_recovers_planted_constants() -> None:
     data = []
     for k in kernels:
         t = kernel_seconds(k, p)
-        y = f.get(layer_kind(k.head), 1.0) * t + 2e-6 + 0.5e-12 * k.bytes_written + 40e-12 * k.weight_bytes
+        share = 1.0 + (f.get(layer_kind(k.head), 1.0) - 1.0) * memory_share(k, p)
+        y = share * t + 2e-6 + 0.5e-12 * k.bytes_written + 40e-12 * k.weight_bytes
         data.append((k, y, float(w), False))
     factors, streams, terms = fit_in_network(data, p, cold)
     assert factors == pytest.approx(f, rel=1e-4)
@@ -249,7 +261,8 @@ def test_fit_in_network_recovers_planted_streaming_and_hot_networks() -> None:
             conv = KERNEL_TYPES[layer_kind(k.head)].streams == "conv"  # batch norm streams none
             u = 250e-12 * min(k.weight_bytes, 2e6) if w > 1e6 and conv else 0.0
             core = (t**3 + u**3) ** (1 / 3)
-            y = (1.1 if layer_kind(k.head) == "pointwise" else 1.0) * core + 3e-6
+            f = 1.1 if layer_kind(k.head) == "pointwise" else 1.0
+            y = (1.0 + (f - 1.0) * memory_share(k, p)) * core + 3e-6
             data.append((k, y, float(w), False))
     factors, streams, terms = fit_in_network(data, p, cold)
     small, large = sorted({w for _, _, w, _ in data})
@@ -277,7 +290,8 @@ def _planted_networks(glue_outside: float) -> tuple[DeviceProfile, ForwardModel,
             t = kernel_seconds(k, p)
             conv = KERNEL_TYPES[layer_kind(k.head)].streams == "conv"
             u = 250e-12 * min(k.weight_bytes, 2e6) if w > 1e6 and conv else 0.0
-            ys.append((1.1 if layer_kind(k.head) == "pointwise" else 1.0) * (t**3 + u**3) ** (1 / 3) + 3e-6)
+            f = 1.0 + (0.1 if layer_kind(k.head) == "pointwise" else 0.0) * memory_share(k, p)
+            ys.append(f * (t**3 + u**3) ** (1 / 3) + 3e-6)
             inside.append((k, ys[-1], float(w), False))
         forwards.append((kernels, sum(ys) + glue_outside * len(kernels)))
     return p, cold, inside, forwards
@@ -353,7 +367,7 @@ def test_in_network_fit_prices_read_once_weights_as_the_network_streams_them() -
     for streamed in (True, False):
         for k in kernels:
             t = kernel_seconds(k, p) * (ratio if streamed else 1.0)
-            data.append((k, 1.2 * t + 1e-6, 2e6, streamed))
+            data.append((k, (1.0 + 0.2 * memory_share(k, p)) * t + 1e-6, 2e6, streamed))
     factors, streams, terms = fit_in_network(data, p, cold, hot_shares=(0.0,))
     assert factors == {"linear": pytest.approx(1.2, rel=1e-6)} and streams == {}
     # every kernel writes 256 B: g and a·256 B are one column here, their sum the planted 1 µs

@@ -114,7 +114,7 @@ def test_calibrate_quick_writes_a_profile(cli, config_dir: Path) -> None:
     assert p is not None and p.quick and p.threads == 1
     assert json.loads(r.out)["name"] == "q"
     assert all(m.samples > 0 for m in p.kinds.values())
-    assert p.format == 2 and p.forward.networks > 0
+    assert p.format == 3 and p.forward.networks > 0
     assert p.fused_passes == {}  # eager torch fuses no activation into a convolution
 
 

@@ -48,14 +48,19 @@ cache, and whatever else differs per kernel type between an isolated call and on
 and fits the profile's forward constants. The predicted seconds of kernel i in a forward pass,
 and the network total, are::
 
-    T_i = s · f_κ · M_p(t_i, ω_κ · cold_i)  +  g  +  a · B · written_i  +  c · cold_i
+    T_i = s · (1 + (f_κ − 1) · u_i) · M_p(t_i, ω_κ · cold_i)  +  g  +  a · B · written_i  +  c · cold_i
+    u_i = (memory_i + overhead_i) / (max(compute_i, memory_i) + overhead_i)
     cold_i = min(weight_bytes_i, C), or 0 in a network whose footprint F is at most H
     F = Σ weight bytes + λ · B · Σ bytes written        (λ = 2: :meth:`ForwardModel.footprint`)
     M_p(t, u) = (t^p + u^p)^(1/p)
     T   = Σ_i T_i
 
 where t_i is the kernel time above, f_κ the in-network factor of its type κ
-(:attr:`KindModel.in_network`), s a scale on the kernels, g the glue seconds per kernel, a the
+(:attr:`KindModel.in_network`), applied to the share u_i of the kernel's isolated time that its
+memory traffic and call overhead set (its roofline terms, :func:`memory_share`: 1 for a kernel
+bound by memory or overhead; a compute-bound convolution keeps its isolated time, as VGG-16's ran
+in a network within 2 % of their isolated model while f_dense = 1.11 priced them 11 % dear:
+docs/latency.md, twelfth round), s a scale on the kernels, g the glue seconds per kernel, a the
 seconds per byte of a freshly written output tensor (0 bytes for views), c the seconds per weight
 byte read cold, and C the last-level (L3) cache size: a kernel timed alone, call after call,
 keeps up to C of its weights in cache, which in a forward pass can all come cold (weights beyond
@@ -125,14 +130,16 @@ PRICED_CONVENTION = "paper"
 convention: a prediction does not depend on how a counter tallies."""
 
 FORMULA = (
-    "T = s·f·M_p(t, ω·cold) + g + a·B·written + c·cold per kernel, summed (cold: the kernel's weight "
-    "bytes up to C, 0 in a network of at most H weight bytes; M_p(t, u) = (t^p + u^p)^(1/p)); "
+    "T = s·(1 + (f − 1)·u)·M_p(t, ω·cold) + g + a·B·written + c·cold per kernel, summed (cold: the "
+    "kernel's weight bytes up to C, 0 in a network of at most H weight bytes; M_p(t, u) = (t^p + "
+    "u^p)^(1/p); u: the share of t its memory and overhead terms set); "
     "t = (max(work / R_kind, bytes(B) / (e_kind·W_copy(bytes))) + o_kind)·exp(r_kind); work = MACs·B "
     "(conv, linear) or bytes(B) (data kinds); bytes(B) = B·activations + weights"
 )
 
-PROFILE_FORMAT = 2
-"""Version of the profile file; a profile of another version must be re-measured."""
+PROFILE_FORMAT = 3
+"""Version of the profile file; a profile of another version must be re-measured (3: the in-network
+factor f_κ scales a kernel's memory share only, :func:`memory_share`; 2 scaled all of it)."""
 
 DEFAULT_PROFILE = "default"
 
@@ -212,9 +219,9 @@ class KindModel(_ProfilePart):
 
 class ForwardModel(_ProfilePart):
     """What a whole forward pass adds to the roofline of each layer (see module doc):
-    T_i = s·f_κ·M_p(t_i, ω_κ·cold_i) + g + a·B·written_i + c·cold_i (:meth:`cold_bytes`; f_κ:
-    :attr:`KindModel.in_network`; ω_κ: :attr:`KindModel.stream_seconds_per_byte`; M_p:
-    :meth:`overlap`)."""
+    T_i = s·(1 + (f_κ − 1)·u_i)·M_p(t_i, ω_κ·cold_i) + g + a·B·written_i + c·cold_i
+    (:meth:`cold_bytes`; f_κ: :attr:`KindModel.in_network`; u_i: :func:`memory_share`; ω_κ:
+    :attr:`KindModel.stream_seconds_per_byte`; M_p: :meth:`overlap`)."""
 
     scale: float = Field(1.0, ge=0, le=1e3, description="s: factor on each layer's roofline seconds")
     node_seconds: float = Field(0.0, ge=0, le=MAX_SECONDS, description="g: glue seconds per graph node")
@@ -348,7 +355,7 @@ class ForwardModel(_ProfilePart):
 class DeviceProfile(_ProfilePart):
     """A machine's measured copy bandwidth, MAC rates, efficiencies and overheads, per layer kind."""
 
-    format: Literal[2] = Field(description="profile file version (see PROFILE_FORMAT)")
+    format: Literal[3] = Field(description="profile file version (see PROFILE_FORMAT)")
     name: str
     created: str = Field(description="when it was measured (ISO 8601)")
     host: str = ""
@@ -645,8 +652,10 @@ def read_once_factor(k: Kernel, profile: DeviceProfile, model: ForwardModel, bat
 def in_network_seconds(
     k: Kernel, t: float, profile: DeviceProfile, batch: int = 1, hot: bool = False, streamed: bool = False
 ) -> float:
-    """f_κ·M_p(t, ω_κ·cold_k): kernel ``k``, whose isolated time is ``t`` (:func:`kernel_seconds`),
-    inside a forward pass (f_κ the in-network factor of its type, :attr:`KindModel.in_network`; ω_κ
+    """(1 + (f_κ − 1)·u_k)·M_p(t, ω_κ·cold_k): kernel ``k``, whose isolated time is ``t``
+    (:func:`kernel_seconds`), inside a forward pass (f_κ the in-network factor of its type,
+    :attr:`KindModel.in_network`, on the share u_k of the kernel its memory traffic and overhead set,
+    :func:`memory_share`; ω_κ
     its rate of streaming cold weights, :attr:`KindModel.stream_seconds_per_byte`, none priced
     without one; cold_k :meth:`ForwardModel.cold_bytes`, 0 in a ``hot`` network). A kernel that
     reads each weight once (:meth:`ForwardModel.reads_once`) in a ``streamed`` network
@@ -659,7 +668,17 @@ def in_network_seconds(
         t *= read_once_factor(k, profile, fwd, batch)
     if m.stream_seconds_per_byte:
         t = fwd.overlap(t, m.stream_seconds_per_byte * fwd.cold_bytes(k.weight_bytes, k.macs, batch, hot))
-    return m.in_network * t
+    return (1.0 + (m.in_network - 1.0) * memory_share(k, profile, batch)) * t
+
+
+def memory_share(k: Kernel, profile: DeviceProfile, batch: int = 1) -> float:
+    """u = (memory + overhead) / (max(compute, memory) + overhead) of kernel ``k``'s roofline terms
+    (:func:`kernel_terms`): the share of its isolated time that its memory traffic and call overhead
+    set, to which its type's in-network factor applies (1 for a kernel bound by memory or overhead;
+    1 for a kernel with no terms)."""
+    _, compute, memory, overhead = kernel_terms(k, profile, batch)
+    whole = max(compute, memory) + overhead
+    return min(1.0, (memory + overhead) / whole) if whole > 0 else 1.0
 
 
 def kernel_total_seconds(
@@ -691,10 +710,10 @@ def layer_latencies(
     kernels: Sequence[Kernel], profile: DeviceProfile, batch: int = 1
 ) -> tuple[list[LayerLatency], dict[str, float]]:
     """Each layer of ``kernels`` (:func:`profile_kernels`: one network) priced in a forward pass at
-    ``batch``, in kernel order: a kernel's T_k = s·(f_κ·M_p(t_k, ω_κ·cold_k) + its reorders' t_r) +
-    g + a·B·written_k + c·cold_k (see module doc; cold_k = 0 when the network's weights total at
-    most H) on its first layer, 0 s on the layers fused into it; and ms per kernel type (the layout
-    reorders apart). The core of :func:`predict`, for a graph without a report too."""
+    ``batch``, in kernel order: a kernel's T_k = s·((1 + (f_κ − 1)·u_k)·M_p(t_k, ω_κ·cold_k) + its
+    reorders' t_r) + g + a·B·written_k + c·cold_k (see module doc; cold_k = 0 when the network's
+    weights total at most H) on its first layer, 0 s on the layers fused into it; and ms per kernel
+    type (the layout reorders apart). The core of :func:`predict`, for a graph without a report too."""
     rows: list[LayerLatency] = []
     by_kind: dict[str, float] = {}
     fwd = profile.forward
@@ -733,7 +752,7 @@ def predict(
 ) -> LatencyPrediction:
     """Per-layer predicted seconds in a forward pass on the profile's backend (refused when
     ``backend`` names another): the layers grouped into the backend's kernels, each kernel
-    T_k = s·f_κ·M_p(t_k, ω_κ·cold_k) + g + a·B·written_k + c·cold_k (see module doc), given to
+    T_k = s·(1 + (f_κ − 1)·u_k)·M_p(t_k, ω_κ·cold_k) + g + a·B·written_k + c·cold_k (see module doc), given to
     the kernel's first layer, its roofline bound, and the total in ms."""
     from archcalc.inputs.arguments import whole
     from archcalc.inputs.limits import MAX_BATCH

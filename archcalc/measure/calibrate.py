@@ -26,7 +26,7 @@ For one backend (``torch`` eager or ``onnxruntime``'s CPU provider, :mod:`archca
 3. **Whole forward passes** of seeded random synthetic networks
    (:mod:`archcalc.measure.synthetic_networks`, seeds from 0; the benchmark evaluates on another
    seed) are timed, and the :class:`~archcalc.count.latency.ForwardModel` constants of
-   T = Σ_k (s·f_κ·M_p(t_k, ω_κ·cold_k) + g + a·B·written_k + c·cold_k) fitted (cold_k = 0 in a
+   T = Σ_k (s·(1 + (f_κ − 1)·u_k)·M_p(t_k, ω_κ·cold_k) + g + a·B·written_k + c·cold_k) fitted (cold_k = 0 in a
    network of at most H weight bytes):
 
    - where the backend clocks each kernel inside the forward pass (``Bench.in_network``: torch
@@ -76,6 +76,7 @@ from archcalc.count.latency import (
     kernel_terms,
     kernel_total_seconds,
     layer_kind,
+    memory_share,
     read_once_factor,
 )
 from archcalc.count.learned import KernelPredictor, Tree
@@ -424,7 +425,7 @@ def forward_row(
     hot: bool = False,
     streamed: bool = False,
 ) -> list[float]:
-    """[f_κ·M_p(t_k, ω_κ·cold_k), kernels, B·written_k (views: 0), cold_k] of one kernel: the
+    """[(1 + (f_κ − 1)·u_k)·M_p(t_k, ω_κ·cold_k), kernels, B·written_k (views: 0), cold_k] of one kernel: the
     columns whose weights (s, g, a, c) :func:`fit_forward` fits, cold_k the weight bytes ``cold``'s
     rule prices (:meth:`ForwardModel.cold_bytes`: its C and ``cold_weights``; 0 in a ``hot``
     network); t_k, the kernels and the bytes written count the layout reorders run for the kernel
@@ -446,8 +447,9 @@ def forward_counts(k: Kernel, cold: ForwardModel, batch: int = 1, hot: bool = Fa
 def forward_features(
     kernels: Sequence[Kernel], profile: DeviceProfile, cold: ForwardModel, batch: int = 1
 ) -> list[float]:
-    """[Σ f_κ·M_p(t_k, ω_κ·cold_k), kernels, Σ B·written_k, Σ cold_k]: :func:`forward_row` summed
-    over a network (hot when its footprint is at most ``cold``'s H: :meth:`ForwardModel.network_hot`)."""
+    """[Σ (1 + (f_κ − 1)·u_k)·M_p(t_k, ω_κ·cold_k), kernels, Σ B·written_k, Σ cold_k]: :func:`forward_row`
+    summed over a network (hot when its footprint is at most ``cold``'s H:
+    :meth:`ForwardModel.network_hot`)."""
     hot = cold.network_hot(kernels, batch)
     streamed = cold.streams_read_once(kernels)
     rows = [forward_row(k, profile, cold, batch, hot, streamed) for k in kernels]
@@ -516,12 +518,13 @@ def in_network_fits(
     inside the forward passes of the synthetic networks (``data``: kernel, y_k, its network's
     footprint W, whether the network streams read-once weights)::
 
-        y_k = f_κ·M_p(t_k, ω_φ·cold_k) + g + a·B·written_k + c·cold_k,
+        y_k = (1 + (f_κ − 1)·u_k)·M_p(t_k, ω_φ·cold_k) + g + a·B·written_k + c·cold_k,
         cold_k = 0 if W ≤ H, else min(weight bytes, C)
 
     (t_k isolated, as the profile's kernel models price it, × W(bytes) / W(memory) for a kernel that
     reads its weights once in a network that streams them and is not hot, as the prediction takes
-    it: :func:`~archcalc.count.latency.read_once_factor`; M_p :meth:`ForwardModel.overlap`): the
+    it: :func:`~archcalc.count.latency.read_once_factor`; M_p :meth:`ForwardModel.overlap`; u_k the
+    share of t_k its memory traffic and overhead set, :func:`~archcalc.count.latency.memory_share`): the
     in-network factor f_κ of each kernel type with at least :data:`MIN_IN_NETWORK` kernels in
     ``data`` (within :data:`IN_NETWORK_BOUNDS`), the rate ω_φ of streaming cold weights of each
     family φ (``KernelType.streams``) with at least :data:`MIN_STREAMED` kernels of
@@ -554,6 +557,7 @@ def in_network_fits(
     # a kernel that reads each weight once, in a network that streams them: as priced in it
     read_once = np.array([read_once_factor(k, profile, cold) if s else 1.0 for k, _, _, s in data])
     extra = np.array([kernel_reorder_seconds(k, profile) for k, *_ in data])
+    mem_share = np.array([memory_share(k, profile) for k, *_ in data])  # f applies to that share
     rows = np.array([forward_counts(k, cold) for k, *_ in data])  # kernels, written, cold bytes
     weights = np.array([w for _, _, w, _ in data])
     y = np.array([y for _, y, *_ in data])
@@ -566,9 +570,10 @@ def in_network_fits(
         u = np.where(fam_of >= 0, omega[np.maximum(fam_of, 0)] if ng else 0.0, 0.0) * cold_b
         big_ = np.maximum(np.maximum(t, u), 1e-300)
         core = big_ * ((t / big_) ** p + (u / big_) ** p) ** (1.0 / p)
-        cols = [np.where(type_of == i, core, 0.0) for i in range(nf)]
+        cols = [np.where(type_of == i, core * mem_share, 0.0) for i in range(nf)]
         a = np.column_stack([*cols, rows[:, 0], rows[:, 1], cold_b]) * sw[:, None]
-        target = (y - extra - np.where(type_of < 0, core, 0.0)) * sw  # a type not fitted keeps f = 1
+        # a type not fitted keeps f = 1; the compute share of a fitted one's time is not scaled
+        target = (y - extra - np.where(type_of < 0, core, core * (1.0 - mem_share))) * sw
         norms = np.linalg.norm(a, axis=0)
         norms[norms == 0] = 1.0
         lo = np.array([IN_NETWORK_BOUNDS[0]] * nf + [0.0] * 3) * norms

@@ -328,7 +328,7 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None, wide: bool = Fa
         f"peak MAC rate (GEMM): {p.peak_mac_rate / 1e9:.2f} GMAC/s",
         f"copy bandwidth W(bytes moved): {curve}",
         f"call overhead (tiny op): {1e6 * p.call_overhead:.2f} µs",
-        "forward pass (T_i = s·f_κ·M_p(t_i, ω_κ·cold_i) + g + a·B·written_i + c·cold_i, "
+        "forward pass (T_i = s·(1 + (f_κ − 1)·u_i)·M_p(t_i, ω_κ·cold_i) + g + a·B·written_i + c·cold_i, "
         "cold_i = min(weights_i, C)"
         + (" of weights read more than once per call" if p.forward.cold_weights == "reused" else "")
         + (
