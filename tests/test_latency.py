@@ -170,7 +170,8 @@ def test_in_network_factor_by_hand() -> None:
     memory traffic and overhead set, under s, and only for its own kind:
     T = s·(1 + (f − 1)·u)·t + g + a·written + c·cold, u = (memory + o) / (max(compute, memory) + o).
     Compute-bound (1e7 MAC/s): compute 3.2768e-3 s, memory 14336 / 5e8 = 2.8672e-5, o = 1e-6, so
-    u = 2.9672e-5 / 3.2778e-3; memory-bound (1e10 MAC/s): u = 1, f scales all of t."""
+    u = 2.9672e-5 / 3.2778e-3; memory-bound (1e10 MAC/s): u = 1, f scales all of t; with the forward
+    model's ``in_network_share = "all"``, u = 1 for every kernel."""
     row = pointwise_16_to_32()
     for mac_rate, u, t, expected in (
         # T = 2·(3.2778e-3 + 0.5·2.9672e-5) + 1e-5 + 1e-9·8192 + 1e-8·2048 = 6.623944e-3 s
@@ -188,6 +189,13 @@ def test_in_network_factor_by_hand() -> None:
         (layer,) = predict(_report_of(row), q).layers
         assert layer.seconds == pytest.approx(expected)
         assert layer.forward_seconds == pytest.approx(1e-5 + 8.192e-6 + 2.048e-5)
+    # in_network_share = "all": f scales all of t, compute-bound too:
+    # T = 2·1.5·3.2778e-3 + 1e-5 + 1e-9·8192 + 1e-8·2048 = 9.872072e-3 s
+    p = make_profile(mac_rate=1e7, forward=HAND_FORWARD.model_copy(update={"in_network_share": "all"}))
+    kinds = dict(p.kinds)
+    kinds["pointwise"] = kinds["pointwise"].model_copy(update={"in_network": 1.5})
+    (layer,) = predict(_report_of(row), p.model_copy(update={"kinds": kinds})).layers
+    assert layer.seconds == pytest.approx(9.872072e-3)
 
 
 def test_profile_without_in_network_factors_loads_with_one() -> None:

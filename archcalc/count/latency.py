@@ -264,6 +264,12 @@ class ForwardModel(_ProfilePart):
         description="p of M_p(t, ω·cold) = (t^p + (ω·cold)^p)^(1/p): how far a kernel's work hides the "
         "streaming of its cold weights (p = 1: not at all, the two add; p → ∞: wholly, the larger wins)",
     )
+    in_network_share: Literal["memory", "all"] = Field(
+        "memory",
+        description="the share of a kernel's isolated time its type's in-network factor f scales: "
+        "'memory', the share its memory traffic and overhead set (memory_share: a compute-bound "
+        "convolution keeps its isolated time), or 'all' of it",
+    )
     read_once_streams: bool = Field(
         False,
         description="under cold_weights = 'reused', a kernel that reads each weight once streams its "
@@ -668,7 +674,13 @@ def in_network_seconds(
         t *= read_once_factor(k, profile, fwd, batch)
     if m.stream_seconds_per_byte:
         t = fwd.overlap(t, m.stream_seconds_per_byte * fwd.cold_bytes(k.weight_bytes, k.macs, batch, hot))
-    return (1.0 + (m.in_network - 1.0) * memory_share(k, profile, batch)) * t
+    return (1.0 + (m.in_network - 1.0) * in_network_share(k, profile, fwd, batch)) * t
+
+
+def in_network_share(k: Kernel, profile: DeviceProfile, model: ForwardModel, batch: int = 1) -> float:
+    """u_k, the share of kernel ``k``'s isolated time its type's in-network factor scales, by
+    ``model``'s :attr:`ForwardModel.in_network_share`: :func:`memory_share`, or 1 (all of it)."""
+    return memory_share(k, profile, batch) if model.in_network_share == "memory" else 1.0
 
 
 def memory_share(k: Kernel, profile: DeviceProfile, batch: int = 1) -> float:

@@ -70,13 +70,13 @@ from archcalc.count.latency import (
     KindModel,
     fused_pass_seconds,
     fused_passes,
+    in_network_share,
     kernel_bytes,
     kernel_reorder_seconds,
     kernel_seconds,
     kernel_terms,
     kernel_total_seconds,
     layer_kind,
-    memory_share,
     read_once_factor,
 )
 from archcalc.count.learned import KernelPredictor, Tree
@@ -113,6 +113,13 @@ COMPUTE_SAMPLING = {"onnxruntime": SAMPLES_ORT_COMPUTE, "torch": TORCH_COMPUTE_S
 """The sampling of a compute type (conv, linear), per backend, in a full calibration."""
 
 COLD_WEIGHTS = {"torch": "all", "onnxruntime": "reused"}
+IN_NETWORK_SHARE = {"torch": "memory", "onnxruntime": "all"}
+"""The share of a kernel's isolated time its type's in-network factor scales, per backend
+(:attr:`~archcalc.count.latency.ForwardModel.in_network_share`; docs/latency.md, twelfth round).
+torch: the memory share (refitted on four calibrations, +1.7 points within ±10 % on average with
+each measurement's drift taken out, 14 of 24 pairs up, 5 down by one configuration); onnxruntime:
+all of it, as before (one calibration refitted with the memory share: −1.1 points on average over
+six measurements)."""
 """Which kernels' weights the forward term c prices, per backend (``ForwardModel.cold_weights``).
 On onnxruntime a convolution whose weights stayed in cache while it was timed alone runs slower by
 ~22–25 ps per weight byte in a forward pass, where they come cold (its profiled kernels in
@@ -524,7 +531,7 @@ def in_network_fits(
     (t_k isolated, as the profile's kernel models price it, × W(bytes) / W(memory) for a kernel that
     reads its weights once in a network that streams them and is not hot, as the prediction takes
     it: :func:`~archcalc.count.latency.read_once_factor`; M_p :meth:`ForwardModel.overlap`; u_k the
-    share of t_k its memory traffic and overhead set, :func:`~archcalc.count.latency.memory_share`): the
+    share of t_k f_κ scales, :func:`~archcalc.count.latency.in_network_share` by ``cold``'s rule): the
     in-network factor f_κ of each kernel type with at least :data:`MIN_IN_NETWORK` kernels in
     ``data`` (within :data:`IN_NETWORK_BOUNDS`), the rate ω_φ of streaming cold weights of each
     family φ (``KernelType.streams``) with at least :data:`MIN_STREAMED` kernels of
@@ -557,7 +564,7 @@ def in_network_fits(
     # a kernel that reads each weight once, in a network that streams them: as priced in it
     read_once = np.array([read_once_factor(k, profile, cold) if s else 1.0 for k, _, _, s in data])
     extra = np.array([kernel_reorder_seconds(k, profile) for k, *_ in data])
-    mem_share = np.array([memory_share(k, profile) for k, *_ in data])  # f applies to that share
+    mem_share = np.array([in_network_share(k, profile, cold) for k, *_ in data])  # f applies to that share
     rows = np.array([forward_counts(k, cold) for k, *_ in data])  # kernels, written, cold bytes
     weights = np.array([w for _, _, w, _ in data])
     y = np.array([y for _, y, *_ in data])
@@ -910,6 +917,7 @@ def calibrate(
     cold = ForwardModel(
         weight_cap_bytes=cache_bytes(3, 2.0**25),
         cold_weights=COLD_WEIGHTS[backend],  # type: ignore[arg-type]
+        in_network_share=IN_NETWORK_SHARE[backend],  # type: ignore[arg-type]
         read_once_streams=True,
         written_in_footprint=WRITTEN_IN_FOOTPRINT,
     )
