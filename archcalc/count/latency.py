@@ -58,7 +58,9 @@ and the network total, are::
 where t_i is the kernel time above, f_κ the in-network factor of its type κ
 (:attr:`KindModel.in_network`), applied to the share u_i of the kernel's isolated time that its
 memory traffic and call overhead set (its roofline terms, :func:`memory_share`: 1 for a kernel
-bound by memory or overhead; a compute-bound convolution keeps its isolated time, as VGG-16's ran
+bound by memory or overhead; 1 for every kernel where :attr:`ForwardModel.in_network_share` is
+``all``, as calibration sets it on onnxruntime; on torch a compute-bound convolution keeps its
+isolated time, as VGG-16's ran
 in a network within 2 % of their isolated model while f_dense = 1.11 priced them 11 % dear:
 docs/latency.md, twelfth round), s a scale on the kernels, g the glue seconds per kernel, a the
 seconds per byte of a freshly written output tensor (0 bytes for views), c the seconds per weight
@@ -139,7 +141,8 @@ FORMULA = (
 
 PROFILE_FORMAT = 3
 """Version of the profile file; a profile of another version must be re-measured (3: the in-network
-factor f_κ scales a kernel's memory share only, :func:`memory_share`; 2 scaled all of it)."""
+factor f_κ scales the share of a kernel's time :attr:`ForwardModel.in_network_share` names, on
+torch its memory share, :func:`memory_share`; 2 scaled all of it)."""
 
 DEFAULT_PROFILE = "default"
 
@@ -220,7 +223,7 @@ class KindModel(_ProfilePart):
 class ForwardModel(_ProfilePart):
     """What a whole forward pass adds to the roofline of each layer (see module doc):
     T_i = s·(1 + (f_κ − 1)·u_i)·M_p(t_i, ω_κ·cold_i) + g + a·B·written_i + c·cold_i
-    (:meth:`cold_bytes`; f_κ: :attr:`KindModel.in_network`; u_i: :func:`memory_share`; ω_κ:
+    (:meth:`cold_bytes`; f_κ: :attr:`KindModel.in_network`; u_i: :func:`in_network_share`; ω_κ:
     :attr:`KindModel.stream_seconds_per_byte`; M_p: :meth:`overlap`)."""
 
     scale: float = Field(1.0, ge=0, le=1e3, description="s: factor on each layer's roofline seconds")
@@ -660,14 +663,12 @@ def in_network_seconds(
 ) -> float:
     """(1 + (f_κ − 1)·u_k)·M_p(t, ω_κ·cold_k): kernel ``k``, whose isolated time is ``t``
     (:func:`kernel_seconds`), inside a forward pass (f_κ the in-network factor of its type,
-    :attr:`KindModel.in_network`, on the share u_k of the kernel its memory traffic and overhead set,
-    :func:`memory_share`; ω_κ
-    its rate of streaming cold weights, :attr:`KindModel.stream_seconds_per_byte`, none priced
-    without one; cold_k :meth:`ForwardModel.cold_bytes`, 0 in a ``hot`` network). A kernel that
-    reads each weight once (:meth:`ForwardModel.reads_once`) in a ``streamed`` network
-    (:meth:`ForwardModel.streams_read_once`: its weights exceed C): t·W(bytes) / W(memory) instead
-    of t (its isolated timing found the weights in cache when they fit there; here they come from
-    memory)."""
+    :attr:`KindModel.in_network`, on the share u_k of :func:`in_network_share`; ω_κ its rate of streaming
+    cold weights, :attr:`KindModel.stream_seconds_per_byte`, none priced without one; cold_k
+    :meth:`ForwardModel.cold_bytes`, 0 in a ``hot`` network). A kernel that reads each weight once
+    (:meth:`ForwardModel.reads_once`) in a ``streamed`` network (:meth:`ForwardModel.streams_read_once`:
+    its weights exceed C): t·W(bytes) / W(memory) instead of t (its isolated timing found the weights in
+    cache when they fit there; here they come from memory)."""
     m = profile.kinds[layer_kind(k.head)]
     fwd = profile.forward
     if streamed and not hot:
@@ -764,8 +765,8 @@ def predict(
 ) -> LatencyPrediction:
     """Per-layer predicted seconds in a forward pass on the profile's backend (refused when
     ``backend`` names another): the layers grouped into the backend's kernels, each kernel
-    T_k = s·(1 + (f_κ − 1)·u_k)·M_p(t_k, ω_κ·cold_k) + g + a·B·written_k + c·cold_k (see module doc), given to
-    the kernel's first layer, its roofline bound, and the total in ms."""
+    T_k = s·(1 + (f_κ − 1)·u_k)·M_p(t_k, ω_κ·cold_k) + g + a·B·written_k + c·cold_k (see module
+    doc), given to the kernel's first layer, its roofline bound, and the total in ms."""
     from archcalc.inputs.arguments import whole
     from archcalc.inputs.limits import MAX_BATCH
 

@@ -26,8 +26,8 @@ For one backend (``torch`` eager or ``onnxruntime``'s CPU provider, :mod:`archca
 3. **Whole forward passes** of seeded random synthetic networks
    (:mod:`archcalc.measure.synthetic_networks`, seeds from 0; the benchmark evaluates on another
    seed) are timed, and the :class:`~archcalc.count.latency.ForwardModel` constants of
-   T = Σ_k (s·(1 + (f_κ − 1)·u_k)·M_p(t_k, ω_κ·cold_k) + g + a·B·written_k + c·cold_k) fitted (cold_k = 0 in a
-   network of at most H weight bytes):
+   T = Σ_k (s·(1 + (f_κ − 1)·u_k)·M_p(t_k, ω_κ·cold_k) + g + a·B·written_k + c·cold_k) fitted
+   (cold_k = 0 in a network of at most H weight bytes; u_k :data:`IN_NETWORK_SHARE`):
 
    - where the backend clocks each kernel inside the forward pass (``Bench.in_network``: torch
      by ``GraphModule.forward``, onnxruntime by its profiler, less its per-kernel bias), for each
@@ -113,13 +113,6 @@ COMPUTE_SAMPLING = {"onnxruntime": SAMPLES_ORT_COMPUTE, "torch": TORCH_COMPUTE_S
 """The sampling of a compute type (conv, linear), per backend, in a full calibration."""
 
 COLD_WEIGHTS = {"torch": "all", "onnxruntime": "reused"}
-IN_NETWORK_SHARE = {"torch": "memory", "onnxruntime": "all"}
-"""The share of a kernel's isolated time its type's in-network factor scales, per backend
-(:attr:`~archcalc.count.latency.ForwardModel.in_network_share`; docs/latency.md, twelfth round).
-torch: the memory share (refitted on four calibrations, +1.7 points within ±10 % on average with
-each measurement's drift taken out, 14 of 24 pairs up, 5 down by one configuration); onnxruntime:
-all of it, as before (one calibration refitted with the memory share: −1.1 points on average over
-six measurements)."""
 """Which kernels' weights the forward term c prices, per backend (``ForwardModel.cold_weights``).
 On onnxruntime a convolution whose weights stayed in cache while it was timed alone runs slower by
 ~22–25 ps per weight byte in a forward pass, where they come cold (its profiled kernels in
@@ -131,6 +124,14 @@ fully connected layers' share; on convolutions alone (``reused``) at 24–33 ps/
 configurations within ±10 % went from 62.4 % to 72–76 % on average over five clean measurements
 (three calibrations; docs/latency.md). On torch ``reused`` fitted c at 100–126 ps/B and scored
 worse (31–66 % against 44–71 %, refitted offline on the same forwards): it keeps ``all``."""
+
+IN_NETWORK_SHARE = {"torch": "memory", "onnxruntime": "all"}
+"""The share of a kernel's isolated time its type's in-network factor scales, per backend
+(:attr:`~archcalc.count.latency.ForwardModel.in_network_share`; docs/latency.md, twelfth round).
+torch: the memory share (refitted on four calibrations, +1.7 points within ±10 % on average with
+each measurement's drift taken out, 14 of 24 pairs up, 5 down by one configuration); onnxruntime:
+all of it, as before (one calibration refitted with the memory share: −1.1 points on average over
+six measurements)."""
 
 WRITTEN_IN_FOOTPRINT = 2.0
 """λ of a network's footprint W + λ·Σ written, which H is compared with
@@ -432,11 +433,11 @@ def forward_row(
     hot: bool = False,
     streamed: bool = False,
 ) -> list[float]:
-    """[(1 + (f_κ − 1)·u_k)·M_p(t_k, ω_κ·cold_k), kernels, B·written_k (views: 0), cold_k] of one kernel: the
-    columns whose weights (s, g, a, c) :func:`fit_forward` fits, cold_k the weight bytes ``cold``'s
-    rule prices (:meth:`ForwardModel.cold_bytes`: its C and ``cold_weights``; 0 in a ``hot``
-    network); t_k, the kernels and the bytes written count the layout reorders run for the kernel
-    too (onnxruntime)."""
+    """[(1 + (f_κ − 1)·u_k)·M_p(t_k, ω_κ·cold_k), kernels, B·written_k (views: 0), cold_k] of one kernel:
+    the columns whose weights (s, g, a, c) :func:`fit_forward` fits, cold_k the weight bytes ``cold``'s
+    rule prices (:meth:`ForwardModel.cold_bytes`: its C and ``cold_weights``; 0 in a ``hot`` network);
+    t_k, the kernels and the bytes written count the layout reorders run for the kernel too
+    (onnxruntime)."""
     return [kernel_total_seconds(k, profile, batch, hot, streamed), *forward_counts(k, cold, batch, hot)]
 
 
