@@ -658,8 +658,18 @@ def read_once_factor(k: Kernel, profile: DeviceProfile, model: ForwardModel, bat
     return profile.bandwidth(kernel_bytes(k, batch)) / profile.memory_bandwidth
 
 
+Terms = tuple[float, float, float]
+"""A kernel's roofline terms (compute, memory, overhead seconds), as :func:`kernel_terms` gives them."""
+
+
 def in_network_seconds(
-    k: Kernel, t: float, profile: DeviceProfile, batch: int = 1, hot: bool = False, streamed: bool = False
+    k: Kernel,
+    t: float,
+    profile: DeviceProfile,
+    batch: int = 1,
+    hot: bool = False,
+    streamed: bool = False,
+    terms: Terms | None = None,
 ) -> float:
     """(1 + (f_κ − 1)·u_k)·M_p(t, ω_κ·cold_k): kernel ``k``, whose isolated time is ``t``
     (:func:`kernel_seconds`), inside a forward pass (f_κ the in-network factor of its type,
@@ -668,28 +678,38 @@ def in_network_seconds(
     :meth:`ForwardModel.cold_bytes`, 0 in a ``hot`` network). A kernel that reads each weight once
     (:meth:`ForwardModel.reads_once`) in a ``streamed`` network (:meth:`ForwardModel.streams_read_once`:
     its weights exceed C): t·W(bytes) / W(memory) instead of t (its isolated timing found the weights in
-    cache when they fit there; here they come from memory)."""
+    cache when they fit there; here they come from memory). ``terms``: the kernel's roofline terms
+    where the caller has them (else computed for u_k)."""
     m = profile.kinds[layer_kind(k.head)]
     fwd = profile.forward
     if streamed and not hot:
         t *= read_once_factor(k, profile, fwd, batch)
     if m.stream_seconds_per_byte:
         t = fwd.overlap(t, m.stream_seconds_per_byte * fwd.cold_bytes(k.weight_bytes, k.macs, batch, hot))
-    return (1.0 + (m.in_network - 1.0) * in_network_share(k, profile, fwd, batch)) * t
+    return (1.0 + (m.in_network - 1.0) * in_network_share(k, profile, fwd, batch, terms)) * t
 
 
-def in_network_share(k: Kernel, profile: DeviceProfile, model: ForwardModel, batch: int = 1) -> float:
+def in_network_share(
+    k: Kernel, profile: DeviceProfile, model: ForwardModel, batch: int = 1, terms: Terms | None = None
+) -> float:
     """u_k, the share of kernel ``k``'s isolated time its type's in-network factor scales, by
-    ``model``'s :attr:`ForwardModel.in_network_share`: :func:`memory_share`, or 1 (all of it)."""
-    return memory_share(k, profile, batch) if model.in_network_share == "memory" else 1.0
+    ``model``'s :attr:`ForwardModel.in_network_share`: :func:`memory_share` (of ``terms``, the
+    kernel's roofline terms, when given), or 1 (all of it)."""
+    if model.in_network_share == "all":
+        return 1.0
+    return share_of_memory(*terms) if terms is not None else memory_share(k, profile, batch)
 
 
 def memory_share(k: Kernel, profile: DeviceProfile, batch: int = 1) -> float:
-    """u = (memory + overhead) / (max(compute, memory) + overhead) of kernel ``k``'s roofline terms
-    (:func:`kernel_terms`): the share of its isolated time that its memory traffic and call overhead
-    set, to which its type's in-network factor applies (1 for a kernel bound by memory or overhead;
-    1 for a kernel with no terms)."""
-    _, compute, memory, overhead = kernel_terms(k, profile, batch)
+    """u of kernel ``k``'s roofline terms (:func:`kernel_terms`, :func:`share_of_memory`): the share
+    of its isolated time that its memory traffic and call overhead set, to which its type's
+    in-network factor applies."""
+    return share_of_memory(*kernel_terms(k, profile, batch)[1:])
+
+
+def share_of_memory(compute: float, memory: float, overhead: float) -> float:
+    """u = (memory + overhead) / (max(compute, memory) + overhead): 1 for a kernel bound by memory or
+    overhead, and for one with no terms."""
     whole = max(compute, memory) + overhead
     return min(1.0, (memory + overhead) / whole) if whole > 0 else 1.0
 
@@ -699,7 +719,8 @@ def kernel_total_seconds(
 ) -> float:
     """:func:`in_network_seconds` plus the kernel's reorders' seconds: what the forward terms'
     scale s multiplies."""
-    t = in_network_seconds(k, kernel_seconds(k, profile, batch), profile, batch, hot, streamed)
+    _, compute, memory, overhead, _, alone = isolated(k, profile, batch)
+    t = in_network_seconds(k, alone, profile, batch, hot, streamed, (compute, memory, overhead))
     return t + kernel_reorder_seconds(k, profile, batch)
 
 
@@ -736,7 +757,8 @@ def layer_latencies(
         kind, compute, memory, overhead, factor, alone = isolated(k, profile, batch)
         extra = fwd.kernel_extra_seconds(k, kind, batch, hot)
         reorder = kernel_reorder_seconds(k, profile, batch)
-        t = fwd.scale * (in_network_seconds(k, alone, profile, batch, hot, streamed) + reorder) + extra
+        inside = in_network_seconds(k, alone, profile, batch, hot, streamed, (compute, memory, overhead))
+        t = fwd.scale * (inside + reorder) + extra
         bound = roofline_bound(kind, compute, memory, overhead)
         for i, x in enumerate(k.layers):
             rows.append(
