@@ -1036,8 +1036,9 @@ def test_measure_networks_takes_medians_over_rounds_spread_in_time() -> None:
 
 
 def test_profile_table_states_the_passes_and_the_footprint() -> None:
-    """The profile's text names its fused passes' rates, the footprint H is compared with, and the
-    read-once rule with the memory's bandwidth (the curve's largest copy)."""
+    """The profile's text names its fused passes' rates, the footprint H is compared with, the
+    read-once rule with the memory's bandwidth (the curve's largest copy), and the share u_i of a
+    kernel's time its in-network factor scales (the memory share, or all of it)."""
     from archcalc.render.latency import render_profile
 
     fwd = ForwardModel(cold_weights="reused", read_once_streams=True, written_in_footprint=2.0)
@@ -1048,6 +1049,10 @@ def test_profile_table_states_the_passes_and_the_footprint() -> None:
     assert "relu6@nchwc 17.0, hswish@nchw 47.5" in text
     assert "0 in a network whose weights + 2·bytes written total at most H" in text
     assert "W(memory) = 1.0 GB/s" in text
+    assert "u_i = (memory_i + overhead_i) / (max(compute_i, memory_i) + overhead_i)" in text
+    everything = p.model_copy(update={"forward": fwd.model_copy(update={"in_network_share": "all"})})
+    text_all = render_profile(everything, "markdown")
+    assert isinstance(text_all, str) and "u_i = 1;" in text_all and "max(compute_i" not in text_all
     older = render_profile(make_profile(), "markdown")
     assert isinstance(older, str) and "0 in a network of at most H weight bytes" in older
     assert "passes fused layers" not in older and "W(memory)" not in older

@@ -337,6 +337,11 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None, wide: bool = Fa
             if p.forward.written_in_footprint
             else ", 0 in a network of at most H weight bytes"
         )
+        + (
+            "; u_i = (memory_i + overhead_i) / (max(compute_i, memory_i) + overhead_i)"
+            if p.forward.in_network_share == "memory"
+            else "; u_i = 1"
+        )
         + "; f_κ: in_network, ω_κ: cold_stream"
         + f"): s = {p.forward.scale:.3f}, "
         f"g = {1e6 * p.forward.node_seconds:.2f} µs/node, a = {1e12 * p.forward.write_seconds_per_byte:.1f} "
