@@ -100,6 +100,9 @@ UNSEEN_SEED = 777_777
 
 def measure(graph: Graph, backend: str, threads: int, warmup: int, repeats: int) -> float:
     """Median forward ms, as ``archcalc time`` measures ``measured.forward``."""
+    from archcalc.measure.heap import keep_freed_memory
+
+    keep_freed_memory()
     if backend == "onnxruntime":
         from archcalc.measure.ort_run import time_forward
 

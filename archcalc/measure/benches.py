@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterator, Sequence
 from statistics import median
 from typing import Any, Protocol
 
+from archcalc.measure.heap import keep_freed_memory
 from archcalc.model.graph import INPUT, Graph
 
 
@@ -103,11 +104,6 @@ def fit_versions() -> dict[str, str]:
     return {"numpy": numpy.__version__, "scipy": scipy.__version__, "scikit-learn": sklearn.__version__}
 
 
-ALLOCATOR_BALLAST = 24 << 20
-"""Bytes of the tensor :class:`TorchBench` allocates and frees first (below glibc's largest dynamic
-mmap threshold, 32 MiB on 64-bit: ``DEFAULT_MMAP_THRESHOLD_MAX``)."""
-
-
 FORWARD_REPEATS = {False: 15, True: 5}
 """Timed calls of a whole forward in :meth:`Bench.forward` (a full calibration, a quick one), after
 two untimed ones: their median is the forward's time, as ``archcalc time`` takes it."""
@@ -131,23 +127,7 @@ class TorchBench:
         self.torch = torch
         self.threads, self.quick = threads, quick
         self.budget = 0.02 if quick else 0.1
-        self._settle_allocator()
-
-    def _settle_allocator(self) -> None:
-        """Allocate and free one tensor of :data:`ALLOCATOR_BALLAST` bytes, so that the kernels are
-        timed without page faults whatever was allocated before them.
-
-        glibc's ``malloc`` serves a block at or above its mmap threshold (128 KiB at start) with a
-        fresh ``mmap``, every page of which faults when first written, and raises the threshold to
-        the size of each mmapped block freed (up to 32 MiB). A kernel timed over and over before the
-        threshold has passed its output's size pays the faults on every call: on this VM ~1.5 µs per
-        4 KiB page, a 96-channel 56×56 depthwise convolution 1.4 ms instead of 0.14 ms (10×). Which
-        kernels were timed so depended on what calibration had freed before them; in a forward pass
-        the network's own tensors raise the threshold in the warm-up, and what fresh outputs still
-        cost is the forward term a (seconds per byte written)."""
-        x = self.torch.empty(ALLOCATOR_BALLAST // 4)
-        x.fill_(0.0)
-        del x
+        keep_freed_memory()
 
     def _time(self, fn: Callable[[], Any], budget: float | None = None) -> float:
         from torch.utils.benchmark import Timer
@@ -252,6 +232,7 @@ class OrtBench:
 
         self.ort_run = ort_run
         self.threads, self.quick = threads, quick
+        keep_freed_memory()
         self.runs = 12 if quick else 40
         self.bias = 0.0
         """Seconds the profiler adds to each kernel it times (:meth:`profiler_bias`), taken off every
@@ -498,7 +479,6 @@ def bench(backend: str, threads: int, quick: bool) -> Bench:
 
 
 __all__ = [
-    "ALLOCATOR_BALLAST",
     "IN_NETWORK_RUNS",
     "Bench",
     "OrtBench",

@@ -9,7 +9,10 @@ it, from a random image): ``warmup`` untimed calls, then ``repeats`` calls each 
 kept is the median, with the interquartile range (IQR) as its spread. The whole forward pass is
 timed the same way, and reported next to the sum of the per-layer medians (their difference is
 the Python glue between layers, plus cache effects).
-Everything runs under ``torch.inference_mode()`` with ``torch.set_num_threads(threads)``.
+Everything runs under ``torch.inference_mode()`` with ``torch.set_num_threads(threads)``, and
+(both backends) with glibc's malloc keeping the memory a call frees for the next
+(:mod:`archcalc.measure.heap`: otherwise a call can fault its activations' pages in anew, up to 2×
+the time).
 
 Per layer, at batch B: achieved GMAC/s = B·MACs / t / 1e9 and GB/s = bytes(B) / t / 1e9 with
 bytes(B) = B·(activations read + written) + weight bytes at fp32 (the closed form's traffic).
@@ -46,6 +49,7 @@ from archcalc.count.latency import (
     predict,
 )
 from archcalc.measure.gc_pause import time_calls
+from archcalc.measure.heap import keep_freed_memory
 from archcalc.measure.torch_build import require, run_failed
 from archcalc.model.graph import INPUT
 from archcalc.model.resolve import Resolved
@@ -164,6 +168,7 @@ def time_network(
         check_profile_backend(profile, backend)
     name = resolved.spec.name
     check_runnable(resolved.graph, name, "time", batch)
+    keep_freed_memory()
     rep: Report = closed_form_report(resolved, "paper", "fp32")
     if backend == "onnxruntime":
         return _time_ort(resolved, rep, threads, batch, warmup, repeats, profile)
