@@ -178,7 +178,7 @@ def _profile():
     kinds["view"] = {"overhead": 0.0}
     return DeviceProfile.model_validate(
         {
-            "format": 3,
+            "format": 4,
             "name": "handmade",
             "created": "2026-01-01T00:00:00",
             "cpu": "none",

@@ -59,7 +59,7 @@ def make_profile(
         for k in KINDS
     }
     return DeviceProfile(
-        format=3,
+        format=4,
         name=name,
         created="2025-01-01T00:00:00+00:00",
         cpu="hand-made",

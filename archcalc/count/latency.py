@@ -139,10 +139,13 @@ FORMULA = (
     "(conv, linear) or bytes(B) (data kinds); bytes(B) = B·activations + weights"
 )
 
-PROFILE_FORMAT = 3
-"""Version of the profile file; a profile of another version must be re-measured (3: the in-network
-factor f_κ scales the share of a kernel's time :attr:`ForwardModel.in_network_share` names, on
-torch its memory share, :func:`memory_share`; 2 scaled all of it)."""
+PROFILE_FORMAT = 4
+"""Version of the profile file; a profile of another version must be re-measured (4: measured with
+glibc's malloc thresholds fixed, :mod:`archcalc.measure.heap`, as ``archcalc time`` now times;
+earlier profiles were fitted partly to forward passes that faulted their activations in on every
+call. 3: the in-network factor f_κ scales the share of a kernel's time
+:attr:`ForwardModel.in_network_share` names, on torch its memory share, :func:`memory_share`; 2
+scaled all of it)."""
 
 DEFAULT_PROFILE = "default"
 
@@ -364,7 +367,7 @@ class ForwardModel(_ProfilePart):
 class DeviceProfile(_ProfilePart):
     """A machine's measured copy bandwidth, MAC rates, efficiencies and overheads, per layer kind."""
 
-    format: Literal[3] = Field(description="profile file version (see PROFILE_FORMAT)")
+    format: Literal[4] = Field(description="profile file version (see PROFILE_FORMAT)")
     name: str
     created: str = Field(description="when it was measured (ISO 8601)")
     host: str = ""
