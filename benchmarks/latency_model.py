@@ -394,9 +394,10 @@ def in_fresh_processes(
     """Every configuration measured ``times`` times by each of ``--rounds`` fresh processes, one
     after another (:func:`in_fresh_process`, one pass over the configurations each), and each
     place in the row the median over them. A process is a state of its own: one that had measured
-    every configuration once ran MobileNet V2 α = 0.5 at 160 px 8–16 % slower than it had at its
-    start, which neither Python's collector nor ``malloc_trim`` undid, and two calibration workers
-    ran the same synthetic networks 6 % apart (docs/latency.md, twelfth round)."""
+    every configuration once ran MobileNet V2 α = 0.5 at 160 px 8–29 % slower than it had at its
+    start, which neither Python's collector nor ``malloc_trim`` undid, nor glibc's thresholds
+    fixed (no page fault either way), and two calibration workers ran the same synthetic networks
+    6 % apart (docs/latency.md, twelfth and thirteenth rounds)."""
     one = argparse.Namespace(**{**vars(args), "rounds": 1})
     runs = [in_fresh_process(backend, one, threads, times) for _ in range(args.rounds)]
     return {label: [median(r[label][i] for r in runs) for i in range(times)] for label in runs[0]}

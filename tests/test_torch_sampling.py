@@ -1,7 +1,7 @@
 """The ``channel_pow2`` feature worked by hand; calibration's synthetic kernels cover the shapes
-built-in networks run (checked against the networks' own layers, counted by hand); and the
-allocator ballast stops a kernel timed over and over from page-faulting (glibc and torch behaviour,
-counted in page faults). No test asserts on a measured time."""
+built-in networks run (checked against the networks' own layers, counted by hand); and a kernel
+timed over and over by TorchBench does not page-fault (glibc's thresholds fixed, counted in page
+faults). No test asserts on a measured time."""
 
 from __future__ import annotations
 
