@@ -114,7 +114,7 @@ def test_calibrate_quick_writes_a_profile(cli, config_dir: Path) -> None:
     assert p is not None and p.quick and p.threads == 1
     assert json.loads(r.out)["name"] == "q"
     assert all(m.samples > 0 for m in p.kinds.values())
-    assert p.format == 3 and p.forward.networks > 0
+    assert p.format == 4 and p.forward.networks > 0
     assert p.forward.in_network_share == "memory"  # torch: f scales a kernel's memory share
     assert p.fused_passes == {}  # eager torch fuses no activation into a convolution
 
