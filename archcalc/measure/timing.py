@@ -158,7 +158,8 @@ def time_network(
 ) -> Timing:
     """Time every layer and the whole forward of ``resolved`` on this CPU with ``backend`` (see
     module doc). ``wrap`` wraps the list of layers being timed (e.g. in a progress bar). A profile
-    of another backend is refused."""
+    of another backend is refused. glibc's malloc thresholds stay fixed in the calling process
+    afterwards (:func:`archcalc.measure.heap.keep_freed_memory`)."""
     from archcalc.measure.torch_build import build
     from archcalc.measure.validate import check_runnable
 
