@@ -71,9 +71,9 @@ from archcalc.count.latency import (
     fused_pass_seconds,
     fused_passes,
     in_network_share,
+    isolated,
     kernel_bytes,
     kernel_reorder_seconds,
-    kernel_seconds,
     kernel_terms,
     kernel_total_seconds,
     layer_kind,
@@ -561,11 +561,15 @@ def in_network_fits(
     fam_of = np.array(
         [families.index(f) if (f := KERNEL_TYPES[kd].streams) in families else -1 for kd in kinds]
     )
-    alone = np.array([kernel_seconds(k, profile) for k, *_ in data])
+    iso = [isolated(k, profile) for k, *_ in data]  # (type, compute, memory, overhead, factor, t_k)
+    alone = np.array([i[-1] for i in iso])
     # a kernel that reads each weight once, in a network that streams them: as priced in it
     read_once = np.array([read_once_factor(k, profile, cold) if s else 1.0 for k, _, _, s in data])
     extra = np.array([kernel_reorder_seconds(k, profile) for k, *_ in data])
-    mem_share = np.array([in_network_share(k, profile, cold) for k, *_ in data])  # f applies to that share
+    # f applies to that share of t_k, from the roofline terms of the same kernel
+    mem_share = np.array(
+        [in_network_share(k, profile, cold, terms=i[1:4]) for (k, *_), i in zip(data, iso, strict=True)]
+    )
     rows = np.array([forward_counts(k, cold) for k, *_ in data])  # kernels, written, cold bytes
     weights = np.array([w for _, _, w, _ in data])
     y = np.array([y for _, y, *_ in data])
