@@ -11,7 +11,9 @@ import sys
 from archcalc.measure.heap import MMAP_THRESHOLD, TRIM_THRESHOLD, keep_freed_memory
 
 PASS = """
-import json, resource, sys, torch
+import ctypes, ctypes.util, json, resource, sys, torch
+# glibc's mmap threshold as a process starts (128 KiB), held: every 1 MiB activation a fresh mapping
+assert ctypes.CDLL(ctypes.util.find_library("c")).mallopt(-3, 128 << 10) == 1
 if sys.argv[1] == "keep":
     from archcalc.measure.heap import keep_freed_memory
     assert keep_freed_memory()
@@ -45,9 +47,12 @@ def test_glibc_thresholds_are_fixed_where_glibc_is_the_allocator() -> None:
 
 def test_freed_activations_are_reused_not_faulted_in_again() -> None:
     """A pass of 16 layers, each writing a 1 MiB activation (256 pages of 4 KiB, give or take two)
-    and freeing the one before: with glibc's own thresholds, which follow the blocks freed, a fresh
-    process faults at least one activation's pages in again on every pass (481 on the machines this
-    was written on); with the thresholds fixed it reuses the heap it freed and faults (almost) none."""
+    and freeing the one before. At the mmap threshold glibc starts a process with (128 KiB), every
+    activation is a fresh mapping, unmapped when freed: each pass faults at least one activation's
+    pages in again. The script holds that threshold (``mallopt``): how far glibc's own adaptation
+    moves it depends on all the process allocated, and the unpinned script faulted 481 pages per
+    pass in some fresh CI processes and none in another. With the thresholds fixed by
+    :func:`keep_freed_memory`, the pass reuses the heap it freed and faults (almost) none."""
     assert (1 << 18) * 4 // 4096 == 256
     assert _faults_per_pass("default") >= 256
     assert _faults_per_pass("keep") < 20
