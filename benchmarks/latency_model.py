@@ -14,14 +14,15 @@ built-in network — and compares its predicted latency with the measured forwar
 Each configuration is measured **three times** (separately built models / sessions, each the median
 of ``--repeats`` forwards after ``--warmup``, batch 1, ``--threads`` threads, Python's garbage
 collector paused), never in the process that calibrated (as ``archcalc time`` never runs in the
-process of ``archcalc calibrate``): twice back to back by a fresh Python process running this
-script with ``--measure-only`` — the first is what the prediction is scored against — and once
-more by another fresh process after it. Each of the two measurements is made ``--rounds`` times
-(default 3), each time by a fresh process going once over all the configurations, and keeps, per
-configuration, the median over them: this VM's speed wanders by 5–10 % over seconds to minutes,
-and one pass caught a configuration in whatever phase it happened to run (docs/latency.md,
-seventh round); and a process is a state of its own, which slows the same network by up to
-16 % (twelfth round). These give two **noise floors**: |again − first| / first (the same
+process of ``archcalc calibrate``), and each by a fresh process of its own, forked from a server
+that ran nothing (:mod:`archcalc.measure.fresh`), as ``archcalc time`` measures one network in a
+new process: twice back to back by one process — the first is what the prediction is scored
+against — and once more by another process after all of those. Each of the two measurements is
+made in ``--rounds`` passes over all the configurations (default 3) and keeps, per configuration,
+the median over them: this VM's speed wanders by 5–10 % over seconds to minutes, and one pass
+caught a configuration in whatever phase it happened to run (docs/latency.md, seventh round); and
+a process is a state of its own, which its history slows by up to 29 % (twelfth to fourteenth
+rounds). These give two **noise floors**: |again − first| / first (the same
 processes, right after) and |other − first| / first (other processes, later). No model can be
 scored more precisely than the machine measures itself, and a profile calibrated once predicts
 forward passes measured later, in other processes: the second floor is the one that bounds it.
@@ -65,9 +66,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -89,6 +88,7 @@ from archcalc.count.latency import (
     save_profile,
 )
 from archcalc.errors import ArchcalcError
+from archcalc.measure.fresh import forwards_ms, in_fresh_process
 from archcalc.model.graph import Graph
 from archcalc.model.resolve import Resolved, resolve
 from archcalc.spec.catalog import builtin_names, load_spec
@@ -96,27 +96,6 @@ from archcalc.spec.catalog import builtin_names, load_spec
 ALPHAS = (0.5, 1.0)
 RESOLUTIONS = (160, 224)
 UNSEEN_SEED = 777_777
-
-
-def measure(graph: Graph, backend: str, threads: int, warmup: int, repeats: int) -> float:
-    """Median forward ms, as ``archcalc time`` measures ``measured.forward``."""
-    from archcalc.measure.heap import keep_freed_memory
-
-    keep_freed_memory()
-    if backend == "onnxruntime":
-        from archcalc.measure.ort_run import time_forward
-
-        return 1e3 * median(time_forward(graph, threads, warmup, repeats))
-    import torch
-
-    from archcalc.measure.gc_pause import gc_paused, time_calls
-    from archcalc.measure.timing import threads_set
-    from archcalc.measure.torch_build import build
-
-    with gc_paused(), threads_set(threads), torch.inference_mode():
-        model = build(graph)
-        x = model.example_input()
-        return 1e3 * median(time_calls(lambda: model(x), warmup, repeats))
 
 
 def predicted_ms(graph: Graph, profile: DeviceProfile) -> float:
@@ -217,57 +196,6 @@ def configurations(backend: str, args: argparse.Namespace) -> Iterator[tuple[str
                 yield f"{net} α={alpha:g} {res}", resolved.graph, resolved
     for i, g in enumerate(calibration_networks(args.random, 2e9, backend, seed=UNSEEN_SEED)):
         yield f"random #{i} (seed {UNSEEN_SEED}+{1000 * i})", g, None
-
-
-def measure_only(backend: str, args: argparse.Namespace, threads: int, path: str, times: int) -> None:
-    """Measure every configuration ``times`` times back to back, in ``--rounds`` passes over all of
-    them, and write {label: [ms, …]} as JSON, each the median over the passes of that place in
-    the row: one of the fresh measuring processes (:func:`in_fresh_process`)."""
-    configs = list(configurations(backend, args))
-    passes = [
-        {
-            label: [measure(g, backend, threads, args.warmup, args.repeats) for _ in range(times)]
-            for label, g, _ in configs
-        }
-        for _ in range(args.rounds)
-    ]
-    out = {label: [median(p[label][i] for p in passes) for i in range(times)] for label, _, _ in configs}
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(out, f)
-
-
-def in_fresh_process(
-    backend: str, args: argparse.Namespace, threads: int, times: int
-) -> dict[str, list[float]]:
-    """Every configuration measured ``times`` times by a fresh Python process running this script
-    with ``--measure-only``: no calibration ran in it, as none runs before ``archcalc time``."""
-    with tempfile.TemporaryDirectory(prefix="archcalc-bench-") as d:
-        path = os.path.join(d, "measured.json")
-        cmd = [
-            sys.executable,
-            os.path.abspath(__file__),
-            "--backend",
-            backend,
-            "--threads",
-            str(threads),
-            "--repeats",
-            str(args.repeats),
-            "--warmup",
-            str(args.warmup),
-            "--random",
-            str(args.random),
-            "--rounds",
-            str(args.rounds),
-            "--measure-only",
-            path,
-            "--times",
-            str(times),
-        ]
-        if args.nets:
-            cmd += ["--nets", *args.nets]
-        subprocess.run(cmd, check=True)
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
 
 
 def save_run(directory: str, backend: str, profile: DeviceProfile, rows: list[Row]) -> None:
@@ -391,16 +319,23 @@ def cross(directories: list[str]) -> int:
 def in_fresh_processes(
     backend: str, args: argparse.Namespace, threads: int, times: int
 ) -> dict[str, list[float]]:
-    """Every configuration measured ``times`` times by each of ``--rounds`` fresh processes, one
-    after another (:func:`in_fresh_process`, one pass over the configurations each), and each
-    place in the row the median over them. A process is a state of its own: one that had measured
-    every configuration once ran MobileNet V2 α = 0.5 at 160 px 8–29 % slower than it had at its
-    start, which neither Python's collector nor ``malloc_trim`` undid, nor glibc's thresholds
-    fixed (no page fault either way), and two calibration workers ran the same synthetic networks
-    6 % apart (docs/latency.md, twelfth and thirteenth rounds)."""
-    one = argparse.Namespace(**{**vars(args), "rounds": 1})
-    runs = [in_fresh_process(backend, one, threads, times) for _ in range(args.rounds)]
-    return {label: [median(r[label][i] for r in runs) for i in range(times)] for label in runs[0]}
+    """Every configuration measured ``times`` times back to back (each on a model built anew) by a
+    fresh process of its own (:func:`archcalc.measure.fresh.in_fresh_process`, forked from a
+    server that ran nothing: no calibration ran in it, and no other network, as ``archcalc time``
+    measures one network in a new process), in ``--rounds`` passes over all the configurations,
+    and each place in the row the median over the passes. A process is a state of its own: one
+    that had measured every configuration once ran MobileNet V2 α = 0.5 at 160 px 8–29 % slower
+    than it had at its start, which neither Python's collector nor ``malloc_trim`` undid, nor
+    glibc's thresholds fixed (docs/latency.md, twelfth to fourteenth rounds)."""
+    configs = list(configurations(backend, args))
+    passes = [
+        {
+            label: in_fresh_process(forwards_ms, g, backend, threads, args.warmup, args.repeats, times)
+            for label, g, _ in configs
+        }
+        for _ in range(args.rounds)
+    ]
+    return {label: [median(p[label][i] for p in passes) for i in range(times)] for label, _, _ in configs}
 
 
 def run_backend(backend: str, args: argparse.Namespace, threads: int) -> None:
@@ -497,8 +432,8 @@ def main() -> int:
         "--rounds",
         type=_at_least_one,
         default=3,
-        help="fresh processes per measurement, each one pass over all configurations, each configuration's "
-        "time the median over them (default 3)",
+        help="passes over all configurations per measurement, each configuration in a fresh process of its "
+        "own each time, its time the median over them (default 3)",
     )
     ap.add_argument("--nets", nargs="*", help="only these built-in networks")
     ap.add_argument(
@@ -507,16 +442,11 @@ def main() -> int:
     ap.add_argument(
         "--cross", nargs="+", metavar="DIR", help="score every saved profile against every saved measurement"
     )
-    ap.add_argument("--measure-only", metavar="FILE", help=argparse.SUPPRESS)
-    ap.add_argument("--times", type=int, default=1, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.cross:
         return cross(args.cross)
     threads = args.threads or os.cpu_count() or 1
     backends = ("torch", "onnxruntime") if args.backend == "both" else (args.backend,)
-    if args.measure_only:  # the other process of the cross-process noise floor (one backend)
-        measure_only(backends[0], args, threads, args.measure_only, args.times)
-        return 0
     for backend in backends:
         run_backend(backend, args, threads)
     return 0

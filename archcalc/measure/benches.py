@@ -31,7 +31,6 @@ to absorb it).
 
 from __future__ import annotations
 
-import functools
 import platform
 from collections.abc import Callable, Iterator, Sequence
 from statistics import median
@@ -214,11 +213,11 @@ class TorchBench:
         return {name: median(ts) for name, ts in seconds.items()}
 
     def networks(self, graphs: Sequence[Graph]) -> Iterator[tuple[float, dict[str, float] | None]]:
-        """Measured in one fresh Python process (:func:`networks_in_worker`): in the process that had
-        just timed hundreds of kernels, eager torch ran small networks 10–20 % slower, and the
-        in-network factors fitted to its times scored 1–4 points lower (docs/latency.md, fifth
-        round)."""
-        return networks_in_worker(graphs, "torch", self.threads, self.quick)
+        """Each measured in a fresh process of its own (:func:`networks_in_fresh_processes`): in the
+        process that had just timed hundreds of kernels, eager torch ran small networks 10–20 %
+        slower, and the in-network factors fitted to its times scored 1–4 points lower
+        (docs/latency.md, fifth round)."""
+        return networks_in_fresh_processes(graphs, "torch", self.threads, self.quick)
 
 
 class OrtBench:
@@ -415,61 +414,51 @@ class OrtBench:
         return out
 
     def networks(self, graphs: Sequence[Graph]) -> Iterator[tuple[float, dict[str, float] | None]]:
-        """Measured in one fresh Python process (:func:`networks_in_worker`), with this bench's
-        profiler biases; each kernel inside the forward by the profiler (:meth:`in_network`) but in
-        a quick calibration."""
+        """Each measured in a fresh process of its own (:func:`networks_in_fresh_processes`), with
+        this bench's profiler biases; each kernel inside the forward by the profiler
+        (:meth:`in_network`) but in a quick calibration."""
         state = (("bias", self.bias), ("bias_conv", self.bias_conv))
-        return networks_in_worker(graphs, "onnxruntime", self.threads, self.quick, state)
+        return networks_in_fresh_processes(graphs, "onnxruntime", self.threads, self.quick, state)
 
 
 NetworkTimes = tuple[float, dict[str, float] | None]
 BenchState = tuple[tuple[str, float], ...]
 
 
-def networks_in_worker(
+def networks_in_fresh_processes(
     graphs: Sequence[Graph], backend: str, threads: int, quick: bool, state: BenchState = ()
 ) -> Iterator[NetworkTimes]:
-    """(forward, in-network) of each graph, in order, measured by one fresh Python process
-    (``multiprocessing``'s spawn) with a bench of ``backend`` whose attributes ``state`` sets, as
-    ``archcalc time`` and the benchmark measure. A process is a state of its own: two workers
-    measuring the same 48 synthetic networks minutes apart on the quiet VM ran them 6 % apart
-    (median; up to 27 %), so :func:`~archcalc.measure.calibrate.measure_networks` asks a fresh one
-    for each round (docs/latency.md, twelfth round)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    """(forward, in-network) of each graph, in order, each measured by a fresh process of its own
+    (:func:`archcalc.measure.fresh.in_fresh_process`) with a bench of ``backend`` whose attributes
+    ``state`` sets, as ``archcalc time`` measures one network in a new process. A process is a
+    state of its own, and its history slows it: one worker measuring all 48 synthetic networks
+    ran them up to 6 % apart from the next (median; up to 27 %), and a process that had run
+    the built-in networks once ran MobileNet V2 8–29 % slower (docs/latency.md, twelfth to
+    fourteenth rounds)."""
     from concurrent.futures.process import BrokenProcessPool
 
     from archcalc.errors import ArchcalcError
+    from archcalc.measure.fresh import in_fresh_process
 
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    try:
-        futures = [pool.submit(_measure_network, g, backend, threads, quick, state) for g in graphs]
-        for f in futures:
-            try:
-                yield f.result()
-            except (BrokenProcessPool, MemoryError, RuntimeError) as e:
-                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-                raise ArchcalcError(
-                    f"calibrate: the process timing the synthetic networks failed: {first}"
-                ) from None
-    finally:  # also when the caller stops early: drop what is not measured yet
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-@functools.cache
-def _worker_bench(backend: str, threads: int, quick: bool, state: BenchState) -> Bench:
-    b = bench(backend, threads, quick)
-    for name, value in state:
-        setattr(b, name, value)
-    return b
+    for g in graphs:
+        try:
+            yield in_fresh_process(_measure_network, g, backend, threads, quick, state)
+        except (BrokenProcessPool, MemoryError, RuntimeError) as e:
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise ArchcalcError(
+                f"calibrate: the process timing the synthetic networks failed: {first}"
+            ) from None
 
 
 def _measure_network(
     graph: Graph, backend: str, threads: int, quick: bool, state: BenchState
 ) -> NetworkTimes:
     """:meth:`Bench.forward` and (unless ``quick``, which fits no in-network factor)
-    :meth:`Bench.in_network` of ``graph``: what a :func:`networks_in_worker` process runs."""
-    b = _worker_bench(backend, threads, quick, state)
+    :meth:`Bench.in_network` of ``graph`` by a bench of ``backend`` whose attributes ``state``
+    sets: what a :func:`networks_in_fresh_processes` process runs."""
+    b = bench(backend, threads, quick)
+    for name, value in state:
+        setattr(b, name, value)
     return b.forward(graph), None if quick else b.in_network(graph)
 
 
@@ -486,5 +475,5 @@ __all__ = [
     "bench",
     "cpu_model",
     "fit_versions",
-    "networks_in_worker",
+    "networks_in_fresh_processes",
 ]

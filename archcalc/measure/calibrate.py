@@ -815,9 +815,9 @@ def measure_networks(
     wrap: Callable[[list[Any]], Iterable[Any] | Iterator[Any]] = _identity,
 ) -> list[tuple[float, dict[str, float] | None]]:
     """(forward seconds, seconds of each layer inside it or None) of each of ``nets``: the medians
-    over ``rounds`` passes over all of them in turn, each pass a call of :meth:`Bench.networks` (a
-    fresh worker process), so that each network's figures come from moments spread over the whole
-    measurement and from as many processes."""
+    over ``rounds`` passes over all of them in turn (:meth:`Bench.networks`: each network in a
+    fresh process of its own), so that each network's figures come from moments spread over the
+    whole measurement and from as many processes."""
     from itertools import chain
     from statistics import median
 
@@ -825,8 +825,8 @@ def measure_networks(
     forwards: list[list[float]] = [[] for _ in nets]
     layers: list[dict[str, list[float]] | None] = [{} for _ in nets]
     measured = chain.from_iterable(b.networks(nets) for _ in range(rounds))
-    # the measurements first in the zip: the last next() on them ends their generator (and its
-    # worker process) before the progress wrapper is exhausted
+    # the measurements first in the zip: the last next() on them ends their generator before the
+    # progress wrapper is exhausted
     for i, ((seconds, per_layer), _) in enumerate(
         zip(measured, wrap([("forward", g) for g in runs]), strict=True)
     ):
