@@ -76,7 +76,6 @@ from typing import NoReturn
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import numpy as np
-from scipy.stats import kendalltau
 
 from archcalc.count.closed_form import layer_costs, report
 from archcalc.count.latency import (
@@ -153,6 +152,10 @@ class Row:
 def summary(label: str, rows: list[Row]) -> None:
     """Shares, median and p90 of the prediction against the measurement and against the other
     process's; the two noise floors; Kendall's τ-b of prediction and of MACs."""
+    # scipy.stats here, not at the top: each fresh measuring process re-runs this script (Python
+    # 3.11's fork server cannot preload ``__main__``, CPython gh-126631), and it takes a second
+    from scipy.stats import kendalltau
+
     if not rows:
         return
     meas = [r.measured for r in rows]

@@ -11,9 +11,10 @@ process, so calibration and the benchmark measure every network in a new process
 A new interpreter costs seconds (importing torch), so the processes are forked from
 ``multiprocessing``'s fork server, which imports torch, onnxruntime and archcalc's measuring
 modules (:data:`PRELOAD`, those installed) and runs nothing: each child starts from that state,
-not from its parent's, in milliseconds. Where there is no fork server (Windows), a spawned
-interpreter. One ``ProcessPoolExecutor`` of one worker per call, not ``max_tasks_per_child``,
-which deadlocks on a backlog in Python 3.11–3.14 (CPython gh-115634).
+not from its parent's, in tens of milliseconds (a main script that imports more than the server
+has costs each child those imports: keep them inside functions). Where there is no fork server
+(Windows), a spawned interpreter. One ``ProcessPoolExecutor`` of one worker per call, not
+``max_tasks_per_child``, which deadlocks on a backlog in Python 3.11–3.14 (CPython gh-115634).
 """
 
 from __future__ import annotations
@@ -32,11 +33,16 @@ T = TypeVar("T")
 PRELOAD = (
     "torch",
     "onnxruntime",
+    "archcalc.cli.app",
     "archcalc.measure.benches",
+    "archcalc.measure.timing",
     "archcalc.measure.torch_build",
     "archcalc.measure.ort_run",
 )
-"""Modules the fork server imports before it forks a child (one missing is passed over)."""
+"""Modules the fork server imports before it forks a child (one missing is passed over): what a
+child measures with, and the CLI's modules, since each child runs the parent's main script again
+(``archcalc``'s entry point; Python before 3.13 cannot preload ``__main__`` in the fork server,
+CPython gh-126631) and what that script imports and the server has not costs every child."""
 
 
 def fresh_context() -> BaseContext:
