@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -58,3 +60,16 @@ def test_forwards_of_a_small_network_in_a_fresh_process(backend: str) -> None:
     b.op("relu", Activation, fn="relu")
     times = in_fresh_process(forwards_ms, b.graph, backend, 1, 1, 3, 2)
     assert len(times) == 2 and all(math.isfinite(t) and t > 0 for t in times)
+
+
+def test_the_fork_servers_preload_survives_a_missing_torch() -> None:
+    """archcalc's torch modules refuse with an ArchcalcError when torch is missing, and the fork
+    server passes over an ImportError only: the preload module must not raise, and it must leave
+    the modules it could not import out."""
+    script = (
+        "import sys; sys.modules['torch'] = None\n"
+        "import archcalc.measure.preload\n"
+        "print('archcalc.measure.timing' in sys.modules, 'archcalc.measure.benches' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True)
+    assert out.stdout.split() == ["False", "True"]

@@ -431,10 +431,10 @@ def networks_in_fresh_processes(
     """(forward, in-network) of each graph, in order, each measured by a fresh process of its own
     (:func:`archcalc.measure.fresh.in_fresh_process`) with a bench of ``backend`` whose attributes
     ``state`` sets, as ``archcalc time`` measures one network in a new process. A process is a
-    state of its own, and its history slows it: one worker measuring all 48 synthetic networks
-    ran them up to 6 % apart from the next (median; up to 27 %), and a process that had run
-    the built-in networks once ran MobileNet V2 8–29 % slower (docs/latency.md, twelfth to
-    fourteenth rounds)."""
+    state of its own, and its history slows it: two workers measuring the same 48 synthetic
+    networks minutes apart ran them 6 % apart (median; up to 27 %), and a process that had run the
+    96 built-in configurations once ran six networks a median 8 % slower than at its start
+    (docs/latency.md, twelfth to fourteenth rounds)."""
     from concurrent.futures.process import BrokenProcessPool
 
     from archcalc.errors import ArchcalcError

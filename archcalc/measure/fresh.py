@@ -4,13 +4,14 @@ times it.
 A process is a state of its own, and its history slows it: on the 2-core VM of the twelfth and
 thirteenth rounds (docs/latency.md) a process that had built and run the 96 built-in
 configurations once ran MobileNet V2 α = 0.5 at 160 px 8–29 % slower than at its start (no page
-fault, no leak; neither Python's collector nor ``malloc_trim`` undid it), and calibration's
-workers, 48 networks each, aged as they went. ``archcalc time`` measures one network in a new
+fault, no leak; neither Python's collector nor ``malloc_trim`` undid it), on the fourteenth
+round's six networks a median 8 % slower (10 of 12), and calibration's workers, 48 networks each,
+aged as they went. ``archcalc time`` measures one network in a new
 process, so calibration and the benchmark measure every network in a new process too.
 
 A new interpreter costs seconds (importing torch), so the processes are forked from
 ``multiprocessing``'s fork server, which imports torch, onnxruntime and archcalc's measuring
-modules (:data:`PRELOAD`, those installed) and runs nothing: each child starts from that state,
+modules (:data:`PRELOAD`, what is installed) and runs nothing: each child starts from that state,
 not from its parent's, in tens of milliseconds (a main script that imports more than the server
 has costs each child those imports: keep them inside functions). Where there is no fork server
 (Windows), a spawned interpreter. One ``ProcessPoolExecutor`` of one worker per call, not
@@ -30,19 +31,9 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-PRELOAD = (
-    "torch",
-    "onnxruntime",
-    "archcalc.cli.app",
-    "archcalc.measure.benches",
-    "archcalc.measure.timing",
-    "archcalc.measure.torch_build",
-    "archcalc.measure.ort_run",
-)
-"""Modules the fork server imports before it forks a child (one missing is passed over): what a
-child measures with, and the CLI's modules, since each child runs the parent's main script again
-(``archcalc``'s entry point; Python before 3.13 cannot preload ``__main__`` in the fork server,
-CPython gh-126631) and what that script imports and the server has not costs every child."""
+PRELOAD = ("torch", "onnxruntime", "archcalc.measure.preload")
+"""Modules the fork server imports before it forks a child (one not installed is passed over):
+torch and onnxruntime, and :mod:`archcalc.measure.preload`, archcalc's measuring and CLI modules."""
 
 
 def fresh_context() -> BaseContext:
