@@ -235,14 +235,20 @@ def test_torch_in_network_times_each_layer_of_a_forward() -> None:
     assert forward > 0 and none is None
 
 
-def test_networks_are_measured_in_a_fresh_process() -> None:
+def test_networks_are_measured_in_a_fresh_process(monkeypatch: pytest.MonkeyPatch) -> None:
     """``TorchBench.networks`` measures each graph (its forward and, in a full calibration, every
-    layer inside it) in a worker process of its own, in order; a quick calibration asks for no
-    in-network times; onnxruntime's quick one neither, in a worker too: nothing in this process."""
+    layer inside it) in a process of its own, in order; a quick calibration asks for no in-network
+    times; onnxruntime's quick one neither, in a process of its own too: nothing in this process,
+    whose way to make a bench fails."""
     import math
 
     from archcalc.measure import benches
     from archcalc.measure.benches import OrtBench, TorchBench
+
+    def no_bench(*args: object) -> None:
+        raise AssertionError("a network was measured in the calibrating process")
+
+    monkeypatch.setattr(benches, "bench", no_bench)
     from archcalc.model.resolve import resolve
     from archcalc.spec.catalog import load_spec
 
@@ -256,19 +262,15 @@ def test_networks_are_measured_in_a_fresh_process() -> None:
     assert quick > 0 and none is None
     ((ort, nothing),) = OrtBench(1, True).networks([small])
     assert ort > 0 and nothing is None
-    assert benches._worker_bench.cache_info().currsize == 0  # nothing was measured in this process
 
 
 def test_an_onnxruntime_worker_takes_off_the_calibrating_benchs_profiler_bias() -> None:
-    """The worker that measures the synthetic networks builds its own bench with the profiler biases
+    """The process that measures a synthetic network builds its own bench with the profiler biases
     the calibrating bench measured (``state``), so the in-network kernel times it returns have them
     taken off: 1.0 µs per kernel and 1.5 µs per convolution, 40 µs profiled over 10 kernels, 4 of
     them convolutions → 40 − 6·1.0 − 4·1.5 = 28 µs."""
     from archcalc.measure import benches
 
-    try:
-        b = benches._worker_bench("onnxruntime", 1, True, (("bias", 1e-6), ("bias_conv", 1.5e-6)))
-        assert (b.bias, b.bias_conv) == (1e-6, 1.5e-6)
-        assert b.unbiased(40e-6, 10, 4) == pytest.approx(28e-6)
-    finally:
-        benches._worker_bench.cache_clear()
+    b = benches._bench_with("onnxruntime", 1, True, (("bias", 1e-6), ("bias_conv", 1.5e-6)))
+    assert isinstance(b, benches.OrtBench) and (b.bias, b.bias_conv) == (1e-6, 1.5e-6)
+    assert b.unbiased(40e-6, 10, 4) == pytest.approx(28e-6)

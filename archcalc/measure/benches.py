@@ -456,10 +456,17 @@ def _measure_network(
     """:meth:`Bench.forward` and (unless ``quick``, which fits no in-network factor)
     :meth:`Bench.in_network` of ``graph`` by a bench of ``backend`` whose attributes ``state``
     sets: what a :func:`networks_in_fresh_processes` process runs."""
+    b = _bench_with(backend, threads, quick, state)
+    return b.forward(graph), None if quick else b.in_network(graph)
+
+
+def _bench_with(backend: str, threads: int, quick: bool, state: BenchState) -> Bench:
+    """The :class:`Bench` of ``backend`` with the attributes ``state`` names set (the calibrating
+    bench's profiler biases, for the child that measures a synthetic network)."""
     b = bench(backend, threads, quick)
     for name, value in state:
         setattr(b, name, value)
-    return b.forward(graph), None if quick else b.in_network(graph)
+    return b
 
 
 def bench(backend: str, threads: int, quick: bool) -> Bench:
