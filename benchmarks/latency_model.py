@@ -320,17 +320,21 @@ def cross(directories: list[str]) -> int:
 
 
 def in_fresh_processes(
-    backend: str, args: argparse.Namespace, threads: int, times: int
+    configs: Sequence[tuple[str, Graph, Resolved | None]],
+    args: argparse.Namespace,
+    backend: str,
+    threads: int,
+    times: int,
 ) -> dict[str, list[float]]:
-    """Every configuration measured ``times`` times back to back (each on a model built anew) by a
-    fresh process of its own (:func:`archcalc.measure.fresh.in_fresh_process`, forked from a
-    server that ran nothing: no calibration ran in it, and no other network, as ``archcalc time``
-    measures one network in a new process), in ``--rounds`` passes over all the configurations,
+    """Every configuration of ``configs`` (:func:`configurations`) measured ``times`` times back to
+    back (each on a model built anew) by a fresh process of its own
+    (:func:`archcalc.measure.fresh.in_fresh_process`, forked from a server that ran nothing: no
+    calibration ran in it, and no other network, as ``archcalc time`` measures one network in a
+    new process), in ``--rounds`` passes over all the configurations,
     and each place in the row the median over the passes. A process is a state of its own: one
     that had measured every configuration once ran MobileNet V2 α = 0.5 at 160 px 8–29 % slower
     than it had at its start, which neither Python's collector nor ``malloc_trim`` undid, nor
     glibc's thresholds fixed (docs/latency.md, twelfth to fourteenth rounds)."""
-    configs = list(configurations(backend, args))
     passes = [
         {
             label: in_fresh_process(forwards_ms, g, backend, threads, args.warmup, args.repeats, times)
@@ -361,7 +365,8 @@ def run_backend(backend: str, args: argparse.Namespace, threads: int) -> None:
         f"{', quick' if profile.quick else ''}); timing with {threads} threads, load {os.getloadavg()[0]:.2f}"
     )
     predicted: list[tuple[str, float, float]] = []  # (label, MACs, predicted ms)
-    for label, g, resolved in configurations(backend, args):
+    configs = list(configurations(backend, args))
+    for label, g, resolved in configs:
         if resolved is None:
             macs, pred = float(sum(c.macs for c in layer_costs(g))), predicted_ms(g, profile)
         else:
@@ -370,9 +375,9 @@ def run_backend(backend: str, args: argparse.Namespace, threads: int) -> None:
         predicted.append((label, macs, pred))
     t_main = time.perf_counter()
     print(f"[{backend}] measuring every configuration twice in fresh processes …", file=sys.stderr)
-    first = in_fresh_processes(backend, args, threads, 2)
+    first = in_fresh_processes(configs, args, backend, threads, 2)
     print(f"[{backend}] … and once more in other ones …", file=sys.stderr)
-    other = in_fresh_processes(backend, args, threads, 1)
+    other = in_fresh_processes(configs, args, backend, threads, 1)
     t_other = time.perf_counter()
     print(
         f"{'configuration':40s} {'MMACs':>9s} {'measured':>10s} {'again':>10s} {'other proc':>10s} "

@@ -244,13 +244,13 @@ def test_networks_are_measured_in_a_fresh_process(monkeypatch: pytest.MonkeyPatc
 
     from archcalc.measure import benches
     from archcalc.measure.benches import OrtBench, TorchBench
+    from archcalc.model.resolve import resolve
+    from archcalc.spec.catalog import load_spec
 
     def no_bench(*args: object) -> None:
         raise AssertionError("a network was measured in the calibrating process")
 
     monkeypatch.setattr(benches, "bench", no_bench)
-    from archcalc.model.resolve import resolve
-    from archcalc.spec.catalog import load_spec
 
     small = resolve(load_spec("mobilenet_v1"), 0.25, 32).graph
     other = resolve(load_spec("squeezenet1_1"), 0.25, 32).graph

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 from statistics import median
 from typing import Any, Protocol
 
+from archcalc.measure.fresh import forward_seconds
 from archcalc.measure.heap import keep_freed_memory
 from archcalc.model.graph import INPUT, Graph
 
@@ -182,16 +183,7 @@ class TorchBench:
         return {}
 
     def forward(self, graph: Graph) -> float:
-        from archcalc.measure.gc_pause import gc_paused, time_calls
-        from archcalc.measure.timing import threads_set
-        from archcalc.measure.torch_build import build
-
-        torch = self.torch
-        repeats = FORWARD_REPEATS[self.quick]
-        with threads_set(self.threads), torch.inference_mode(), gc_paused():
-            model = build(graph)
-            x = model.example_input()
-            return median(time_calls(lambda: model(x), 2, repeats))
+        return forward_seconds(graph, "torch", self.threads, 2, FORWARD_REPEATS[self.quick])
 
     def in_network(self, graph: Graph) -> dict[str, float] | None:
         """The median over :data:`IN_NETWORK_RUNS` forward passes (after two untimed ones, the
@@ -387,7 +379,7 @@ class OrtBench:
         return out
 
     def forward(self, graph: Graph) -> float:
-        return median(self.ort_run.time_forward(graph, self.threads, 2, FORWARD_REPEATS[self.quick]))
+        return forward_seconds(graph, "onnxruntime", self.threads, 2, FORWARD_REPEATS[self.quick])
 
     def in_network(self, graph: Graph) -> dict[str, float] | None:
         """Each layer's seconds inside the forward pass, by the profiler: a kernel's (the

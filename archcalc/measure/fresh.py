@@ -53,10 +53,11 @@ def in_fresh_process(fn: Callable[..., T], *args: Any) -> T:
         return pool.submit(fn, *args).result()
 
 
-def forward_ms(graph: Graph, backend: str, threads: int, warmup: int, repeats: int) -> float:
-    """Median ms of ``repeats`` forward passes of ``graph`` at batch 1 after ``warmup``, in this
-    process, as ``archcalc time`` measures ``measured.forward``: a model built anew (a session, on
-    onnxruntime), Python's collector paused, glibc's malloc keeping what a call frees."""
+def forward_seconds(graph: Graph, backend: str, threads: int, warmup: int, repeats: int) -> float:
+    """Median seconds of ``repeats`` forward passes of ``graph`` at batch 1 after ``warmup``, in
+    this process, as ``archcalc time`` measures ``measured.forward``: a model built anew (a
+    session, on onnxruntime), Python's collector paused, glibc's malloc keeping what a call frees.
+    Calibration's :meth:`~archcalc.measure.benches.Bench.forward` and the benchmark measure so."""
     from statistics import median
 
     from archcalc.measure.heap import keep_freed_memory
@@ -65,7 +66,7 @@ def forward_ms(graph: Graph, backend: str, threads: int, warmup: int, repeats: i
     if backend == "onnxruntime":
         from archcalc.measure.ort_run import time_forward
 
-        return 1e3 * median(time_forward(graph, threads, warmup, repeats))
+        return median(time_forward(graph, threads, warmup, repeats))
     import torch
 
     from archcalc.measure.gc_pause import gc_paused, time_calls
@@ -75,14 +76,15 @@ def forward_ms(graph: Graph, backend: str, threads: int, warmup: int, repeats: i
     with gc_paused(), threads_set(threads), torch.inference_mode():
         model = build(graph)
         x = model.example_input()
-        return 1e3 * median(time_calls(lambda: model(x), warmup, repeats))
+        return median(time_calls(lambda: model(x), warmup, repeats))
 
 
 def forwards_ms(
     graph: Graph, backend: str, threads: int, warmup: int, repeats: int, times: int
 ) -> list[float]:
-    """:func:`forward_ms` ``times`` times back to back, each on a model built anew, in this process."""
-    return [forward_ms(graph, backend, threads, warmup, repeats) for _ in range(times)]
+    """:func:`forward_seconds` in ms, ``times`` times back to back, each on a model built anew, in
+    this process."""
+    return [1e3 * forward_seconds(graph, backend, threads, warmup, repeats) for _ in range(times)]
 
 
-__all__ = ["PRELOAD", "forward_ms", "forwards_ms", "fresh_context", "in_fresh_process"]
+__all__ = ["PRELOAD", "forward_seconds", "forwards_ms", "fresh_context", "in_fresh_process"]
