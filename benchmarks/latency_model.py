@@ -34,7 +34,9 @@ Printed per backend and set: the share of predictions within ±5 % and ±10 % of
 forward, the median and 90th-percentile |predicted − measured| / measured, Kendall's τ-b
 (``scipy.stats.kendalltau``) of predicted vs measured next to τ-b of MACs vs measured; the same
 shares against the other process's measurement; the same shares and percentiles for both
-noise floors; and the **drift**: the median of measured / predicted, how much faster or slower the
+noise floors; the most any predictor could score within ±10 % against both the first and the other
+process's measurement (:func:`hindsight_bound`: one figure per configuration, chosen with
+hindsight — the ceiling for a model that must serve both moments); and the **drift**: the median of measured / predicted, how much faster or slower the
 machine ran the measured forwards than the calibration priced them (this VM has slow spells of
 5–12 % lasting minutes), with the shares of the predictions scaled by it — a diagnostic that tells
 the errors' shape from the machine's change of speed, not a score. Report the machine's load
@@ -171,6 +173,11 @@ def summary(label: str, rows: list[Row]) -> None:
     print(f"    prediction against the other process's measurement: {shares(err_other)}")
     print(f"    noise floor, same process : {shares(same)} (measured again right after)")
     print(f"    noise floor, other process: {shares(cross)} (measured again by a fresh process, later)")
+    columns = [{r.label: r.measured for r in rows}, {r.label: r.other for r in rows}]
+    print(
+        "    the most any predictor could score within ±10 % against both measurements (one figure per "
+        f"configuration, chosen with hindsight): {hindsight_bound(columns, [r.label for r in rows]):.1f} %"
+    )
     drift = float(np.median([r.measured / r.predicted for r in rows]))
     shape = [(r.predicted * drift - r.measured) / r.measured for r in rows]
     print(
