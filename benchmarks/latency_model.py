@@ -34,12 +34,13 @@ Printed per backend and set: the share of predictions within ±5 % and ±10 % of
 forward, the median and 90th-percentile |predicted − measured| / measured, Kendall's τ-b
 (``scipy.stats.kendalltau``) of predicted vs measured next to τ-b of MACs vs measured; the same
 shares against the other process's measurement; the same shares and percentiles for both
-noise floors; the most any predictor could score within ±10 % against both the first and the other
-process's measurement (:func:`hindsight_bound`: one figure per configuration, chosen with
-hindsight — the ceiling for a model that must serve both moments); and the **drift**: the median of measured / predicted, how much faster or slower the
-machine ran the measured forwards than the calibration priced them (this VM has slow spells of
-5–12 % lasting minutes), with the shares of the predictions scaled by it — a diagnostic that tells
-the errors' shape from the machine's change of speed, not a score. Report the machine's load
+noise floors; the most any predictor could score within ±10 % against both the first and the
+other process's measurement (:func:`hindsight_bound`: one figure per configuration, chosen with
+hindsight — the ceiling for a model that must serve both moments); and the **drift**: the median
+of measured / predicted, how much faster or slower the machine ran the measured forwards than the
+calibration priced them (this VM has slow spells of 5–12 % lasting minutes), with the shares of
+the predictions scaled by it — a diagnostic that tells the errors' shape from the machine's change
+of speed, not a score. Report the machine's load
 (``uptime``) next to them: under load the forward passes are preempted and every figure degrades.
 
     PYTHONPATH=. python benchmarks/latency_model.py --threads 2                 # calibrates first
