@@ -942,6 +942,41 @@ def test_read_once_weights_stream_at_the_memorys_bandwidth() -> None:
     assert not fwd.reads_once(0, 0)
 
 
+def test_read_once_weights_stream_in_every_network_that_is_not_hot() -> None:
+    """Under ``read_once_when = "not_hot"`` the Linear 64 → 10 of the test above (2600 B of
+    weights, 40 B written) streams in any network whose footprint exceeds H, though its weights
+    are far under C: at λ = 2 its footprint is 2600 + 2·40 = 2680 B, so it streams at H = 2679 B
+    and not at H = 2680 B, and at batch 2 (2760 B) not at H = 2760 B, streams at 2759 B; priced
+    in a prediction at W(2896) / W(memory) = 3.2318 × its time exactly when it streams. The
+    older rule (``over_cap``) needs the weights over C."""
+    import math
+
+    b = GraphBuilder((64,))
+    b.op("fc", Linear, in_features=64, out_features=10)
+    (fc,) = group_kernels(layer_costs(b.graph), "onnxruntime", 16)
+    assert (fc.weight_bytes, fc.bytes_written) == (2600, 40)
+    fwd = ForwardModel(
+        cold_weights="reused",
+        read_once_streams=True,
+        read_once_when="not_hot",
+        weight_cap_bytes=1e6,
+        written_in_footprint=2.0,
+        hot_weight_bytes=2679.0,
+    )
+    assert fwd.streams_read_once([fc])
+    assert not fwd.model_copy(update={"hot_weight_bytes": 2680.0}).streams_read_once([fc])
+    assert fwd.model_copy(update={"hot_weight_bytes": 2759.0}).streams_read_once([fc], batch=2)
+    assert not fwd.model_copy(update={"hot_weight_bytes": 2760.0}).streams_read_once([fc], batch=2)
+    assert not fwd.model_copy(update={"read_once_when": "over_cap"}).streams_read_once([fc])
+    assert not fwd.model_copy(update={"read_once_streams": False}).streams_read_once([fc])
+    ratio = 4 * (1 / 4) ** (math.log(2.896) / math.log(1000))
+    p = make_profile(curve=[(1000.0, 4e9), (1e6, 1e9)], forward=fwd)
+    hot = p.model_copy(update={"forward": fwd.model_copy(update={"hot_weight_bytes": 2680.0})})
+    (row,), _ = layer_latencies([fc], p)
+    (row_hot,), _ = layer_latencies([fc], hot)
+    assert row.seconds == pytest.approx(ratio * row_hot.seconds)
+
+
 def _pw_graph():
     b = GraphBuilder((16, 8, 8))
     b.op("pw", Conv2d, in_channels=16, out_channels=32, kernel=(1, 1))

@@ -484,6 +484,7 @@ def test_calibrate_quick_onnxruntime_profile(cli, config_dir: Path) -> None:
     assert all(k.split("@")[1] in ("nchw", "nchwc") and v >= 0 for k, v in p.fused_passes.items())
     assert ("relu6@nchwc" in p.fused_passes) == bool(ort_run.nchwc_block()) and "relu6@nchw" in p.fused_passes
     assert p.forward.read_once_streams and p.forward.written_in_footprint == 2.0
+    assert p.forward.read_once_when == "not_hot"
     assert load_profile(None) is None  # the torch default is another file
 
 

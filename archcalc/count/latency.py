@@ -86,11 +86,13 @@ onnxruntime
 (``ForwardModel.cold_weights = "reused"``) cold_i is 0 for a kernel that reads each weight at most
 once per call (B·MACs ≤ weight elements: a fully connected layer at batch 1, a convolution on a 1×1
 map): its isolated time streams its weights, while a convolution's hid their reads in its
-compute when they stayed in cache (:meth:`ForwardModel.cold_bytes`). In a network whose weights
-alone exceed C such a kernel's isolated time is taken × W(bytes) / W(memory)
-(:func:`in_network_seconds`, :meth:`ForwardModel.streams_read_once`): timed alone its weights came
-from the cache when they fit there (AlexNet α = 0.5's 16 MiB fc7: 0.18 ms alone, 0.37 ms in the
-network, where its weights come from memory at 45 GB/s). Per layer, a kernel's T_i is shown on
+compute when they stayed in cache (:meth:`ForwardModel.cold_bytes`). In a network that is not
+hot (its footprint over H; in profiles made before 2026-12-06's eleventh session, its weights alone
+over C) such a kernel's isolated time is taken × W(bytes) / W(memory) (:func:`in_network_seconds`,
+:meth:`ForwardModel.streams_read_once`): timed alone its weights came from the cache when they fit
+there (AlexNet α = 0.5's 16 MiB fc7: 0.18 ms alone, 0.37 ms in the network, where its weights come
+from memory at 45 GB/s; MobileNet V2 α = 1's 5 MiB classifier at 224 px 0.06 ms alone, 0.30 ms in
+a network of 13.5 MiB of weights). Per layer, a kernel's T_i is shown on
 its first layer and the layers fused into it show 0.
 
 **Layout reorders (onnxruntime).** The NCHW ↔ NCHWc reorders onnxruntime inserts
@@ -279,9 +281,17 @@ class ForwardModel(_ProfilePart):
     read_once_streams: bool = Field(
         False,
         description="under cold_weights = 'reused', a kernel that reads each weight once streams its "
-        "weights at the memory's bandwidth in a network whose weights alone exceed C: its isolated "
+        "weights at the memory's bandwidth in a network that streams them (read_once_when): its isolated "
         "time, which found them in cache when they fit, times W(bytes) / W(memory) (false in "
         "profiles calibrated before 2026-12-05's fourth session)",
+    )
+    read_once_when: Literal["over_cap", "not_hot"] = Field(
+        "over_cap",
+        description="under read_once_streams, the networks whose read-once kernels stream their weights "
+        "from memory: 'over_cap', those whose weights alone exceed C (profiles calibrated before "
+        "2026-12-06's eleventh session), or 'not_hot', every network that does not keep its weights "
+        "in cache (footprint over H): its activations and other weights evict a fully connected "
+        "layer's weights between two passes even when all the weights would fit in C",
     )
     written_in_footprint: float = Field(
         0.0,
@@ -309,13 +319,20 @@ class ForwardModel(_ProfilePart):
         its :meth:`footprint` is at most H bytes."""
         return self.footprint(kernels, batch) <= self.hot_weight_bytes
 
-    def streams_read_once(self, kernels: Sequence[Kernel]) -> bool:
-        """Under :attr:`read_once_streams`: the network of ``kernels`` has more weight bytes than C,
-        and a kernel of it that :meth:`reads_once` finds its weights in memory, not in the cache
-        (AlexNet's fully connected layers after 37–151 MiB of fc6; a MobileNet's 5 MiB classifier
-        after 14 MiB of weights ran 1.3 × its isolated time, not the 2.3 × of the memory's
-        bandwidth)."""
-        return self.read_once_streams and sum(k.weight_bytes for k in kernels) > self.weight_cap_bytes
+    def streams_read_once(self, kernels: Sequence[Kernel], batch: int = 1) -> bool:
+        """Under :attr:`read_once_streams`, whether a kernel of the network of ``kernels`` that
+        :meth:`reads_once` finds its weights in memory, not in the cache, by
+        :attr:`read_once_when`: the network is not hot at ``batch`` (:meth:`network_hot`: its
+        footprint exceeds H), or (``over_cap``, older profiles) its weights alone exceed C.
+        AlexNet's fully connected layers after 37–151 MiB of fc6 stream either way; on the 2-core
+        VM of 2026-12-06 (onnxruntime, 32 MiB L3) MobileNet V2 α = 1 at 224 px ran its 5 MiB
+        classifier in 0.30 ms in the network against 0.06 ms alone, with 13.5 MiB of weights (under
+        C) and 65 MiB of footprint; on an earlier VM it had run 1.3 × its isolated time."""
+        if not self.read_once_streams:
+            return False
+        if self.read_once_when == "not_hot":
+            return not self.network_hot(kernels, batch)
+        return sum(k.weight_bytes for k in kernels) > self.weight_cap_bytes
 
     def reads_once(self, weight_bytes: int, macs: int, batch: int = 1) -> bool:
         """Under ``cold_weights = "reused"``: the kernel has weights and reads each at most once per
@@ -655,7 +672,7 @@ def read_once_factor(k: Kernel, profile: DeviceProfile, model: ForwardModel, bat
     """W(bytes) / W(memory) (``profile``'s bandwidths) for a kernel that reads each weight once
     under ``model`` (:meth:`ForwardModel.reads_once`), 1 for the others: how much longer than its
     isolated time, which found its weights in cache when they fit there, it takes with them coming
-    from memory (in a network whose weights exceed C: :meth:`ForwardModel.streams_read_once`)."""
+    from memory (in a network that streams them: :meth:`ForwardModel.streams_read_once`)."""
     if not model.reads_once(k.weight_bytes, k.macs, batch):
         return 1.0
     return profile.bandwidth(kernel_bytes(k, batch)) / profile.memory_bandwidth
@@ -679,8 +696,8 @@ def in_network_seconds(
     :attr:`KindModel.in_network`, on the share u_k of :func:`in_network_share`; ω_κ its rate of streaming
     cold weights, :attr:`KindModel.stream_seconds_per_byte`, none priced without one; cold_k
     :meth:`ForwardModel.cold_bytes`, 0 in a ``hot`` network). A kernel that reads each weight once
-    (:meth:`ForwardModel.reads_once`) in a ``streamed`` network (:meth:`ForwardModel.streams_read_once`:
-    its weights exceed C): t·W(bytes) / W(memory) instead of t (its isolated timing found the weights in
+    (:meth:`ForwardModel.reads_once`) in a ``streamed`` network (:meth:`ForwardModel.streams_read_once`)
+    that is not ``hot``: t·W(bytes) / W(memory) instead of t (its isolated timing found the weights in
     cache when they fit there; here they come from memory). ``terms``: the kernel's roofline terms
     where the caller has them (else computed for u_k)."""
     m = profile.kinds[layer_kind(k.head)]
@@ -755,7 +772,7 @@ def layer_latencies(
     by_kind: dict[str, float] = {}
     fwd = profile.forward
     hot = fwd.network_hot(kernels, batch)
-    streamed = fwd.streams_read_once(kernels)
+    streamed = fwd.streams_read_once(kernels, batch)
     for k in kernels:
         kind, compute, memory, overhead, factor, alone = isolated(k, profile, batch)
         extra = fwd.kernel_extra_seconds(k, kind, batch, hot)

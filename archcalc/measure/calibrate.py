@@ -143,6 +143,20 @@ not. Refitted offline on four calibrations per backend (docs/latency.md, eighth 
 built-in configurations within ±10 %, drift taken out, 59–76 → 74–79 % on onnxruntime (λ = 1.5, 3
 and 4 alike; H 24 MiB every time) and 67–76 → 74–82 % on torch (H 32 MiB)."""
 
+READ_ONCE_WHEN = "not_hot"
+"""Which networks stream the weights of their read-once kernels (``ForwardModel.read_once_when``):
+every network whose footprint exceeds H, not only those whose weights alone exceed C. On
+onnxruntime (the only backend whose cold weights are ``reused``, so the only one it changes) the
+fully connected layers of MobileNet V3-Large α = 1 at 160 px ran 3.5 × their isolated time inside
+the network (the classifier 255 µs against 61 µs; an SE block's 240 → 960 layer 36 against 11),
+and MobileNet V2's classifier at α = 1 and 224 px 4.9 ×, in networks of 21 and 13.5 MiB of weights
+(under C = 32 MiB) and 41 and 65 MiB of footprint. Priced at their isolated time, the linear
+kernels were 0.37 × what they cost there, and s, fitted to the whole forwards, rose to 1.03–1.08 to
+make up for them on every other kernel; with this rule two calibrations fitted s = 0.99 and their
+synthetic networks' forwards to 4.8–5.3 % (median error; 6.2–6.4 % before), and scored 82.5 and
+83.2 % within ±10 % on average over eight measurements of the built-in configurations, against
+77.2 and 76.1 % for two made before (docs/latency.md, fifteenth round)."""
+
 MIN_LEARNED = 12
 """Fewest kernels a learned factor is fitted to."""
 
@@ -459,7 +473,7 @@ def forward_features(
     summed over a network (hot when its footprint is at most ``cold``'s H:
     :meth:`ForwardModel.network_hot`)."""
     hot = cold.network_hot(kernels, batch)
-    streamed = cold.streams_read_once(kernels)
+    streamed = cold.streams_read_once(kernels, batch)
     rows = [forward_row(k, profile, cold, batch, hot, streamed) for k in kernels]
     return [float(sum(col)) for col in zip(*rows, strict=True)] if rows else [0.0] * 4
 
@@ -924,6 +938,7 @@ def calibrate(
         cold_weights=COLD_WEIGHTS[backend],  # type: ignore[arg-type]
         in_network_share=IN_NETWORK_SHARE[backend],  # type: ignore[arg-type]
         read_once_streams=True,
+        read_once_when=READ_ONCE_WHEN,
         written_in_footprint=WRITTEN_IN_FOOTPRINT,
     )
     forwards: list[tuple[list[Kernel], float]] = []
@@ -935,6 +950,8 @@ def calibrate(
         if per_layer is None:
             inside = None
         elif inside is not None:
+            # streamed at H = 0 under "not_hot": the in-network fit prices read-once kernels
+            # streamed only where the footprint exceeds the H it tries
             w, streamed = cold.footprint(ks), cold.streams_read_once(ks)
             timed = [(k, sum(per_layer.get(x.name, 0.0) for x in k.layers)) for k in ks]
             inside += [(k, y, w, streamed) for k, y in timed if y > 0]
@@ -957,6 +974,7 @@ def calibrate(
 __all__ = [
     "BOUNDS",
     "NETWORK_ROUNDS",
+    "READ_ONCE_WHEN",
     "cache_bytes",
     "calibrate",
     "calibrate_kind",

@@ -352,9 +352,14 @@ def render_profile(p: DeviceProfile, fmt: str, path: Any = None, wide: bool = Fa
         + ")",
     ]
     if p.forward.read_once_streams and p.forward.cold_weights == "reused":
+        where = (
+            "whose footprint exceeds H"
+            if p.forward.read_once_when == "not_hot"
+            else "of more than C weight bytes"
+        )
         lines.append(
-            "a kernel that reads each weight once takes its time × W(bytes) / W(memory) in a network of "
-            f"more than C weight bytes (W(memory) = {p.memory_bandwidth / 1e9:.1f} GB/s)"
+            "a kernel that reads each weight once takes its time × W(bytes) / W(memory) in a network "
+            f"{where} (W(memory) = {p.memory_bandwidth / 1e9:.1f} GB/s)"
         )
     if p.fused_passes:
         lines.append(
