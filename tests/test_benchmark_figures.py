@@ -59,6 +59,23 @@ def test_a_predictor_knowing_the_other_runs_by_hand() -> None:
     assert raw == pytest.approx(50.0) and shaped == pytest.approx(100.0)
 
 
+def test_a_predictor_knowing_one_other_run_by_hand() -> None:
+    """Runs A (10 and 100 ms for configurations a and b), B (12, 100) and C (10, 130), one
+    measurement each; a prediction counts within ±10 % of the measurement. Against A: B's a is 20 %
+    off, b exact (50 %); C's a exact, b 30 % off (50 %). Against B: A's a 10/12, 16.7 % off, b
+    exact (50 %); C's a 16.7 % off, b 30 % off (0 %). Against C: A's a exact, b 100/130, 23 % off
+    (50 %); B's a 20 % off, b 23 % off (0 %). Mean of the six: 200/6 %. Each pair's drift (its
+    median ratio) taken out: A from B (ratios 1.2 and 1, median 1.1: 1.091, 0.909): 100 %; B from
+    A (0.833, 1; 0.917: 0.909, 1.091): 100 %; A from C (1, 1.3; 1.15: 0.870, 1.130), B from C
+    (0.833, 1.3; 1.067), C from A (1, 0.769; 0.885) and C from B (1.2, 0.769; 0.985): 0 %. Mean
+    200/6 %."""
+    bench = _benchmark()
+    columns = {"A": {"a": 10.0, "b": 100.0}, "B": {"a": 12.0, "b": 100.0}, "C": {"a": 10.0, "b": 130.0}}
+    run_of = {"A": "A", "B": "B", "C": "C"}
+    raw, shaped = bench.one_other_run(columns, run_of, ["a", "b"])
+    assert raw == pytest.approx(200 / 6) and shaped == pytest.approx(200 / 6)
+
+
 def test_cross_without_a_saved_measurement_is_a_one_line_error(tmp_path: Path) -> None:
     """``--cross`` on folders that hold no saved measurement: one line on stderr naming them, exit 2
     (it printed nothing and exited 0)."""
