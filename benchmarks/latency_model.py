@@ -72,7 +72,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import median
 from typing import NoReturn
@@ -229,6 +229,24 @@ def _builtin_label(label: str) -> tuple[str, float, int] | None:
     return net, float(alpha.removeprefix("α=")), int(res)
 
 
+def _predictor_scores(
+    columns: Mapping[str, Mapping[str, float]],
+    labels: Sequence[str],
+    predictors: Callable[[str], Iterable[list[str]]],
+) -> tuple[float, float]:
+    """The mean share within ±10 % over every (measurement, predictor) pair, a predictor being the
+    geometric mean of the columns ``predictors(name)`` names for measurement ``name``, and the same
+    with each pair's drift (median ratio) taken out."""
+    logs = {name: np.log([c[k] for k in labels]) for name, c in columns.items()}
+    raw, shaped = [], []
+    for name in columns:
+        for names in predictors(name):
+            ratios = np.exp(np.mean([logs[o] for o in names], axis=0) - logs[name])
+            raw.append(share_within(ratios))
+            shaped.append(share_within(ratios / np.median(ratios)))
+    return (float(np.mean(raw)), float(np.mean(shaped))) if raw else (float("nan"), float("nan"))
+
+
 def leave_one_run_out(
     columns: Mapping[str, Mapping[str, float]], run_of: Mapping[str, str], labels: Sequence[str]
 ) -> tuple[float, float]:
@@ -237,16 +255,12 @@ def leave_one_run_out(
     left out too) and predicts each configuration's geometric mean over them: what a perfect model
     calibrated at another moment could score here; and the same with each measurement's drift
     (median ratio) taken out."""
-    logs = {name: np.log([c[k] for k in labels]) for name, c in columns.items()}
-    raw, shaped = [], []
-    for name in columns:
-        others = [logs[o] for o in columns if run_of[o] != run_of[name]]
-        if not others:
-            continue
-        ratios = np.exp(np.mean(others, axis=0) - logs[name])
-        raw.append(share_within(ratios))
-        shaped.append(share_within(ratios / np.median(ratios)))
-    return (float(np.mean(raw)), float(np.mean(shaped))) if raw else (float("nan"), float("nan"))
+
+    def others(name: str) -> list[list[str]]:
+        names = [o for o in columns if run_of[o] != run_of[name]]
+        return [names] if names else []
+
+    return _predictor_scores(columns, labels, others)
 
 
 def one_other_run(
@@ -256,17 +270,12 @@ def one_other_run(
     mean of that run's measurements), as a profile calibrated once knows one moment: the mean share
     within ±10 % over every (measurement, other run) pair, and the same with each pair's drift
     (median ratio) taken out."""
-    logs = {name: np.log([c[k] for k in labels]) for name, c in columns.items()}
     runs = sorted(set(run_of.values()))
-    raw, shaped = [], []
-    for name in columns:
-        for run in runs:
-            if run == run_of[name]:
-                continue
-            ratios = np.exp(np.mean([logs[o] for o in columns if run_of[o] == run], axis=0) - logs[name])
-            raw.append(share_within(ratios))
-            shaped.append(share_within(ratios / np.median(ratios)))
-    return (float(np.mean(raw)), float(np.mean(shaped))) if raw else (float("nan"), float("nan"))
+
+    def each_other(name: str) -> list[list[str]]:
+        return [[o for o in columns if run_of[o] == run] for run in runs if run != run_of[name]]
+
+    return _predictor_scores(columns, labels, each_other)
 
 
 def cross(directories: list[str]) -> int:
